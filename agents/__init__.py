@@ -1,0 +1,5 @@
+"""Agents that drive the neurocontrol environments (installed as ``neurocontrol.agents``)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

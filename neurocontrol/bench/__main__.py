@@ -1,0 +1,3 @@
+from neurocontrol.bench import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""The ``neurocontrol`` command line: thin; library functions do the work."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+__all__ = ["build_parser", "main"]
+
+
+def _cmd_envs(args: argparse.Namespace) -> int:
+    from neurocontrol.registration import ENV_IDS
+
+    for env_id in ENV_IDS:
+        print(env_id)
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from neurocontrol.bench import run_args
+
+    run_args(args)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``neurocontrol`` console script."""
+    from neurocontrol.bench import build_parser as build_bench_parser
+
+    parser = argparse.ArgumentParser(
+        prog="neurocontrol",
+        description="Closed-loop neuromorphic robot control: PyBullet arms at 1 kHz driven by "
+        "spiking networks with on-line learning.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    envs = commands.add_parser("envs", help="list the Gymnasium environment ids")
+    envs.set_defaults(handler=_cmd_envs)
+
+    bench = commands.add_parser("bench", help="run a benchmark suite and print its figures")
+    build_bench_parser(bench)
+    bench.set_defaults(handler=_cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``neurocontrol`` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""The exception hierarchy of neurocontrol.
+
+Every error raised for bad input derives from :class:`NeuroControlError` *and*
+from the builtin a caller would naturally catch (``ValueError`` for a bad
+value, ``TypeError`` for a wrong type, ...), so ``except ValueError`` keeps
+working for code that does not know this package.
+Messages say what was wrong and what is accepted.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ActionError",
+    "BuildError",
+    "CheckpointError",
+    "ConfigError",
+    "NeuroControlError",
+    "ObservationError",
+    "PerturbationError",
+    "ShapeError",
+    "SimulationError",
+]
+
+
+class NeuroControlError(Exception):
+    """Base class of every error raised by neurocontrol."""
+
+
+class ConfigError(NeuroControlError, ValueError):
+    """A parameter or configuration value is invalid (names the key and the accepted values)."""
+
+
+class ShapeError(NeuroControlError, ValueError):
+    """An array has the wrong shape or dtype (names expected and received shapes)."""
+
+
+class ActionError(NeuroControlError, ValueError):
+    """An action passed to an environment is malformed (wrong shape, NaN/inf)."""
+
+
+class ObservationError(NeuroControlError, ValueError):
+    """An observation does not match what an agent or encoder expects."""
+
+
+class PerturbationError(ConfigError):
+    """An unknown perturbation kind, an unknown parameter, or an invalid value."""
+
+
+class BuildError(NeuroControlError, TypeError):
+    """A model description cannot be built (e.g. no builder for its type)."""
+
+
+class CheckpointError(NeuroControlError, ValueError):
+    """A checkpoint is missing, truncated, of another format version or another kind."""
+
+
+class SimulationError(NeuroControlError, RuntimeError):
+    """The simulation reached an invalid state (e.g. non-finite physics state)."""
