@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from neurocontrol.agents.base import Agent, check_observation
+
+__all__ = ["Agent", "check_observation"]
