@@ -28,7 +28,7 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=suffix + ".tmp", dir=path.parent
+        prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
