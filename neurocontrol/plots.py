@@ -1,0 +1,186 @@
+"""PNG plots of runs: tracking error, learning curves, trajectories, spike rasters,
+weight histograms and the hybrid comparison.
+
+Each function draws one figure, writes it atomically and returns the path.
+matplotlib is imported lazily with the non-interactive Agg backend, so
+headless runs never need a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurocontrol.fileio import atomic_path
+
+__all__ = [
+    "plot_hybrid_comparison",
+    "plot_learning_curve",
+    "plot_spike_raster",
+    "plot_tracking_error",
+    "plot_trajectory",
+    "plot_weight_histogram",
+]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    path = Path(path)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    _pyplot().close(fig)
+    return path
+
+
+def _mark_events(ax: Any, events: Mapping[str, float]) -> None:
+    for label, t in events.items():
+        ax.axvline(t, color="0.3", linestyle="--", linewidth=1)
+        ax.annotate(
+            label,
+            (t, 1.0),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=8,
+            color="0.3",
+        )
+
+
+def plot_tracking_error(
+    series: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    path: str | Path,
+    events: Mapping[str, float] | None = None,
+    smooth_s: float = 0.1,
+) -> Path:
+    """Tracking error (mm) over simulated time, one line per controller.
+
+    ``series`` maps a label to ``(time_s, error_m)``; ``events`` maps a label to
+    a time (e.g. ``{"curl field on": 12.0}``) drawn as a vertical line.
+    ``smooth_s`` is the width of a moving-RMS window, for legibility.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 3.5))
+    for label, (time, error) in series.items():
+        time = np.asarray(time)
+        error = np.asarray(error) * 1e3
+        if len(time) > 1 and smooth_s > 0:
+            width = max(1, round(float(smooth_s / (time[1] - time[0]))))
+            kernel = np.ones(width) / width
+            error = np.sqrt(np.convolve(error * error, kernel, mode="same"))
+        ax.plot(time, error, linewidth=1, label=label)
+    _mark_events(ax, events or {})
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel("tracking error (mm)")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_learning_curve(
+    per_cycle: Mapping[str, Sequence[float]],
+    path: str | Path,
+    ylabel: str = "RMS tracking error per cycle (mm)",
+    scale: float = 1e3,
+    events: Mapping[str, float] | None = None,
+) -> Path:
+    """One value per cycle (or per block of episodes) for each controller."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for label, values in per_cycle.items():
+        values = np.asarray(values, dtype=float) * scale
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    _mark_events(ax, events or {})
+    ax.set_xlabel("cycle")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_trajectory(
+    hand: np.ndarray, reference: np.ndarray, path: str | Path, title: str = ""
+) -> Path:
+    """Hand path against the reference path in the horizontal (x, y) plane (m)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot(reference[:, 0], reference[:, 1], color="0.6", linewidth=2, label="reference")
+    ax.plot(hand[:, 0], hand[:, 1], linewidth=1, label="hand")
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_spike_raster(
+    spike_steps: np.ndarray,
+    neuron_ids: np.ndarray,
+    path: str | Path,
+    dt: float = 1e-3,
+    title: str = "",
+) -> Path:
+    """Raster of spikes: ``spike_steps[k]`` is the step at which ``neuron_ids[k]`` fired."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.scatter(np.asarray(spike_steps) * dt, neuron_ids, s=0.5, marker="|", color="k")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("neuron")
+    ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+def plot_weight_histogram(weights: Mapping[str, np.ndarray], path: str | Path) -> Path:
+    """Histogram of each named weight array (e.g. learned decoders)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for label, values in weights.items():
+        ax.hist(np.ravel(values), bins=60, alpha=0.6, label=label)
+    ax.set_xlabel("weight")
+    ax.set_ylabel("count")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_hybrid_comparison(
+    time: np.ndarray,
+    action_spiking: np.ndarray,
+    action_dense: np.ndarray,
+    energy_spiking: np.ndarray,
+    energy_dense: np.ndarray,
+    path: str | Path,
+) -> Path:
+    """The hybrid log: both actions per joint, their difference, and cumulative energy."""
+    plt = _pyplot()
+    n_joints = action_spiking.shape[1]
+    fig, axes = plt.subplots(n_joints + 1, 1, figsize=(9, 1.8 * (n_joints + 1)), sharex=True)
+    for j in range(n_joints):
+        ax = axes[j]
+        ax.plot(time, action_dense[:, j], linewidth=1, label="dense")
+        ax.plot(time, action_spiking[:, j], linewidth=1, alpha=0.8, label="spiking")
+        ax.set_ylabel(f"joint {j}")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="upper right")
+    ax = axes[-1]
+    ax.plot(time, np.cumsum(energy_dense) * 1e6, label="dense (MACs)")
+    ax.plot(time, np.cumsum(energy_spiking) * 1e6, label="spiking (SynOps)")
+    ax.set_ylabel("energy (uJ)")
+    ax.set_xlabel("simulated time (s)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
