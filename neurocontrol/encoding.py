@@ -1,0 +1,805 @@
+"""Encoders: signals -> spike events or input currents, one step (``dt``) at a time.
+
+Every encoder allocates its output and state arrays once, at construction;
+``encode(x)`` validates the input shape, writes in place and returns the
+preallocated output (or ``out=`` if given). Pass ``float64`` 1-D arrays for the
+allocation-free path; anything else is converted (one copy). Event outputs are
+``uint8`` counts (0/1 except where documented).
+
+All encoders share the checkpoint protocol of :class:`Coder`:
+``config()`` (JSON-able constructor parameters), ``from_config``,
+``state_dict()`` / ``load_state_dict()`` (plain arrays, RNG state included, so a
+restored encoder continues bit-identically) and ``reset()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neurocontrol.errors import CheckpointError, ConfigError, ObservationError, ShapeError
+from neurocontrol.kernels import coding as kernels
+from neurocontrol.validation import require_in, require_int, require_positive
+
+__all__ = [
+    "Coder",
+    "Encoder",
+    "GaussianPopulationEncoder",
+    "NEFEncoder",
+    "PoissonEncoder",
+    "SendOnDeltaEncoder",
+    "TactileEncoder",
+    "lif_rates",
+    "reconstruct_send_on_delta",
+]
+
+_MASK64 = (1 << 64) - 1
+
+
+def _per_signal(name: str, value: Any, n: int, check: Callable[[str, Any], float]) -> np.ndarray:
+    """A scalar or length-``n`` sequence -> float64 array of length ``n``, each checked."""
+    array = np.asarray(value, dtype=object if not isinstance(value, np.ndarray) else None)
+    if array.ndim == 0:
+        return np.full(n, check(name, array.item()), dtype=np.float64)
+    if array.shape != (n,):
+        raise ConfigError(f"{name} must be a scalar or have shape ({n},), got shape {array.shape}")
+    return np.array(
+        [check(f"{name}[{i}]", v.item() if hasattr(v, "item") else v) for i, v in enumerate(array)],
+        dtype=np.float64,
+    )
+
+
+def _finite(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _seed(seed: Any) -> int:
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+    return require_int("seed", seed, minimum=0)
+
+
+def _rng_to_array(rng: np.random.Generator) -> np.ndarray:
+    state = rng.bit_generator.state
+    s, inc = state["state"]["state"], state["state"]["inc"]
+    words = [s >> 64, s & _MASK64, inc >> 64, inc & _MASK64, state["has_uint32"], state["uinteger"]]
+    return np.array(words, dtype=np.uint64)
+
+
+def _rng_from_array(rng: np.random.Generator, words: np.ndarray) -> None:
+    w = [int(v) for v in words]
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": (w[0] << 64) | w[1], "inc": (w[2] << 64) | w[3]},
+        "has_uint32": w[4],
+        "uinteger": w[5],
+    }
+
+
+def lif_rates(current: Any, tau_rc: float = 0.02, tau_ref: float = 0.002) -> np.ndarray:
+    r"""Steady-state firing rate (Hz) of a LIF neuron driven by a constant current.
+
+    Currents are normalised so that the firing threshold is at 1 (LIF with
+    ``tau_rc dv/dt = -v + J``, ``v_th = 1``, ``v_reset = 0``, unit resistance):
+
+    .. math:: a(J) = \left[\tau_{ref} + \tau_{RC} \ln\left(1 + \frac{1}{J - 1}\right)\right]^{-1}
+              \quad (J > 1), \qquad a(J) = 0 \text{ otherwise}
+
+    (Eliasmith & Anderson 2003, *Neural Engineering*, eq. 4.9). Any shape; allocates.
+    """
+    j = np.asarray(current, dtype=np.float64) - 1.0
+    out = np.zeros_like(j)
+    above = j > 0
+    out[above] = 1.0 / (tau_ref + tau_rc * np.log1p(1.0 / j[above]))
+    return out
+
+
+def reconstruct_send_on_delta(events: Any, delta: Any, origin: Any) -> np.ndarray:
+    r"""Rebuild the signals from a history of send-on-delta events.
+
+    Parameters
+    ----------
+    events : array, shape (n_steps, 2 * n_signals)
+        Outputs of :meth:`SendOnDeltaEncoder.encode`, one row per step.
+    delta : float or array, shape (n_signals,)
+    origin : array, shape (n_signals,)
+        The level the receiver starts from (:attr:`SendOnDeltaEncoder.origin`).
+
+    Returns
+    -------
+    array, shape (n_steps, n_signals)
+        :math:`\hat x_i[t] = x_{0,i} + \delta_i \sum_{s \le t} (on_i[s] - off_i[s])`.
+    """
+    ev = np.asarray(events, dtype=np.int64)
+    if ev.ndim != 2 or ev.shape[1] % 2:
+        raise ShapeError(f"events must have shape (n_steps, 2 * n_signals), got {ev.shape}")
+    counts = np.cumsum(ev[:, 0::2] - ev[:, 1::2], axis=0)
+    return np.asarray(origin, dtype=np.float64) + counts * np.asarray(delta, dtype=np.float64)
+
+
+class Coder:
+    """Base of encoders and decoders: the checkpoint protocol.
+
+    Subclasses list their state arrays (attribute names without the leading
+    underscore) in ``_state_names`` and set ``_rng`` if they own a generator.
+    """
+
+    _state_names: ClassVar[tuple[str, ...]] = ()
+    _rng: np.random.Generator | None = None
+
+    def config(self) -> dict[str, Any]:
+        """JSON-able constructor parameters: ``type(self).from_config(c.config())`` rebuilds."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Any:
+        """Construct from :meth:`config` output; unknown or missing keys raise ConfigError."""
+        if not isinstance(config, Mapping):
+            raise ConfigError(
+                f"{cls.__name__} config must be a mapping, got {type(config).__name__}"
+            )
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise ConfigError(
+                f"{cls.__name__} config {sorted(config)} is not accepted: {exc}"
+            ) from exc
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every state array (and ``rng_state`` as ``uint64`` words)."""
+        state = {name: getattr(self, "_" + name).copy() for name in self._state_names}
+        if self._rng is not None:
+            state["rng_state"] = _rng_to_array(self._rng)
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict` output in place; nothing changes if any entry is wrong."""
+        expected = {name: getattr(self, "_" + name) for name in self._state_names}
+        if self._rng is not None:
+            expected["rng_state"] = np.zeros(6, dtype=np.uint64)
+        name = type(self).__name__
+        if not isinstance(state, Mapping) or set(state) != set(expected):
+            got = sorted(state) if isinstance(state, Mapping) else type(state).__name__
+            raise CheckpointError(f"{name} state must have keys {sorted(expected)}, got {got}")
+        arrays = {}
+        for key, target in expected.items():
+            value = state[key]
+            if (
+                not isinstance(value, np.ndarray)
+                or value.shape != target.shape
+                or (value.dtype != target.dtype)
+            ):
+                got = (value.shape, str(value.dtype)) if isinstance(value, np.ndarray) else value
+                raise CheckpointError(
+                    f"{name} state {key!r} must be an array of shape {target.shape} and dtype "
+                    f"{target.dtype}, got {got!r}"
+                )
+            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                raise CheckpointError(f"{name} state {key!r} contains NaN or inf")
+            arrays[key] = value
+        for key, value in arrays.items():
+            if key == "rng_state":
+                assert self._rng is not None  # by construction of `expected`
+                _rng_from_array(self._rng, value)
+            else:
+                expected[key][...] = value
+        self._after_load()
+
+    def _after_load(self) -> None:
+        """Hook: recompute derived arrays after :meth:`load_state_dict`."""
+
+
+class Encoder(Coder):
+    """Base of the encoders: input checks and the ``out=`` convention."""
+
+    n_inputs: int
+    n_outputs: int
+
+    def _input(self, x: Any) -> np.ndarray:
+        if type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (self.n_inputs,):
+            return x
+        try:
+            array = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ShapeError(
+                f"{type(self).__name__} input must be numeric with shape ({self.n_inputs},), "
+                f"got {type(x).__name__}"
+            ) from exc
+        if array.shape != (self.n_inputs,):
+            raise ShapeError(
+                f"{type(self).__name__} input must have shape ({self.n_inputs},), got {array.shape}"
+            )
+        return array
+
+    def _out(self, out: np.ndarray | None, own: np.ndarray) -> np.ndarray:
+        if out is None:
+            return own
+        if not isinstance(out, np.ndarray) or out.shape != own.shape or out.dtype != own.dtype:
+            got = (out.shape, str(out.dtype)) if isinstance(out, np.ndarray) else type(out)
+            raise ShapeError(
+                f"out must be an array of shape {own.shape} and dtype {own.dtype}, got {got}"
+            )
+        return out
+
+    def _raise_nonfinite(self, x: np.ndarray, index: int, what: str = "finite") -> None:
+        raise ObservationError(
+            f"{type(self).__name__} input[{index}] is {x[index]!r}; inputs must be {what}"
+        )
+
+    def __call__(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Alias of ``encode``."""
+        return self.encode(x, out)  # type: ignore[attr-defined]
+
+
+class SendOnDeltaEncoder(Encoder):
+    r"""Send-on-delta (level-crossing) events, one ON/OFF afferent pair per signal.
+
+    Signal :math:`x_i` keeps a reference level :math:`r_i = x_{0,i} + k_i \delta_i`
+    (integer :math:`k_i`). Each step
+
+    .. math:: n^{on}_i = \min\left(\left\lfloor \frac{x_i - r_i}{\delta_i} \right\rfloor,
+              n_{max}\right) \text{ if } x_i - r_i \ge \delta_i, \qquad
+              k_i \leftarrow k_i + n^{on}_i - n^{off}_i
+
+    and symmetrically for OFF (Miskowicz 2006, *Sensors* 6:49, "Send-on-delta
+    concept"). The receiver rebuilds :math:`r_i` from the events
+    (:func:`reconstruct_send_on_delta`) and :math:`|x_i - r_i| < \delta_i`
+    whenever the signal moves by less than :math:`n_{max} \delta_i` per step.
+
+    A jump of several deltas in one step emits an event *count* (``uint8``) up to
+    ``max_events_per_step``; beyond that the reference lags and the remaining
+    events follow on the next steps (a maximum event rate of
+    ``max_events_per_step / dt``), so no level crossing is ever lost. With the
+    default 1 the events are binary.
+
+    Parameters
+    ----------
+    n_signals : int
+    delta : float or array, shape (n_signals,)
+        Threshold per signal, > 0, in the signal's units.
+    max_events_per_step : int, 1..255
+    initial : None, float or array, shape (n_signals,)
+        Starting reference. ``None``: the first sample after :meth:`reset`
+        becomes the origin and emits no event (read it from :attr:`origin`).
+
+    Outputs: ``events[2 i]`` = ON count of signal ``i``, ``events[2 i + 1]`` = OFF.
+    """
+
+    _state_names = ("origin", "level", "started")
+
+    def __init__(
+        self,
+        n_signals: int,
+        delta: Any,
+        *,
+        max_events_per_step: int = 1,
+        initial: Any = None,
+    ) -> None:
+        self.n_inputs = require_int("n_signals", n_signals, minimum=1)
+        self.n_outputs = 2 * self.n_inputs
+        self.delta = _per_signal("delta", delta, self.n_inputs, require_positive)
+        self.max_events_per_step = require_int("max_events_per_step", max_events_per_step, 1)
+        if self.max_events_per_step > kernels.MAX_EVENTS:
+            raise ConfigError(
+                f"max_events_per_step must be an integer in [1, {kernels.MAX_EVENTS}], "
+                f"got {max_events_per_step!r}"
+            )
+        self.initial = (
+            None if initial is None else _per_signal("initial", initial, self.n_inputs, _finite)
+        )
+        self._inv_delta = 1.0 / self.delta
+        self._origin = np.zeros(self.n_inputs)
+        self._level = np.zeros(self.n_inputs, dtype=np.int64)
+        self._started = np.zeros(1, dtype=np.uint8)
+        self._events = np.zeros(self.n_outputs, dtype=np.uint8)
+        self.reset()
+
+    @property
+    def origin(self) -> np.ndarray:
+        """The level reconstruction starts from (set by ``initial`` or the first sample)."""
+        return self._origin
+
+    @property
+    def reference(self) -> np.ndarray:
+        """The current reference levels :math:`x_0 + k \\delta` (a new array)."""
+        return self._origin + self._level * self.delta
+
+    def reset(self) -> None:
+        """Forget the reference; the next sample (or ``initial``) becomes the origin."""
+        self._level[:] = 0
+        self._events[:] = 0
+        if self.initial is None:
+            self._origin[:] = 0.0
+            self._started[0] = 0
+        else:
+            self._origin[:] = self.initial
+            self._started[0] = 1
+
+    def encode(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Events of this step, shape ``(2 * n_signals,)`` ``uint8``; see the class docs."""
+        x = self._input(x)
+        events = self._out(out, self._events)
+        if not self._started[0]:
+            bad = kernels.first_nonfinite(x)
+            if bad >= 0:
+                self._raise_nonfinite(x, bad)
+            self._origin[:] = x
+            self._started[0] = 1
+            events[:] = 0
+            return events
+        bad = kernels.send_on_delta_step(
+            x, self._origin, self._inv_delta, self._level, self.max_events_per_step, events
+        )
+        if bad >= 0:
+            self._raise_nonfinite(x, bad)
+        return events
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "n_signals": self.n_inputs,
+            "delta": self.delta.tolist(),
+            "max_events_per_step": self.max_events_per_step,
+            "initial": None if self.initial is None else self.initial.tolist(),
+        }
+
+
+class _RandomEncoder(Encoder):
+    """An encoder that owns a seeded ``numpy.random.Generator`` (PCG64)."""
+
+    def _init_rng(self, seed: Any) -> None:
+        self.seed = _seed(seed)
+        self._rng = np.random.default_rng(self.seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Clear the state; re-seed the generator only if ``seed`` is given."""
+        if seed is not None:
+            self.seed = require_int("seed", seed, minimum=0)
+            self._rng = np.random.default_rng(self.seed)
+        self._clear()
+
+    def _clear(self) -> None:
+        raise NotImplementedError
+
+
+def _spike_mode(mode: str, max_rate: float, dt: float) -> float:
+    """Validate the per-step probability/mean of a spike mode; return ``max_rate * dt``."""
+    per_step = max_rate * dt
+    if mode == "bernoulli" and per_step > 1.0:
+        raise ConfigError(
+            f"max_rate * dt must be <= 1 for mode 'bernoulli' (one spike per step), got "
+            f"{max_rate!r} * {dt!r} = {per_step!r}"
+        )
+    if mode == "poisson" and per_step > 10.0:
+        raise ConfigError(
+            f"max_rate * dt must be <= 10 for mode 'poisson', got {max_rate!r} * {dt!r}"
+        )
+    return per_step
+
+
+class GaussianPopulationEncoder(_RandomEncoder):
+    r"""Population coding with Gaussian receptive fields, one 1-D population per signal.
+
+    Signal :math:`i` on :math:`[l_i, h_i]` gets ``n_per_signal`` neurons with
+    evenly spaced centers :math:`c_{ij}` (ends included) and width
+    :math:`\sigma_i` (default: the center spacing). For the input clipped to
+    the range,
+
+    .. math:: a_{ij}(x_i) = A \exp\left(-\frac{(x_i - c_{ij})^2}{2 \sigma_i^2}\right)
+
+    (Pouget, Dayan & Zemel 2000, *Nat. Rev. Neurosci.* 1:125; as used for
+    spiking robot control by Bohte, Kok & La Poutré 2002). Populations are
+    concatenated signal-major: neuron ``j`` of signal ``i`` is output
+    ``i * n_per_signal + j``.
+
+    ``mode``:
+
+    - ``"current"``: output :math:`a_{ij}` with :math:`A` = ``max_current``
+      (``float64``, to inject as input current);
+    - ``"bernoulli"``: one spike with probability :math:`a_{ij}`,
+      :math:`A` = ``max_rate * dt`` (``<= 1``);
+    - ``"poisson"``: a Poisson(:math:`a_{ij}`) spike count per step
+      (``uint8``), :math:`A` = ``max_rate * dt`` (``<= 10``).
+
+    The expected rate of neuron ``ij`` is :math:`a_{ij} / dt` in both spike
+    modes; the last activation is in :attr:`activation`. The spike modes draw
+    one uniform per neuron per step from the encoder's own generator
+    (``seed``), so the same seed gives the same events.
+    """
+
+    def __init__(
+        self,
+        n_signals: int,
+        low: Any,
+        high: Any,
+        n_per_signal: int,
+        *,
+        width: Any = None,
+        mode: str = "current",
+        max_current: float = 1.0,
+        max_rate: float = 100.0,
+        dt: float = 1e-3,
+        seed: int | None = None,
+    ) -> None:
+        self.n_inputs = require_int("n_signals", n_signals, minimum=1)
+        self.n_per_signal = require_int("n_per_signal", n_per_signal, minimum=2)
+        self.n_outputs = self.n_inputs * self.n_per_signal
+        self.low = _per_signal("low", low, self.n_inputs, _finite)
+        self.high = _per_signal("high", high, self.n_inputs, _finite)
+        for i in np.flatnonzero(self.high <= self.low):
+            raise ConfigError(
+                f"high[{i}] must be > low[{i}] = {self.low[i]!r}, got {self.high[i]!r}"
+            )
+        spacing = (self.high - self.low) / (self.n_per_signal - 1)
+        self.width = (
+            spacing.copy()
+            if width is None
+            else _per_signal("width", width, self.n_inputs, require_positive)
+        )
+        self.mode = require_in("mode", mode, tuple(kernels.MODES))
+        self.max_current = require_positive("max_current", max_current)
+        self.max_rate = require_positive("max_rate", max_rate)
+        self.dt = require_positive("dt", dt)
+        if self.mode == "current":
+            self._amplitude = self.max_current
+        else:
+            self._amplitude = _spike_mode(self.mode, self.max_rate, self.dt)
+        self._mode_code = kernels.MODES[self.mode]
+        self.centers = np.concatenate(
+            [
+                np.linspace(lo, hi, self.n_per_signal)
+                for lo, hi in zip(self.low, self.high, strict=True)
+            ]
+        )
+        self._neg_half_inv_var = -0.5 / self.width**2
+        self._activation = np.zeros(self.n_outputs)
+        self._events = np.zeros(self.n_outputs, dtype=np.uint8)
+        self._uniform = np.zeros(self.n_outputs)
+        self._init_rng(seed)
+
+    @property
+    def activation(self) -> np.ndarray:
+        """Last activations: currents, or spike probability/mean per step."""
+        return self._activation
+
+    def _clear(self) -> None:
+        self._activation[:] = 0.0
+        self._events[:] = 0
+
+    def encode(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Currents (``float64``) or spikes (``uint8``) of this step, shape ``(n_outputs,)``."""
+        x = self._input(x)
+        if self._mode_code == kernels.MODE_CURRENT:
+            activation = self._out(out, self._activation)
+            events = self._events
+        else:
+            activation = self._activation
+            events = self._out(out, self._events)
+            assert self._rng is not None
+            self._rng.random(out=self._uniform)
+        bad = kernels.gaussian_population_step(
+            x, self.low, self.high, self.centers, self._neg_half_inv_var, self.n_per_signal,
+            self._amplitude, self._mode_code, self._uniform, activation, events,
+        )  # fmt: skip
+        if bad >= 0:
+            self._raise_nonfinite(x, bad)
+        return activation if self._mode_code == kernels.MODE_CURRENT else events
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "n_signals": self.n_inputs,
+            "low": self.low.tolist(),
+            "high": self.high.tolist(),
+            "n_per_signal": self.n_per_signal,
+            "width": self.width.tolist(),
+            "mode": self.mode,
+            "max_current": self.max_current,
+            "max_rate": self.max_rate,
+            "dt": self.dt,
+            "seed": self.seed,
+        }
+
+
+class PoissonEncoder(_RandomEncoder):
+    r"""Spikes from rates (Hz): a Poisson process sampled once per step.
+
+    ``mode="poisson"``: :math:`n_i \sim \mathrm{Poisson}(\lambda_i\,dt)` counts
+    (``uint8``, sampled by inversion of the CDF from one uniform per input);
+    ``mode="bernoulli"``: at most one spike, with probability
+    :math:`\min(\lambda_i\,dt, 1)` (the usual approximation for
+    :math:`\lambda\,dt \ll 1`, e.g. the CL-1k benchmark input). Rates must be
+    finite and >= 0.
+    """
+
+    def __init__(
+        self, n_inputs: int, *, mode: str = "poisson", dt: float = 1e-3, seed: int | None = None
+    ) -> None:
+        self.n_inputs = require_int("n_inputs", n_inputs, minimum=1)
+        self.n_outputs = self.n_inputs
+        self.mode = require_in("mode", mode, ("poisson", "bernoulli"))
+        self.dt = require_positive("dt", dt)
+        self._poisson = self.mode == "poisson"
+        self._events = np.zeros(self.n_outputs, dtype=np.uint8)
+        self._uniform = np.zeros(self.n_outputs)
+        self._init_rng(seed)
+
+    def _clear(self) -> None:
+        self._events[:] = 0
+
+    def encode(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Spike counts of this step for rates ``x`` (Hz), shape ``(n_inputs,)`` ``uint8``."""
+        x = self._input(x)
+        events = self._out(out, self._events)
+        assert self._rng is not None
+        self._rng.random(out=self._uniform)
+        bad = kernels.rate_spikes_step(x, self.dt, self._poisson, self._uniform, events)
+        if bad >= 0:
+            self._raise_nonfinite(x, bad, "finite rates >= 0")
+        return events
+
+    def config(self) -> dict[str, Any]:
+        return {"n_inputs": self.n_inputs, "mode": self.mode, "dt": self.dt, "seed": self.seed}
+
+
+def _interval(
+    name: str, value: Any, low: float, high: float, high_open: bool
+) -> tuple[float, float]:
+    """Validate a (lo, hi) pair with ``low <= lo <= hi <= high`` (``< high`` if open)."""
+    bound = f"[{low}, {high})" if high_open else f"[{low}, {high}]"
+    try:
+        lo, hi = (float(_finite(name, v)) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{name} must be a pair (low, high) within {bound}, got {value!r}"
+        ) from exc
+    if not (low <= lo <= hi and (hi < high if high_open else hi <= high)):
+        raise ConfigError(f"{name} must be a pair (low, high) within {bound}, got {value!r}")
+    return lo, hi
+
+
+class NEFEncoder(Encoder):
+    r"""NEF input currents of a LIF population representing a vector jointly.
+
+    The input :math:`x` (physical units, e.g. (q, dq)) is normalised per
+    dimension, :math:`\hat x = (x - \mathrm{center}) / \mathrm{radius}`, and
+    neuron :math:`k` with unit encoder :math:`e_k`, gain :math:`\alpha_k` and
+    bias :math:`\beta_k` receives
+
+    .. math:: J_k = \alpha_k\, e_k \cdot \hat x + \beta_k
+
+    (Eliasmith & Anderson 2003, *Neural Engineering*, ch. 2 and 7). Encoders
+    are uniform on the unit hypersphere; maximum rates (at
+    :math:`e_k \cdot \hat x = 1`) and intercepts (where the neuron starts to
+    fire) are uniform in the given intervals; gains and biases follow from
+    them for LIF neurons as in Nengo's ``LIFRate.gain_bias``. Currents are
+    normalised to a threshold of 1 (``tau_rc dv/dt = -v + J``, ``v_th = 1``);
+    :func:`lif_rates` gives the rate model. Needs no randomness per step.
+    """
+
+    _state_names = ("encoders", "gains", "biases")
+
+    def __init__(
+        self,
+        n_neurons: int,
+        dimensions: int,
+        *,
+        center: Any = 0.0,
+        radius: Any = 1.0,
+        max_rates: Any = (200.0, 400.0),
+        intercepts: Any = (-1.0, 0.9),
+        tau_rc: float = 0.02,
+        tau_ref: float = 0.002,
+        seed: int | None = None,
+    ) -> None:
+        self.n_outputs = require_int("n_neurons", n_neurons, minimum=1)
+        self.n_inputs = require_int("dimensions", dimensions, minimum=1)
+        self.center = _per_signal("center", center, self.n_inputs, _finite)
+        self.radius = _per_signal("radius", radius, self.n_inputs, require_positive)
+        self.tau_rc = require_positive("tau_rc", tau_rc)
+        self.tau_ref = require_positive("tau_ref", tau_ref)
+        self.max_rates = _interval("max_rates", max_rates, 0.0, 1.0 / self.tau_ref, True)
+        if self.max_rates[0] <= 0.0:
+            raise ConfigError(f"max_rates must be > 0 (and < 1/tau_ref), got {max_rates!r}")
+        self.intercepts = _interval("intercepts", intercepts, -1.0, 1.0, True)
+        self.seed = _seed(seed)
+        rng = np.random.default_rng(self.seed)
+        directions = rng.standard_normal((self.n_outputs, self.n_inputs))
+        self._encoders = directions / np.linalg.norm(directions, axis=1, keepdims=True)
+        rates = rng.uniform(*self.max_rates, size=self.n_outputs)
+        intercept = rng.uniform(*self.intercepts, size=self.n_outputs)
+        j_max = 1.0 / (1.0 - np.exp((self.tau_ref - 1.0 / rates) / self.tau_rc))
+        self._gains = (1.0 - j_max) / (intercept - 1.0)
+        self._biases = 1.0 - self._gains * intercept
+        self._weights_t = np.zeros((self.n_inputs, self.n_outputs))
+        self._offset = np.zeros(self.n_outputs)
+        self._currents = np.zeros(self.n_outputs)
+        self._rates = np.zeros(self.n_outputs)
+        self._after_load()
+
+    def _after_load(self) -> None:
+        weights = self._gains[:, None] * self._encoders / self.radius
+        self._weights_t[...] = weights.T
+        self._offset[...] = self._biases - weights @ self.center
+
+    @property
+    def encoders(self) -> np.ndarray:
+        """Unit encoders, shape ``(n_neurons, dimensions)`` (read them; set via state)."""
+        return self._encoders
+
+    @property
+    def gains(self) -> np.ndarray:
+        return self._gains
+
+    @property
+    def biases(self) -> np.ndarray:
+        return self._biases
+
+    def reset(self) -> None:
+        """Clear the output buffers (the encoder has no dynamic state)."""
+        self._currents[:] = 0.0
+        self._rates[:] = 0.0
+
+    def encode(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Input currents :math:`J` for ``x``, shape ``(n_neurons,)``."""
+        x = self._input(x)
+        currents = self._out(out, self._currents)
+        bad = kernels.nef_step(
+            x,
+            self._weights_t,
+            self._offset,
+            currents,
+            self.tau_rc,
+            self.tau_ref,
+            self._rates,
+            False,
+        )
+        if bad >= 0:
+            self._raise_nonfinite(x, bad)
+        return currents
+
+    def encode_rates(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """LIF rates (Hz) for ``x`` (the rate model, e.g. for a dense twin)."""
+        x = self._input(x)
+        rates = self._out(out, self._rates)
+        bad = kernels.nef_step(
+            x, self._weights_t, self._offset, self._currents, self.tau_rc, self.tau_ref, rates, True
+        )
+        if bad >= 0:
+            self._raise_nonfinite(x, bad)
+        return rates
+
+    def tuning_curves(self, points: Any) -> np.ndarray:
+        """Rates (Hz) at many inputs: ``points`` (n_points, dimensions) -> (n_points, n_neurons)."""
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.ndim != 2 or pts.shape[1] != self.n_inputs:
+            raise ShapeError(f"points must have shape (n_points, {self.n_inputs}), got {pts.shape}")
+        return lif_rates(pts @ self._weights_t + self._offset, self.tau_rc, self.tau_ref)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "n_neurons": self.n_outputs,
+            "dimensions": self.n_inputs,
+            "center": self.center.tolist(),
+            "radius": self.radius.tolist(),
+            "max_rates": list(self.max_rates),
+            "intercepts": list(self.intercepts),
+            "tau_rc": self.tau_rc,
+            "tau_ref": self.tau_ref,
+            "seed": self.seed,
+        }
+
+
+class TactileEncoder(_RandomEncoder):
+    r"""Tactile events per pad: onset/offset with hysteresis plus a force-rate channel.
+
+    A pad enters contact when its force :math:`F \ge F_{on}` (one onset
+    event) and leaves it when :math:`F \le F_{off} < F_{on}` (one offset
+    event); between the two thresholds the state holds, so solver noise
+    around one threshold does not chatter (a Schmitt trigger, as in the
+    fast-adapting SA/FA split of event-based tactile sensors, Bartolozzi et
+    al. 2016). The sustained channel fires Bernoulli spikes at
+
+    .. math:: \lambda = \lambda_{max}\, \mathrm{clip}(F / F_{max}, 0, 1).
+
+    Output ``uint8``, shape ``(3 * n_pads,)``: onsets, offsets, rate-channel
+    spikes (views: :attr:`onset`, :attr:`offset`, :attr:`sustained`); the
+    rates (Hz) are in :attr:`rates`, the contact state in :attr:`in_contact`.
+    """
+
+    _state_names = ("in_contact",)
+
+    def __init__(
+        self,
+        n_pads: int,
+        on_threshold: Any,
+        off_threshold: Any,
+        force_max: Any,
+        *,
+        max_rate: float = 200.0,
+        dt: float = 1e-3,
+        seed: int | None = None,
+    ) -> None:
+        self.n_inputs = require_int("n_pads", n_pads, minimum=1)
+        self.n_outputs = 3 * self.n_inputs
+        n = self.n_inputs
+        self.on_threshold = _per_signal("on_threshold", on_threshold, n, _nonnegative)
+        self.off_threshold = _per_signal("off_threshold", off_threshold, n, _nonnegative)
+        for i in np.flatnonzero(self.off_threshold >= self.on_threshold):
+            raise ConfigError(
+                f"off_threshold[{i}] must be < on_threshold[{i}] = {self.on_threshold[i]!r} "
+                f"(hysteresis), got {self.off_threshold[i]!r}"
+            )
+        self.force_max = _per_signal("force_max", force_max, n, require_positive)
+        self.max_rate = require_positive("max_rate", max_rate)
+        self.dt = require_positive("dt", dt)
+        _spike_mode("bernoulli", self.max_rate, self.dt)
+        self._inv_force_max = 1.0 / self.force_max
+        self._in_contact = np.zeros(n, dtype=np.uint8)
+        self._events = np.zeros(self.n_outputs, dtype=np.uint8)
+        self._rates = np.zeros(n)
+        self._uniform = np.zeros(n)
+        self._init_rng(seed)
+
+    @property
+    def in_contact(self) -> np.ndarray:
+        """Contact state per pad (1 = in contact), after the last step."""
+        return self._in_contact
+
+    @property
+    def rates(self) -> np.ndarray:
+        """Rate of the sustained channel per pad (Hz), after the last step."""
+        return self._rates
+
+    @property
+    def onset(self) -> np.ndarray:
+        return self._events[: self.n_inputs]
+
+    @property
+    def offset(self) -> np.ndarray:
+        return self._events[self.n_inputs : 2 * self.n_inputs]
+
+    @property
+    def sustained(self) -> np.ndarray:
+        return self._events[2 * self.n_inputs :]
+
+    def _clear(self) -> None:
+        self._in_contact[:] = 0
+        self._events[:] = 0
+        self._rates[:] = 0.0
+
+    def encode(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Events of this step for pad forces ``x`` (N), shape ``(3 * n_pads,)``."""
+        x = self._input(x)
+        events = self._out(out, self._events)
+        assert self._rng is not None
+        self._rng.random(out=self._uniform)
+        bad = kernels.tactile_step(
+            x, self.on_threshold, self.off_threshold, self._in_contact, self._inv_force_max,
+            self.max_rate, self.dt, self._uniform, events, self._rates,
+        )  # fmt: skip
+        if bad >= 0:
+            self._raise_nonfinite(x, bad)
+        return events
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "n_pads": self.n_inputs,
+            "on_threshold": self.on_threshold.tolist(),
+            "off_threshold": self.off_threshold.tolist(),
+            "force_max": self.force_max.tolist(),
+            "max_rate": self.max_rate,
+            "dt": self.dt,
+            "seed": self.seed,
+        }
+
+
+def _nonnegative(name: str, value: Any) -> float:
+    if _finite(name, value) < 0:
+        raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
