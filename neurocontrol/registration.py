@@ -11,10 +11,11 @@ import gymnasium
 
 __all__ = ["ENV_IDS", "register_envs"]
 
-#: id -> (entry point, max_episode_steps at the default dt of 1 ms)
+#: id -> (entry point, max_episode_steps at the default dt of 1 ms): one full
+#: centre-out-and-back cycle (16 x 0.75 s) for the reach tasks, 5 s for ArmPress
 _ENVS: dict[str, tuple[str, int]] = {
     "neurocontrol/PlanarReach-v0": ("neurocontrol.envs:PlanarReachEnv", 12_000),
-    "neurocontrol/ArmReach-v0": ("neurocontrol.envs:ArmReachEnv", 6_000),
+    "neurocontrol/ArmReach-v0": ("neurocontrol.envs:ArmReachEnv", 12_000),
     "neurocontrol/ArmPress-v0": ("neurocontrol.envs:ArmPressEnv", 5_000),
 }
 

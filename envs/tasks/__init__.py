@@ -1,1 +1,7 @@
-"""(filled in by the issue that builds it)"""
+"""Tasks: what the arm should do (reference, targets, reward terms)."""
+
+from __future__ import annotations
+
+from neurocontrol.envs.tasks.trajectory import TargetSequence, centre_out_targets, minimum_jerk
+
+__all__ = ["TargetSequence", "centre_out_targets", "minimum_jerk"]

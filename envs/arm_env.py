@@ -1,0 +1,442 @@
+"""The Gymnasium environment shared by every arm: torque control at 1 kHz, perturbations.
+
+Subclasses build the world (:meth:`ArmEnv._build`) and the task; this class
+owns the step loop, the observation/reward/info contract, resets and
+perturbations. See :class:`ArmEnv` for the contract.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import gymnasium
+import numpy as np
+import pybullet
+from gymnasium import spaces
+
+from neurocontrol.envs.perturbations import ActivePerturbations, parse_perturbations
+from neurocontrol.envs.robots.base import RobotModel, TorqueArm
+from neurocontrol.envs.sim import BulletSim
+from neurocontrol.errors import ActionError, ConfigError
+from neurocontrol.validation import require_int, require_nonnegative, require_positive
+
+__all__ = ["ArmEnv"]
+
+#: Dense tactile forces above this (N) are clipped in the observation.
+MAX_OBSERVED_FORCE = 1000.0
+
+
+class ArmEnv(gymnasium.Env):
+    """A torque-controlled arm in PyBullet, stepped at a fixed physics ``dt``.
+
+    Action
+        ``Box(-1, 1, (n,), float32)``: joint torques as a fraction of
+        ``robot_model.torque_limit``; values outside [-1, 1] are clipped. With
+        ``gravity_compensation=True`` the nominal ``g(q)`` is added and the sum
+        is clipped to the torque limit. The command is held for
+        ``control_decimation`` physics steps and re-sent on each of them.
+    Observation
+        ``Dict`` of float32 ``Box`` es with finite bounds:
+
+        - ``proprio`` (3n,): q (rad), dq (rad/s), last commanded torque (N·m)
+        - ``ee`` (2d,): hand position (m), hand velocity (m/s)
+        - ``goal`` (3d,): reference position, reference velocity, final target
+        - subclasses may add keys (ArmPress: ``tactile``).
+    Reward
+        ``-distance_weight * distance - effort_weight * mean((tau_cmd / limit)^2)
+        - tracking_weight * tracking_error`` plus task terms; each term is in ``info``.
+    Termination
+        ``terminated`` only on a safety violation: a joint speed above
+        ``max_joint_velocity`` or a non-finite state (``info["safety_violation"]``).
+        Episodes otherwise end by truncation (TimeLimit from the registration).
+    Info
+        ``tracking_error`` (m, hand to reference), ``distance`` (m, hand to final
+        target), ``is_success``, ``tau_cmd`` and ``tau_applied`` (N·m, commanded
+        and after actuator faults), ``sim_time`` (s), ``perturbation`` (plain
+        data, see :mod:`neurocontrol.envs.perturbations`), ``reward_*`` terms,
+        ``safety_violation`` and the task's phase entries.
+
+    Parameters
+    ----------
+    dt : float
+        Physics time step (s), 1 ms by default.
+    control_decimation : int
+        Physics steps per ``env.step`` (integer >= 1).
+    control_dt : float, optional
+        Alternative to ``control_decimation``: the control period (s); must be an
+        integer multiple of ``dt``.
+    gravity_compensation : bool
+        Add the nominal gravity torque to every command.
+    perturbation : dict or list of dict, optional
+        Perturbation applied at every reset unless ``reset(options=...)`` gives one.
+    max_joint_velocity : float, optional
+        Safety limit (rad/s); the robot's default when None.
+    distance_weight, effort_weight, tracking_weight : float
+        Weights of the reward terms (>= 0).
+    render_mode : {"rgb_array", None}
+        ``"rgb_array"`` renders off-screen with the Tiny renderer.
+    render_width, render_height : int
+        Image size of ``render()``.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 30}
+
+    #: safety limit on joint speed (rad/s) unless the caller gives one
+    default_max_joint_velocity = 20.0
+    #: hand-distance below which ``is_success`` holds (m)
+    default_success_radius = 0.01
+    #: camera: target point, distance, yaw, pitch
+    camera = ((0.0, 0.0, 0.0), 1.0, 0.0, -89.0)
+
+    robot: TorqueArm
+    robot_model: RobotModel
+    #: bound (m) on every hand/target coordinate in the observation
+    workspace_radius = 1.0
+
+    def __init__(
+        self,
+        *,
+        dt: float = 0.001,
+        control_decimation: int = 1,
+        control_dt: float | None = None,
+        gravity_compensation: bool = False,
+        perturbation: Any = None,
+        max_joint_velocity: float | None = None,
+        success_radius: float | None = None,
+        distance_weight: float = 1.0,
+        effort_weight: float = 0.01,
+        tracking_weight: float = 0.0,
+        render_mode: str | None = None,
+        render_width: int = 320,
+        render_height: int = 240,
+    ) -> None:
+        self.dt = require_positive("dt", dt)
+        self.control_decimation = self._decimation(control_decimation, control_dt)
+        self.gravity_compensation = bool(gravity_compensation)
+        if render_mode not in (None, "rgb_array"):
+            raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        self.render_mode = render_mode
+        self.render_size = (
+            require_int("render_width", render_width, 1),
+            require_int("render_height", render_height, 1),
+        )
+        self.reward_weights = (
+            require_nonnegative("distance_weight", distance_weight),
+            require_nonnegative("effort_weight", effort_weight),
+            require_nonnegative("tracking_weight", tracking_weight),
+        )
+        self.max_joint_velocity = require_positive(
+            "max_joint_velocity",
+            self.default_max_joint_velocity if max_joint_velocity is None else max_joint_velocity,
+        )
+        self.success_radius = require_positive(
+            "success_radius",
+            self.default_success_radius if success_radius is None else success_radius,
+        )
+        self.sim = BulletSim(self.dt)
+        try:
+            self._build()
+            self.robot.reset_joints(self.robot_model.q_home)
+            self.sim.save_snapshot()
+        except BaseException:
+            self.close()
+            raise
+        model = self.robot_model
+        self.n_joints = n = model.n_joints
+        self.dim = model.dim
+        self._limits = [float(v) for v in model.torque_limit]
+        self._joint_weights = [1.0 / (n * v * v) for v in self._limits]
+        self._cid = self.sim.client_id
+        self._perturbations = ActivePerturbations(self.robot, self.dt)
+        mass_diagonal = np.diag(model.mass_matrix(model.q_home))
+        # explicit damping c is stable while c * dt < 2 M_jj; keep a factor 4 margin
+        self.damping_limit = (0.5 * mass_diagonal / self.dt).tolist()
+        self._default_perturbation = perturbation
+        parse_perturbations(perturbation, n, self.dt, self.damping_limit, np.random.default_rng())
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
+        self.observation_space = spaces.Dict(self._observation_bounds())
+        self._tau_cmd = [0.0] * n
+        self._tau_applied = [0.0] * n
+        self._step_count = 0
+
+    # -- subclass hooks -------------------------------------------------------------
+    def _build(self) -> None:
+        """Load the robot (set ``self.robot``, ``self.robot_model``, ``self.task``)."""
+        raise NotImplementedError
+
+    def _sense(self) -> None:
+        """Read task sensors after each env step and reset (none by default)."""
+
+    def _task_observation(self) -> dict[str, np.ndarray]:
+        """Extra observation entries of the task (none by default)."""
+        return {}
+
+    def _task_bounds(self) -> dict[str, spaces.Box]:
+        return {}
+
+    def _task_reset(self) -> None:
+        self.task.reset(self.np_random)
+
+    def _task_reward(self, info: dict[str, Any]) -> float:
+        """Extra reward terms; write each into ``info`` (none by default)."""
+        return 0.0
+
+    def _task_info(self, info: dict[str, Any]) -> None:
+        task = self.task
+        info["target_index"] = task.segment
+        info["target_id"] = task.target_id
+        info["phase"] = task.phase
+        info["cycle"] = task.cycle
+
+    def _is_success(self, distance: float) -> bool:
+        return distance <= self.success_radius
+
+    # -- public API ---------------------------------------------------------------
+    @property
+    def sim_time(self) -> float:
+        """Episode time (s): physics steps since reset times ``dt``."""
+        return self._step_count * self.dt
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Restore the freshly built world and start a new episode.
+
+        ``options={"perturbation": spec}`` replaces the default perturbation
+        for this episode (``None`` for none).
+        """
+        super().reset(seed=seed)
+        options = {} if options is None else options
+        unknown = sorted(set(options) - {"perturbation"})
+        if unknown:
+            raise ConfigError(f"unknown reset option(s) {unknown}; accepted: ['perturbation']")
+        spec = options.get("perturbation", self._default_perturbation)
+        perturbations = parse_perturbations(
+            spec, self.n_joints, self.dt, self.damping_limit, self.np_random
+        )
+        self._perturbations.clear()
+        self.sim.restore()
+        self.robot.read_joints()
+        self.robot.read_hand()
+        self._step_count = 0
+        self._tau_cmd = [0.0] * self.n_joints
+        self._tau_applied = self._tau_cmd
+        self._sense()
+        self._task_reset()
+        self._perturbations.set(perturbations, 0, self._tau_cmd)
+        self.task.update(0.0)
+        _, info = self._score()
+        return self._observation(), info
+
+    def set_perturbation(self, spec: Any) -> None:
+        """Replace the perturbation mid-episode (``None`` removes it).
+
+        ``onset`` is episode time; a past onset takes effect at the next step.
+        """
+        perturbations = parse_perturbations(
+            spec, self.n_joints, self.dt, self.damping_limit, self.np_random
+        )
+        self._perturbations.set(perturbations, self._step_count, self._tau_cmd)
+
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Apply ``action`` for ``control_decimation`` physics steps; see the class docstring."""
+        tau_cmd = self._command(action)
+        self._tau_cmd = tau_cmd
+        robot = self.robot
+        perturbations = self._perturbations
+        cid = self._cid
+        for _ in range(self.control_decimation):
+            if self._step_count >= perturbations.next_onset_step:
+                perturbations.activate_due(self._step_count, tau_cmd)
+            tau = tau_cmd
+            if perturbations.modifies_torque:
+                tau = perturbations.joint_torques(tau_cmd, robot.dq)
+            robot.send_torques(tau)
+            strength = perturbations.curl_strength
+            if strength:
+                vel = robot.hand_vel
+                robot.push_hand([strength * vel[1], -strength * vel[0], 0.0])
+            pybullet.stepSimulation(physicsClientId=cid)
+            self._step_count += 1
+            robot.read_joints()
+            if strength:
+                robot.read_hand()  # the next physics step's curl force needs it
+        self._tau_applied = tau
+        if not perturbations.curl_strength:
+            robot.read_hand()
+        self._sense()
+        self.task.update(self._step_count * self.dt)
+        reward, info = self._score()
+        observation = self._observation()
+        terminated = info["safety_violation"]
+        if terminated:
+            for key, value in observation.items():
+                space = self.observation_space[key]
+                np.clip(np.nan_to_num(value), space.low, space.high, out=value)
+        return observation, reward, terminated, False, info
+
+    def render(self) -> np.ndarray | None:
+        """An RGB image (H, W, 3) with ``render_mode="rgb_array"``, else None."""
+        if self.render_mode != "rgb_array":
+            return None
+        self._update_markers()
+        target, distance, yaw, pitch = self.camera
+        width, height = self.render_size
+        return self.sim.render(width, height, target, distance, yaw, pitch)
+
+    def close(self) -> None:
+        """Release the PyBullet client(s); safe to call more than once."""
+        model = getattr(self, "robot_model", None)
+        if model is not None and hasattr(model, "close"):
+            model.close()
+        sim = getattr(self, "sim", None)
+        if sim is not None:
+            sim.close()
+
+    # -- internals ------------------------------------------------------------------
+    def _decimation(self, control_decimation: Any, control_dt: Any) -> int:
+        """Physics steps per env step, from ``control_decimation`` or ``control_dt``."""
+        if control_dt is not None:
+            if control_decimation != 1:
+                raise ConfigError(
+                    f"give control_decimation ({control_decimation!r}) or control_dt "
+                    f"({control_dt!r}), not both"
+                )
+            control_dt = require_positive("control_dt", control_dt)
+            ratio = control_dt / self.dt
+            if round(ratio) < 1 or abs(ratio - round(ratio)) > 1e-9 * ratio:
+                raise ConfigError(
+                    f"control_dt = {control_dt!r} s is not an integer multiple of "
+                    f"dt = {self.dt!r} s (ratio {ratio:g}); accepted: k * dt for an integer k >= 1"
+                )
+            return round(ratio)
+        if isinstance(control_decimation, (float, np.floating)):
+            if not (math.isfinite(control_decimation) and float(control_decimation).is_integer()):
+                raise ConfigError(
+                    "control_decimation must be an integer number of physics steps >= 1 "
+                    f"(a non-integer ratio is not truncated), got {control_decimation!r}"
+                )
+            control_decimation = int(control_decimation)
+        return require_int("control_decimation", control_decimation, 1)
+
+    def _command(self, action: Any) -> list[float]:
+        """Validate and scale an action to commanded joint torques (N·m)."""
+        try:
+            array = np.asarray(action)
+        except (TypeError, ValueError) as exc:
+            raise ActionError(f"action must be numeric array-like, got {action!r}") from exc
+        if array.shape != (self.n_joints,) or array.dtype.kind not in "fiu":
+            raise ActionError(
+                f"action must be a real array of shape ({self.n_joints},) in [-1, 1], "
+                f"got shape {array.shape} dtype {array.dtype}"
+            )
+        values = array.tolist()
+        if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):
+            raise ActionError(
+                f"action must be finite (no NaN or inf), got {values}; accepted: real values "
+                "in [-1, 1] (larger magnitudes are clipped)"
+            )
+        tau = [
+            limit * (1.0 if a > 1.0 else -1.0 if a < -1.0 else a)
+            for a, limit in zip(values, self._limits, strict=True)
+        ]
+        if self.gravity_compensation:
+            gravity = self.robot_model.gravity(self.robot.q).tolist()
+            tau = [
+                min(max(t + g, -limit), limit)
+                for t, g, limit in zip(tau, gravity, self._limits, strict=True)
+            ]
+        return tau
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        robot = self.robot
+        task = self.task
+        d = self.dim
+        observation = {
+            "proprio": np.array(robot.q + robot.dq + self._tau_cmd, dtype=np.float32),
+            "ee": np.array(robot.hand_pos[:d] + robot.hand_vel[:d], dtype=np.float32),
+            "goal": np.array(task.ref_pos + task.ref_vel + task.target, dtype=np.float32),
+        }
+        observation.update(self._task_observation())
+        return observation
+
+    def _score(self) -> tuple[float, dict[str, Any]]:
+        robot = self.robot
+        task = self.task
+        d = self.dim
+        hand = robot.hand_pos[:d]
+        tracking_error = math.dist(hand, task.ref_pos)
+        distance = math.dist(hand, task.target)
+        effort = sum(w * t * t for w, t in zip(self._joint_weights, self._tau_cmd, strict=True))
+        distance_weight, effort_weight, tracking_weight = self.reward_weights
+        reward_distance = -distance_weight * distance
+        reward_effort = -effort_weight * effort
+        reward_tracking = -tracking_weight * tracking_error
+        state_sum = sum(robot.q) + sum(robot.dq)
+        speed = max(map(abs, robot.dq))
+        unsafe = not math.isfinite(state_sum) or speed > self.max_joint_velocity
+        info: dict[str, Any] = {
+            "tracking_error": tracking_error,
+            "distance": distance,
+            "is_success": self._is_success(distance),
+            "tau_cmd": np.array(self._tau_cmd),
+            "tau_applied": np.array(self._tau_applied),
+            "sim_time": self._step_count * self.dt,
+            "perturbation": self._perturbations.info_entry(),
+            "reward_distance": reward_distance,
+            "reward_effort": reward_effort,
+            "reward_tracking": reward_tracking,
+            "safety_violation": unsafe,
+        }
+        self._task_info(info)
+        reward = reward_distance + reward_effort + reward_tracking + self._task_reward(info)
+        return reward, info
+
+    def _observation_bounds(self) -> dict[str, spaces.Box]:
+        model = self.robot_model
+        d = self.dim
+        margin = 0.5  # rad beyond the joint limits: limit constraints are soft
+        q_low = np.asarray(model.q_lower) - margin
+        q_high = np.asarray(model.q_upper) + margin
+        dq_max = np.full(self.n_joints, 2.0 * self.max_joint_velocity)
+        limit = np.asarray(model.torque_limit)
+        reach = float(self.workspace_radius)
+        hand_speed = reach * float(dq_max.sum())
+        # a reference moves at most 1.875x its mean speed (minimum jerk)
+        position = np.full(d, reach)
+        speed = np.full(d, hand_speed)
+
+        def box(low: np.ndarray, high: np.ndarray) -> spaces.Box:
+            return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+
+        bounds = {
+            "proprio": box(
+                np.concatenate([q_low, -dq_max, -limit]), np.concatenate([q_high, dq_max, limit])
+            ),
+            "ee": box(np.concatenate([-position, -speed]), np.concatenate([position, speed])),
+            "goal": box(
+                np.concatenate([-position, -speed, -position]),
+                np.concatenate([position, speed, position]),
+            ),
+        }
+        bounds.update(self._task_bounds())
+        return bounds
+
+    def _update_markers(self) -> None:
+        """Move the render-only markers (reference, target) to their current place."""
+        for body, position in zip(
+            self._markers, (self.task.ref_pos, self.task.target), strict=True
+        ):
+            point = list(position) + [0.0] * (3 - len(position))
+            self.sim.client.resetBasePositionAndOrientation(body, point, [0.0, 0.0, 0.0, 1.0])
+
+    def _add_markers(self) -> None:
+        """Create visual-only spheres for the reference (green) and target (red)."""
+        self._markers: list[int] = []
+        if self.render_mode is None:
+            return
+        client = self.sim.client
+        for colour in ((0.1, 0.8, 0.1, 0.8), (0.9, 0.1, 0.1, 0.6)):
+            shape = client.createVisualShape(pybullet.GEOM_SPHERE, radius=0.012, rgbaColor=colour)
+            self._markers.append(client.createMultiBody(baseMass=0.0, baseVisualShapeIndex=shape))

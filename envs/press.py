@@ -1,0 +1,280 @@
+"""ArmPress: the Panda reaches a point on a table and holds a target normal force there.
+
+Protocol (one episode): a minimum-jerk approach from the home pose to a point
+``approach_height`` above the press point (phase 0), a minimum-jerk descent
+until the fingertip pads touch the table (phase 1), then pressing (phase 2):
+hold the hand there and keep the summed pad normal force at ``target_force``.
+
+Tactile sensing follows DESIGN.md: per pad (the two fingertips) the contact
+normal forces are summed over contact points (single contact forces are
+solver noise), with a contact flag and the force-weighted contact point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pybullet
+from gymnasium import spaces
+
+from neurocontrol.envs.arm_env import MAX_OBSERVED_FORCE, ArmEnv
+from neurocontrol.envs.robots.panda import PANDA_FINGER_LINKS, Panda, PandaModel
+from neurocontrol.envs.tasks.trajectory import minimum_jerk
+from neurocontrol.validation import (
+    require_finite_array,
+    require_nonnegative,
+    require_positive,
+)
+
+__all__ = ["ArmPressEnv", "PressTask"]
+
+APPROACH, DESCEND, PRESS = 0, 1, 2
+
+
+class PressTask:
+    """Reference for approach, descent and press (see the module docstring).
+
+    Attributes
+    ----------
+    ref_pos, ref_vel, target : list of float
+        Reference position/velocity and the contact point (the hand point's
+        position when the pads touch the press point), after :meth:`update`.
+    phase : int
+        0 approach, 1 descend, 2 press.
+    """
+
+    def __init__(
+        self,
+        start: np.ndarray,
+        press_point: np.ndarray,
+        press_point_range: float,
+        surface_height: float,
+        hand_offset: float,
+        approach_height: float,
+        approach_time: float,
+        descend_time: float,
+    ) -> None:
+        self.start = start.tolist()
+        self.press_point = press_point
+        self.press_point_range = press_point_range
+        self.surface_height = surface_height
+        self.hand_offset = hand_offset
+        self.approach_height = approach_height
+        self.approach_time = approach_time
+        self.descend_time = descend_time
+        self.segment = self.target_id = self.cycle = 0
+        self.phase = APPROACH
+        self.target = self.ref_pos = list(self.start)
+        self.ref_vel = [0.0, 0.0, 0.0]
+
+    def reset(self, rng: np.random.Generator) -> None:
+        """Draw the press point (uniform in a square of half-width ``press_point_range``)."""
+        offset = rng.uniform(-self.press_point_range, self.press_point_range, size=2)
+        x, y = (self.press_point + offset).tolist()
+        self.target = [x, y, self.surface_height + self.hand_offset]
+        self._above = [x, y, self.target[2] + self.approach_height]
+        self._approach = [b - a for a, b in zip(self.start, self._above, strict=True)]
+        self._descent = [0.0, 0.0, -self.approach_height]
+        self.update(0.0)
+
+    def update(self, time: float) -> None:
+        """Set the reference for episode time ``time`` (s)."""
+        if time < self.approach_time:
+            self.phase = APPROACH
+            self.ref_pos, self.ref_vel = minimum_jerk(
+                self.start, self._approach, self.approach_time, time
+            )
+        elif time < self.approach_time + self.descend_time:
+            self.phase = DESCEND
+            self.ref_pos, self.ref_vel = minimum_jerk(
+                self._above, self._descent, self.descend_time, time - self.approach_time
+            )
+        else:
+            self.phase = PRESS
+            self.ref_pos = self.target
+            self.ref_vel = [0.0, 0.0, 0.0]
+
+
+class ArmPressEnv(ArmEnv):
+    """Franka Panda with fingertip tactile pads pressing on a table (d = 3, n = 7).
+
+    Adds the observation key ``tactile`` (10,): for each pad (left, right
+    fingertip) the summed normal force (N, clipped at 1000), a contact flag
+    (0/1) and the force-weighted contact point (m, world frame; zeros without
+    contact). The target force is a constructor argument (``target_force``,
+    also in ``info["target_force"]``); ``goal`` follows the common contract
+    with the contact point as final target.
+
+    Reward adds ``reward_force = -force_weight * |F - F*| / F*`` while pressing
+    (phase 2), F the normal force summed over both pads. ``is_success``:
+    pressing, ``|F - F*| <= force_tolerance`` and the hand within
+    ``success_radius`` of the contact point.
+
+    Parameters
+    ----------
+    press_point : (x, y)
+        Nominal press point on the table (m).
+    press_point_range : float
+        Half-width (m) of the square the press point is drawn from at reset.
+    table_height : float
+        Height of the table surface (m).
+    approach_height : float
+        Height (m) above the contact point where the descent starts.
+    approach_time, descend_time : float
+        Durations (s) of the approach and descent movements.
+    target_force : float
+        Normal force to hold (N).
+    force_tolerance : float
+        Force error (N) still counted a success.
+    force_weight : float
+        Weight of the force-tracking reward term.
+    **kwargs
+        Passed to :class:`~neurocontrol.envs.arm_env.ArmEnv`.
+    """
+
+    workspace_radius = 1.5
+    default_max_joint_velocity = 10.0
+    default_success_radius = 0.02
+    camera = ((0.45, 0.0, 0.2), 1.0, 60.0, -20.0)
+
+    def __init__(
+        self,
+        *,
+        press_point: Any = (0.45, 0.0),
+        press_point_range: float = 0.03,
+        table_height: float = 0.15,
+        approach_height: float = 0.05,
+        approach_time: float = 1.0,
+        descend_time: float = 0.5,
+        target_force: float = 10.0,
+        force_tolerance: float = 2.0,
+        force_weight: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        self._press_config = {
+            "press_point": require_finite_array("press_point", press_point, shape=(2,)),
+            "press_point_range": require_nonnegative("press_point_range", press_point_range),
+            "table_height": require_positive("table_height", table_height),
+            "approach_height": require_positive("approach_height", approach_height),
+            "approach_time": require_positive("approach_time", approach_time),
+            "descend_time": require_positive("descend_time", descend_time),
+        }
+        self.target_force = require_positive("target_force", target_force)
+        self.force_tolerance = require_nonnegative("force_tolerance", force_tolerance)
+        self.force_weight = require_nonnegative("force_weight", force_weight)
+        self._tactile = [0.0] * 10
+        self._normal_force = 0.0
+        super().__init__(**kwargs)
+
+    def _build(self) -> None:
+        config = self._press_config
+        self.robot = Panda(self.sim)
+        self.robot_model = model = PandaModel()
+        client = self.sim.client
+        height = config["table_height"]
+        half = [0.3, 0.4, height / 2]
+        centre = [0.55, 0.0, height / 2]
+        self.table = client.createMultiBody(
+            baseMass=0.0,
+            baseCollisionShapeIndex=client.createCollisionShape(
+                pybullet.GEOM_BOX, halfExtents=half
+            ),
+            baseVisualShapeIndex=client.createVisualShape(
+                pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[0.6, 0.45, 0.3, 1.0]
+            ),
+            basePosition=centre,
+        )
+        client.changeDynamics(self.table, -1, lateralFriction=1.0)
+        for link in PANDA_FINGER_LINKS:
+            client.changeDynamics(self.robot.body, link, lateralFriction=1.0)
+        # Height of the hand point above the pads' lowest point, hand pointing down:
+        # where the hand point is when the pads touch the surface.
+        self.robot.reset_joints(model.q_home)
+        lowest = min(client.getAABB(self.robot.body, link)[0][2] for link in PANDA_FINGER_LINKS)
+        hand_offset = self.robot.hand_pos[2] - lowest
+        self.task = PressTask(
+            start=np.asarray(self.robot.hand_pos),
+            press_point=config["press_point"],
+            press_point_range=config["press_point_range"],
+            surface_height=height,
+            hand_offset=hand_offset,
+            approach_height=config["approach_height"],
+            approach_time=config["approach_time"],
+            descend_time=config["descend_time"],
+        )
+        self._pads = {link: index for index, link in enumerate(PANDA_FINGER_LINKS)}
+        self._add_markers()
+
+    def _sense(self) -> None:
+        """Aggregate the table contacts of each pad into the tactile vector."""
+        force = [0.0, 0.0]
+        weighted = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+        touching = [False, False]
+        contacts = pybullet.getContactPoints(
+            bodyA=self.robot.body, bodyB=self.table, physicsClientId=self._cid
+        )
+        pads = self._pads
+        for contact in contacts:
+            pad = pads.get(contact[3])
+            if pad is None:
+                continue
+            normal = contact[9]
+            point = contact[5]
+            touching[pad] = True
+            force[pad] += normal
+            w = weighted[pad]
+            w[0] += normal * point[0]
+            w[1] += normal * point[1]
+            w[2] += normal * point[2]
+        tactile = self._tactile
+        for pad in (0, 1):
+            total = force[pad]
+            base = 5 * pad
+            tactile[base] = min(total, MAX_OBSERVED_FORCE)
+            tactile[base + 1] = 1.0 if touching[pad] else 0.0
+            if total > 0.0:
+                w = weighted[pad]
+                tactile[base + 2 : base + 5] = [w[0] / total, w[1] / total, w[2] / total]
+            elif touching[pad]:
+                points = [c[5] for c in contacts if c[3] == PANDA_FINGER_LINKS[pad]]
+                tactile[base + 2 : base + 5] = [
+                    sum(c) / len(points) for c in zip(*points, strict=True)
+                ]
+            else:
+                tactile[base + 2 : base + 5] = [0.0, 0.0, 0.0]
+        self._normal_force = force[0] + force[1]
+
+    def _task_reset(self) -> None:
+        self.task.reset(self.np_random)
+
+    def _task_observation(self) -> dict[str, np.ndarray]:
+        return {"tactile": np.array(self._tactile, dtype=np.float32)}
+
+    def _task_bounds(self) -> dict[str, spaces.Box]:
+        r = self.workspace_radius
+        low = np.array([0.0, 0.0, -r, -r, -r] * 2, dtype=np.float32)
+        high = np.array([MAX_OBSERVED_FORCE, 1.0, r, r, r] * 2, dtype=np.float32)
+        return {"tactile": spaces.Box(low, high, dtype=np.float32)}
+
+    def _task_info(self, info: dict[str, Any]) -> None:
+        info["target_index"] = 0
+        info["phase"] = self.task.phase
+        info["normal_force"] = self._normal_force
+        info["target_force"] = self.target_force
+
+    def _task_reward(self, info: dict[str, Any]) -> float:
+        if self.task.phase == PRESS:
+            error = abs(self._normal_force - self.target_force) / self.target_force
+            reward_force = -self.force_weight * error
+        else:
+            reward_force = 0.0
+        info["reward_force"] = reward_force
+        return reward_force
+
+    def _is_success(self, distance: float) -> bool:
+        return (
+            self.task.phase == PRESS
+            and abs(self._normal_force - self.target_force) <= self.force_tolerance
+            and distance <= self.success_radius
+        )

@@ -1,0 +1,181 @@
+"""What every torque-controlled arm offers: the simulated body and its nominal model.
+
+:class:`TorqueArm` drives a loaded multibody under pure torque control:
+the default velocity motors are switched off (a velocity motor with
+``force=0``), link and joint damping are zeroed, and torques are re-sent on
+every physics step (PyBullet forgets them after one ``stepSimulation``).
+
+:class:`RobotModel` is the protocol of the *nominal* model a controller may
+use. It describes the robot as built, never as perturbed: PyBullet's own
+inverse dynamics ignore ``changeDynamics``, so a model that reads the live
+body would silently become a stale mixture of nominal and true dynamics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pybullet
+
+from neurocontrol.envs.sim import BulletSim
+
+__all__ = ["RobotModel", "TorqueArm"]
+
+
+@runtime_checkable
+class RobotModel(Protocol):
+    """Nominal rigid-body model of an arm (what a PD/OSC base controller may use).
+
+    Attributes
+    ----------
+    n_joints : int
+        Number of actuated joints ``n``.
+    dim : int
+        Dimension ``d`` of the hand position (2 planar, 3 spatial).
+    torque_limit : ndarray, shape (n,)
+        Peak joint torque in N·m; an action of 1 commands this torque.
+    q_home : ndarray, shape (n,)
+        The joint configuration every episode starts from.
+    """
+
+    n_joints: int
+    dim: int
+    torque_limit: np.ndarray
+    q_home: np.ndarray
+
+    def gravity(self, q: np.ndarray) -> np.ndarray:
+        """Joint torques (n,) that hold the arm still against gravity at ``q``."""
+        ...
+
+    def mass_matrix(self, q: np.ndarray) -> np.ndarray:
+        """Joint-space inertia matrix (n, n) at ``q``."""
+        ...
+
+    def jacobian(self, q: np.ndarray) -> np.ndarray:
+        """Translational Jacobian (d, n) of the hand point at ``q``."""
+        ...
+
+    def hand_position(self, q: np.ndarray) -> np.ndarray:
+        """Hand point (d,) in the world frame at ``q``."""
+        ...
+
+    def coriolis(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
+        """Coriolis and centrifugal torques (n,) at ``(q, dq)``."""
+        ...
+
+
+class TorqueArm:
+    """A fixed-base multibody in ``sim`` driven by joint torques.
+
+    Parameters
+    ----------
+    sim : BulletSim
+        The world the body lives in.
+    body : int
+        PyBullet body unique id.
+    joints : sequence of int
+        Actuated joint indices, in action order.
+    hand_link : int
+        Link index of the hand point (its link frame origin).
+
+    Attributes
+    ----------
+    q, dq : list of float
+        Joint positions (rad) and velocities (rad/s) as of the last :meth:`read_joints`.
+    hand_pos, hand_vel : list of float
+        Hand point position (m) and velocity (m/s) as of the last :meth:`read_hand`.
+    """
+
+    def __init__(self, sim: BulletSim, body: int, joints: Sequence[int], hand_link: int) -> None:
+        self.sim = sim
+        self.body = body
+        self.joints = [int(j) for j in joints]
+        self.hand_link = int(hand_link)
+        self.n_joints = len(self.joints)
+        self._cid = sim.client_id
+        client = sim.client
+        for link in range(-1, client.getNumJoints(body)):
+            # Bullet gives every link 0.04 linear/angular damping by default; a torque
+            # controller must see the rigid-body dynamics and nothing else.
+            client.changeDynamics(body, link, linearDamping=0.0, angularDamping=0.0)
+            if link >= 0:
+                client.changeDynamics(body, link, jointDamping=0.0)
+        self.release_joint_friction()
+        self.q = [0.0] * self.n_joints
+        self.dq = [0.0] * self.n_joints
+        self.hand_pos = [0.0, 0.0, 0.0]
+        self.hand_vel = [0.0, 0.0, 0.0]
+
+    def set_joint_friction(self, friction: Sequence[float]) -> None:
+        """Coulomb friction per joint (N·m) through the velocity motor (implicit, no chatter)."""
+        pybullet.setJointMotorControlArray(
+            self.body,
+            self.joints,
+            pybullet.VELOCITY_CONTROL,
+            targetVelocities=[0.0] * self.n_joints,
+            forces=[float(f) for f in friction],
+            physicsClientId=self._cid,
+        )
+
+    def release_joint_friction(self) -> None:
+        """Switch the default velocity motors off (``force=0``): pure torque control."""
+        self.set_joint_friction([0.0] * self.n_joints)
+
+    def reset_joints(self, q: Sequence[float], dq: Sequence[float] | None = None) -> None:
+        """Teleport the joints to ``q`` (and ``dq``), then refresh the state."""
+        dq = [0.0] * self.n_joints if dq is None else dq
+        for joint, position, velocity in zip(self.joints, q, dq, strict=True):
+            pybullet.resetJointState(
+                self.body, joint, float(position), float(velocity), physicsClientId=self._cid
+            )
+        self.read_joints()
+        self.read_hand()
+
+    def send_torques(self, tau: Sequence[float]) -> None:
+        """Apply ``tau`` (N·m) for the next ``stepSimulation`` only."""
+        pybullet.setJointMotorControlArray(
+            self.body, self.joints, pybullet.TORQUE_CONTROL, forces=tau, physicsClientId=self._cid
+        )
+
+    def read_joints(self) -> None:
+        """Refresh :attr:`q` and :attr:`dq` with one batched ``getJointStates`` call."""
+        states = pybullet.getJointStates(self.body, self.joints, physicsClientId=self._cid)
+        self.q = [s[0] for s in states]
+        self.dq = [s[1] for s in states]
+
+    def read_hand(self) -> None:
+        """Refresh :attr:`hand_pos` and :attr:`hand_vel` (one ``getLinkState`` call)."""
+        state = pybullet.getLinkState(
+            self.body,
+            self.hand_link,
+            computeLinkVelocity=1,
+            computeForwardKinematics=1,
+            physicsClientId=self._cid,
+        )
+        self.hand_pos = list(state[4])
+        self.hand_vel = list(state[6])
+
+    def push_hand(self, force: Sequence[float]) -> None:
+        """Apply a world-frame force (N) at the hand point for the next step only."""
+        pybullet.applyExternalForce(
+            self.body,
+            self.hand_link,
+            force,
+            self.hand_pos,
+            pybullet.WORLD_FRAME,
+            physicsClientId=self._cid,
+        )
+
+    def set_hand_mass(self, mass: float) -> None:
+        """Set the mass (kg) of the hand link: how a payload is attached."""
+        pybullet.changeDynamics(
+            self.body, self.hand_link, mass=float(mass), physicsClientId=self._cid
+        )
+
+    def hand_mass(self) -> float:
+        """The current mass (kg) of the hand link."""
+        return float(
+            pybullet.getDynamicsInfo(self.body, self.hand_link, physicsClientId=self._cid)[0]
+        )
