@@ -212,7 +212,7 @@ class LinearDecoder(Coder):
         bad = np.flatnonzero(~np.isfinite(activities.astype(np.float64)))
         if bad.size:
             return ObservationError(
-                f"{type(self).__name__} input[{bad[0]}] is {activities[bad[0]]!r}; "
+                f"{type(self).__name__} input[{bad[0]}] is {float(activities[bad[0]])!r}; "
                 "inputs must be finite"
             )
         return SimulationError(

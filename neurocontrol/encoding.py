@@ -230,7 +230,7 @@ class Encoder(Coder):
 
     def _raise_nonfinite(self, x: np.ndarray, index: int, what: str = "finite") -> None:
         raise ObservationError(
-            f"{type(self).__name__} input[{index}] is {x[index]!r}; inputs must be {what}"
+            f"{type(self).__name__} input[{index}] is {float(x[index])!r}; inputs must be {what}"
         )
 
     def __call__(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
@@ -434,7 +434,8 @@ class GaussianPopulationEncoder(_RandomEncoder):
         self.high = _per_signal("high", high, self.n_inputs, _finite)
         for i in np.flatnonzero(self.high <= self.low):
             raise ConfigError(
-                f"high[{i}] must be > low[{i}] = {self.low[i]!r}, got {self.high[i]!r}"
+                f"high[{i}] must be > low[{i}] = {float(self.low[i])!r}, "
+                f"got {float(self.high[i])!r}"
             )
         spacing = (self.high - self.low) / (self.n_per_signal - 1)
         self.width = (
@@ -732,8 +733,8 @@ class TactileEncoder(_RandomEncoder):
         self.off_threshold = _per_signal("off_threshold", off_threshold, n, _nonnegative)
         for i in np.flatnonzero(self.off_threshold >= self.on_threshold):
             raise ConfigError(
-                f"off_threshold[{i}] must be < on_threshold[{i}] = {self.on_threshold[i]!r} "
-                f"(hysteresis), got {self.off_threshold[i]!r}"
+                f"off_threshold[{i}] must be < on_threshold[{i}] = {float(self.on_threshold[i])!r} "
+                f"(hysteresis), got {float(self.off_threshold[i])!r}"
             )
         self.force_max = _per_signal("force_max", force_max, n, require_positive)
         self.max_rate = require_positive("max_rate", max_rate)
