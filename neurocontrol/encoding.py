@@ -176,10 +176,10 @@ class Coder:
                 or value.shape != target.shape
                 or (value.dtype != target.dtype)
             ):
-                got = (value.shape, str(value.dtype)) if isinstance(value, np.ndarray) else value
+                found = (value.shape, str(value.dtype)) if isinstance(value, np.ndarray) else value
                 raise CheckpointError(
                     f"{name} state {key!r} must be an array of shape {target.shape} and dtype "
-                    f"{target.dtype}, got {got!r}"
+                    f"{target.dtype}, got {found!r}"
                 )
             if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
                 raise CheckpointError(f"{name} state {key!r} contains NaN or inf")
@@ -272,7 +272,7 @@ class SendOnDeltaEncoder(Encoder):
     Outputs: ``events[2 i]`` = ON count of signal ``i``, ``events[2 i + 1]`` = OFF.
     """
 
-    _state_names = ("origin", "level", "started")
+    _state_names: ClassVar[tuple[str, ...]] = ("origin", "level", "started")
 
     def __init__(
         self,
@@ -579,11 +579,19 @@ class NEFEncoder(Encoder):
     :math:`e_k \cdot \hat x = 1`) and intercepts (where the neuron starts to
     fire) are uniform in the given intervals; gains and biases follow from
     them for LIF neurons as in Nengo's ``LIFRate.gain_bias``. Currents are
-    normalised to a threshold of 1 (``tau_rc dv/dt = -v + J``, ``v_th = 1``);
-    :func:`lif_rates` gives the rate model. Needs no randomness per step.
+    normalised to a threshold of 1 (``tau_rc dv/dt = -v + J``, ``v_th = 1``):
+    they drive :class:`neurocontrol.model.LIF` with its defaults (``v_rest =
+    v_reset = 0``, ``v_th = 1``, ``r_m = 1``) and ``tau_m = tau_rc``,
+    ``tau_ref = tau_ref``. :func:`lif_rates` gives the rate model (for a
+    dense twin, :meth:`encode_rates`). Needs no randomness per step.
+
+    Note: in ``d`` dimensions the box ``center +- radius`` reaches
+    :math:`\sqrt{d}` in normalised units, beyond the unit sphere the
+    intercepts refer to; corners of the box drive some neurons above their
+    ``max_rates``.
     """
 
-    _state_names = ("encoders", "gains", "biases")
+    _state_names: ClassVar[tuple[str, ...]] = ("encoders", "gains", "biases")
 
     def __init__(
         self,
@@ -713,7 +721,7 @@ class TactileEncoder(_RandomEncoder):
     rates (Hz) are in :attr:`rates`, the contact state in :attr:`in_contact`.
     """
 
-    _state_names = ("in_contact",)
+    _state_names: ClassVar[tuple[str, ...]] = ("in_contact",)
 
     def __init__(
         self,

@@ -144,3 +144,13 @@ def test_nef_seed_determines_the_population():
     np.testing.assert_array_equal(a.encoders, b.encoders)
     np.testing.assert_array_equal(a.gains, b.gains)
     assert (NEFEncoder(50, 2, seed=5).encoders != a.encoders).any()
+
+
+def test_nef_loaded_parameters_drive_the_currents():
+    enc = NEFEncoder(30, 2, center=[1.0, 0.0], radius=[2.0, 1.0], seed=0)
+    state = enc.state_dict()
+    state["gains"] = state["gains"] * 2.0
+    enc.load_state_dict(state)
+    x = np.array([2.0, 0.5])
+    want = state["gains"] * (state["encoders"] @ ((x - [1.0, 0.0]) / [2.0, 1.0]))
+    np.testing.assert_allclose(enc.encode(x), want + state["biases"], rtol=1e-12, atol=1e-12)
