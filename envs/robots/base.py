@@ -103,6 +103,7 @@ class TorqueArm:
             if link >= 0:
                 client.changeDynamics(body, link, jointDamping=0.0)
         self.release_joint_friction()
+        self._hand_inertia = list(client.getDynamicsInfo(body, self.hand_link)[2])
         self.q = [0.0] * self.n_joints
         self.dq = [0.0] * self.n_joints
         self.hand_pos = [0.0, 0.0, 0.0]
@@ -169,9 +170,18 @@ class TorqueArm:
         )
 
     def set_hand_mass(self, mass: float) -> None:
-        """Set the mass (kg) of the hand link: how a payload is attached."""
+        """Set the mass (kg) of the hand link: how a point-mass payload is attached.
+
+        ``changeDynamics(mass=...)`` also recomputes the link's inertia from a
+        default shape; a point mass adds none about its own centre, so the
+        nominal inertia is written back (this also keeps resets bit-exact).
+        """
         pybullet.changeDynamics(
-            self.body, self.hand_link, mass=float(mass), physicsClientId=self._cid
+            self.body,
+            self.hand_link,
+            mass=float(mass),
+            localInertiaDiagonal=self._hand_inertia,
+            physicsClientId=self._cid,
         )
 
     def hand_mass(self) -> float:

@@ -17,6 +17,7 @@ import pybullet
 
 from neurocontrol.envs.robots.base import TorqueArm
 from neurocontrol.envs.sim import BulletSim
+from neurocontrol.errors import ConfigError
 
 __all__ = ["PLANAR_ARM", "PlanarArm", "PlanarArmModel", "PlanarArmParameters", "planar_arm_urdf"]
 
@@ -114,6 +115,26 @@ class PlanarArmModel:
                 p.l1 * math.sin(q[0]) + p.l2 * math.sin(q12),
             ]
         )
+
+    def inverse_kinematics(self, hand: np.ndarray) -> np.ndarray:
+        """Joint angles (2,) that put the hand at ``hand`` (x, y), elbow flexed (q2 > 0).
+
+        Raises
+        ------
+        ConfigError
+            If ``hand`` is out of reach.
+        """
+        p = self.params
+        x, y = float(hand[0]), float(hand[1])
+        cos_elbow = (x * x + y * y - p.l1**2 - p.l2**2) / (2.0 * p.l1 * p.l2)
+        if not -1.0 <= cos_elbow <= 1.0:
+            raise ConfigError(
+                f"hand position ({x:g}, {y:g}) m is out of reach; accepted: distance from the "
+                f"shoulder between {abs(p.l1 - p.l2):g} and {p.l1 + p.l2:g} m"
+            )
+        elbow = math.acos(cos_elbow)
+        shoulder = math.atan2(y, x) - math.atan2(p.l2 * math.sin(elbow), p.l1 + p.l2 * cos_elbow)
+        return np.array([shoulder, elbow])
 
     def jacobian(self, q: np.ndarray) -> np.ndarray:
         """Hand Jacobian (2, 2) at ``q``: hand velocity = J(q) dq."""
