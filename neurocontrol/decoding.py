@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -139,7 +139,7 @@ class LinearDecoder(Coder):
     output_scale : float or array, shape (n_outputs,)
     """
 
-    _state_names = ("decoders",)
+    _state_names: ClassVar[tuple[str, ...]] = ("decoders",)
 
     def __init__(
         self,
@@ -268,7 +268,7 @@ class FilteredSpikeDecoder(LinearDecoder):
     activity a PES rule multiplies with the error.
     """
 
-    _state_names = ("decoders", "filtered")
+    _state_names: ClassVar[tuple[str, ...]] = ("decoders", "filtered")
 
     def __init__(
         self,
