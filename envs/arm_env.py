@@ -155,7 +155,13 @@ class ArmEnv(gymnasium.Env):
         self._default_perturbation = perturbation
         parse_perturbations(perturbation, n, self.dt, self.damping_limit, np.random.default_rng())
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
-        self.observation_space = spaces.Dict(self._observation_bounds())
+        bounds = self._observation_bounds()
+        self.observation_space = spaces.Dict(bounds)
+        self._layout: list[tuple[str, int, int]] = []
+        start = 0
+        for key, box in bounds.items():  # the order _observation concatenates in
+            self._layout.append((key, start, start + box.shape[0]))
+            start += box.shape[0]
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
         self._step_count = 0
@@ -168,9 +174,9 @@ class ArmEnv(gymnasium.Env):
     def _sense(self) -> None:
         """Read task sensors after each env step and reset (none by default)."""
 
-    def _task_observation(self) -> dict[str, np.ndarray]:
-        """Extra observation entries of the task (none by default)."""
-        return {}
+    def _task_observation(self) -> list[float]:
+        """Values of the task's extra observation keys, in :meth:`_task_bounds` order."""
+        return []
 
     def _task_bounds(self) -> dict[str, spaces.Box]:
         return {}
@@ -353,13 +359,20 @@ class ArmEnv(gymnasium.Env):
         robot = self.robot
         task = self.task
         d = self.dim
-        observation = {
-            "proprio": np.array(robot.q + robot.dq + self._tau_cmd, dtype=np.float32),
-            "ee": np.array(robot.hand_pos[:d] + robot.hand_vel[:d], dtype=np.float32),
-            "goal": np.array(task.ref_pos + task.ref_vel + task.target, dtype=np.float32),
-        }
-        observation.update(self._task_observation())
-        return observation
+        # one float32 conversion for all keys; the entries are views of it
+        flat = np.array(
+            robot.q
+            + robot.dq
+            + self._tau_cmd
+            + robot.hand_pos[:d]
+            + robot.hand_vel[:d]
+            + task.ref_pos
+            + task.ref_vel
+            + task.target
+            + self._task_observation(),
+            dtype=np.float32,
+        )
+        return {key: flat[start:stop] for key, start, stop in self._layout}
 
     def _score(self) -> tuple[float, dict[str, Any]]:
         robot = self.robot
@@ -373,6 +386,7 @@ class ArmEnv(gymnasium.Env):
         reward_distance = -distance_weight * distance
         reward_effort = -effort_weight * effort
         reward_tracking = -tracking_weight * tracking_error
+        tau_cmd = np.array(self._tau_cmd)
         state_sum = sum(robot.q) + sum(robot.dq)
         speed = max(map(abs, robot.dq))
         unsafe = not math.isfinite(state_sum) or speed > self.max_joint_velocity
@@ -380,8 +394,10 @@ class ArmEnv(gymnasium.Env):
             "tracking_error": tracking_error,
             "distance": distance,
             "is_success": self._is_success(distance),
-            "tau_cmd": np.array(self._tau_cmd),
-            "tau_applied": np.array(self._tau_applied),
+            "tau_cmd": tau_cmd,
+            "tau_applied": tau_cmd.copy()
+            if self._tau_applied is self._tau_cmd
+            else np.array(self._tau_applied),
             "sim_time": self._step_count * self.dt,
             "perturbation": self._perturbations.info_entry(),
             "reward_distance": reward_distance,

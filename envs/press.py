@@ -248,8 +248,8 @@ class ArmPressEnv(ArmEnv):
     def _task_reset(self) -> None:
         self.task.reset(self.np_random)
 
-    def _task_observation(self) -> dict[str, np.ndarray]:
-        return {"tactile": np.array(self._tactile, dtype=np.float32)}
+    def _task_observation(self) -> list[float]:
+        return self._tactile
 
     def _task_bounds(self) -> dict[str, spaces.Box]:
         r = self.workspace_radius

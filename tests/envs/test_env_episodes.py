@@ -70,7 +70,7 @@ def test_async_vector_env_with_two_workers_steps(env_id: str) -> None:
     observations, infos = envs.reset(seed=[1, 2])
     assert observations["proprio"].shape[0] == 2
     for _ in range(5):
-        observations, rewards, terminated, truncated, infos = envs.step(envs.action_space.sample())
+        observations, rewards, _, _, infos = envs.step(envs.action_space.sample())
     assert rewards.shape == (2,) and np.all(np.isfinite(rewards))
     assert infos["sim_time"] == pytest.approx([0.005, 0.005])
     envs.close()
@@ -110,12 +110,12 @@ def test_reach_goal_holds_reference_and_target() -> None:
     env = gymnasium.make("neurocontrol/PlanarReach-v0", order="sequential").unwrapped
     observation, info = env.reset(seed=0)
     centre = env.robot_model.hand_position(env.robot_model.q_home)
-    np.testing.assert_allclose(observation["goal"][4:], centre + [0.1, 0.0], atol=1e-6)
+    np.testing.assert_allclose(observation["goal"][4:], centre + np.array([0.1, 0.0]), atol=1e-6)
     assert info["target_id"] == 0 and info["phase"] == 0
     for _ in range(250):
         observation, _, _, _, info = env.step(np.zeros(2, np.float32))
     # half-way through the movement the reference is half-way, at peak speed
-    np.testing.assert_allclose(observation["goal"][:2], centre + [0.05, 0.0], atol=1e-6)
+    np.testing.assert_allclose(observation["goal"][:2], centre + np.array([0.05, 0.0]), atol=1e-6)
     assert observation["goal"][2] == pytest.approx(0.1 * 1.875 / 0.5, rel=1e-5)
     np.testing.assert_allclose(
         info["tracking_error"],
