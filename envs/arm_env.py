@@ -8,7 +8,7 @@ perturbations. See :class:`ArmEnv` for the contract.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, cast
 
 import gymnasium
 import numpy as np
@@ -18,6 +18,7 @@ from gymnasium import spaces
 from neurocontrol.envs.perturbations import ActivePerturbations, parse_perturbations
 from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
+from neurocontrol.envs.tasks.trajectory import Task
 from neurocontrol.errors import ActionError, ConfigError
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
@@ -80,7 +81,7 @@ class ArmEnv(gymnasium.Env):
         Image size of ``render()``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 30}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 30}  # noqa: RUF012
 
     #: safety limit on joint speed (rad/s) unless the caller gives one
     default_max_joint_velocity = 20.0
@@ -91,6 +92,8 @@ class ArmEnv(gymnasium.Env):
 
     robot: TorqueArm
     robot_model: RobotModel
+    task: Task
+    observation_space: spaces.Dict
     #: bound (m) on every hand/target coordinate in the observation
     workspace_radius = 1.0
 
@@ -158,8 +161,11 @@ class ArmEnv(gymnasium.Env):
         bounds = self._observation_bounds()
         self.observation_space = spaces.Dict(bounds)
         self._layout: list[tuple[str, int, int]] = []
+        self._clip_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         start = 0
-        for key, box in bounds.items():  # the order _observation concatenates in
+        for key, space in bounds.items():  # the order _observation concatenates in
+            box = cast(spaces.Box, space)
+            self._clip_bounds[key] = (box.low, box.high)
             self._layout.append((key, start, start + box.shape[0]))
             start += box.shape[0]
         self._tau_cmd = [0.0] * n
@@ -178,7 +184,7 @@ class ArmEnv(gymnasium.Env):
         """Values of the task's extra observation keys, in :meth:`_task_bounds` order."""
         return []
 
-    def _task_bounds(self) -> dict[str, spaces.Box]:
+    def _task_bounds(self) -> dict[str, spaces.Space]:
         return {}
 
     def _task_reset(self) -> None:
@@ -278,8 +284,8 @@ class ArmEnv(gymnasium.Env):
         terminated = info["safety_violation"]
         if terminated:
             for key, value in observation.items():
-                space = self.observation_space[key]
-                np.clip(np.nan_to_num(value), space.low, space.high, out=value)
+                low, high = self._clip_bounds[key]
+                np.clip(np.nan_to_num(value), low, high, out=value)
         return observation, reward, terminated, False, info
 
     def render(self) -> np.ndarray | None:
@@ -409,7 +415,7 @@ class ArmEnv(gymnasium.Env):
         reward = reward_distance + reward_effort + reward_tracking + self._task_reward(info)
         return reward, info
 
-    def _observation_bounds(self) -> dict[str, spaces.Box]:
+    def _observation_bounds(self) -> dict[str, spaces.Space]:
         model = self.robot_model
         d = self.dim
         margin = 0.5  # rad beyond the joint limits: limit constraints are soft
@@ -426,7 +432,7 @@ class ArmEnv(gymnasium.Env):
         def box(low: np.ndarray, high: np.ndarray) -> spaces.Box:
             return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
 
-        bounds = {
+        bounds: dict[str, spaces.Space] = {
             "proprio": box(
                 np.concatenate([q_low, -dq_max, -limit]), np.concatenate([q_high, dq_max, limit])
             ),

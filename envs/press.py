@@ -152,14 +152,12 @@ class ArmPressEnv(ArmEnv):
         force_weight: float = 1.0,
         **kwargs: Any,
     ) -> None:
-        self._press_config = {
-            "press_point": require_finite_array("press_point", press_point, shape=(2,)),
-            "press_point_range": require_nonnegative("press_point_range", press_point_range),
-            "table_height": require_positive("table_height", table_height),
-            "approach_height": require_positive("approach_height", approach_height),
-            "approach_time": require_positive("approach_time", approach_time),
-            "descend_time": require_positive("descend_time", descend_time),
-        }
+        self.press_point = require_finite_array("press_point", press_point, shape=(2,))
+        self.press_point_range = require_nonnegative("press_point_range", press_point_range)
+        self.table_height = require_positive("table_height", table_height)
+        self.approach_height = require_positive("approach_height", approach_height)
+        self.approach_time = require_positive("approach_time", approach_time)
+        self.descend_time = require_positive("descend_time", descend_time)
         self.target_force = require_positive("target_force", target_force)
         self.force_tolerance = require_nonnegative("force_tolerance", force_tolerance)
         self.force_weight = require_nonnegative("force_weight", force_weight)
@@ -168,11 +166,10 @@ class ArmPressEnv(ArmEnv):
         super().__init__(**kwargs)
 
     def _build(self) -> None:
-        config = self._press_config
         self.robot = Panda(self.sim)
         self.robot_model = model = PandaModel()
         client = self.sim.client
-        height = config["table_height"]
+        height = self.table_height
         half = [0.3, 0.4, height / 2]
         centre = [0.55, 0.0, height / 2]
         self.table = client.createMultiBody(
@@ -188,20 +185,27 @@ class ArmPressEnv(ArmEnv):
         client.changeDynamics(self.table, -1, lateralFriction=1.0)
         for link in PANDA_FINGER_LINKS:
             client.changeDynamics(self.robot.body, link, lateralFriction=1.0)
-        # Height of the hand point above the pads' lowest point, hand pointing down:
-        # where the hand point is when the pads touch the surface.
+        # Height of the hand point above the surface when the pads touch it (hand
+        # pointing down), as the collision detector sees it: at home, the hand
+        # height minus the pads' closest distance to the table.
         self.robot.reset_joints(model.q_home)
-        lowest = min(client.getAABB(self.robot.body, link)[0][2] for link in PANDA_FINGER_LINKS)
-        hand_offset = self.robot.hand_pos[2] - lowest
+        gap = min(
+            point[8]
+            for link in PANDA_FINGER_LINKS
+            for point in client.getClosestPoints(
+                self.robot.body, self.table, distance=1.0, linkIndexA=link
+            )
+        )
+        hand_offset = self.robot.hand_pos[2] - height - gap
         self.task = PressTask(
             start=np.asarray(self.robot.hand_pos),
-            press_point=config["press_point"],
-            press_point_range=config["press_point_range"],
+            press_point=self.press_point,
+            press_point_range=self.press_point_range,
             surface_height=height,
             hand_offset=hand_offset,
-            approach_height=config["approach_height"],
-            approach_time=config["approach_time"],
-            descend_time=config["descend_time"],
+            approach_height=self.approach_height,
+            approach_time=self.approach_time,
+            descend_time=self.descend_time,
         )
         self._pads = {link: index for index, link in enumerate(PANDA_FINGER_LINKS)}
         self._add_markers()
@@ -251,7 +255,7 @@ class ArmPressEnv(ArmEnv):
     def _task_observation(self) -> list[float]:
         return self._tactile
 
-    def _task_bounds(self) -> dict[str, spaces.Box]:
+    def _task_bounds(self) -> dict[str, spaces.Space]:
         r = self.workspace_radius
         low = np.array([0.0, 0.0, -r, -r, -r] * 2, dtype=np.float32)
         high = np.array([MAX_OBSERVED_FORCE, 1.0, r, r, r] * 2, dtype=np.float32)

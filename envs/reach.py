@@ -61,15 +61,13 @@ class _ReachEnv(ArmEnv):
         return_to_centre: bool = True,
         **kwargs: Any,
     ) -> None:
-        self._task_config = {
-            "targets": targets,
-            "n_targets": require_int("n_targets", n_targets, 1),
-            "target_radius": require_positive("target_radius", target_radius),
-            "movement_time": movement_time,
-            "hold_time": hold_time,
-            "order": order,
-            "return_to_centre": return_to_centre,
-        }
+        self._targets = targets
+        self._n_targets = require_int("n_targets", n_targets, 1)
+        self._target_radius = require_positive("target_radius", target_radius)
+        self._movement_time = movement_time
+        self._hold_time = hold_time
+        self._order = order
+        self._return_to_centre = return_to_centre
         super().__init__(**kwargs)
 
     def _build_robot(self) -> None:
@@ -77,12 +75,11 @@ class _ReachEnv(ArmEnv):
 
     def _build(self) -> None:
         self._build_robot()
-        config = self._task_config
         centre = np.asarray(self.robot_model.hand_position(self.robot_model.q_home))
-        if config["targets"] is None:
-            targets = centre_out_targets(centre, config["target_radius"], config["n_targets"])
+        if self._targets is None:
+            targets = centre_out_targets(centre, self._target_radius, self._n_targets)
         else:
-            targets = require_finite_array("targets", config["targets"])
+            targets = require_finite_array("targets", self._targets)
             if targets.ndim != 2 or targets.shape[1] != centre.shape[0]:
                 raise ConfigError(
                     f"targets must have shape (k, {centre.shape[0]}), got {targets.shape}"
@@ -95,10 +92,10 @@ class _ReachEnv(ArmEnv):
         self.task = TargetSequence(
             centre,
             targets,
-            movement_time=config["movement_time"],
-            hold_time=config["hold_time"],
-            order=config["order"],
-            return_to_centre=config["return_to_centre"],
+            movement_time=self._movement_time,
+            hold_time=self._hold_time,
+            order=self._order,
+            return_to_centre=self._return_to_centre,
         )
         self._add_markers()
 

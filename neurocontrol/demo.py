@@ -75,8 +75,9 @@ def run_demo(
     curl_strength = require_finite("curl_strength", curl_strength)
     perturbation = {"kind": "curl_field", "strength": curl_strength, "onset": onset}
     env = gymnasium.make("neurocontrol/PlanarReach-v0", perturbation=perturbation)
-    model = env.unwrapped.robot_model
-    steps = round(duration / env.unwrapped.dt)
+    unwrapped: Any = env.unwrapped
+    model = unwrapped.robot_model
+    steps = round(duration / unwrapped.dt)
     errors = np.empty(steps)
     times = np.empty(steps)
     try:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from neurocontrol.envs.tasks.trajectory import TargetSequence, centre_out_targets, minimum_jerk
+from neurocontrol.envs.tasks.trajectory import (
+    TargetSequence,
+    Task,
+    centre_out_targets,
+    minimum_jerk,
+)
 
-__all__ = ["TargetSequence", "centre_out_targets", "minimum_jerk"]
+__all__ = ["TargetSequence", "Task", "centre_out_targets", "minimum_jerk"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -14,7 +15,33 @@ from neurocontrol.validation import (
     require_positive,
 )
 
-__all__ = ["TargetSequence", "centre_out_targets", "minimum_jerk"]
+__all__ = ["TargetSequence", "Task", "centre_out_targets", "minimum_jerk"]
+
+
+class Task(Protocol):
+    """What an env reads from its task after each :meth:`update`.
+
+    ``ref_pos``/``ref_vel`` are the reference at this step, ``target`` the
+    current end point (all lists of d floats); ``phase``, ``segment``,
+    ``target_id`` and ``cycle`` let an evaluator cut per-movement statistics.
+    """
+
+    ref_pos: list[float]
+    ref_vel: list[float]
+    target: list[float]
+    phase: int
+    segment: int
+    target_id: int
+    cycle: int
+
+    def reset(self, rng: np.random.Generator) -> None:
+        """Start a new episode; random choices come from ``rng``."""
+        ...
+
+    def update(self, time: float) -> None:
+        """Set the reference for episode time ``time`` (s)."""
+        ...
+
 
 #: phase codes in ``info["phase"]``
 MOVE, HOLD = 0, 1

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     steps, repeats, seed = int(args.steps), max(1, int(args.repeats)), 0
     results: dict[str, dict[str, Any]] = {}
     for env_id in ids:
-        env = gymnasium.make(env_id).unwrapped
+        env: Any = gymnasium.make(env_id).unwrapped
         try:
             torques = scripted_torques(env, steps, seed)
             actions = (torques / env.robot_model.torque_limit).astype(np.float32)
