@@ -1,1 +1,24 @@
-"""(filled in by the issue that builds it)"""
+"""Builders: model descriptions -> state arrays in arenas + a compiled step function.
+
+One builder per description type, registered by type
+(:data:`NEURON_BUILDERS`, :data:`RULE_BUILDERS`); see
+:mod:`neurocontrol.build.rules` for how to add a learning rule.
+"""
+
+from __future__ import annotations
+
+from neurocontrol.build.network import BuiltNetwork, RuleInfo, build_network
+from neurocontrol.build.registry import NEURON_BUILDERS, RULE_BUILDERS, Registry
+from neurocontrol.build.rules import RuleBuild, RuleContext, scalar
+
+__all__ = [
+    "NEURON_BUILDERS",
+    "RULE_BUILDERS",
+    "BuiltNetwork",
+    "Registry",
+    "RuleBuild",
+    "RuleContext",
+    "RuleInfo",
+    "build_network",
+    "scalar",
+]

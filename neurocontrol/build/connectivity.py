@@ -1,0 +1,142 @@
+"""Synapse arrays of a projection: dense rows or CSR, optional CSC view.
+
+Weights are float32, indices int32. Random patterns and weights are drawn
+from a generator seeded per projection, so a network is a pure function of
+its description and the simulator's seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from neurocontrol.errors import BuildError
+from neurocontrol.model.connectivity import (
+    AllToAll,
+    Connectivity,
+    ExplicitMatrix,
+    FixedProbability,
+    OneToOne,
+    WeightInit,
+)
+from neurocontrol.model.network import Projection
+
+__all__ = ["ProjectionArrays", "build_projection_arrays", "column_view"]
+
+_ROW_CHUNK_CELLS = 4_000_000  # random draws per chunk when sampling a sparse pattern
+
+
+@dataclass
+class ProjectionArrays:
+    """Weights and indices of one projection (indices/indptr empty when dense)."""
+
+    dense: bool
+    weights: np.ndarray  # float32
+    indices: np.ndarray  # int32, post-local column of each synapse (CSR)
+    indptr: np.ndarray  # int32, [n_pre + 1]
+
+    @property
+    def n_syn(self) -> int:
+        return int(self.weights.size)
+
+
+def _initial_weights(projection: Projection, rng: np.random.Generator, count: int) -> np.ndarray:
+    weights = projection.weights
+    if isinstance(weights, WeightInit):
+        values = weights.sample(rng, count)
+    else:
+        values = np.broadcast_to(np.asarray(weights, dtype=np.float64), (count,))
+    return _as_float32(projection, values)
+
+
+def _as_float32(projection: Projection, values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if projection.sign == "excitatory":
+        values = np.maximum(values, 0.0)
+    elif projection.sign == "inhibitory":
+        values = np.minimum(values, 0.0)
+    return np.ascontiguousarray(values, dtype=np.float32).ravel()
+
+
+def _sparse_pattern(
+    connectivity: FixedProbability, n_pre: int, n_post: int, same: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, indices) of a fixed-probability pattern, sampled in row chunks."""
+    rows_per_chunk = max(1, _ROW_CHUNK_CELLS // max(n_post, 1))
+    counts = np.zeros(n_pre, dtype=np.int64)
+    columns: list[np.ndarray] = []
+    for first in range(0, n_pre, rows_per_chunk):
+        last = min(n_pre, first + rows_per_chunk)
+        mask = rng.random((last - first, n_post)) < connectivity.p
+        if same and not connectivity.allow_self_connections:
+            local = np.arange(first, last)
+            mask[local - first, local] = False
+        counts[first:last] = mask.sum(axis=1)
+        columns.append(np.nonzero(mask)[1].astype(np.int32))
+    indptr = np.zeros(n_pre + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if indptr[-1] >= np.iinfo(np.int32).max:
+        raise BuildError(f"projection has {indptr[-1]} synapses; at most 2**31 - 1 are supported")
+    indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
+    return indptr.astype(np.int32), indices
+
+
+def build_projection_arrays(projection: Projection, rng: np.random.Generator) -> ProjectionArrays:
+    """The synapse arrays of ``projection``; random draws come from ``rng``."""
+    connectivity: Connectivity = projection.connectivity
+    n_pre, n_post = projection.pre.n, projection.post.n
+    empty_i4 = np.zeros(0, dtype=np.int32)
+    if isinstance(connectivity, ExplicitMatrix):
+        return ProjectionArrays(
+            True, _as_float32(projection, connectivity.matrix), empty_i4, empty_i4
+        )
+    if isinstance(connectivity, AllToAll):
+        if isinstance(projection.weights, np.ndarray) and projection.weights.ndim == 2:
+            weights = _as_float32(projection, projection.weights)
+        else:
+            weights = _initial_weights(projection, rng, n_pre * n_post)
+        return ProjectionArrays(True, weights, empty_i4, empty_i4)
+    if isinstance(connectivity, OneToOne):
+        indptr = np.arange(n_pre + 1, dtype=np.int32)
+        indices = np.arange(n_pre, dtype=np.int32)
+        if isinstance(projection.weights, np.ndarray) and projection.weights.ndim == 1:
+            weights = _as_float32(projection, projection.weights)
+        else:
+            weights = _initial_weights(projection, rng, n_pre)
+        return ProjectionArrays(False, weights, indices, indptr)
+    if isinstance(connectivity, FixedProbability):
+        if connectivity.seed is not None:
+            rng = np.random.default_rng(connectivity.seed)
+        same = projection.pre is projection.post
+        indptr, indices = _sparse_pattern(connectivity, n_pre, n_post, same, rng)
+        weights = _initial_weights(projection, rng, int(indptr[-1]))
+        return ProjectionArrays(False, weights, indices, indptr)
+    raise BuildError(
+        f"no connectivity builder for type {type(connectivity).__name__}; known types: "
+        "AllToAll, ExplicitMatrix, FixedProbability, OneToOne"
+    )
+
+
+def column_view(
+    arrays: ProjectionArrays, n_post: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """CSC view of a sparse projection: ``col_ptr``, ``col_syn``, ``row_hint``, ``hint_shift``.
+
+    ``col_syn`` lists local synapse numbers column by column, ascending
+    within a column. ``row_hint[b]`` is the row holding synapse
+    ``b << hint_shift``; the block size is the largest power of two not above
+    the mean row length, so finding a synapse's row takes about one step.
+    """
+    indices, indptr = arrays.indices, arrays.indptr
+    n_syn = indices.size
+    order = np.argsort(indices, kind="stable").astype(np.int32)
+    col_ptr = np.zeros(n_post + 1, dtype=np.int64)
+    np.cumsum(np.bincount(indices, minlength=n_post), out=col_ptr[1:])
+    n_pre = indptr.size - 1
+    mean_row = max(1, n_syn // max(n_pre, 1))
+    hint_shift = int(np.floor(np.log2(mean_row)))
+    block_starts = np.arange(0, max(n_syn, 1), 1 << hint_shift, dtype=np.int64)
+    row_hint = (np.searchsorted(indptr, block_starts, side="right") - 1).astype(np.int32)
+    row_hint = np.minimum(row_hint, max(n_pre - 1, 0)).astype(np.int32)
+    return col_ptr.astype(np.int32), order, row_hint, hint_shift

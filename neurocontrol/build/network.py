@@ -1,0 +1,336 @@
+"""Turn a :class:`~neurocontrol.model.network.Network` into arenas and a step function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from neurocontrol.build import neurons as _neuron_builders  # noqa: F401  (registers them)
+from neurocontrol.build.arena import ArenaBuilder, Arenas
+from neurocontrol.build.codegen import RuleCall, load_step_function
+from neurocontrol.build.connectivity import ProjectionArrays, build_projection_arrays, column_view
+from neurocontrol.build.registry import NEURON_BUILDERS, RULE_BUILDERS
+from neurocontrol.build.rules import RuleBuild, RuleContext
+from neurocontrol.kernels.state import (
+    MODEL_INPUT,
+    POP_FLOAT_COLUMNS,
+    POP_INT_COLUMNS,
+    POP_MODEL,
+    POP_START,
+    POP_STOP,
+    PRJ_FLOAT_COLUMNS,
+    PRJ_INT_COLUMNS,
+    NetworkState,
+    Neurons,
+    Populations,
+    Synapses,
+)
+from neurocontrol.model.network import Input, Network, Node, Projection, rule_name
+from neurocontrol.validation import require_int, require_positive
+
+__all__ = ["BuiltNetwork", "RuleInfo", "build_network"]
+
+_POPULATION_INT_FIELDS = ("model", "delta_synapses", "ref_steps", "substeps")
+_NEURON_VARIABLES = ("v", "i_syn", "recovery", "adaptation", "i_ext", "refractory", "spiked")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """Where a built rule lives: its projection, its name and its state keys."""
+
+    projection: str
+    name: str
+    prefix: str
+    third_factor: str | None
+    enabled: tuple[str, int] | None = None
+
+
+@dataclass
+class BuiltNetwork:
+    """Arenas, views by name and the compiled step of one network."""
+
+    network: Network
+    dt: float
+    seed: int
+    arenas: Arenas
+    step_function: Callable[..., None]
+    node_slices: dict[str, slice]
+    node_order: list[Node]
+    projection_index: dict[str, int]
+    rules: list[RuleInfo]
+    n_inputs: int
+    n_neurons: int
+    synapse_bytes: dict[str, int] = field(default_factory=dict)
+
+
+def _ordered_nodes(network: Network) -> list[Node]:
+    inputs = [node for node in network.populations if isinstance(node, Input)]
+    return inputs + [node for node in network.populations if not isinstance(node, Input)]
+
+
+def _population_arrays(
+    nodes: list[Node], dt: float
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    n_pops = len(nodes)
+    ints = np.zeros((n_pops, len(POP_INT_COLUMNS)), dtype=np.int64)
+    floats = np.zeros((n_pops, len(POP_FLOAT_COLUMNS)))
+    columns = {name: (ints, c) for c, name in enumerate(POP_INT_COLUMNS)}
+    columns.update({name: (floats, c) for c, name in enumerate(POP_FLOAT_COLUMNS)})
+    n_neurons = sum(node.n for node in nodes)
+    v0 = np.zeros(n_neurons)
+    u0 = np.zeros(n_neurons)
+    start = 0
+    for p, node in enumerate(nodes):
+        ints[p, POP_START], ints[p, POP_STOP] = start, start + node.n
+        if isinstance(node, Input):
+            ints[p, POP_MODEL] = MODEL_INPUT
+        else:
+            built = NEURON_BUILDERS.lookup(node.model)(node.model, dt)
+            for name, value in built.params.items():
+                table, column = columns[name]
+                table[p, column] = value
+            v0[start : start + node.n] = built.v_initial
+            u0[start : start + node.n] = built.recovery_initial
+        start += node.n
+    return {"ints": ints, "floats": floats}, v0, u0
+
+
+def _neuron_arrays(n_neurons: int, v0: np.ndarray, u0: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "v": v0,
+        "i_syn": np.zeros(n_neurons),
+        "recovery": u0,
+        "adaptation": np.zeros(n_neurons),
+        "i_ext": np.zeros(n_neurons),
+        "refractory": np.zeros(n_neurons, dtype=np.int32),
+        "spiked": np.zeros(n_neurons, dtype=np.uint8),
+        "spike_ids": np.zeros(n_neurons, dtype=np.int32),
+    }
+
+
+@dataclass
+class _BuiltProjection:
+    projection: Projection
+    arrays: ProjectionArrays
+    rules: list[tuple[str, RuleBuild]]
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None
+
+
+def _synapse_arrays(
+    built: list[_BuiltProjection], node_index: dict[int, int]
+) -> dict[str, np.ndarray]:
+    n_proj = len(built)
+    ints = np.zeros((n_proj, len(PRJ_INT_COLUMNS)), dtype=np.int64)
+    floats = np.zeros((n_proj, len(PRJ_FLOAT_COLUMNS)))
+    table = {name: ints[:, c] for c, name in enumerate(PRJ_INT_COLUMNS)}
+    table.update({name: floats[:, c] for c, name in enumerate(PRJ_FLOAT_COLUMNS)})
+    flat: dict[str, list[np.ndarray]] = {
+        name: []
+        for name in (
+            "weights",
+            "indices",
+            "indptr",
+            "col_ptr",
+            "col_syn",
+            "row_hint",
+            "dw",
+            "touched",
+        )
+    }
+    offsets = dict.fromkeys(flat, 0)
+
+    def put(name: str, array: np.ndarray) -> int:
+        start = offsets[name]
+        flat[name].append(array)
+        offsets[name] += array.size
+        return start
+
+    for q, item in enumerate(built):
+        projection, arrays = item.projection, item.arrays
+        table["pre"][q] = node_index[id(projection.pre)]
+        table["post"][q] = node_index[id(projection.post)]
+        table["dense"][q] = int(arrays.dense)
+        table["n_pre"][q], table["n_post"][q] = projection.pre.n, projection.post.n
+        table["n_syn"][q] = arrays.n_syn
+        table["delay"][q] = projection.delay
+        table["w_start"][q] = put("weights", arrays.weights)
+        table["idx_start"][q] = put("indices", arrays.indices)
+        table["ptr_start"][q] = put("indptr", arrays.indptr)
+        table["col_ptr_start"][q] = -1
+        if item.columns is not None:
+            col_ptr, col_syn, row_hint, hint_shift = item.columns
+            table["col_ptr_start"][q] = put("col_ptr", col_ptr)
+            table["col_start"][q] = put("col_syn", col_syn)
+            table["hint_start"][q] = put("row_hint", row_hint)
+            table["hint_shift"][q] = hint_shift
+        low, high = -np.inf, np.inf
+        if projection.sign == "excitatory":
+            low = 0.0
+        elif projection.sign == "inhibitory":
+            high = 0.0
+        for rule in projection.rules:
+            rule_low, rule_high = rule.weight_bounds
+            low, high = max(low, rule_low), min(high, rule_high)
+        table["w_low"][q], table["w_high"][q] = low, high
+        if len(item.rules) >= 2:
+            table["deferred"][q] = 1
+            table["dw_start"][q] = put("dw", np.zeros(arrays.n_syn, dtype=np.float32))
+            table["touched_start"][q] = put("touched", np.zeros(arrays.n_syn, dtype=np.int32))
+    result: dict[str, np.ndarray] = {"ints": ints, "floats": floats}
+    for name, parts in flat.items():
+        dtype = np.float32 if name in ("weights", "dw") else np.int32
+        result[name] = (
+            np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+        )
+    return result
+
+
+def _max_in_degree(arrays: ProjectionArrays, n_pre: int, n_post: int) -> int:
+    if arrays.dense:
+        return n_pre
+    if arrays.indices.size == 0:
+        return 0
+    return int(np.bincount(arrays.indices, minlength=n_post).max())
+
+
+def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNetwork:
+    """Allocate the state of ``network`` and load its compiled step function."""
+    if not isinstance(network, Network):
+        raise TypeError(f"build_network needs a Network, got {type(network).__name__}")
+    dt = require_positive("dt", dt)
+    seed = require_int("seed", seed, minimum=0)
+    nodes = _ordered_nodes(network)
+    node_index = {id(node): p for p, node in enumerate(nodes)}
+    populations, v0, u0 = _population_arrays(nodes, dt)
+    n_neurons = int(v0.size)
+    n_inputs = sum(node.n for node in nodes if isinstance(node, Input))
+
+    built: list[_BuiltProjection] = []
+    rule_infos: list[RuleInfo] = []
+    for q, projection in enumerate(network.projections):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(q,)))
+        arrays = build_projection_arrays(projection, rng)
+        context = RuleContext(
+            projection_name=str(projection.name),
+            projection_index=q,
+            n_pre=projection.pre.n,
+            n_post=projection.post.n,
+            n_syn=arrays.n_syn,
+            dense=arrays.dense,
+            dt=dt,
+            max_in_degree=_max_in_degree(arrays, projection.pre.n, projection.post.n),
+        )
+        rules = [
+            (rule_name(rule), RULE_BUILDERS.lookup(rule)(rule, context))
+            for rule in projection.rules
+        ]
+        needs_columns = not arrays.dense and any(rule.needs_columns for _, rule in rules)
+        columns = column_view(arrays, projection.post.n) if needs_columns else None
+        built.append(_BuiltProjection(projection, arrays, rules, columns))
+
+    max_delay = max((projection.delay for projection in network.projections), default=0)
+    ring_len = max_delay + 1
+    arena = ArenaBuilder()
+    arena.add_group("neurons", Neurons, "neurons.", _neuron_arrays(n_neurons, v0, u0))
+    arena.add_group("populations", Populations, "populations.", populations)
+    arena.add_group("synapses", Synapses, "synapses.", _synapse_arrays(built, node_index))
+    core_arrays = {
+        "ring": np.zeros(ring_len * max(n_neurons, 1)),
+        "clock": np.array([0, ring_len, n_neurons, n_inputs], dtype=np.int64),
+        "rng": np.array(
+            [np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]], dtype=np.uint64
+        ),
+        "dt": np.array([dt]),
+    }
+    arena.add_group("core", _CoreFields, "network.", core_arrays)
+    calls: list[RuleCall] = []
+    for q, item in enumerate(built):
+        for name, rule in item.rules:
+            variable = f"rule_{len(calls)}"
+            prefix = f"{item.projection.name}.{name}."
+            arena.add_group(variable, rule.state_type, prefix, rule.arrays)
+            calls.append(RuleCall(rule.kernel, q, variable))
+            third = None if rule.third_factor is None else prefix + rule.third_factor
+            enabled = None if rule.enabled is None else (prefix + rule.enabled[0], rule.enabled[1])
+            rule_infos.append(RuleInfo(str(item.projection.name), name, prefix, third, enabled))
+    arenas = arena.finish()
+    groups = arenas.groups
+    core_groups = [g for g in groups if not g.variable.startswith("rule_")]
+    rule_groups = [g for g in groups if g.variable.startswith("rule_")]
+    step_function = load_step_function(core_groups, rule_groups, calls)
+
+    node_slices = {
+        node.name: slice(
+            int(populations["ints"][p, POP_START]), int(populations["ints"][p, POP_STOP])
+        )
+        for p, node in enumerate(nodes)
+    }
+    result = BuiltNetwork(
+        network=network,
+        dt=dt,
+        seed=seed,
+        arenas=arenas,
+        step_function=step_function,
+        node_slices=node_slices,
+        node_order=nodes,
+        projection_index={str(p.name): q for q, p in enumerate(network.projections)},
+        rules=rule_infos,
+        n_inputs=n_inputs,
+        n_neurons=n_neurons,
+    )
+    _add_named_views(result, built)
+    return result
+
+
+class _CoreFields:
+    """Field list of the plain arrays of :class:`NetworkState` after the three groups."""
+
+    __name__ = "core"
+    _fields = NetworkState._fields[3:]
+
+
+def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> None:
+    views = result.arenas.views
+    named: dict[str, np.ndarray] = {}
+    for node in result.node_order:
+        part = result.node_slices[node.name]
+        variables = ("spiked",) if isinstance(node, Input) else _NEURON_VARIABLES
+        for variable in variables:
+            named[f"{node.name}.{variable}"] = views[f"neurons.{variable}"][part]
+    syn_views = {name: views[f"synapses.{name}"] for name in ("weights", "indices", "indptr")}
+    projection_table = views["synapses.ints"]
+    table = {
+        name: projection_table[:, PRJ_INT_COLUMNS.index(name)]
+        for name in ("w_start", "idx_start", "ptr_start", "n_syn")
+    }
+    bytes_per_projection: dict[str, int] = {}
+    for q, item in enumerate(built):
+        name, arrays = item.projection.name, item.arrays
+        w0, n_syn = int(table["w_start"][q]), int(table["n_syn"][q])
+        weights = syn_views["weights"][w0 : w0 + n_syn]
+        if arrays.dense:
+            named[f"{name}.weights"] = weights.reshape(
+                item.projection.pre.n, item.projection.post.n
+            )
+        else:
+            i0, p0 = int(table["idx_start"][q]), int(table["ptr_start"][q])
+            named[f"{name}.weights"] = weights
+            named[f"{name}.indices"] = syn_views["indices"][i0 : i0 + n_syn]
+            named[f"{name}.indptr"] = syn_views["indptr"][p0 : p0 + item.projection.pre.n + 1]
+        per_synapse = 4 if arrays.dense else 8
+        if item.columns is not None:
+            per_synapse += 4
+        if len(item.rules) >= 2:
+            per_synapse += 8
+        for _, rule in item.rules:  # per-synapse rule state (e.g. eligibility traces)
+            per_synapse += sum(a.itemsize for a in rule.arrays.values() if a.size == n_syn > 1)
+        bytes_per_projection[str(name)] = per_synapse * n_syn
+    for info in result.rules:
+        for key, view in views.items():
+            if key.startswith(info.prefix):
+                named[key] = view
+    named["network.clock"] = views["network.clock"]
+    result.arenas.views.update(named)
+    result.synapse_bytes = bytes_per_projection

@@ -1,0 +1,125 @@
+"""The learning-rule interface of the builder, and the pair-STDP builder.
+
+Adding a rule takes three pieces and no change to the simulator:
+
+1. a frozen dataclass deriving from
+   :class:`~neurocontrol.model.rules.LearningRule` (validated parameters,
+   ``weight_bounds``, a ``name`` field);
+2. a kernel ``rule_step(net, p, state)`` (``@njit(**KERNEL_JIT)``) in a
+   module of :mod:`neurocontrol.kernels`, with its state a module-level
+   NamedTuple of 1-D arrays; it changes weights only through
+   :func:`~neurocontrol.kernels.synapses.add_weight_change`;
+3. a builder registered with ``@RULE_BUILDERS.register(MyRule)`` returning a
+   :class:`RuleBuild`: the NamedTuple type, the initial value of every
+   field (its dtype picks the arena), the kernel, and the name of the field
+   holding the broadcast third factor, if any.
+
+The generated step entry point calls every rule kernel once per step, in
+the order of the projections and their rules, after spike propagation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from neurocontrol.build.registry import RULE_BUILDERS
+from neurocontrol.kernels.pair_stdp import (
+    STDP_A_MINUS,
+    STDP_A_PLUS,
+    STDP_ENABLED,
+    STDP_MULTIPLICATIVE,
+    STDP_NEAREST,
+    STDP_POST_DECAY,
+    STDP_PRE_DECAY,
+    STDP_W_MAX,
+    STDP_W_MIN,
+    PairSTDPState,
+    pair_stdp_step,
+)
+from neurocontrol.model.rules import PairSTDP
+
+__all__ = ["RuleBuild", "RuleContext", "build_pair_stdp", "scalar"]
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule builder may know about its projection."""
+
+    projection_name: str
+    projection_index: int
+    n_pre: int
+    n_post: int
+    n_syn: int
+    dense: bool
+    dt: float
+    max_in_degree: int
+
+
+@dataclass(frozen=True)
+class RuleBuild:
+    """The built form of one rule instance.
+
+    Attributes
+    ----------
+    state_type : type
+        Module-level NamedTuple of 1-D arrays passed to ``kernel``.
+    arrays : dict
+        Initial value of every field of ``state_type`` (dtype float64,
+        float32, int64, int32, uint8 or uint64).
+    kernel : numba dispatcher
+        ``kernel(net, projection_index, state)``, called once per step.
+    third_factor : str or None
+        Field set from Python between steps with ``Simulator.set_third_factor``.
+    enabled : tuple of (str, int) or None
+        ``(field, index)`` of the int64 switch that ``Simulator.set_plasticity``
+        sets to 0 or 1.
+    needs_columns : bool
+        Whether the kernel walks columns (postsynaptic side) of a sparse
+        projection, which then gets a CSC view (4 bytes per synapse).
+    """
+
+    state_type: type
+    arrays: dict[str, np.ndarray]
+    kernel: Callable[..., None]
+    third_factor: str | None = None
+    needs_columns: bool = False
+    enabled: tuple[str, int] | None = None
+
+
+def scalar(value: float, dtype: type = np.float64) -> np.ndarray:
+    """A length-1 array holding ``value`` (the form of a scalar in rule state)."""
+    return np.array([value], dtype=dtype)
+
+
+@RULE_BUILDERS.register(PairSTDP)
+def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`PairSTDP`: traces per neuron, no per-synapse state."""
+    scratch = max(context.n_pre, context.max_in_degree, 1)
+    params = np.zeros(6)
+    params[STDP_A_PLUS], params[STDP_A_MINUS] = rule.a_plus, rule.a_minus
+    params[STDP_PRE_DECAY] = math.exp(-context.dt / rule.tau_plus)
+    params[STDP_POST_DECAY] = math.exp(-context.dt / rule.tau_minus)
+    params[STDP_W_MIN], params[STDP_W_MAX] = rule.w_min, rule.w_max
+    switches = np.zeros(3, dtype=np.int64)
+    switches[STDP_MULTIPLICATIVE] = rule.weight_dependence == "multiplicative"
+    switches[STDP_NEAREST] = rule.pairing == "nearest"
+    switches[STDP_ENABLED] = 1
+    arrays = {
+        "pre_trace": np.zeros(context.n_pre),
+        "post_trace": np.zeros(context.n_post),
+        "params": params,
+        "switches": switches,
+        "scratch_rows": np.zeros(scratch, dtype=np.int32),
+        "scratch_synapses": np.zeros(scratch, dtype=np.int32),
+    }
+    return RuleBuild(
+        PairSTDPState,
+        arrays,
+        pair_stdp_step,
+        needs_columns=True,
+        enabled=("switches", STDP_ENABLED),
+    )

@@ -1,0 +1,123 @@
+"""Kernel of :class:`~neurocontrol.model.rules.PairSTDP` (trace-based pair STDP).
+
+One call per step and projection, after propagation: decay the traces, let
+every presynaptic spike depress its row by ``A- y_post`` and every
+postsynaptic spike potentiate its column by ``A+ x_pre`` (traces read
+before this step's spikes are added), then add this step's spikes to the
+traces. Weight changes go through
+:func:`~neurocontrol.kernels.synapses.add_weight_change`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.state import (
+    POP_SPIKE_COUNT,
+    POP_START,
+    PRJ_DENSE,
+    PRJ_IDX_START,
+    PRJ_N_POST,
+    PRJ_POST,
+    PRJ_PRE,
+    PRJ_PTR_START,
+    PRJ_W_START,
+    NetworkState,
+)
+from neurocontrol.kernels.synapses import add_weight_change, column_synapses
+
+__all__ = [
+    "STDP_A_MINUS",
+    "STDP_A_PLUS",
+    "STDP_ENABLED",
+    "STDP_MULTIPLICATIVE",
+    "STDP_NEAREST",
+    "STDP_POST_DECAY",
+    "STDP_PRE_DECAY",
+    "STDP_W_MAX",
+    "STDP_W_MIN",
+    "PairSTDPState",
+    "pair_stdp_step",
+]
+
+
+# Entries of PairSTDPState.params
+STDP_A_PLUS = 0
+STDP_A_MINUS = 1
+STDP_PRE_DECAY = 2  # exp(-dt / tau_plus)
+STDP_POST_DECAY = 3  # exp(-dt / tau_minus)
+STDP_W_MIN = 4
+STDP_W_MAX = 5
+# Entries of PairSTDPState.switches
+STDP_MULTIPLICATIVE = 0  # 1: weight-dependent, 0: additive
+STDP_NEAREST = 1  # 1: nearest-spike pairing, 0: all-to-all
+STDP_ENABLED = 2  # 0 freezes the weights (traces still run)
+
+
+class PairSTDPState(NamedTuple):
+    """State and parameters of one pair-STDP rule instance."""
+
+    pre_trace: np.ndarray  # f8 [n_pre], x
+    post_trace: np.ndarray  # f8 [n_post], y
+    params: np.ndarray  # f8 [6], STDP_A_PLUS ... STDP_W_MAX
+    switches: np.ndarray  # i8 [3], STDP_MULTIPLICATIVE, STDP_NEAREST, STDP_ENABLED
+    scratch_rows: np.ndarray  # i4 [max in-degree], column gather buffer
+    scratch_synapses: np.ndarray  # i4 [max in-degree], column gather buffer
+
+
+@njit(**KERNEL_JIT)
+def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
+    """Apply one step of pair STDP to projection ``q``."""
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    params, switches = rule.params, rule.switches
+    x, y = rule.pre_trace, rule.post_trace
+    pre_decay, post_decay = params[STDP_PRE_DECAY], params[STDP_POST_DECAY]
+    for i in range(x.shape[0]):
+        x[i] *= pre_decay
+    for j in range(y.shape[0]):
+        y[j] *= post_decay
+    pre, post = syn.ints[q, PRJ_PRE], syn.ints[q, PRJ_POST]
+    pre_start, post_start = pops[pre, POP_START], pops[post, POP_START]
+    n_pre_spikes, n_post_spikes = pops[pre, POP_SPIKE_COUNT], pops[post, POP_SPIKE_COUNT]
+    if switches[STDP_ENABLED] == 1:
+        a_plus, a_minus = params[STDP_A_PLUS], params[STDP_A_MINUS]
+        w_min, w_max = params[STDP_W_MIN], params[STDP_W_MAX]
+        multiplicative = switches[STDP_MULTIPLICATIVE] == 1
+        dense = syn.ints[q, PRJ_DENSE] == 1
+        n_post = syn.ints[q, PRJ_N_POST]
+        w_start = syn.ints[q, PRJ_W_START]
+        ptr, idx = syn.ints[q, PRJ_PTR_START], syn.ints[q, PRJ_IDX_START]
+        weights = syn.weights
+        # depression: each presynaptic spike, along its row, by A- y_j
+        for s in range(n_pre_spikes):
+            i = spike_ids[pre_start + s] - pre_start
+            begin = i * n_post if dense else syn.indptr[ptr + i]
+            end = begin + n_post if dense else syn.indptr[ptr + i + 1]
+            for k in range(begin, end):
+                j = k - begin if dense else syn.indices[idx + k]
+                change = -a_minus * y[j]
+                if multiplicative:
+                    change *= weights[w_start + k] - w_min
+                add_weight_change(syn, q, k, change)
+        # potentiation: each postsynaptic spike, along its column, by A+ x_i
+        rows, synapse_ids = rule.scratch_rows, rule.scratch_synapses
+        for s in range(n_post_spikes):
+            j = spike_ids[post_start + s] - post_start
+            count = column_synapses(syn, q, j, rows, synapse_ids)
+            for e in range(count):
+                k = synapse_ids[e]
+                change = a_plus * x[rows[e]]
+                if multiplicative:
+                    change *= w_max - weights[w_start + k]
+                add_weight_change(syn, q, k, change)
+    nearest = switches[STDP_NEAREST] == 1
+    for s in range(n_pre_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        x[i] = 1.0 if nearest else x[i] + 1.0
+    for s in range(n_post_spikes):
+        j = spike_ids[post_start + s] - post_start
+        y[j] = 1.0 if nearest else y[j] + 1.0

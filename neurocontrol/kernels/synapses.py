@@ -1,0 +1,189 @@
+"""Event-driven spike propagation and the weight-change helpers of learning rules.
+
+Propagation touches only the rows of presynaptic neurons that spiked: a
+dense row is one contiguous run of ``n_post`` float32 weights, a sparse row
+a CSR segment. Learning rules change weights only through
+:func:`add_weight_change`, which writes through (single rule, clipped to the
+projection's bounds) or buffers the change (several rules on one
+projection: all read the start-of-step weights, then
+:func:`apply_weight_changes` sums and clips), so rules compose independently
+of their order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.state import (
+    CLK_N_NEURONS,
+    CLK_RING_LEN,
+    CLK_STEP,
+    POP_SPIKE_COUNT,
+    POP_START,
+    PRJ_COL_PTR_START,
+    PRJ_COL_START,
+    PRJ_DEFERRED,
+    PRJ_DELAY,
+    PRJ_DENSE,
+    PRJ_DW_START,
+    PRJ_HINT_SHIFT,
+    PRJ_HINT_START,
+    PRJ_IDX_START,
+    PRJ_N_POST,
+    PRJ_N_PRE,
+    PRJ_N_SYN,
+    PRJ_N_TOUCHED,
+    PRJ_POST,
+    PRJ_PRE,
+    PRJ_PTR_START,
+    PRJ_SYNOPS_STEP,
+    PRJ_SYNOPS_TOTAL,
+    PRJ_TOUCHED_START,
+    PRJ_W_HIGH,
+    PRJ_W_LOW,
+    PRJ_W_START,
+    NetworkState,
+    Synapses,
+)
+
+__all__ = [
+    "add_weight_change",
+    "apply_weight_changes",
+    "column_synapses",
+    "propagate",
+    "row_of_synapse",
+]
+
+
+@njit(**KERNEL_JIT)
+def propagate(net: NetworkState, q: int) -> None:
+    """Add the weights of the spiking presynaptic rows of projection ``q`` to the ring buffer."""
+    table, pops, neurons, clock = net.synapses.ints, net.populations.ints, net.neurons, net.clock
+    pre = table[q, PRJ_PRE]
+    n_spikes = pops[pre, POP_SPIKE_COUNT]
+    if n_spikes == 0:
+        table[q, PRJ_SYNOPS_STEP] = 0
+        return
+    n_neurons = clock[CLK_N_NEURONS]
+    slot = (clock[CLK_STEP] + 1 + table[q, PRJ_DELAY]) % clock[CLK_RING_LEN]
+    base = slot * n_neurons + pops[table[q, PRJ_POST], POP_START]
+    pre_start = pops[pre, POP_START]
+    n_post = table[q, PRJ_N_POST]
+    w_start = table[q, PRJ_W_START]
+    weights, ring, spike_ids = net.synapses.weights, net.ring, neurons.spike_ids
+    events = 0
+    if table[q, PRJ_DENSE] == 1:
+        for s in range(n_spikes):
+            row = w_start + (spike_ids[pre_start + s] - pre_start) * n_post
+            for j in range(n_post):
+                ring[base + j] += weights[row + j]
+        events = n_spikes * n_post
+    else:
+        ptr = table[q, PRJ_PTR_START]
+        idx = table[q, PRJ_IDX_START]
+        indptr, indices = net.synapses.indptr, net.synapses.indices
+        for s in range(n_spikes):
+            i = spike_ids[pre_start + s] - pre_start
+            begin, end = indptr[ptr + i], indptr[ptr + i + 1]
+            for k in range(begin, end):
+                ring[base + indices[idx + k]] += weights[w_start + k]
+            events += end - begin
+    table[q, PRJ_SYNOPS_STEP] = events
+    table[q, PRJ_SYNOPS_TOTAL] += events
+
+
+@njit(**KERNEL_JIT)
+def add_weight_change(syn: Synapses, q: int, k: int, change: float) -> None:
+    """Change the weight of local synapse ``k`` of projection ``q`` by ``change``.
+
+    Written through and clipped to ``[w_low, w_high]`` when the projection
+    has one rule; buffered (summed, applied by :func:`apply_weight_changes`
+    at the end of the step) when it has several.
+    """
+    if change == 0.0:
+        return
+    table = syn.ints
+    if table[q, PRJ_DEFERRED] == 1:
+        slot = table[q, PRJ_DW_START] + k
+        if syn.dw[slot] == 0.0:
+            count = table[q, PRJ_N_TOUCHED]
+            if count < table[q, PRJ_N_SYN]:  # beyond that, apply_weight_changes sweeps all
+                syn.touched[table[q, PRJ_TOUCHED_START] + count] = k
+            table[q, PRJ_N_TOUCHED] = count + 1
+        syn.dw[slot] += change
+        return
+    position = table[q, PRJ_W_START] + k
+    w = syn.weights[position] + change
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    if w < low:
+        w = low
+    elif w > high:
+        w = high
+    syn.weights[position] = w
+
+
+@njit(**KERNEL_JIT)
+def apply_weight_changes(syn: Synapses) -> None:
+    """Apply and clear the buffered weight changes of every deferred projection."""
+    table = syn.ints
+    for q in range(table.shape[0]):
+        count = table[q, PRJ_N_TOUCHED]
+        if table[q, PRJ_DEFERRED] != 1 or count == 0:
+            continue
+        n_syn = table[q, PRJ_N_SYN]
+        sweep = count > n_syn  # the touched list overflowed: visit every synapse
+        n_visit = n_syn if sweep else count
+        dw_start, w_start = table[q, PRJ_DW_START], table[q, PRJ_W_START]
+        touched_start = table[q, PRJ_TOUCHED_START]
+        low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+        for e in range(n_visit):
+            k = e if sweep else syn.touched[touched_start + e]
+            change = syn.dw[dw_start + k]
+            if change == 0.0:
+                continue
+            syn.dw[dw_start + k] = 0.0
+            w = syn.weights[w_start + k] + change
+            if w < low:
+                w = low
+            elif w > high:
+                w = high
+            syn.weights[w_start + k] = w
+        table[q, PRJ_N_TOUCHED] = 0
+
+
+@njit(**KERNEL_JIT)
+def row_of_synapse(syn: Synapses, q: int, k: int) -> int:
+    """Presynaptic (local) row of local sparse synapse ``k`` of projection ``q`` (CSC view)."""
+    table = syn.ints
+    row = syn.row_hint[table[q, PRJ_HINT_START] + (k >> table[q, PRJ_HINT_SHIFT])]
+    ptr = table[q, PRJ_PTR_START]
+    while syn.indptr[ptr + row + 1] <= k:
+        row += 1
+    return row
+
+
+@njit(**KERNEL_JIT)
+def column_synapses(
+    syn: Synapses, q: int, j: int, pre_rows: np.ndarray, synapse_ids: np.ndarray
+) -> int:
+    """Fill ``pre_rows``/``synapse_ids`` with the synapses onto post neuron ``j``; return the count.
+
+    Works for dense projections and for sparse ones built with a CSC view.
+    """
+    table = syn.ints
+    if table[q, PRJ_DENSE] == 1:
+        n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+        for i in range(n_pre):
+            pre_rows[i] = i
+            synapse_ids[i] = i * n_post + j
+        return n_pre
+    base = table[q, PRJ_COL_PTR_START]
+    begin, end = syn.col_ptr[base + j], syn.col_ptr[base + j + 1]
+    col = table[q, PRJ_COL_START]
+    for e in range(begin, end):
+        k = syn.col_syn[col + e]
+        synapse_ids[e - begin] = k
+        pre_rows[e - begin] = row_of_synapse(syn, q, k)
+    return end - begin

@@ -1,0 +1,291 @@
+"""Populations, inputs, projections and the network that holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neurocontrol.errors import ConfigError
+from neurocontrol.model._checks import check_int, check_name
+from neurocontrol.model.connectivity import (
+    AllToAll,
+    Connectivity,
+    ExplicitMatrix,
+    OneToOne,
+    WeightInit,
+)
+from neurocontrol.model.neurons import NeuronModel
+from neurocontrol.model.rules import LearningRule
+from neurocontrol.validation import require_finite, require_finite_array, require_in
+
+__all__ = ["Input", "Network", "Population", "Projection"]
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """``n`` neurons of one model.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons (>= 1).
+    model : NeuronModel
+        The neuron model, shared by all neurons (per-neuron values can be set
+        on the simulator's state after building).
+    name : str
+        Unique name in the network; state keys are ``"<name>.<variable>"``.
+    """
+
+    kind: ClassVar[str] = "Population"
+
+    n: int
+    model: NeuronModel
+    name: str
+
+    def __post_init__(self) -> None:
+        check_int(self, "n", minimum=1)
+        if not isinstance(self.model, NeuronModel):
+            raise ConfigError(
+                f"Population.model must be a neuron model (LIF, AdaptiveLIF, Izhikevich), "
+                f"got {type(self.model).__name__}"
+            )
+        check_name(self, "name")
+        if self.name is None:
+            raise ConfigError("Population.name must be given")
+
+
+@dataclass(frozen=True, eq=False)
+class Input:
+    """``n`` afferents whose spikes are given at each step (``sim.step(events)``)."""
+
+    kind: ClassVar[str] = "Input"
+
+    n: int
+    name: str
+
+    def __post_init__(self) -> None:
+        check_int(self, "n", minimum=1)
+        check_name(self, "name")
+        if self.name is None:
+            raise ConfigError("Input.name must be given")
+
+
+Node = Population | Input
+
+_SIGNS = (None, "excitatory", "inhibitory")
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Synapses from ``pre`` to ``post``.
+
+    Parameters
+    ----------
+    pre : Population or Input
+    post : Population
+    connectivity : Connectivity
+        :class:`AllToAll` (dense), :class:`FixedProbability` (sparse),
+        :class:`OneToOne` or :class:`ExplicitMatrix`.
+    weights : float, WeightInit or array
+        A constant, an initialiser (:class:`Uniform`, :class:`Normal`) or an
+        explicit array (``[n_pre, n_post]`` for all-to-all, ``[n]`` for
+        one-to-one). Ignored (must be None) with :class:`ExplicitMatrix`.
+    delay : int
+        Extra transmission delay in steps (>= 0): a spike of step ``t``
+        reaches the postsynaptic neurons in step ``t + 1 + delay``.
+    rule : LearningRule, sequence of them, or None
+        Plasticity of these synapses.
+    sign : {None, "excitatory", "inhibitory"}
+        Optional sign constraint: weights stay >= 0 or <= 0.
+    name : str or None
+        Unique name; default ``"<pre>_to_<post>"``.
+    """
+
+    kind: ClassVar[str] = "Projection"
+
+    pre: Node
+    post: Population
+    connectivity: Connectivity = field(default_factory=AllToAll)
+    weights: Any = 1.0
+    delay: int = 0
+    rule: LearningRule | Sequence[LearningRule] | None = None
+    sign: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pre, (Population, Input)):
+            raise ConfigError(f"Projection.pre must be a Population or Input, got {self.pre!r}")
+        if not isinstance(self.post, Population):
+            raise ConfigError(f"Projection.post must be a Population, got {self.post!r}")
+        if not isinstance(self.connectivity, Connectivity):
+            raise ConfigError(
+                f"Projection.connectivity must be a Connectivity, got {self.connectivity!r}"
+            )
+        self.connectivity.check_sizes(self.pre.n, self.post.n)
+        self._check_delay()
+        require_in("Projection.sign", self.sign, _SIGNS)
+        check_name(self, "name")
+        if self.name is None:
+            object.__setattr__(self, "name", f"{self.pre.name}_to_{self.post.name}")
+        object.__setattr__(self, "weights", self._checked_weights())
+        object.__setattr__(self, "rule", self._checked_rules())
+        self._check_sign()
+
+    def _check_delay(self) -> None:
+        delay = self.delay
+        if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
+            raise ConfigError(
+                f"Projection.delay must be an integer number of steps >= 0, got {delay!r}"
+            )
+        object.__setattr__(self, "delay", int(delay))
+
+    def _checked_weights(self) -> Any:
+        weights = self.weights
+        if isinstance(self.connectivity, ExplicitMatrix):
+            if weights not in (None, 1.0):
+                raise ConfigError(
+                    "Projection.weights must be left unset with ExplicitMatrix connectivity "
+                    "(the matrix holds the weights)"
+                )
+            return None
+        if isinstance(weights, WeightInit):
+            return weights
+        if np.isscalar(weights) and not isinstance(weights, (str, bytes)):
+            return require_finite("Projection.weights", weights)
+        if isinstance(self.connectivity, AllToAll):
+            shape: tuple[int, ...] = (self.pre.n, self.post.n)
+        elif isinstance(self.connectivity, OneToOne):
+            shape = (self.pre.n,)
+        else:
+            raise ConfigError(
+                f"Projection.weights: an explicit array needs AllToAll, OneToOne or "
+                f"ExplicitMatrix connectivity, got {type(self.connectivity).__name__}; use a "
+                "constant or an initialiser (Uniform, Normal)"
+            )
+        array = require_finite_array("Projection.weights", weights, shape=shape)
+        array = array.copy()
+        array.setflags(write=False)
+        return array
+
+    def _checked_rules(self) -> tuple[LearningRule, ...]:
+        rules: Iterable[Any]
+        if self.rule is None:
+            rules = ()
+        elif isinstance(self.rule, LearningRule):
+            rules = (self.rule,)
+        else:
+            rules = tuple(self.rule)
+        for rule in rules:
+            if not isinstance(rule, LearningRule):
+                raise ConfigError(f"Projection.rule must hold learning rules, got {rule!r}")
+        return tuple(rules)
+
+    def _check_sign(self) -> None:
+        if self.sign is None:
+            return
+        for rule in self.rules:
+            low, high = rule.weight_bounds
+            if (self.sign == "excitatory" and low < 0) or (self.sign == "inhibitory" and high > 0):
+                raise ConfigError(
+                    f"Projection {self.name!r} is {self.sign} but its rule {type(rule).__name__} "
+                    f"allows weights in [{low}, {high}]"
+                )
+        values = self.fixed_weight_values()
+        if values is None:
+            return
+        bad = values < 0 if self.sign == "excitatory" else values > 0
+        if np.any(bad):
+            raise ConfigError(
+                f"Projection {self.name!r} is {self.sign} but has weights of the wrong sign "
+                f"(e.g. {values[bad].flat[0]!r})"
+            )
+
+    def fixed_weight_values(self) -> np.ndarray | None:
+        """The weights if they are given explicitly (constant, array or matrix), else None."""
+        if isinstance(self.connectivity, ExplicitMatrix):
+            return self.connectivity.matrix
+        if isinstance(self.weights, WeightInit):
+            low = getattr(self.weights, "low", None)
+            if low is not None and self.sign == "excitatory" and low < 0:
+                return np.array([low])
+            return None
+        return np.asarray(self.weights)
+
+    @property
+    def rules(self) -> tuple[LearningRule, ...]:
+        """The learning rules, as a tuple (empty if static)."""
+        return self.rule  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Populations, inputs and projections of one spiking network.
+
+    Names of populations, inputs and projections must be unique, and every
+    projection must connect members of the network.
+    """
+
+    kind: ClassVar[str] = "Network"
+
+    populations: Sequence[Node] = ()
+    projections: Sequence[Projection] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "populations", tuple(self.populations))
+        object.__setattr__(self, "projections", tuple(self.projections))
+        names: set[str] = set()
+        for node in self.populations:
+            if not isinstance(node, (Population, Input)):
+                raise ConfigError(f"Network.populations must hold Population/Input, got {node!r}")
+            if node.name in names:
+                raise ConfigError(f"Network: duplicate population name {node.name!r}")
+            names.add(node.name)
+        if not any(isinstance(node, Population) for node in self.populations) and self.projections:
+            raise ConfigError("Network: projections need at least one Population")
+        for projection in self.projections:
+            if not isinstance(projection, Projection):
+                raise ConfigError(f"Network.projections must hold Projection, got {projection!r}")
+            for end in (projection.pre, projection.post):
+                if not any(end is node for node in self.populations):
+                    raise ConfigError(
+                        f"Network: projection {projection.name!r} connects {end.name!r}, which "
+                        "is not one of the network's populations"
+                    )
+            if projection.name in names:
+                raise ConfigError(f"Network: duplicate name {projection.name!r}")
+            names.add(projection.name)  # type: ignore[arg-type]
+        for projection in self.projections:
+            rule_names = [_rule_name(rule) for rule in projection.rules]
+            if len(set(rule_names)) != len(rule_names):
+                raise ConfigError(
+                    f"Network: projection {projection.name!r} has two rules named alike "
+                    f"({rule_names}); give them distinct name=..."
+                )
+
+    def node(self, name: str) -> Node:
+        """The population or input called ``name``."""
+        for node in self.populations:
+            if node.name == name:
+                return node
+        known = ", ".join(node.name for node in self.populations)
+        raise ConfigError(f"Network has no population {name!r}; populations: {known}")
+
+    def projection(self, name: str) -> Projection:
+        """The projection called ``name``."""
+        for projection in self.projections:
+            if projection.name == name:
+                return projection
+        known = ", ".join(str(p.name) for p in self.projections)
+        raise ConfigError(f"Network has no projection {name!r}; projections: {known}")
+
+
+def _rule_name(rule: LearningRule) -> str:
+    return getattr(rule, "name", None) or rule.default_name
+
+
+def rule_name(rule: LearningRule) -> str:
+    """The name of ``rule`` in state keys: its ``name`` or its lower-cased type name."""
+    return _rule_name(rule)
