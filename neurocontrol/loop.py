@@ -20,7 +20,14 @@ from neurocontrol.errors import ConfigError
 from neurocontrol.metrics import latency_summary, per_cycle_rms, rms
 from neurocontrol.validation import require_int, require_positive
 
-__all__ = ["EpisodeResult", "RunResult", "StepCallback", "run_episode", "run_episodes"]
+__all__ = [
+    "EpisodeResult",
+    "RunResult",
+    "StepCallback",
+    "perturbation_active",
+    "run_episode",
+    "run_episodes",
+]
 
 #: ``callback(step, obs, action, reward, info) -> stop?``; return True to end the episode.
 StepCallback = Callable[[int, Any, np.ndarray, float, dict], "bool | None"]
@@ -34,7 +41,8 @@ class EpisodeResult:
 
     ``trace`` maps names to 1-D arrays of one entry per control step:
     ``sim_time`` (s), ``tracking_error`` and ``distance`` (m), ``reward``,
-    ``perturbed`` (1.0 while a perturbation is active), ``target_index``,
+    ``perturbed`` (1.0 while a perturbation is active), ``target_index`` and
+    ``cycle`` (of the env's target sequence, -1 where the env has none),
     ``agent_us`` and ``env_us`` (wall-clock microseconds of ``act`` +
     ``observe`` and of ``env.step``), and ``action`` (steps x action dim).
     """
@@ -105,6 +113,15 @@ class RunResult:
         }
 
 
+def perturbation_active(entry: Any) -> bool:
+    """Whether an env's ``info["perturbation"]`` entry has an active part."""
+    if not isinstance(entry, dict):
+        return False
+    if entry.get("active"):
+        return True
+    return any(part.get("active") for part in entry.get("parts", ()))
+
+
 def _max_steps(env: gym.Env, max_steps: int | None) -> int:
     if max_steps is not None:
         return require_int("max_steps", max_steps, minimum=1)
@@ -167,6 +184,7 @@ def run_episode(
         "reward": np.zeros(n_max),
         "perturbed": np.zeros(n_max),
         "target_index": np.zeros(n_max),
+        "cycle": np.zeros(n_max),
         "agent_us": np.zeros(n_max),
         "env_us": np.zeros(n_max),
         "action": np.zeros((n_max, action_dim), dtype=np.float32),
@@ -193,7 +211,8 @@ def run_episode(
         trace["tracking_error"][steps] = info.get("tracking_error", np.nan)
         trace["distance"][steps] = info.get("distance", np.nan)
         trace["target_index"][steps] = info.get("target_index", -1)
-        trace["perturbed"][steps] = bool(info.get("perturbation_active", False))
+        trace["cycle"][steps] = info.get("cycle", -1)
+        trace["perturbed"][steps] = perturbation_active(info.get("perturbation"))
         steps += 1
         stop = False
         for callback in callbacks:
