@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from neurocontrol.agents.base import Agent, check_observation
+from neurocontrol.agents.base import Agent, check_observation, control_period
 
-__all__ = ["Agent", "check_observation"]
+__all__ = ["Agent", "check_observation", "control_period"]

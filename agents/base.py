@@ -27,7 +27,19 @@ from gymnasium import spaces
 
 from neurocontrol.errors import ObservationError
 
-__all__ = ["Agent", "check_observation"]
+__all__ = ["Agent", "check_observation", "control_period"]
+
+
+def control_period(env: Any) -> float:
+    """Seconds of simulated time per ``env.step``: physics ``dt`` x ``control_decimation``.
+
+    Falls back to 1 ms for an env that does not say (the package's default rate).
+    """
+    unwrapped = getattr(env, "unwrapped", env)
+    dt = getattr(unwrapped, "dt", None)
+    if dt is None:
+        return 1e-3
+    return float(dt) * int(getattr(unwrapped, "control_decimation", 1))
 
 
 def check_observation(obs: Any, space: spaces.Space, who: str) -> None:

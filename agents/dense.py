@@ -20,7 +20,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.base import Agent, check_observation
+from neurocontrol.agents.base import Agent, check_observation, control_period
 from neurocontrol.agents.observation import ArmLayout
 from neurocontrol.errors import ConfigError
 from neurocontrol.validation import require_nonnegative, require_positive
@@ -81,7 +81,7 @@ class BaseController(Agent):
     def from_env(cls, env: gym.Env, **kwargs: Any) -> BaseController:
         """Build for ``env``, taking spaces, nominal model and control period from it."""
         unwrapped = env.unwrapped
-        kwargs.setdefault("dt", float(getattr(unwrapped, "control_dt", 1e-3)))
+        kwargs.setdefault("dt", control_period(env))
         if getattr(unwrapped, "gravity_compensation", False):
             kwargs.setdefault("gravity_compensation", False)
         return cls(env.observation_space, env.action_space, unwrapped.robot_model, **kwargs)

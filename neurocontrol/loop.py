@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.errors import ConfigError
 from neurocontrol.metrics import latency_summary, per_cycle_rms, rms
 from neurocontrol.validation import require_int, require_positive
@@ -134,11 +134,6 @@ def _max_steps(env: gym.Env, max_steps: int | None) -> int:
     return int(spec_steps)
 
 
-def _control_dt(env: gym.Env) -> float:
-    dt = getattr(env.unwrapped, "control_dt", None) or getattr(env.unwrapped, "dt", None)
-    return float(dt) if dt else 1e-3
-
-
 def run_episode(
     env: gym.Env,
     agent: Agent,
@@ -175,7 +170,7 @@ def run_episode(
     n_max = _max_steps(env, max_steps)
     if pace is not None:
         require_positive("pace", pace)
-    dt = _control_dt(env)
+    dt = control_period(env)
     action_dim = int(np.prod(env.action_space.shape))
     trace = {
         "sim_time": np.zeros(n_max),
