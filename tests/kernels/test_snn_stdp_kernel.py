@@ -124,7 +124,7 @@ def test_pair_stdp_matches_numpy(connectivity, dependence, pairing):
 
 
 def test_isolated_pair_gives_the_stdp_window():
-    """One pre spike, then one post spike dt later (and the reverse): A+ e^{-dt/tau+}, -A- e^{dt/tau-}."""
+    """An isolated pair at lag dt gives A+ e^{-dt/tau+} (dt > 0) or -A- e^{dt/tau-}."""
     rule = PairSTDP(
         a_plus=0.001, a_minus=0.001, tau_plus=0.02, tau_minus=0.02, w_min=0.0, w_max=1.0
     )
@@ -160,7 +160,7 @@ def test_two_rules_compose_independently_of_order():
         weight_dependence="multiplicative",
         name="slow",
     )
-    sim_ab, w0, mask, pre, post = run_network((first, second), AllToAll())
+    sim_ab, w0, *_ = run_network((first, second), AllToAll())
     sim_ba, *_ = run_network((second, first), AllToAll())
     np.testing.assert_allclose(dense_weights(sim_ab), dense_weights(sim_ba), rtol=0, atol=1e-8)
     assert not np.allclose(dense_weights(sim_ab), w0)
