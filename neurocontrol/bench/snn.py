@@ -1,0 +1,240 @@
+"""``bench snn``: the closed-loop spiking workloads CL-1k and CL-10k (issue 3).
+
+Each step, Python computes fresh input events
+(``p_i = 0.05 clip(0.5 + 0.5 sin(2 pi t + i/10), 0, 1)``), calls
+``sim.step(events)`` once, and reads a 7-value readout (hidden spikes
+filtered with tau 20 ms times a fixed 1000 x 7 matrix). Reported: us/step
+(median of repeats x steps, compile time apart), mean hidden rate, SynOps
+per step, fixed overhead of a 10-neuron network, cold and warm start to the
+first step (fresh processes), and state bytes per plastic synapse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+
+from neurocontrol.model import (
+    LIF,
+    AllToAll,
+    FixedProbability,
+    Input,
+    Network,
+    Normal,
+    PairSTDP,
+    Population,
+    Projection,
+    Uniform,
+)
+
+__all__ = ["add_arguments", "build_workload", "run"]
+
+WORKLOADS = {"CL-1k": (100, 1000), "CL-10k": (1000, 10000)}
+READOUT_TAU = 0.02
+
+
+def build_workload(name: str, plastic: bool = True) -> Network:
+    """The network of workload ``name`` ("CL-1k" or "CL-10k")."""
+    n_in, n_hidden = WORKLOADS[name]
+    source = Input(n_in, name="input")
+    hidden = Population(
+        n_hidden, LIF(tau_m=0.02, v_th=1.0, v_reset=0.0, tau_ref=0.002), name="hidden"
+    )
+    rule = PairSTDP(a_plus=1e-4, a_minus=1.05e-4, w_min=0.0, w_max=0.1) if plastic else None
+    if name == "CL-1k":
+        feedforward, recurrent = AllToAll(), FixedProbability(0.1, allow_self_connections=False)
+    else:
+        feedforward, recurrent = (
+            FixedProbability(0.1),
+            FixedProbability(0.01, allow_self_connections=False),
+        )
+    return Network(
+        [source, hidden],
+        [
+            Projection(
+                source, hidden, feedforward, Uniform(0.0, 0.1), rule=rule, name="input_to_hidden"
+            ),
+            Projection(hidden, hidden, recurrent, Normal(0.0, 0.02), name="hidden_to_hidden"),
+        ],
+    )
+
+
+def _closed_loop(
+    sim: Any, n_in: int, steps: int, rng: np.random.Generator
+) -> tuple[float, int, int]:
+    """Run ``steps`` closed-loop steps; return (seconds, hidden spikes, synops)."""
+    phase = np.arange(n_in) / 10.0
+    hidden = sim.slice_of("hidden")
+    n_hidden = hidden.stop - hidden.start
+    trace = np.zeros(n_hidden)
+    readout = np.random.default_rng(99).normal(0.0, 0.1, (n_hidden, 7))
+    decay = np.exp(-sim.dt / READOUT_TAU)
+    uniform = np.empty(n_in)
+    prob = np.empty(n_in)
+    events = np.empty(n_in, dtype=bool)
+    spikes0, synops0 = sim.total_spikes()["hidden"], sim.total_synops
+    start = time.perf_counter()
+    for _ in range(steps):
+        t = sim.time
+        np.sin(2.0 * np.pi * t + phase, out=prob)
+        prob *= 0.5
+        prob += 0.5
+        np.clip(prob, 0.0, 1.0, out=prob)
+        prob *= 0.05
+        rng.random(out=uniform)
+        np.less(uniform, prob, out=events)
+        spikes = sim.step(events)
+        trace *= decay
+        trace += spikes[hidden]
+        command = trace @ readout
+    elapsed = time.perf_counter() - start
+    del command
+    return elapsed, sim.total_spikes()["hidden"] - spikes0, sim.total_synops - synops0
+
+
+def measure_workload(name: str, steps: int, repeats: int, plastic: bool = True) -> dict[str, Any]:
+    """us/step (median), rate, SynOps/step and memory figures of one workload."""
+    from neurocontrol.simulator import Simulator
+
+    n_in, n_hidden = WORKLOADS[name]
+    t0 = time.perf_counter()
+    sim = Simulator(build_workload(name, plastic), seed=1)
+    t1 = time.perf_counter()
+    sim.step(np.zeros(n_in, dtype=bool))
+    t2 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    times, spikes, synops = [], 0, 0
+    for _ in range(repeats):
+        elapsed, s, ops = _closed_loop(sim, n_in, steps, rng)
+        times.append(elapsed / steps * 1e6)
+        spikes, synops = spikes + s, synops + ops
+    total_steps = steps * repeats
+    built = sim.built
+    n_plastic = int(sim.state["input_to_hidden.weights"].size)
+    return {
+        "us_per_step": float(np.median(times)),
+        "us_per_step_runs": times,
+        "hidden_rate_hz": spikes / (n_hidden * total_steps * sim.dt),
+        "synops_per_step": synops / total_steps,
+        "build_s": t1 - t0,
+        "first_step_s": t2 - t1,
+        "plastic_synapses": n_plastic,
+        "bytes_per_plastic_synapse": built.synapse_bytes["input_to_hidden"] / n_plastic
+        if plastic
+        else None,
+        "static_synapses": int(sim.state["hidden_to_hidden.weights"].size),
+    }
+
+
+def fixed_overhead_us(steps: int = 20000) -> float:
+    """us per ``sim.step`` of a 10-neuron network (Python call included)."""
+    from neurocontrol.simulator import Simulator
+
+    source, hidden = Input(2, name="input"), Population(10, LIF(), name="hidden")
+    sim = Simulator(Network([source, hidden], [Projection(source, hidden, AllToAll(), 0.5)]))
+    events = np.zeros(2, dtype=bool)
+    sim.step(events)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(steps):
+            sim.step(events)
+        best = min(best, (time.perf_counter() - start) / steps * 1e6)
+    return best
+
+
+_START_SCRIPT = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from neurocontrol.bench.snn import build_workload
+from neurocontrol.simulator import Simulator
+sim = Simulator(build_workload("CL-1k"), seed=1)
+sim.step(np.zeros(100, dtype=bool))
+print(time.perf_counter() - t0)
+"""
+
+
+def start_times() -> dict[str, float]:
+    """Cold (empty cache) and warm start to the first CL-1k step, in fresh processes."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NEUROCONTROL_CACHE_DIR=cache)
+        results = {}
+        for label in ("cold_start_s", "warm_start_s"):
+            t0 = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-c", _START_SCRIPT],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results[label] = time.perf_counter() - t0
+            results[label + "_in_process"] = float(out.stdout.strip().splitlines()[-1])
+    return results
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``bench snn``."""
+    parser.add_argument(
+        "--steps", type=int, default=10_000, help="steps per repeat (default 10000)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="repeats; the median is reported")
+    parser.add_argument(
+        "--workloads",
+        nargs="+",
+        default=list(WORKLOADS),
+        choices=list(WORKLOADS),
+        help="which workloads",
+    )
+    parser.add_argument("--static", action="store_true", help="run without pair STDP")
+    parser.add_argument(
+        "--no-start", action="store_true", help="skip the cold/warm start measurement"
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the suite; return the figures and a printable table."""
+    report: dict[str, Any] = {"workloads": {}}
+    table = []
+    for name in args.workloads:
+        figures = measure_workload(name, args.steps, args.repeats, plastic=not args.static)
+        report["workloads"][name] = figures
+        bytes_text = (
+            "-"
+            if figures["bytes_per_plastic_synapse"] is None
+            else f"{figures['bytes_per_plastic_synapse']:.1f}"
+        )
+        table.append(
+            f"{name}: {figures['us_per_step']:.1f} us/step (runs "
+            f"{', '.join(f'{t:.1f}' for t in figures['us_per_step_runs'])}), hidden rate "
+            f"{figures['hidden_rate_hz']:.1f} Hz, {figures['synops_per_step']:.0f} SynOps/step, "
+            f"{figures['plastic_synapses']} plastic + {figures['static_synapses']} static synapses, "
+            f"{bytes_text} B/plastic synapse, first step {figures['first_step_s']:.2f} s"
+        )
+    if "CL-1k" in report["workloads"] and "CL-10k" in report["workloads"]:
+        small, large = report["workloads"]["CL-1k"], report["workloads"]["CL-10k"]
+        time_ratio = large["us_per_step"] / small["us_per_step"]
+        ops_ratio = large["synops_per_step"] / small["synops_per_step"]
+        report["cl10k_over_cl1k"] = {"time": time_ratio, "synops": ops_ratio}
+        table.append(f"CL-10k / CL-1k: time x{time_ratio:.2f}, SynOps x{ops_ratio:.2f}")
+    report["fixed_overhead_us"] = fixed_overhead_us()
+    table.append(f"fixed overhead (10 neurons): {report['fixed_overhead_us']:.2f} us/step")
+    if not args.no_start:
+        report.update(start_times())
+        table.append(
+            f"start to first CL-1k step: cold {report['cold_start_s']:.2f} s "
+            f"({report['cold_start_s_in_process']:.2f} s after interpreter start), warm "
+            f"{report['warm_start_s']:.2f} s ({report['warm_start_s_in_process']:.2f} s)"
+        )
+    report["table"] = table
+    json.dumps(report)  # the report must be JSON-able
+    return report
