@@ -217,7 +217,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{name}: {figures['us_per_step']:.1f} us/step (runs "
             f"{', '.join(f'{t:.1f}' for t in figures['us_per_step_runs'])}), hidden rate "
             f"{figures['hidden_rate_hz']:.1f} Hz, {figures['synops_per_step']:.0f} SynOps/step, "
-            f"{figures['plastic_synapses']} plastic + {figures['static_synapses']} static synapses, "
+            f"{figures['plastic_synapses']} plastic + {figures['static_synapses']} static, "
             f"{bytes_text} B/plastic synapse, first step {figures['first_step_s']:.2f} s"
         )
     if "CL-1k" in report["workloads"] and "CL-10k" in report["workloads"]:

@@ -1,0 +1,126 @@
+"""Bad model descriptions get clear errors naming the field, the value and what is accepted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurocontrol.build import RULE_BUILDERS, build_network
+from neurocontrol.errors import BuildError, ConfigError, ShapeError
+from neurocontrol.model import (
+    LIF,
+    AdaptiveLIF,
+    AllToAll,
+    ExplicitMatrix,
+    FixedProbability,
+    Input,
+    Izhikevich,
+    LearningRule,
+    Network,
+    OneToOne,
+    PairSTDP,
+    Population,
+    Projection,
+)
+from neurocontrol.model.serialize import from_config
+
+
+def test_neuron_parameters_are_validated():
+    with pytest.raises(ConfigError, match=r"LIF.tau_m must be a finite number > 0, got -0.01"):
+        LIF(tau_m=-0.01)
+    with pytest.raises(ConfigError, match=r"v_reset must be < v_th.*v_reset=1.0, v_th=1.0"):
+        LIF(v_reset=1.0)
+    with pytest.raises(ConfigError, match=r"AdaptiveLIF.tau_adapt"):
+        AdaptiveLIF(tau_adapt=0.0)
+    with pytest.raises(ConfigError, match=r"tau_syn"):
+        LIF(tau_syn=float("nan"))
+    with pytest.raises(
+        ConfigError, match=r"unknown Izhikevich preset 'bursty'; known presets: chattering"
+    ):
+        Izhikevich.preset("bursty")
+
+
+def test_unknown_neuron_parameter_is_named():
+    with pytest.raises(
+        ConfigError, match=r"unknown parameter\(s\) \['tau'\] for LIF; accepted: tau_m"
+    ):
+        from_config({"type": "LIF", "tau": 0.02}, {})
+    with pytest.raises(TypeError, match=r"tau"):
+        LIF(tau=0.02)  # type: ignore[call-arg]
+
+
+def test_projection_sizes_must_match():
+    with pytest.raises(
+        ShapeError,
+        match=r"OneToOne connectivity needs populations of equal size, got n_pre=3, n_post=4",
+    ):
+        Projection(Input(3, name="a"), Population(4, LIF(), name="b"), OneToOne())
+    with pytest.raises(
+        ShapeError, match=r"must have shape \(n_pre, n_post\) = \(3, 4\), got \(4, 3\)"
+    ):
+        Projection(
+            Input(3, name="a"), Population(4, LIF(), name="b"), ExplicitMatrix(np.ones((4, 3)))
+        )
+    with pytest.raises(ShapeError, match=r"Projection.weights must have shape \(3, 4\)"):
+        Projection(Input(3, name="a"), Population(4, LIF(), name="b"), AllToAll(), np.ones((3, 3)))
+
+
+def test_nan_weights_are_refused():
+    matrix = np.ones((2, 2))
+    matrix[1, 0] = np.nan
+    with pytest.raises(ConfigError, match=r"ExplicitMatrix.matrix must be finite"):
+        ExplicitMatrix(matrix)
+    with pytest.raises(ConfigError, match=r"Projection.weights must be finite"):
+        Projection(Input(2, name="a"), Population(2, LIF(), name="b"), AllToAll(), matrix)
+
+
+@pytest.mark.parametrize("delay", [-1, 1.5, 2.0, "3", True])
+def test_bad_delays_are_refused(delay):
+    with pytest.raises(
+        ConfigError, match=r"Projection.delay must be an integer number of steps >= 0"
+    ):
+        Projection(Input(2, name="a"), Population(2, LIF(), name="b"), delay=delay)
+
+
+def test_rule_and_connectivity_parameters():
+    with pytest.raises(ConfigError, match=r"w_min must be < w_max"):
+        PairSTDP(w_min=1.0, w_max=0.5)
+    with pytest.raises(ConfigError, match=r"PairSTDP.pairing must be one of"):
+        PairSTDP(pairing="triplet")
+    with pytest.raises(ConfigError, match=r"FixedProbability.p must be in \(0, 1\], got 1.5"):
+        FixedProbability(1.5)
+    with pytest.raises(ConfigError, match=r"is excitatory but its rule PairSTDP allows"):
+        Projection(
+            Input(2, name="a"),
+            Population(2, LIF(), name="b"),
+            rule=PairSTDP(w_min=-1.0),
+            sign="excitatory",
+        )
+    with pytest.raises(ConfigError, match=r"is inhibitory but has weights of the wrong sign"):
+        Projection(
+            Input(2, name="a"), Population(2, LIF(), name="b"), weights=0.5, sign="inhibitory"
+        )
+
+
+def test_network_names_and_membership():
+    a, b = Input(2, name="a"), Population(2, LIF(), name="b")
+    with pytest.raises(ConfigError, match=r"duplicate population name 'b'"):
+        Network([a, b, Population(3, LIF(), name="b")])
+    outsider = Population(2, LIF(), name="c")
+    with pytest.raises(ConfigError, match=r"connects 'c', which is not one of the network's"):
+        Network([a, b], [Projection(a, outsider)])
+
+
+def test_unknown_types_raise_build_error_naming_known_ones():
+    class Mystery(LearningRule):
+        pass
+
+    net = Network([Input(2, name="a"), Population(2, LIF(), name="b")])
+    with pytest.raises(
+        BuildError, match=r"no learning rule builder for type Mystery; known types: PairSTDP"
+    ):
+        RULE_BUILDERS.lookup(Mystery())
+    with pytest.raises(ConfigError, match=r"dt must be a finite number > 0"):
+        build_network(net, dt=0.0)
+    with pytest.raises(BuildError, match=r"not an integer number of steps"):
+        build_network(Network([Population(2, LIF(tau_ref=0.0015), name="p")]), dt=1e-3)
