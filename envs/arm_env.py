@@ -24,6 +24,8 @@ from neurocontrol.validation import require_int, require_nonnegative, require_po
 
 __all__ = ["ArmEnv"]
 
+_TORQUE_CONTROL = pybullet.TORQUE_CONTROL
+
 #: Dense tactile forces above this (N) are clipped in the observation.
 MAX_OBSERVED_FORCE = 1000.0
 
@@ -170,6 +172,8 @@ class ArmEnv(gymnasium.Env):
             start += box.shape[0]
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
+        self._has_sensors = type(self)._sense is not ArmEnv._sense
+        self._action_shape = (n,)
         self._step_count = 0
 
     # -- subclass hooks -------------------------------------------------------------
@@ -190,19 +194,19 @@ class ArmEnv(gymnasium.Env):
     def _task_reset(self) -> None:
         self.task.reset(self.np_random)
 
-    def _task_reward(self, info: dict[str, Any]) -> float:
-        """Extra reward terms; write each into ``info`` (none by default)."""
-        return 0.0
+    def _task_terms(self, info: dict[str, Any], distance: float) -> float:
+        """Write the task's info entries and ``is_success``; return its extra reward.
 
-    def _task_info(self, info: dict[str, Any]) -> None:
+        The reach tasks add ``target_index`` (movement counter), ``target_id``
+        (-1 = centre), ``phase`` (0 move, 1 hold) and ``cycle``.
+        """
         task = self.task
+        info["is_success"] = distance <= self.success_radius
         info["target_index"] = task.segment
         info["target_id"] = task.target_id
         info["phase"] = task.phase
         info["cycle"] = task.cycle
-
-    def _is_success(self, distance: float) -> bool:
-        return distance <= self.success_radius
+        return 0.0
 
     # -- public API ---------------------------------------------------------------
     @property
@@ -257,27 +261,33 @@ class ArmEnv(gymnasium.Env):
         self._tau_cmd = tau_cmd
         robot = self.robot
         perturbations = self._perturbations
-        cid = self._cid
+        cid, body, joints = self._cid, robot.body, robot.joints
+        tau = tau_cmd
+        # send_torques/read_joints inlined: this loop is the 1 kHz hot path
         for _ in range(self.control_decimation):
             if self._step_count >= perturbations.next_onset_step:
                 perturbations.activate_due(self._step_count, tau_cmd)
-            tau = tau_cmd
             if perturbations.modifies_torque:
                 tau = perturbations.joint_torques(tau_cmd, robot.dq)
-            robot.send_torques(tau)
+            pybullet.setJointMotorControlArray(
+                body, joints, _TORQUE_CONTROL, forces=tau, physicsClientId=cid
+            )
             strength = perturbations.curl_strength
             if strength:
                 vel = robot.hand_vel
                 robot.push_hand([strength * vel[1], -strength * vel[0], 0.0])
             pybullet.stepSimulation(physicsClientId=cid)
             self._step_count += 1
-            robot.read_joints()
+            states = pybullet.getJointStates(body, joints, physicsClientId=cid)
+            robot.q = [state[0] for state in states]
+            robot.dq = [state[1] for state in states]
             if strength:
                 robot.read_hand()  # the next physics step's curl force needs it
         self._tau_applied = tau
         if not perturbations.curl_strength:
             robot.read_hand()
-        self._sense()
+        if self._has_sensors:
+            self._sense()
         self.task.update(self._step_count * self.dt)
         reward, info = self._score()
         observation = self._observation()
@@ -334,11 +344,14 @@ class ArmEnv(gymnasium.Env):
 
     def _command(self, action: Any) -> list[float]:
         """Validate and scale an action to commanded joint torques (N·m)."""
-        try:
-            array = np.asarray(action)
-        except (TypeError, ValueError) as exc:
-            raise ActionError(f"action must be numeric array-like, got {action!r}") from exc
-        if array.shape != (self.n_joints,) or array.dtype.kind not in "fiu":
+        if type(action) is np.ndarray:
+            array = action
+        else:
+            try:
+                array = np.asarray(action)
+            except (TypeError, ValueError) as exc:
+                raise ActionError(f"action must be numeric array-like, got {action!r}") from exc
+        if array.shape != self._action_shape or array.dtype.kind not in "fiu":
             raise ActionError(
                 f"action must be a real array of shape ({self.n_joints},) in [-1, 1], "
                 f"got shape {array.shape} dtype {array.dtype}"
@@ -387,19 +400,20 @@ class ArmEnv(gymnasium.Env):
         hand = robot.hand_pos[:d]
         tracking_error = math.dist(hand, task.ref_pos)
         distance = math.dist(hand, task.target)
-        effort = sum(w * t * t for w, t in zip(self._joint_weights, self._tau_cmd, strict=True))
+        effort = 0.0
+        for weight, torque in zip(self._joint_weights, self._tau_cmd, strict=True):
+            effort += weight * torque * torque  # a loop: a generator costs ~1 us here
         distance_weight, effort_weight, tracking_weight = self.reward_weights
         reward_distance = -distance_weight * distance
         reward_effort = -effort_weight * effort
         reward_tracking = -tracking_weight * tracking_error
         tau_cmd = np.array(self._tau_cmd)
-        state_sum = sum(robot.q) + sum(robot.dq)
-        speed = max(map(abs, robot.dq))
-        unsafe = not math.isfinite(state_sum) or speed > self.max_joint_velocity
+        dq = robot.dq
+        limit = self.max_joint_velocity
+        unsafe = not math.isfinite(sum(robot.q) + sum(dq)) or max(dq) > limit or min(dq) < -limit
         info: dict[str, Any] = {
             "tracking_error": tracking_error,
             "distance": distance,
-            "is_success": self._is_success(distance),
             "tau_cmd": tau_cmd,
             "tau_applied": tau_cmd.copy()
             if self._tau_applied is self._tau_cmd
@@ -411,9 +425,8 @@ class ArmEnv(gymnasium.Env):
             "reward_tracking": reward_tracking,
             "safety_violation": unsafe,
         }
-        self._task_info(info)
-        reward = reward_distance + reward_effort + reward_tracking + self._task_reward(info)
-        return reward, info
+        reward_task = self._task_terms(info, distance)
+        return reward_distance + reward_effort + reward_tracking + reward_task, info
 
     def _observation_bounds(self) -> dict[str, spaces.Space]:
         model = self.robot_model

@@ -293,6 +293,8 @@ class ActivePerturbations:
     def info_entry(self) -> dict[str, Any]:
         """A fresh copy of :attr:`info` (callers keep what an env returns)."""
         info = self.info
+        if not (self.active or self.pending):
+            return {"kind": "none"}
         if info["kind"] == "combined":
             return {"kind": "combined", "parts": [_copy_flat(part) for part in info["parts"]]}
         return _copy_flat(info)

@@ -261,24 +261,17 @@ class ArmPressEnv(ArmEnv):
         high = np.array([MAX_OBSERVED_FORCE, 1.0, r, r, r] * 2, dtype=np.float32)
         return {"tactile": spaces.Box(low, high, dtype=np.float32)}
 
-    def _task_info(self, info: dict[str, Any]) -> None:
+    def _task_terms(self, info: dict[str, Any], distance: float) -> float:
+        """Info entries ``phase``, ``normal_force``, ``target_force``; the force reward."""
+        pressing = self.task.phase == PRESS
+        force_error = abs(self._normal_force - self.target_force)
+        reward_force = -self.force_weight * force_error / self.target_force if pressing else 0.0
+        info["is_success"] = (
+            pressing and force_error <= self.force_tolerance and distance <= self.success_radius
+        )
         info["target_index"] = 0
         info["phase"] = self.task.phase
         info["normal_force"] = self._normal_force
         info["target_force"] = self.target_force
-
-    def _task_reward(self, info: dict[str, Any]) -> float:
-        if self.task.phase == PRESS:
-            error = abs(self._normal_force - self.target_force) / self.target_force
-            reward_force = -self.force_weight * error
-        else:
-            reward_force = 0.0
         info["reward_force"] = reward_force
         return reward_force
-
-    def _is_success(self, distance: float) -> bool:
-        return (
-            self.task.phase == PRESS
-            and abs(self._normal_force - self.target_force) <= self.force_tolerance
-            and distance <= self.success_radius
-        )

@@ -149,7 +149,8 @@ class TargetSequence:
         self._rng: np.random.Generator | None = None
         self._plan: list[int] = []
         self.ref_pos = self.centre.tolist()
-        self.ref_vel = [0.0] * dim
+        self._zeros = [0.0] * dim
+        self.ref_vel = self._zeros
         self.target = self.centre.tolist()
         self.segment = self.target_id = self.phase = self.cycle = 0
 
@@ -191,12 +192,17 @@ class TargetSequence:
         while time >= self._segment_start + self.segment_time:
             self._advance()
         elapsed = time - self._segment_start
-        if elapsed < self.movement_time:
+        duration = self.movement_time
+        if elapsed < duration:
+            # minimum_jerk() inlined: this runs every physics step
             self.phase = MOVE
-            self.ref_pos, self.ref_vel = minimum_jerk(
-                self._start, self._delta, self.movement_time, elapsed
-            )
+            s = elapsed / duration if elapsed > 0.0 else 0.0
+            s2 = s * s
+            shape = s2 * s * (10.0 + s * (-15.0 + 6.0 * s))
+            speed = s2 * (30.0 + s * (-60.0 + 30.0 * s)) / duration
+            self.ref_pos = [x + d * shape for x, d in zip(self._start, self._delta, strict=True)]
+            self.ref_vel = [d * speed for d in self._delta]
         else:
             self.phase = HOLD
             self.ref_pos = self._end
-            self.ref_vel = [0.0] * len(self._end)
+            self.ref_vel = self._zeros

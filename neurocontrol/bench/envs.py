@@ -13,7 +13,8 @@ replayed twice, each timed over ``--steps`` steps:
   ``stepSimulation``.
 
 Both runs see the same physics (same states, same contacts), so their ratio
-is the overhead the env adds. The best of ``--repeats`` runs is reported.
+is the overhead the env adds. Runs alternate (env, bare, wrapped env) and
+the best of ``--repeats`` runs of each is reported.
 Targets (issue 2): ratio <= 2 for every id; real-time factor at 1 kHz >= 10
 for PlanarReach and ArmReach, >= 5 for ArmPress.
 """
@@ -143,9 +144,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             enabled = gc.isenabled()
             gc.disable()
             try:
-                env_us = min(_time_env(env, actions, seed) for _ in range(repeats))
-                bare_us = min(_time_bare(env, commanded, seed) for _ in range(repeats))
-                wrapped_us = min(_time_wrapped(env_id, actions, seed) for _ in range(repeats))
+                # interleaved, so a change of machine speed hits both figures alike
+                env_runs, bare_runs, wrapped_runs = [], [], []
+                for _ in range(repeats):
+                    env_runs.append(_time_env(env, actions, seed))
+                    bare_runs.append(_time_bare(env, commanded, seed))
+                    wrapped_runs.append(_time_wrapped(env_id, actions, seed))
+                env_us, bare_us, wrapped_us = min(env_runs), min(bare_runs), min(wrapped_runs)
             finally:
                 if enabled:
                     gc.enable()
