@@ -1,34 +1,48 @@
-"""Dense (non-spiking) controllers: the base controllers the adaptive ones build on.
+"""Dense (non-spiking) controllers: the base controllers, the rate-coded twin, external policies.
 
-Both use the env's *nominal* robot model (``env.unwrapped.robot_model``):
-its gravity, mass matrix and Jacobian stay at the nominal values when a
-perturbation changes the real arm, which is exactly the model error an
-adaptive controller has to learn.
+The base controllers use the env's *nominal* robot model
+(``env.unwrapped.robot_model``): its gravity, mass matrix and Jacobian stay
+at the nominal values when a perturbation changes the real arm, which is
+exactly the model error an adaptive controller has to learn.
 
 - :class:`JointPDController`: joint-space PD toward a joint reference that
   follows the env's Cartesian reference by closed-loop inverse kinematics,
   plus nominal gravity compensation.
 - :class:`OperationalSpaceController`: Khatib's operational-space control,
   with a joint-space posture task in the null space for redundant arms.
+- :class:`AdaptiveRateController`: a base controller plus the rate-coded
+  twin of the spiking adaptive controller (PES on LIF rates).
+- :class:`PolicyAdapter`: any callable ``obs -> action`` or a
+  Stable-Baselines3 model, checked against the env's action space.
+
+The control laws run in compiled kernels (:mod:`neurocontrol.kernels.control`)
+on preallocated arrays: through NumPy each small 7x7 product or solve costs
+microseconds of call overhead.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.base import Agent, check_observation, control_period
-from neurocontrol.agents.observation import ArmLayout
-from neurocontrol.errors import ConfigError
+from neurocontrol.agents.base import Agent
+from neurocontrol.agents.observation import ArmLayout, ObservationGuard
+from neurocontrol.agents.persistence import Persistent
+from neurocontrol.errors import ConfigError, ObservationError, SimulationError
+from neurocontrol.kernels import control as kernels
 from neurocontrol.validation import require_nonnegative, require_positive
 
-__all__ = ["BaseController", "JointPDController", "OperationalSpaceController"]
+__all__ = [
+    "BaseController",
+    "JointPDController",
+    "OperationalSpaceController",
+]
 
 
-class BaseController(Agent):
+class BaseController(Persistent, Agent):
     """A model-based torque controller for an arm env.
 
     Subclasses implement :meth:`torque` (N·m); :meth:`act` scales it to the
@@ -60,6 +74,7 @@ class BaseController(Agent):
         self.observation_space = observation_space
         self.action_space = action_space
         self.layout = ArmLayout.from_space(observation_space)
+        self.guard = ObservationGuard(observation_space, type(self).__name__)
         self.robot_model = robot_model
         if robot_model.n_joints != self.layout.n_joints or robot_model.dim != self.layout.dim:
             raise ConfigError(
@@ -74,28 +89,66 @@ class BaseController(Agent):
         self.dt = require_positive("dt", dt)
         self.gravity_compensation = bool(gravity_compensation)
         self.torque_limit = np.asarray(robot_model.torque_limit, dtype=np.float64)
-        self.last_torque = np.zeros(self.layout.n_joints)
-        self._normalised = np.zeros(self.layout.n_joints)
+        self.inverse_torque_limit = 1.0 / self.torque_limit
+        n, d = self.layout.n_joints, self.layout.dim
+        self.last_torque = np.zeros(n)
+        # float64 copies of q, dq, x, dx, x_ref, dx_ref (kernels.unpack_arm_observation)
+        self.state = np.zeros(2 * n + 4 * d)
+        self.q = self.state[:n]
+        self.dq = self.state[n : 2 * n]
+        self._action = np.zeros(n, dtype=np.float32)
 
     @classmethod
     def from_env(cls, env: gym.Env, **kwargs: Any) -> BaseController:
         """Build for ``env``, taking spaces, nominal model and control period from it."""
         unwrapped = env.unwrapped
-        kwargs.setdefault("dt", control_period(env))
+        kwargs.setdefault("dt", float(getattr(unwrapped, "control_dt", 1e-3)))
         if getattr(unwrapped, "gravity_compensation", False):
             kwargs.setdefault("gravity_compensation", False)
         return cls(env.observation_space, env.action_space, unwrapped.robot_model, **kwargs)
+
+    def read(self, obs: Any) -> None:
+        """Check ``obs`` and copy its arm signals into :attr:`state` (float64)."""
+        self.guard.check(obs)
+        n, d = self.layout.n_joints, self.layout.dim
+        if not kernels.unpack_arm_observation(
+            obs["proprio"], obs["ee"], obs["goal"], n, d, self.state
+        ):
+            raise ObservationError(
+                f"{type(self).__name__} observation contains NaN or inf: "
+                f"proprio={obs['proprio'].tolist()}, ee={obs['ee'].tolist()}, "
+                f"goal={obs['goal'].tolist()}"
+            )
 
     @abc.abstractmethod
     def torque(self, obs: Any) -> np.ndarray:
         """The controller's torque command (N·m) for ``obs``; written into :attr:`last_torque`."""
 
     def act(self, obs: Any) -> np.ndarray:
-        check_observation(obs, self.observation_space, type(self).__name__)
         tau = self.torque(obs)
-        np.divide(tau, self.torque_limit, out=self._normalised)
-        np.clip(self._normalised, -1.0, 1.0, out=self._normalised)
-        return self._normalised.astype(np.float32)
+        kernels.clip_action(tau, self.inverse_torque_limit, self._action)
+        return self._action.copy()
+
+    def _singular(self, what: str) -> SimulationError:
+        return SimulationError(
+            f"{type(self).__name__}: {what} is not positive definite at q = {self.q.tolist()} "
+            "(a singular posture with damping 0?)"
+        )
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "type": self.agent_type,
+            **self._gain_spec(),
+            "dt": self.dt,
+            "gravity_compensation": self.gravity_compensation,
+        }
+
+    @abc.abstractmethod
+    def _gain_spec(self) -> dict[str, Any]:
+        """The controller's own constructor parameters as plain data."""
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        return {"last_torque": self.last_torque}
 
 
 class OperationalSpaceController(BaseController):
@@ -124,6 +177,8 @@ class OperationalSpaceController(BaseController):
         :math:`\lambda` of the damped inverse.
     """
 
+    agent_type: ClassVar[str] = "osc"
+
     def __init__(
         self,
         observation_space: gym.spaces.Space,
@@ -145,28 +200,40 @@ class OperationalSpaceController(BaseController):
         )
         self.damping = require_nonnegative("damping", damping)
         self.q_home = np.asarray(robot_model.q_home, dtype=np.float64)
-        self._eye_task = np.eye(self.layout.dim)
-        self._eye_joint = np.eye(self.layout.n_joints)
+        n, d = self.layout.n_joints, self.layout.dim
+        gravity_on = 1.0 if self.gravity_compensation else 0.0
+        self._gains = np.array(
+            [self.kp, self.kd, self.kp_null, self.kd_null, self.damping, gravity_on]
+        )
+        self._no_gravity = np.zeros(n)
+        self._low_m = np.zeros((n, n))
+        self._mj = np.zeros((n, d))
+        self._task = np.zeros((d, d))
+        self._low_t = np.zeros((d, d))
+        self._force = np.zeros(d)
+        self._posture = np.zeros((2, n))
 
     def torque(self, obs: Any) -> np.ndarray:
-        q, dq, x, dx, x_ref, dx_ref = self.layout.split(obs)
-        q = q.astype(np.float64)
-        dq = dq.astype(np.float64)
+        self.read(obs)
         model = self.robot_model
-        mass = model.mass_matrix(q)
-        jac = model.jacobian(q)
-        mass_inv_jt = np.linalg.solve(mass, jac.T)  # M^-1 J^T
-        task_inertia = np.linalg.inv(jac @ mass_inv_jt + self.damping * self._eye_task)
-        accel = self.kp * (x_ref - x) + self.kd * (dx_ref - dx)
-        tau = jac.T @ (task_inertia @ accel)
-        if self.layout.n_joints > self.layout.dim:
-            posture = mass @ (self.kp_null * (self.q_home - q) - self.kd_null * dq)
-            null_t = self._eye_joint - jac.T @ (task_inertia @ mass_inv_jt.T)
-            tau += null_t @ posture
-        if self.gravity_compensation:
-            tau += model.gravity(q)
-        self.last_torque[:] = tau
+        q = self.q
+        gravity = model.gravity(q) if self.gravity_compensation else self._no_gravity
+        if not kernels.operational_space_torque(
+            model.mass_matrix(q), model.jacobian(q), gravity, self.state, self.q_home,
+            self._gains, self._low_m, self._mj, self._task, self._low_t, self._force,
+            self._posture, self.last_torque,
+        ):  # fmt: skip
+            raise self._singular("M or J M^-1 J^T + damping I")
         return self.last_torque
+
+    def _gain_spec(self) -> dict[str, Any]:
+        return {
+            "kp": self.kp,
+            "kd": self.kd,
+            "kp_null": self.kp_null,
+            "kd_null": self.kd_null,
+            "damping": self.damping,
+        }
 
 
 class JointPDController(BaseController):
@@ -193,6 +260,8 @@ class JointPDController(BaseController):
         :math:`\lambda` of the damped least squares.
     """
 
+    agent_type: ClassVar[str] = "joint_pd"
+
     def __init__(
         self,
         observation_space: gym.spaces.Space,
@@ -212,8 +281,14 @@ class JointPDController(BaseController):
         self.damping = require_nonnegative("damping", damping)
         self.q_ref = np.zeros(n)
         self.dq_ref = np.zeros(n)
-        self._started = False
-        self._eye_task = np.eye(self.layout.dim)
+        self.started = np.zeros(1, dtype=np.uint8)  # q_ref initialised this episode
+        d = self.layout.dim
+        gravity_on = 1.0 if self.gravity_compensation else 0.0
+        self._gains = np.array([self.k_ik, self.damping, gravity_on])
+        self._no_gravity = np.zeros(n)
+        self._task = np.zeros((d, d))
+        self._low_t = np.zeros((d, d))
+        self._velocity = np.zeros(d)
 
     @staticmethod
     def _per_joint(name: str, value: float | np.ndarray, n: int) -> np.ndarray:
@@ -223,23 +298,35 @@ class JointPDController(BaseController):
         return gains
 
     def reset(self, seed: int | None = None) -> None:
-        self._started = False
+        self.started[0] = 0
 
     def torque(self, obs: Any) -> np.ndarray:
-        q, dq, _x, _dx, x_ref, dx_ref = self.layout.split(obs)
-        q = q.astype(np.float64)
-        if not self._started:
-            self.q_ref[:] = q
-            self._started = True
+        self.read(obs)
+        if not self.started[0]:
+            self.q_ref[:] = self.q
+            self.started[0] = 1
         model = self.robot_model
-        jac = model.jacobian(self.q_ref)
-        task_velocity = dx_ref + self.k_ik * (x_ref - model.hand_position(self.q_ref))
-        self.dq_ref[:] = jac.T @ np.linalg.solve(
-            jac @ jac.T + self.damping * self._eye_task, task_velocity
-        )
-        self.q_ref += self.dq_ref * self.dt
-        tau = self.kp * (self.q_ref - q) + self.kd * (self.dq_ref - dq)
-        if self.gravity_compensation:
-            tau += model.gravity(q)
-        self.last_torque[:] = tau
+        gravity = model.gravity(self.q) if self.gravity_compensation else self._no_gravity
+        if not kernels.joint_pd_torque(
+            model.jacobian(self.q_ref), model.hand_position(self.q_ref), gravity, self.state,
+            self._gains, self.kp, self.kd, self.dt, self.q_ref, self.dq_ref, self._task,
+            self._low_t, self._velocity, self.last_torque,
+        ):  # fmt: skip
+            raise self._singular("J J^T + damping I")
         return self.last_torque
+
+    def _gain_spec(self) -> dict[str, Any]:
+        return {
+            "kp": self.kp.tolist(),
+            "kd": self.kd.tolist(),
+            "k_ik": self.k_ik,
+            "damping": self.damping,
+        }
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        return {
+            **super().state_targets(),
+            "q_ref": self.q_ref,
+            "dq_ref": self.dq_ref,
+            "started": self.started,
+        }

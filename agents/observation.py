@@ -12,9 +12,10 @@ from typing import Any
 
 from gymnasium import spaces
 
+from neurocontrol.agents.base import check_observation
 from neurocontrol.errors import ObservationError
 
-__all__ = ["ArmLayout"]
+__all__ = ["ArmLayout", "ObservationGuard"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,35 @@ class ArmLayout:
             goal[self.position],
             goal[self.velocity],
         )
+
+
+class ObservationGuard:
+    """A per-step check of an observation's keys and shapes, cheap on the success path.
+
+    :func:`~neurocontrol.agents.base.check_observation` walks the space and
+    builds messages as it goes; this compares against shapes collected once
+    and calls it only to explain a failure.
+    """
+
+    def __init__(self, space: spaces.Space, who: str) -> None:
+        self.space = space
+        self.who = who
+        if isinstance(space, spaces.Dict):
+            self._shapes = tuple((key, sub.shape) for key, sub in space.spaces.items())
+        else:
+            self._shapes = ()
+
+    def check(self, obs: Any) -> None:
+        """Raise :class:`ObservationError` if ``obs`` does not fit the space's keys and shapes."""
+        try:
+            for key, shape in self._shapes:
+                if obs[key].shape != shape:
+                    break
+            else:
+                if self._shapes:
+                    return
+        except (KeyError, TypeError, AttributeError, IndexError):
+            pass
+        check_observation(obs, self.space, self.who)
+        if self._shapes:  # check_observation accepted what the fast path refused
+            raise ObservationError(f"{self.who} cannot read observation {obs!r}")

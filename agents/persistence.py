@@ -1,0 +1,159 @@
+"""Agent checkpoints: one ``.npz`` file holding the agent's spec and its state arrays.
+
+The file holds a JSON header (format name and version, agent type, the
+agent's spec as :func:`~neurocontrol.agents.factory.make_agent` takes it)
+and one array per piece of mutable state. It is written atomically
+(:mod:`neurocontrol.fileio`): a failed save leaves no partial file. Loading
+rebuilds nothing by itself: an agent built from the same spec takes the
+arrays in place (:meth:`Persistent.load`), so learning continues
+bit-identically; :func:`~neurocontrol.agents.factory.load_agent` does both.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neurocontrol.errors import CheckpointError
+from neurocontrol.fileio import atomic_path
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_VERSION",
+    "Persistent",
+    "read_checkpoint",
+    "restore_arrays",
+    "write_checkpoint",
+]
+
+CHECKPOINT_FORMAT = "neurocontrol.agent"
+CHECKPOINT_VERSION = 1
+_HEADER = "__header__"
+
+
+def write_checkpoint(
+    path: str | Path, agent_type: str, spec: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+) -> Path:
+    """Write ``spec`` and ``arrays`` of an agent of ``agent_type`` to ``path`` (atomic)."""
+    path = Path(path)
+    header = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "agent_type": agent_type,
+        "spec": dict(spec),
+    }
+    try:
+        text = json.dumps(header, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"agent spec of {agent_type!r} is not plain JSON data: {exc}"
+        ) from exc
+    if _HEADER in arrays:
+        raise CheckpointError(f"state array name {_HEADER!r} is reserved")
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, **{_HEADER: np.array(text)}, **arrays)
+    return path
+
+
+def read_checkpoint(path: str | Path) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
+    """``(agent_type, spec, arrays)`` of a checkpoint; CheckpointError if unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint file at {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise CheckpointError(f"{str(path)!r} is not a readable agent checkpoint: {exc}") from exc
+    try:
+        header = json.loads(str(arrays.pop(_HEADER)))
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(f"{str(path)!r} has no agent checkpoint header") from exc
+    if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{str(path)!r} is not a {CHECKPOINT_FORMAT} checkpoint")
+    if header.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(
+            f"{str(path)!r} has checkpoint format version {header.get('version')!r}; "
+            f"this neurocontrol reads version {CHECKPOINT_VERSION}"
+        )
+    agent_type, spec = header.get("agent_type"), header.get("spec")
+    if not isinstance(agent_type, str) or not isinstance(spec, dict):
+        raise CheckpointError(f"{str(path)!r} has a malformed header (agent type or spec)")
+    return agent_type, spec, arrays
+
+
+def restore_arrays(
+    owner: str, targets: Mapping[str, np.ndarray], arrays: Mapping[str, np.ndarray]
+) -> None:
+    """Copy ``arrays`` into the live ``targets`` after checking every one (all or nothing)."""
+    missing = sorted(set(targets) - set(arrays))
+    extra = sorted(set(arrays) - set(targets))
+    if missing or extra:
+        raise CheckpointError(
+            f"{owner} checkpoint state does not match: missing {missing}, unexpected {extra}"
+        )
+    for key, target in targets.items():
+        value = arrays[key]
+        if value.shape != target.shape or value.dtype != target.dtype:
+            raise CheckpointError(
+                f"{owner} checkpoint array {key!r} has shape {value.shape} dtype {value.dtype}; "
+                f"expected shape {target.shape} dtype {target.dtype}"
+            )
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise CheckpointError(f"{owner} checkpoint array {key!r} contains NaN or inf")
+    for key, target in targets.items():
+        target[...] = arrays[key]
+
+
+class Persistent:
+    """Checkpoint protocol of the agents.
+
+    Subclasses set :attr:`agent_type` (the factory's ``type`` name) and
+    implement :meth:`spec` (plain data that rebuilds the agent) and
+    :meth:`state_targets` (every mutable state array, live).
+    """
+
+    agent_type: ClassVar[str]
+
+    def spec(self) -> dict[str, Any]:
+        """Plain data :func:`~neurocontrol.agents.factory.make_agent` rebuilds this agent from."""
+        raise NotImplementedError
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        """Live views of every mutable state array, by name."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the state arrays."""
+        return {key: value.copy() for key, value in self.state_targets().items()}
+
+    def load_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Restore :meth:`state_dict` output in place (nothing changes if any entry is wrong)."""
+        restore_arrays(type(self).__name__, self.state_targets(), arrays)
+
+    def save(self, path: str | Path) -> Path:
+        """Write a checkpoint to ``path`` (``.npz``; atomic)."""
+        return write_checkpoint(path, self.agent_type, self.spec(), self.state_dict())
+
+    def load(self, path: str | Path) -> None:
+        """Continue from the checkpoint at ``path``, written by an agent of the same spec."""
+        agent_type, spec, arrays = read_checkpoint(path)
+        if agent_type != self.agent_type:
+            raise CheckpointError(
+                f"{str(path)!r} holds a {agent_type!r} agent; this agent is "
+                f"{self.agent_type!r} ({type(self).__name__})"
+            )
+        own = json.loads(json.dumps(self.spec()))
+        if spec != own:
+            keys = sorted(k for k in set(spec) | set(own) if spec.get(k) != own.get(k))
+            raise CheckpointError(
+                f"{str(path)!r} was saved by a {agent_type!r} agent with another spec "
+                f"(differs in {keys}); build the agent from the checkpoint's spec "
+                "(neurocontrol.agents.load_agent)"
+            )
+        self.load_state_dict(arrays)

@@ -1,0 +1,216 @@
+"""Small linear algebra of the dense base controllers, compiled.
+
+A 7-joint arm's operational-space law is a few 7x7 and 3x3 products and
+solves; through NumPy each is a separate call costing microseconds of
+overhead, far more than its arithmetic. These kernels do the whole law in
+one call, write into preallocated arrays and allocate nothing. Mass
+matrices are symmetric positive definite, so Cholesky factorisations
+replace the inverses. Compared against the NumPy formulas in
+``tests/agents/test_agents_control_kernels.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+__all__ = [
+    "cholesky",
+    "cholesky_solve",
+    "clip_action",
+    "joint_pd_torque",
+    "operational_space_torque",
+    "unpack_arm_observation",
+]
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+
+
+@njit(**_JIT)
+def cholesky(a, low):  # pragma: no cover - compiled
+    """Lower Cholesky factor of SPD ``a`` into ``low``; False if not positive definite."""
+    m = a.shape[0]
+    for i in range(m):
+        for j in range(i + 1):
+            s = a[i, j]
+            for k in range(j):
+                s -= low[i, k] * low[j, k]
+            if i == j:
+                if not s > 0.0:
+                    return False
+                low[i, i] = math.sqrt(s)
+            else:
+                low[i, j] = s / low[j, j]
+        for j in range(i + 1, m):
+            low[i, j] = 0.0
+    return True
+
+
+@njit(**_JIT)
+def cholesky_solve(low, b):  # pragma: no cover - compiled
+    """Solve ``(L L^T) x = b`` in place for every column of ``b`` (shape (m,) or (m, k))."""
+    m = low.shape[0]
+    cols = 1 if b.ndim == 1 else b.shape[1]
+    flat = b.reshape((m, cols))
+    for c in range(cols):
+        for i in range(m):
+            s = flat[i, c]
+            for j in range(i):
+                s -= low[i, j] * flat[j, c]
+            flat[i, c] = s / low[i, i]
+        for i in range(m - 1, -1, -1):
+            s = flat[i, c]
+            for j in range(i + 1, m):
+                s -= low[j, i] * flat[j, c]
+            flat[i, c] = s / low[i, i]
+
+
+@njit(**_JIT)
+def unpack_arm_observation(proprio, ee, goal, n, d, state):  # pragma: no cover - compiled
+    """Copy ``q, dq`` (proprio), ``x, dx`` (ee), ``x_ref, dx_ref`` (goal) into ``state`` (float64).
+
+    Layout of ``state``: ``[q (n), dq (n), x (d), dx (d), x_ref (d), dx_ref (d)]``.
+    Returns False if any copied value is not finite.
+    """
+    finite = True
+    for i in range(2 * n):
+        state[i] = proprio[i]
+        finite &= math.isfinite(state[i])
+    base = 2 * n
+    for i in range(2 * d):
+        state[base + i] = ee[i]
+        state[base + 2 * d + i] = goal[i]
+        finite &= math.isfinite(state[base + i]) and math.isfinite(state[base + 2 * d + i])
+    return finite
+
+
+@njit(**_JIT)
+def operational_space_torque(
+    mass, jac, gravity, state, q_home, gains, low_m, mj, task, low_t, force, posture, tau
+):  # pragma: no cover - compiled
+    r"""Khatib's operational-space torque with a null-space posture task, into ``tau``.
+
+    ``state`` as :func:`unpack_arm_observation`; ``gains = [kp, kd, kp_null,
+    kd_null, damping, gravity_on]``. Workspace: ``low_m`` (n, n), ``mj``
+    (n, d), ``task`` and ``low_t`` (d, d), ``force`` (d,), ``posture`` (2, n).
+
+    .. math::
+
+        \tau = J^T \Lambda a + N^T M (k_{p,0}(q_0 - q) - k_{d,0}\dot q) + g, \quad
+        \Lambda = (J M^{-1} J^T + \lambda I)^{-1}, \quad N^T = I - J^T \Lambda J M^{-1}
+
+    Returns False if :math:`M` or :math:`\Lambda^{-1}` is not positive definite.
+    """
+    n = mass.shape[0]
+    d = jac.shape[0]
+    kp, kd, kp_null, kd_null, damping = gains[0], gains[1], gains[2], gains[3], gains[4]
+    if not cholesky(mass, low_m):
+        return False
+    for i in range(n):  # mj = M^-1 J^T
+        for k in range(d):
+            mj[i, k] = jac[k, i]
+    cholesky_solve(low_m, mj)
+    for r in range(d):  # task = J M^-1 J^T + damping I
+        for c in range(d):
+            s = 0.0
+            for i in range(n):
+                s += jac[r, i] * mj[i, c]
+            task[r, c] = s
+        task[r, r] += damping
+    if not cholesky(task, low_t):
+        return False
+    q = state[0:n]
+    dq = state[n : 2 * n]
+    x = state[2 * n : 2 * n + d]
+    dx = state[2 * n + d : 2 * n + 2 * d]
+    x_ref = state[2 * n + 2 * d : 2 * n + 3 * d]
+    dx_ref = state[2 * n + 3 * d : 2 * n + 4 * d]
+    for k in range(d):
+        force[k] = kp * (x_ref[k] - x[k]) + kd * (dx_ref[k] - dx[k])
+    cholesky_solve(low_t, force)  # Lambda a
+    for i in range(n):
+        s = 0.0
+        for k in range(d):
+            s += jac[k, i] * force[k]
+        tau[i] = s
+    if n > d:
+        accel = posture[0]
+        torque = posture[1]
+        for i in range(n):  # desired posture acceleration, then p = M accel
+            accel[i] = kp_null * (q_home[i] - q[i]) - kd_null * dq[i]
+        for i in range(n):
+            s = 0.0
+            for j in range(n):
+                s += mass[i, j] * accel[j]
+            torque[i] = s
+        for k in range(d):  # J M^-1 p = mj^T p
+            s = 0.0
+            for i in range(n):
+                s += mj[i, k] * torque[i]
+            force[k] = s
+        cholesky_solve(low_t, force)
+        for i in range(n):
+            s = 0.0
+            for k in range(d):
+                s += jac[k, i] * force[k]
+            tau[i] += torque[i] - s
+    if gains[5] != 0.0:
+        for i in range(n):
+            tau[i] += gravity[i]
+    return True
+
+
+@njit(**_JIT)
+def joint_pd_torque(
+    jac, hand, gravity, state, gains, kp, kd, dt, q_ref, dq_ref, task, low_t, velocity, tau
+):  # pragma: no cover - compiled
+    r"""One step of closed-loop inverse kinematics, then joint PD, into ``tau``.
+
+    ``jac``/``hand`` are evaluated at ``q_ref``; ``gains = [k_ik, damping,
+    gravity_on]``; ``kp``, ``kd`` per joint; ``q_ref``/``dq_ref`` are updated
+    in place. Workspace: ``task``/``low_t`` (d, d), ``velocity`` (d,).
+
+    .. math::
+
+        \dot q_r = J^T (J J^T + \lambda I)^{-1} (\dot x_{ref} + k_{ik}(x_{ref} - f(q_r))),
+        \quad q_r \mathrel{+}= \dot q_r\, dt, \quad
+        \tau = K_p (q_r - q) + K_d (\dot q_r - \dot q) + g
+
+    Returns False if :math:`J J^T + \lambda I` is not positive definite.
+    """
+    n = q_ref.shape[0]
+    d = jac.shape[0]
+    k_ik, damping = gains[0], gains[1]
+    for r in range(d):
+        for c in range(d):
+            s = 0.0
+            for i in range(n):
+                s += jac[r, i] * jac[c, i]
+            task[r, c] = s
+        task[r, r] += damping
+    if not cholesky(task, low_t):
+        return False
+    base = 2 * n + 2 * d
+    for k in range(d):
+        velocity[k] = state[base + d + k] + k_ik * (state[base + k] - hand[k])
+    cholesky_solve(low_t, velocity)
+    for i in range(n):
+        s = 0.0
+        for k in range(d):
+            s += jac[k, i] * velocity[k]
+        dq_ref[i] = s
+        q_ref[i] += s * dt
+    for i in range(n):
+        tau[i] = kp[i] * (q_ref[i] - state[i]) + kd[i] * (dq_ref[i] - state[n + i])
+        if gains[2] != 0.0:
+            tau[i] += gravity[i]
+    return True
+
+
+@njit(**_JIT)
+def clip_action(tau, inv_limit, action):  # pragma: no cover - compiled
+    """``action = clip(tau * inv_limit, -1, 1)`` (float32 ``action``, any float ``tau``)."""
+    for i in range(tau.shape[0]):
+        a = tau[i] * inv_limit[i]
+        action[i] = 1.0 if a > 1.0 else (-1.0 if a < -1.0 else a)
