@@ -1,0 +1,309 @@
+"""Adaptation experiments: one config, several controllers, the same seeds and schedule.
+
+An experiment runs each controller named in its config for ``duration``
+seconds of simulated time per seed, on the same env with the same
+perturbation schedule (perturbations switched on and off at given times), and
+summarises RMS tracking error per cycle of the env's target sequence. It is a
+pure function of its validated config: :func:`run_experiment` returns the
+metrics, so a sweep can call it anywhere; :func:`write_experiment` puts them
+on disk (config, CSV, JSON, checkpoint, plots).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from neurocontrol.agents.base import Agent, control_period
+from neurocontrol.errors import ConfigError
+from neurocontrol.loop import EpisodeResult, run_episode
+from neurocontrol.registration import ENV_IDS
+from neurocontrol.validation import require_int, require_nonnegative, require_positive
+
+__all__ = [
+    "AgentResult",
+    "EnvConfig",
+    "ExperimentConfig",
+    "ExperimentResult",
+    "ScheduleEvent",
+    "cycle_table",
+    "run_experiment",
+]
+
+AgentFactory = Callable[[Mapping[str, Any], gym.Env, int], Agent]
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Which env, and the keyword arguments for ``gymnasium.make``."""
+
+    id: str = "neurocontrol/PlanarReach-v0"
+    kwargs: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.id not in ENV_IDS:
+            raise ConfigError(f"env.id must be one of {', '.join(ENV_IDS)}; got {self.id!r}")
+        if "max_episode_steps" in self.kwargs:
+            raise ConfigError("env.kwargs.max_episode_steps is set from duration; remove it")
+
+
+@dataclass(frozen=True)
+class ScheduleEvent:
+    """At ``at`` seconds, replace the active perturbation by ``perturbation`` (None clears)."""
+
+    at: float
+    perturbation: dict | list | None = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        require_nonnegative("at", self.at)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A validated experiment.
+
+    Parameters
+    ----------
+    name
+        Run name (folder ``runs/<name>-<timestamp>``).
+    env
+        The env and its arguments.
+    agents
+        Label -> agent spec (``{"type": ..., ...}``, see
+        :func:`neurocontrol.agents.factory.make_agent`); every agent runs the
+        same seeds and schedule. The first one is the agent this run trains and
+        checkpoints.
+    schedule
+        Perturbation events in time order.
+    duration
+        Simulated seconds per seed.
+    seeds
+        One episode per seed and agent.
+    """
+
+    name: str = "experiment"
+    env: EnvConfig = field(default_factory=EnvConfig)
+    agents: dict = field(default_factory=lambda: {"base": {"type": "osc"}})
+    schedule: list[ScheduleEvent] = field(default_factory=list)
+    duration: float = 12.0
+    seeds: list[int] = field(default_factory=lambda: [0])
+
+    def __post_init__(self) -> None:
+        require_positive("duration", self.duration)
+        if not self.agents:
+            raise ConfigError("agents must name at least one agent spec")
+        for label, spec in self.agents.items():
+            if not isinstance(spec, Mapping) or "type" not in spec:
+                raise ConfigError(
+                    f"agents.{label} must be a mapping with a 'type' key, got {spec!r}"
+                )
+        if not self.seeds:
+            raise ConfigError("seeds must list at least one seed")
+        for k, seed in enumerate(self.seeds):
+            require_int(f"seeds[{k}]", seed, minimum=0)
+        times = [event.at for event in self.schedule]
+        if times != sorted(times):
+            raise ConfigError(f"schedule must be in time order, got times {times}")
+
+    @property
+    def onsets(self) -> dict[str, float]:
+        """Event label (or a description) -> time, for plots."""
+        return {
+            event.label
+            or ("perturbation off" if event.perturbation is None else "perturbation on"): event.at
+            for event in self.schedule
+        }
+
+
+@dataclass
+class AgentResult:
+    """One agent's episodes (one per seed) and its trained instance of the last seed."""
+
+    label: str
+    episodes: list[EpisodeResult]
+    agent: Agent
+
+    def per_cycle(self) -> np.ndarray:
+        """RMS tracking error per cycle (m), seeds x cycles."""
+        return np.array([cycle_table(ep)[1] for ep in self.episodes])
+
+
+@dataclass
+class ExperimentResult:
+    """Everything :func:`run_experiment` measured."""
+
+    config: ExperimentConfig
+    agents: dict[str, AgentResult]
+
+    def phases(self) -> dict[str, tuple[int, int]]:
+        """Named cycle ranges: ``before``, ``first perturbed``, ``adapted``, ``after-effect``.
+
+        Cycles are indexed from 0; a range is ``(first, last)`` inclusive. Only
+        phases that the schedule and duration produce are listed: the last full
+        cycle before the first onset, the first cycle after it, the last cycle
+        before the perturbation is cleared (or the run ends), and the first
+        cycle after it is cleared.
+        """
+        first = next(iter(self.agents.values())).episodes[0]
+        starts, _ = cycle_table(first)
+        ends = np.append(starts[1:], first.sim_time)
+        # Only whole cycles count; the env may switch cycle a step early or late.
+        whole = (ends - starts) >= 0.9 * np.max(ends - starts)
+        tol = 1.5 * first.sim_time / max(first.steps, 1)
+        on = next((e.at for e in self.config.schedule if e.perturbation is not None), None)
+        phases: dict[str, tuple[int, int]] = {}
+        if on is None:
+            phases["all"] = (0, int(np.flatnonzero(whole)[-1]))
+            return phases
+        off = next(
+            (e.at for e in self.config.schedule if e.perturbation is None and e.at > on), math.inf
+        )
+        before = np.flatnonzero(whole & (ends <= on + tol))
+        during = np.flatnonzero(whole & (starts >= on - tol) & (ends <= off + tol))
+        after = np.flatnonzero(whole & (starts >= off - tol))
+        if before.size:
+            phases["before"] = (int(before[-1]), int(before[-1]))
+        if during.size:
+            phases["first perturbed"] = (int(during[0]), int(during[0]))
+            phases["adapted"] = (int(during[-1]), int(during[-1]))
+        if after.size:
+            phases["after-effect"] = (int(after[0]), int(after[0]))
+        return phases
+
+    def table(self) -> dict[str, dict[str, float]]:
+        """Agent label -> phase -> RMS tracking error (m), averaged over seeds."""
+        phases = self.phases()
+        rows: dict[str, dict[str, float]] = {}
+        for label, result in self.agents.items():
+            per_cycle = result.per_cycle()
+            rows[label] = {
+                phase: float(np.mean(per_cycle[:, first : last + 1]))
+                for phase, (first, last) in phases.items()
+                if last < per_cycle.shape[1]
+            }
+        return rows
+
+    def format_table(self) -> list[str]:
+        """The table as aligned text lines (mm)."""
+        rows = self.table()
+        phases = list(self.phases())
+        width = max(len(label) for label in rows) + 2
+        lines = ["RMS tracking error per cycle (mm), mean over seeds " + str(self.config.seeds)]
+        lines.append("".ljust(width) + "".join(p.rjust(17) for p in phases))
+        for label, values in rows.items():
+            cells = "".join(
+                (f"{values[p] * 1e3:.2f}" if p in values else "-").rjust(17) for p in phases
+            )
+            lines.append(label.ljust(width) + cells)
+        return lines
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data: the table, per-cycle errors and run statistics per agent."""
+        return {
+            "phases": {k: list(v) for k, v in self.phases().items()},
+            "table_m": self.table(),
+            "agents": {
+                label: {
+                    "per_cycle_rms_m": result.per_cycle().tolist(),
+                    "episodes": [ep.summary() for ep in result.episodes],
+                }
+                for label, result in self.agents.items()
+            },
+        }
+
+
+def cycle_table(episode: EpisodeResult) -> tuple[np.ndarray, np.ndarray]:
+    """Start time (s) and RMS tracking error (m) of each cycle of the env's target sequence."""
+    cycles = episode.trace["cycle"].astype(np.int64)
+    if episode.steps == 0 or cycles.min() < 0:
+        raise ConfigError(
+            "the env reports no target-sequence cycle (info['cycle']); cannot cut cycles"
+        )
+    boundaries = np.flatnonzero(np.diff(cycles)) + 1
+    starts_index = np.concatenate([[0], boundaries])
+    error = episode.trace["tracking_error"]
+    sums = np.add.reduceat(error * error, starts_index)
+    counts = np.diff(np.append(starts_index, episode.steps))
+    dt = episode.sim_time / episode.steps
+    starts = episode.trace["sim_time"][starts_index] - dt
+    return starts, np.sqrt(sums / counts)
+
+
+def _schedule_callback(
+    env: gym.Env, schedule: list[ScheduleEvent], dt: float
+) -> Callable[..., None]:
+    event_steps = [round(event.at / dt) for event in schedule]
+    pending = [0]
+
+    def apply_due(step: int, *_: Any) -> None:
+        # After env.step number `step` the episode time is (step + 1) * dt: events
+        # due by then act from the next step on.
+        while pending[0] < len(schedule) and event_steps[pending[0]] <= step + 1:
+            env.unwrapped.set_perturbation(schedule[pending[0]].perturbation)
+            pending[0] += 1
+
+    return apply_due
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    make_agent: AgentFactory | None = None,
+    progress: bool = False,
+) -> ExperimentResult:
+    """Run every agent of ``config`` on every seed; return the measurements.
+
+    ``make_agent(spec, env, seed)`` builds an agent (default:
+    :func:`neurocontrol.agents.factory.make_agent`). ``progress`` shows a
+    ``tqdm`` bar with simulated time, real-time factor and current error.
+    """
+    if make_agent is None:
+        from neurocontrol.agents.factory import make_agent as default_factory
+
+        make_agent = default_factory
+    env = gym.make(config.env.id, **config.env.kwargs)
+    try:
+        dt = control_period(env)
+        n_steps = max(1, round(config.duration / dt))
+        env = gym.wrappers.TimeLimit(env.unwrapped, max_episode_steps=n_steps)
+        initial = [e for e in config.schedule if e.at == 0.0]
+        later = [e for e in config.schedule if e.at > 0.0]
+        options = {"perturbation": initial[-1].perturbation if initial else None}
+        bar = _progress_bar(progress, n_steps * len(config.seeds) * len(config.agents))
+        results: dict[str, AgentResult] = {}
+        for label, spec in config.agents.items():
+            episodes = []
+            for seed in config.seeds:
+                agent = make_agent(spec, env, seed)
+                if bar is not None:
+                    bar.set_description(f"{label} seed {seed}")
+                episodes.append(
+                    run_episode(
+                        env,
+                        agent,
+                        seed=seed,
+                        options=options,
+                        max_steps=n_steps,
+                        callbacks=[_schedule_callback(env, later, dt)],
+                        progress=bar,
+                    )
+                )
+            results[label] = AgentResult(label, episodes, agent)
+        if bar is not None:
+            bar.close()
+    finally:
+        env.close()
+    return ExperimentResult(config, results)
+
+
+def _progress_bar(enabled: bool, total: int) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", unit_scale=True, dynamic_ncols=True, leave=False)

@@ -1,0 +1,119 @@
+"""Experiments on the real PlanarReach env with the (non-adaptive) base controllers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from neurocontrol.agents.dense import JointPDController, OperationalSpaceController
+from neurocontrol.config import from_dict
+from neurocontrol.errors import ConfigError
+from neurocontrol.experiment import ExperimentConfig, cycle_table, run_experiment
+from neurocontrol.reporting import write_experiment
+from neurocontrol.runs import read_csv
+
+CONTROLLERS = {"osc": OperationalSpaceController, "joint_pd": JointPDController}
+
+
+def base_factory(spec, env, seed):
+    spec = dict(spec)
+    return CONTROLLERS[spec.pop("type")].from_env(env, **spec)
+
+
+def short_config(**overrides):
+    # 3 cycles of 4 targets x (0.3 s + 0.2 s) x 2 (out and back) = 4 s each.
+    data = {
+        "name": "short",
+        "env": {"kwargs": {"n_targets": 4, "movement_time": 0.3, "hold_time": 0.2}},
+        "agents": {"osc": {"type": "osc"}, "pd": {"type": "joint_pd"}},
+        "schedule": [
+            {
+                "at": 4.0,
+                "perturbation": {"kind": "curl_field", "strength": 15.0},
+                "label": "curl on",
+            },
+            {"at": 8.0, "perturbation": None, "label": "curl off"},
+        ],
+        "duration": 12.0,
+        "seeds": [0],
+    }
+    data.update(overrides)
+    return from_dict(ExperimentConfig, data)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_experiment(short_config(), base_factory)
+
+
+def test_schedule_switches_the_field_on_and_off(result) -> None:
+    trace = result.agents["osc"].episodes[0].trace
+    time = trace["sim_time"]
+    on = (time > 4.0 + 2e-3) & (time <= 8.0)
+    assert trace["perturbed"][on].all()
+    assert not trace["perturbed"][time < 4.0 - 1e-9].any()
+    assert not trace["perturbed"][time > 8.0 + 2e-3].any()
+
+
+def test_cycles_and_phases(result) -> None:
+    starts, _ = cycle_table(result.agents["osc"].episodes[0])
+    np.testing.assert_allclose(starts[:3], [0.0, 4.0, 8.0], atol=2e-3)
+    assert result.phases() == {
+        "before": (0, 0),
+        "first perturbed": (1, 1),
+        "adapted": (1, 1),
+        "after-effect": (2, 2),
+    }
+    table = result.table()
+    for label in ("osc", "pd"):
+        # A base controller does not adapt: the field raises its error, and
+        # removing it restores the unperturbed error (no after-effect).
+        assert table[label]["first perturbed"] > 1.5 * table[label]["before"]
+        assert table[label]["after-effect"] == pytest.approx(table[label]["before"], rel=0.1)
+    lines = result.format_table()
+    assert lines[1].split() == ["before", "first", "perturbed", "adapted", "after-effect"]
+
+
+def test_write_experiment_outputs(result, tmp_path) -> None:
+    run = write_experiment(result, tmp_path)
+    names = {p.name for p in run.path.iterdir()}
+    assert {
+        "config.yaml",
+        "summary.json",
+        "cycles.csv",
+        "steps.csv",
+        "tracking_error.png",
+        "learning_curve.png",
+    } <= names
+    summary = json.loads(run.file("summary.json").read_text())
+    assert summary["table_m"]["osc"]["before"] == pytest.approx(result.table()["osc"]["before"])
+    cycles = read_csv(run.file("cycles.csv"))
+    np.testing.assert_allclose(
+        cycles["osc_seed0_rms_m"], result.agents["osc"].per_cycle()[0][: len(cycles["cycle"])]
+    )
+    steps = read_csv(run.file("steps.csv"))
+    assert len(steps["sim_time_s"]) == 12000 and "osc_action_1" in steps
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"env": {"id": "neurocontrol/Nope-v0"}},
+            r"env.id must be one of neurocontrol/PlanarReach-v0",
+        ),
+        ({"agents": {}}, "agents must name at least one agent spec"),
+        ({"agents": {"a": {"kp": 1}}}, "agents.a must be a mapping with a 'type' key"),
+        ({"seeds": []}, "seeds must list at least one seed"),
+        ({"seeds": [-1]}, r"seeds\[0\] must be an integer >= 0"),
+        ({"duration": 0}, "duration must be a finite number > 0"),
+        ({"schedule": [{"at": 5.0}, {"at": 1.0}]}, "schedule must be in time order"),
+        ({"schedule": [{"at": -1.0}]}, "at must be a finite number >= 0"),
+        ({"env": {"kwargs": {"max_episode_steps": 5}}}, "max_episode_steps is set from duration"),
+    ],
+)
+def test_bad_experiment_configs(overrides, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        short_config(**overrides)
