@@ -158,7 +158,9 @@ class ArmEnv(gymnasium.Env):
         # explicit damping c is stable while c * dt < 2 M_jj; keep a factor 4 margin
         self.damping_limit = (0.5 * mass_diagonal / self.dt).tolist()
         self._default_perturbation = perturbation
-        parse_perturbations(perturbation, n, self.dt, self.damping_limit, np.random.default_rng())
+        parse_perturbations(  # validate now; reset() draws any random values
+            perturbation, n, self.dt, self.damping_limit, np.random.default_rng(0)
+        )
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
         bounds = self._observation_bounds()
         self.observation_space = spaces.Dict(bounds)

@@ -193,3 +193,27 @@ def test_close_is_safe_twice_and_render_is_headless(env_id: str) -> None:
     assert image.std() > 0  # not a blank frame
     env.close()
     env.close()
+
+
+def test_a_runaway_joint_terminates_with_a_clipped_observation() -> None:
+    env = gymnasium.make("neurocontrol/PlanarReach-v0", max_joint_velocity=2.0).unwrapped
+    env.reset(seed=0)
+    for _ in range(1000):
+        observation, _, terminated, truncated, info = env.step(np.array([1.0, -1.0], np.float32))
+        assert not truncated
+        if terminated:
+            break
+    assert terminated and info["safety_violation"] and info["sim_time"] > 0.01
+    assert np.abs(np.array(env.robot.dq)).max() > 2.0
+    assert env.observation_space.contains(observation)
+    env.close()
+
+
+def test_arm_reach_targets_surround_the_home_hand_in_3d() -> None:
+    env = gymnasium.make("neurocontrol/ArmReach-v0", order="sequential").unwrapped
+    env.reset(seed=0)
+    centre = env.robot_model.hand_position(env.robot_model.q_home)
+    offsets = env.task.targets - centre
+    np.testing.assert_allclose(np.linalg.norm(offsets, axis=1), 0.1)
+    assert np.all(np.ptp(offsets, axis=0) > 0.1)  # spread along x, y and z
+    env.close()
