@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.agents.observation import ArmLayout, ObservationGuard
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.errors import ConfigError, ObservationError, SimulationError
@@ -102,7 +102,7 @@ class BaseController(Persistent, Agent):
     def from_env(cls, env: gym.Env, **kwargs: Any) -> BaseController:
         """Build for ``env``, taking spaces, nominal model and control period from it."""
         unwrapped = env.unwrapped
-        kwargs.setdefault("dt", float(getattr(unwrapped, "control_dt", 1e-3)))
+        kwargs.setdefault("dt", control_period(env))
         if getattr(unwrapped, "gravity_compensation", False):
             kwargs.setdefault("gravity_compensation", False)
         return cls(env.observation_space, env.action_space, unwrapped.robot_model, **kwargs)
