@@ -144,9 +144,13 @@ class ArmEnv(gymnasium.Env):
             self._build()
             self.robot.reset_joints(self.robot_model.q_home)
             self.sim.save_snapshot()
-        except BaseException:
+            self._setup(perturbation)
+        except BaseException:  # no half-built env keeps a physics client alive
             self.close()
             raise
+
+    def _setup(self, perturbation: Any) -> None:
+        """Spaces, caches and the validated default perturbation of a built world."""
         model = self.robot_model
         self.n_joints = n = model.n_joints
         self.dim = model.dim

@@ -249,9 +249,6 @@ class ArmPressEnv(ArmEnv):
                 tactile[base + 2 : base + 5] = [0.0, 0.0, 0.0]
         self._normal_force = force[0] + force[1]
 
-    def _task_reset(self) -> None:
-        self.task.reset(self.np_random)
-
     def _task_observation(self) -> list[float]:
         return self._tactile
 
