@@ -168,13 +168,13 @@ class ArmEnv(gymnasium.Env):
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
         bounds = self._observation_bounds()
         self.observation_space = spaces.Dict(bounds)
-        self._layout: list[tuple[str, int, int]] = []
+        self._layout: list[tuple[str, slice]] = []
         self._clip_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         start = 0
         for key, space in bounds.items():  # the order _observation concatenates in
             box = cast(spaces.Box, space)
             self._clip_bounds[key] = (box.low, box.high)
-            self._layout.append((key, start, start + box.shape[0]))
+            self._layout.append((key, slice(start, start + box.shape[0])))
             start += box.shape[0]
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
@@ -397,7 +397,7 @@ class ArmEnv(gymnasium.Env):
             + self._task_observation(),
             dtype=np.float32,
         )
-        return {key: flat[start:stop] for key, start, stop in self._layout}
+        return {key: flat[part] for key, part in self._layout}
 
     def _score(self) -> tuple[float, dict[str, Any]]:
         robot = self.robot
