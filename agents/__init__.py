@@ -2,6 +2,32 @@
 
 from __future__ import annotations
 
+from neurocontrol.agents.adaptive import AdaptiveController
 from neurocontrol.agents.base import Agent, check_observation, control_period
+from neurocontrol.agents.dense import (
+    AdaptiveRateController,
+    BaseController,
+    JointPDController,
+    OperationalSpaceController,
+    PolicyAdapter,
+)
+from neurocontrol.agents.factory import AGENT_TYPES, load_agent, make_agent
+from neurocontrol.agents.hybrid import HybridAgent
+from neurocontrol.agents.spiking import AdaptiveSpikingController
 
-__all__ = ["Agent", "check_observation", "control_period"]
+__all__ = [
+    "AGENT_TYPES",
+    "AdaptiveController",
+    "AdaptiveRateController",
+    "AdaptiveSpikingController",
+    "Agent",
+    "BaseController",
+    "HybridAgent",
+    "JointPDController",
+    "OperationalSpaceController",
+    "PolicyAdapter",
+    "check_observation",
+    "control_period",
+    "load_agent",
+    "make_agent",
+]

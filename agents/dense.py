@@ -23,22 +23,32 @@ microseconds of call overhead.
 from __future__ import annotations
 
 import abc
+from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
+from neurocontrol.agents.adaptive import (
+    OPS_MACS,
+    OPS_NEURON_UPDATES,
+    OPS_SYNOPS,
+    AdaptiveController,
+)
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.agents.observation import ArmLayout, ObservationGuard
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.errors import ConfigError, ObservationError, SimulationError
+from neurocontrol.decoding import LinearDecoder
+from neurocontrol.errors import ActionError, ConfigError, ObservationError, SimulationError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.validation import require_nonnegative, require_positive
 
 __all__ = [
+    "AdaptiveRateController",
     "BaseController",
     "JointPDController",
     "OperationalSpaceController",
+    "PolicyAdapter",
 ]
 
 
@@ -330,3 +340,222 @@ class JointPDController(BaseController):
             "dq_ref": self.dq_ref,
             "started": self.started,
         }
+
+
+class AdaptiveRateController(AdaptiveController):
+    r"""The rate-coded twin of the spiking adaptive controller.
+
+    The same base controller, NEF encoder (same seed: the same tuning
+    curves), zero-initialised decoders and PES rule as
+    :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`, on the
+    steady-state LIF rates
+
+    .. math::
+
+        a_k = \left[\tau_{ref} + \tau_{RC} \ln\left(1 + \frac{1}{J_k - 1}\right)\right]^{-1},
+        \qquad \tau = \tau_b + D^\top a, \qquad \Delta D = \kappa\,dt\,a\,\tau_b^\top
+
+    computed with dense arithmetic (Eliasmith & Anderson 2003; DeWolf et al.
+    2016). MACs per step (:attr:`ops`): ``n_neurons x 2 n_joints`` for the
+    currents, one per neuron for the rate nonlinearity, ``n_neurons x
+    n_joints`` for the decoding and one per PES update of an active neuron
+    and joint.
+
+    Parameters
+    ----------
+    base : BaseController
+    **kwargs
+        See :class:`~neurocontrol.agents.adaptive.AdaptiveController`.
+    """
+
+    agent_type: ClassVar[str] = "adaptive_rate"
+
+    def __init__(self, base: BaseController, **kwargs: Any) -> None:
+        super().__init__(base, **kwargs)
+        self.decoder = LinearDecoder(
+            self.n_neurons, self.n_joints, output_scale=base.inverse_torque_limit
+        )
+        self._rates = np.zeros(self.n_neurons)
+        n, j = self.n_neurons, self.n_joints
+        self._macs = float(n * 2 * j + n + n * j)
+
+    @classmethod
+    def from_env(
+        cls, env: gym.Env, base: BaseController | None = None, **kwargs: Any
+    ) -> AdaptiveRateController:
+        """Build for ``env`` on ``base`` (default: operational-space control of the env)."""
+        return cls(OperationalSpaceController.from_env(env) if base is None else base, **kwargs)
+
+    @property
+    def decoders(self) -> np.ndarray:
+        return self.decoder.decoders
+
+    @property
+    def activities(self) -> np.ndarray:
+        return self._rates
+
+    def _adapt(self) -> np.ndarray:
+        self.encoder.encode_rates(self.joint_state, out=self._rates)
+        self.decoder.decode(self._rates)
+        self.n_active = int(np.count_nonzero(self._rates))
+        ops = self.ops
+        ops[OPS_SYNOPS] = 0.0
+        ops[OPS_NEURON_UPDATES] = 0.0
+        ops[OPS_MACS] = self._macs
+        return self.decoder.value
+
+    def spec(self) -> dict[str, Any]:
+        return self._adaptive_spec()
+
+
+def _space_mismatch(ours: gym.spaces.Space, theirs: gym.spaces.Space) -> bool:
+    if isinstance(ours, gym.spaces.Box) and isinstance(theirs, gym.spaces.Box):
+        return (
+            ours.shape != theirs.shape
+            or not np.allclose(ours.low, theirs.low)
+            or not np.allclose(ours.high, theirs.high)
+        )
+    return ours != theirs
+
+
+class PolicyAdapter(Persistent, Agent):
+    """Drive an env with an external policy: a callable ``obs -> action`` or an SB3 model.
+
+    A Stable-Baselines3 model (anything with ``.predict``) is called as
+    ``model.predict(obs, deterministic=...)``; its ``action_space`` (and
+    ``observation_space``, if it has one) must match the env's, else
+    :class:`ConfigError` says how they differ. Actions are checked every step
+    (shape, finiteness; :class:`ActionError`) and clipped to the action space.
+
+    Parameters
+    ----------
+    policy : callable or SB3 model
+    observation_space, action_space : gymnasium spaces
+        The env's.
+    deterministic : bool
+        Passed to ``predict``.
+    macs_per_step : float, optional
+        Compute of one policy evaluation for the hybrid log; by default the
+        multiply-accumulates of the torch ``Linear`` layers of an SB3 policy,
+        0 for a plain callable.
+    """
+
+    agent_type: ClassVar[str] = "sb3"
+
+    def __init__(
+        self,
+        policy: Any,
+        observation_space: gym.spaces.Space,
+        action_space: gym.spaces.Box,
+        *,
+        deterministic: bool = True,
+        macs_per_step: float | None = None,
+    ) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.deterministic = bool(deterministic)
+        self.is_sb3 = callable(getattr(policy, "predict", None))
+        if not self.is_sb3 and not callable(policy):
+            raise ConfigError(
+                f"policy must be callable (obs -> action) or have .predict (an SB3 model), "
+                f"got {type(policy).__name__}"
+            )
+        if self.is_sb3:
+            theirs = getattr(policy, "action_space", None)
+            if theirs is not None and _space_mismatch(action_space, theirs):
+                raise ConfigError(
+                    f"the SB3 model's action space {theirs} differs from the env's action space "
+                    f"{action_space}; train or load a model for this env"
+                )
+            theirs_obs = getattr(policy, "observation_space", None)
+            if theirs_obs is not None and _space_mismatch(observation_space, theirs_obs):
+                raise ConfigError(
+                    f"the SB3 model's observation space {theirs_obs} differs from the env's "
+                    f"observation space {observation_space}"
+                )
+        self.policy = policy
+        self.guard = ObservationGuard(observation_space, type(self).__name__)
+        self._shape = action_space.shape
+        self._low = np.asarray(action_space.low, dtype=np.float32)
+        self._high = np.asarray(action_space.high, dtype=np.float32)
+        macs = _sb3_macs(policy) if macs_per_step is None else macs_per_step
+        #: Operations of the last step: SynOps, neuron updates, MACs (as the adaptive agents).
+        self.ops = np.array([0.0, 0.0, require_nonnegative("macs_per_step", macs)])
+        self.source: dict[str, Any] | None = None
+
+    @classmethod
+    def from_env(cls, env: gym.Env, policy: Any, **kwargs: Any) -> PolicyAdapter:
+        """Wrap ``policy`` for ``env``'s spaces."""
+        return cls(policy, env.observation_space, env.action_space, **kwargs)
+
+    @classmethod
+    def from_sb3_file(
+        cls, env: gym.Env, algorithm: str, path: str, deterministic: bool = True
+    ) -> PolicyAdapter:
+        """Load a saved Stable-Baselines3 model (``algorithm`` e.g. ``"PPO"``) for ``env``."""
+        try:
+            import stable_baselines3
+        except ImportError as exc:
+            raise ConfigError(
+                "agent type 'sb3' needs Stable-Baselines3: pip install 'neurocontrol[sb3]'"
+            ) from exc
+        algo = getattr(stable_baselines3, str(algorithm), None)
+        if algo is None or not hasattr(algo, "load"):
+            raise ConfigError(
+                f"algorithm {algorithm!r} is not a Stable-Baselines3 algorithm; accepted: "
+                f"{sorted(n for n in stable_baselines3.__all__ if n.isupper())}"
+            )
+        if not Path(path).is_file():
+            raise ConfigError(f"no saved SB3 model at path {path!r}")
+        adapter = cls.from_env(env, algo.load(path, device="cpu"), deterministic=deterministic)
+        adapter.source = {"algorithm": str(algorithm), "path": str(path)}
+        return adapter
+
+    def act(self, obs: Any) -> np.ndarray:
+        self.guard.check(obs)
+        if self.is_sb3:
+            raw, _ = self.policy.predict(obs, deterministic=self.deterministic)
+        else:
+            raw = self.policy(obs)
+        try:
+            action = np.asarray(raw, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ActionError(f"policy returned a non-numeric action {raw!r}") from exc
+        if action.shape != self._shape:
+            raise ActionError(
+                f"policy returned an action of shape {action.shape}; the env takes {self._shape}"
+            )
+        if not np.all(np.isfinite(action)):
+            raise ActionError(f"policy returned a non-finite action {action.tolist()}")
+        return np.clip(action, self._low, self._high)
+
+    def spec(self) -> dict[str, Any]:
+        if self.source is None:
+            raise ConfigError(
+                "a PolicyAdapter has a plain-data spec only when loaded from a file "
+                "(PolicyAdapter.from_sb3_file); save the wrapped policy with its own API"
+            )
+        return {"type": self.agent_type, **self.source, "deterministic": self.deterministic}
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        return {}  # the policy's parameters live in its own file
+
+
+def _sb3_macs(policy: Any) -> float:
+    """Multiply-accumulates of the ``Linear`` layers of an SB3 policy's actor (0 if unknown)."""
+    network = getattr(policy, "policy", None)
+    if network is None or not hasattr(network, "modules"):
+        return 0.0
+    actor = getattr(network, "actor", None)  # SAC, TD3, DDPG
+    parts = [actor] if actor is not None else []
+    extractor = getattr(network, "mlp_extractor", None)  # PPO, A2C
+    if extractor is not None:
+        parts += [getattr(extractor, "policy_net", None), getattr(network, "action_net", None)]
+    total = 0
+    for part in parts:
+        if part is None:
+            continue
+        for module in part.modules():
+            if type(module).__name__ == "Linear":
+                total += int(module.in_features) * int(module.out_features)
+    return float(total)

@@ -1,96 +1,67 @@
-"""Agent checkpoints: one ``.npz`` file holding the agent's spec and its state arrays.
+"""Agent checkpoints on :mod:`neurocontrol.checkpoint` (JSON header + ``.npz`` arrays).
 
-The file holds a JSON header (format name and version, agent type, the
-agent's spec as :func:`~neurocontrol.agents.factory.make_agent` takes it)
-and one array per piece of mutable state. It is written atomically
-(:mod:`neurocontrol.fileio`): a failed save leaves no partial file. Loading
-rebuilds nothing by itself: an agent built from the same spec takes the
-arrays in place (:meth:`Persistent.load`), so learning continues
-bit-identically; :func:`~neurocontrol.agents.factory.load_agent` does both.
+A checkpoint records the agent type, the agent's spec (plain data, as
+:func:`~neurocontrol.agents.factory.make_agent` takes it) and one array per
+piece of mutable state; both files are written atomically and the header
+holds the hash of the arrays. Loading rebuilds nothing by itself: an agent
+built from the same spec takes the arrays in place (:meth:`Persistent.load`),
+so learning continues bit-identically;
+:func:`~neurocontrol.agents.factory.load_agent` does both.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from neurocontrol import checkpoint
 from neurocontrol.errors import CheckpointError
-from neurocontrol.fileio import atomic_path
 
 __all__ = [
-    "CHECKPOINT_FORMAT",
-    "CHECKPOINT_VERSION",
+    "CHECKPOINT_KIND",
     "Persistent",
+    "check_arrays",
     "read_checkpoint",
     "restore_arrays",
     "write_checkpoint",
 ]
 
-CHECKPOINT_FORMAT = "neurocontrol.agent"
-CHECKPOINT_VERSION = 1
-_HEADER = "__header__"
+#: ``kind`` of agent checkpoints in :mod:`neurocontrol.checkpoint`.
+CHECKPOINT_KIND = "agent"
 
 
 def write_checkpoint(
     path: str | Path, agent_type: str, spec: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
-) -> Path:
-    """Write ``spec`` and ``arrays`` of an agent of ``agent_type`` to ``path`` (atomic)."""
-    path = Path(path)
-    header = {
-        "format": CHECKPOINT_FORMAT,
-        "version": CHECKPOINT_VERSION,
-        "agent_type": agent_type,
-        "spec": dict(spec),
-    }
+) -> None:
+    """Write ``spec`` and ``arrays`` of an agent of ``agent_type`` as checkpoint ``path``."""
+    config = {"agent_type": agent_type, "spec": dict(spec)}
     try:
-        text = json.dumps(header, allow_nan=False)
+        json.dumps(config, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise CheckpointError(
             f"agent spec of {agent_type!r} is not plain JSON data: {exc}"
         ) from exc
-    if _HEADER in arrays:
-        raise CheckpointError(f"state array name {_HEADER!r} is reserved")
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(tmp, **{_HEADER: np.array(text)}, **arrays)
-    return path
+    checkpoint.save(path, config, dict(arrays), kind=CHECKPOINT_KIND)
 
 
 def read_checkpoint(path: str | Path) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
-    """``(agent_type, spec, arrays)`` of a checkpoint; CheckpointError if unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no checkpoint file at {str(path)!r}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise CheckpointError(f"{str(path)!r} is not a readable agent checkpoint: {exc}") from exc
-    try:
-        header = json.loads(str(arrays.pop(_HEADER)))
-    except (KeyError, ValueError) as exc:
-        raise CheckpointError(f"{str(path)!r} has no agent checkpoint header") from exc
-    if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{str(path)!r} is not a {CHECKPOINT_FORMAT} checkpoint")
-    if header.get("version") != CHECKPOINT_VERSION:
-        raise CheckpointError(
-            f"{str(path)!r} has checkpoint format version {header.get('version')!r}; "
-            f"this neurocontrol reads version {CHECKPOINT_VERSION}"
-        )
-    agent_type, spec = header.get("agent_type"), header.get("spec")
+    """``(agent_type, spec, arrays)`` of the agent checkpoint ``path``."""
+    config, arrays = checkpoint.load(path, kind=CHECKPOINT_KIND)
+    agent_type = config.get("agent_type") if isinstance(config, dict) else None
+    spec = config.get("spec") if isinstance(config, dict) else None
     if not isinstance(agent_type, str) or not isinstance(spec, dict):
-        raise CheckpointError(f"{str(path)!r} has a malformed header (agent type or spec)")
+        raise CheckpointError(f"checkpoint {str(path)!r} has a malformed agent header")
     return agent_type, spec, arrays
 
 
-def restore_arrays(
+def check_arrays(
     owner: str, targets: Mapping[str, np.ndarray], arrays: Mapping[str, np.ndarray]
 ) -> None:
-    """Copy ``arrays`` into the live ``targets`` after checking every one (all or nothing)."""
+    """CheckpointError unless ``arrays`` has the keys, shapes and dtypes of ``targets``."""
     missing = sorted(set(targets) - set(arrays))
     extra = sorted(set(arrays) - set(targets))
     if missing or extra:
@@ -106,6 +77,13 @@ def restore_arrays(
             )
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             raise CheckpointError(f"{owner} checkpoint array {key!r} contains NaN or inf")
+
+
+def restore_arrays(
+    owner: str, targets: Mapping[str, np.ndarray], arrays: Mapping[str, np.ndarray]
+) -> None:
+    """Copy ``arrays`` into the live ``targets`` after checking every one (all or nothing)."""
+    check_arrays(owner, targets, arrays)
     for key, target in targets.items():
         target[...] = arrays[key]
 
@@ -136,9 +114,9 @@ class Persistent:
         """Restore :meth:`state_dict` output in place (nothing changes if any entry is wrong)."""
         restore_arrays(type(self).__name__, self.state_targets(), arrays)
 
-    def save(self, path: str | Path) -> Path:
-        """Write a checkpoint to ``path`` (``.npz``; atomic)."""
-        return write_checkpoint(path, self.agent_type, self.spec(), self.state_dict())
+    def save(self, path: str | Path) -> None:
+        """Write checkpoint ``path`` (``<path>.json`` + ``<path>.npz``, each atomic)."""
+        write_checkpoint(path, self.agent_type, self.spec(), self.state_dict())
 
     def load(self, path: str | Path) -> None:
         """Continue from the checkpoint at ``path``, written by an agent of the same spec."""

@@ -1,0 +1,190 @@
+r"""What the spiking adaptive controller and its rate twin share (DeWolf et al. 2016).
+
+A base controller (joint PD or operational-space control on the nominal
+model) computes :math:`\tau_b`; a population of LIF neurons encodes the
+joint state :math:`(q, \dot q)` with NEF tuning curves; its activities
+:math:`a` times decoders :math:`D` give an extra torque, and
+
+.. math::
+
+    \tau = \tau_b + D^\top a, \qquad
+    \frac{dD}{dt} = \kappa\, a\, \tau_b^\top
+
+— the Prescribed Error Sensitivity rule (MacNeil & Eliasmith 2011) with the
+base controller's own output as the error (feedback-error learning, Kawato
+1987): whatever torque the base controller keeps having to add in a state
+(a force field, a payload, a weak motor) is moved into the decoders, which
+start at zero (DeWolf, Stewart, Slotine & Eliasmith 2016, Proc. R. Soc. B
+283:20162134). The learning rate :math:`\kappa` is in 1/(Hz·s) per unit of
+error: with activities in Hz and torques in N·m, :math:`D` is in N·m/Hz and
+one step changes it by :math:`\kappa\,dt\,a\,\tau_b` (no division by the
+number of neurons, unlike Nengo's PES).
+
+Subclasses supply the activities: filtered spikes of a simulated LIF
+population (:class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`)
+or LIF rates (:class:`~neurocontrol.agents.dense.AdaptiveRateController`).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from neurocontrol.agents.base import Agent
+from neurocontrol.agents.persistence import Persistent
+from neurocontrol.encoding import NEFEncoder
+from neurocontrol.errors import ConfigError
+from neurocontrol.kernels import control as kernels
+from neurocontrol.kernels.pes import pes_decoder_update
+from neurocontrol.validation import require_int, require_nonnegative, require_positive
+
+if TYPE_CHECKING:
+    from neurocontrol.agents.dense import BaseController
+
+__all__ = ["OPS_MACS", "OPS_NEURON_UPDATES", "OPS_SYNOPS", "AdaptiveController"]
+
+#: Indices of :attr:`AdaptiveController.ops` (operations of the last step).
+OPS_SYNOPS, OPS_NEURON_UPDATES, OPS_MACS = 0, 1, 2
+
+
+class AdaptiveController(Persistent, Agent):
+    r"""A base controller plus a PES-trained torque on NEF-encoded :math:`(q, \dot q)`.
+
+    Parameters
+    ----------
+    base : BaseController
+        Computes :math:`\tau_b` and is the training signal.
+    n_neurons : int
+        Size of the population.
+    learning_rate : float
+        :math:`\kappa` in 1/(Hz·s) (see the module docstring); 0 freezes the decoders.
+    q_radius, dq_radius : float
+        Joint angles are encoded relative to the home posture, normalised by
+        ``q_radius`` (rad); joint velocities by ``dq_radius`` (rad/s).
+    max_rates, intercepts : (low, high)
+        Ranges of the LIF tuning curves (Hz; normalised input), see
+        :class:`~neurocontrol.encoding.NEFEncoder`.
+    tau_rc, tau_ref : float
+        LIF membrane and refractory time constants (s).
+    seed : int
+        Seed of the encoders (and of the network, for the spiking controller).
+    """
+
+    def __init__(
+        self,
+        base: BaseController,
+        *,
+        n_neurons: int = 1000,
+        learning_rate: float = 1e-5,
+        q_radius: float = 1.0,
+        dq_radius: float = 2.0,
+        max_rates: tuple[float, float] = (200.0, 400.0),
+        intercepts: tuple[float, float] = (-1.0, 0.9),
+        tau_rc: float = 0.02,
+        tau_ref: float = 0.002,
+        seed: int = 0,
+    ) -> None:
+        from neurocontrol.agents.dense import BaseController
+
+        if not isinstance(base, BaseController):
+            raise ConfigError(
+                f"base must be a BaseController (OperationalSpaceController or "
+                f"JointPDController), got {type(base).__name__}"
+            )
+        self.base = base
+        self.observation_space = base.observation_space
+        self.action_space = base.action_space
+        self.n_neurons = require_int("n_neurons", n_neurons, minimum=1)
+        self.learning_rate = require_nonnegative("learning_rate", learning_rate)
+        self.q_radius = require_positive("q_radius", q_radius)
+        self.dq_radius = require_positive("dq_radius", dq_radius)
+        self.seed = require_int("seed", seed, minimum=0)
+        n = base.layout.n_joints
+        self.n_joints = n
+        self.encoder = NEFEncoder(
+            self.n_neurons,
+            2 * n,
+            center=np.concatenate([base.robot_model.q_home, np.zeros(n)]),
+            radius=[self.q_radius] * n + [self.dq_radius] * n,
+            max_rates=max_rates,
+            intercepts=intercepts,
+            tau_rc=tau_rc,
+            tau_ref=tau_ref,
+            seed=self.seed,
+        )
+        self.rate_dt = self.learning_rate * base.dt
+        self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
+        self.adaptive_torque = np.zeros(n)
+        self.torque = np.zeros(n)
+        self.error = np.zeros(n)  # the PES error, -tau_b
+        #: Operations of the last act + observe: SynOps, neuron updates, MACs.
+        self.ops = np.zeros(3)
+        self.n_active = 0  # neurons with nonzero activity in the last step
+        self._action = np.zeros(n, dtype=np.float32)
+
+    # -- the part subclasses supply -----------------------------------------------
+    @property
+    @abc.abstractmethod
+    def decoders(self) -> np.ndarray:
+        """The learned decoder matrix, ``(n_neurons, n_joints)``, N·m/Hz (updated in place)."""
+
+    @property
+    @abc.abstractmethod
+    def activities(self) -> np.ndarray:
+        """The activities (Hz) of the last step, what PES multiplies with the error."""
+
+    @abc.abstractmethod
+    def _adapt(self) -> np.ndarray:
+        """Activities for :attr:`joint_state`, then the decoded torque (N·m); counts ops."""
+
+    # -- the agent ------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """Start an episode: the base controller's reference and the neuron state are cleared."""
+        self.base.reset(seed)
+        self.error[:] = 0.0
+
+    def act(self, obs: Any) -> np.ndarray:
+        tau_b = self.base.torque(obs)
+        tau_a = self._adapt()
+        np.negative(tau_b, out=self.error)
+        kernels.add_and_clip_action(
+            tau_a, tau_b, self.base.inverse_torque_limit, self.torque, self._action
+        )
+        return self._action.copy()
+
+    def observe(
+        self, reward: float, terminated: bool, truncated: bool, info: Mapping[str, Any]
+    ) -> None:
+        """Apply PES with the activities and the base torque of the last :meth:`act`."""
+        if self.rate_dt > 0.0:
+            pes_decoder_update(self.decoders, self.activities, self.error, self.rate_dt)
+            self._count_learning(self.n_active * self.n_joints)
+        self.error[:] = 0.0  # one update per act
+
+    def _count_learning(self, updates: int) -> None:
+        """Add the weight updates of PES to :attr:`ops` (spiking: SynOps, rate: MACs)."""
+        self.ops[OPS_MACS] += updates
+
+    # -- checkpoint -----------------------------------------------------------------
+    def _adaptive_spec(self) -> dict[str, Any]:
+        encoder = self.encoder
+        return {
+            "type": self.agent_type,
+            "base": self.base.spec(),
+            "n_neurons": self.n_neurons,
+            "learning_rate": self.learning_rate,
+            "q_radius": self.q_radius,
+            "dq_radius": self.dq_radius,
+            "max_rates": list(encoder.max_rates),
+            "intercepts": list(encoder.intercepts),
+            "tau_rc": encoder.tau_rc,
+            "tau_ref": encoder.tau_ref,
+            "seed": self.seed,
+        }
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        base = {f"base.{key}": value for key, value in self.base.state_targets().items()}
+        return {**base, "decoders": self.decoders, "error": self.error}

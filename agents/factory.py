@@ -1,0 +1,189 @@
+"""Build any agent from plain data (a YAML/JSON spec) for an env, and load checkpoints.
+
+A spec is a mapping with a ``type`` and that type's parameters::
+
+    {"type": "adaptive_spiking", "base": {"type": "osc", "kp": 200},
+     "n_neurons": 1000, "learning_rate": 1e-5}
+
+=====================  ===============================================================
+type                   parameters (besides ``type``)
+=====================  ===============================================================
+``osc``                :class:`~neurocontrol.agents.dense.OperationalSpaceController`
+``joint_pd``           :class:`~neurocontrol.agents.dense.JointPDController`
+``adaptive_spiking``   ``base`` (a base spec, default ``{"type": "osc"}``) and
+                       :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`'s
+``adaptive_rate``      ``base`` and :class:`~neurocontrol.agents.dense.AdaptiveRateController`'s
+``hybrid``             ``spiking``, ``dense`` (agent specs), ``mode``, ``blend``,
+                       ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies)
+``sb3``                ``algorithm`` (e.g. ``"PPO"``), ``path`` (a saved model),
+                       ``deterministic``: :class:`~neurocontrol.agents.dense.PolicyAdapter`
+=====================  ===============================================================
+
+The accepted parameters of each type are read from its constructor, so an
+unknown key is refused with the list of the allowed ones.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from neurocontrol.agents.base import Agent
+from neurocontrol.agents.dense import (
+    AdaptiveRateController,
+    BaseController,
+    JointPDController,
+    OperationalSpaceController,
+    PolicyAdapter,
+)
+from neurocontrol.agents.hybrid import HybridAgent
+from neurocontrol.agents.persistence import read_checkpoint
+from neurocontrol.agents.spiking import AdaptiveSpikingController
+from neurocontrol.errors import CheckpointError, ConfigError
+from neurocontrol.metrics import EnergyModel
+
+__all__ = ["AGENT_TYPES", "BASE_TYPES", "load_agent", "make_agent"]
+
+#: Base controllers by spec type.
+BASE_TYPES: dict[str, type[BaseController]] = {
+    "osc": OperationalSpaceController,
+    "joint_pd": JointPDController,
+}
+_ADAPTIVE = {"adaptive_spiking": AdaptiveSpikingController, "adaptive_rate": AdaptiveRateController}
+_NOT_FROM_SPEC = {"self", "observation_space", "action_space", "robot_model", "base", "kwargs"}
+
+
+def _keywords(cls: type, *also: type) -> set[str]:
+    """Keyword parameters of ``cls.__init__`` (and of the classes it forwards ``**kwargs`` to)."""
+    names: set[str] = set()
+    for klass in (cls, *also):
+        names |= set(inspect.signature(klass.__init__).parameters) - _NOT_FROM_SPEC  # type: ignore[misc]
+    return names
+
+
+def _check_keys(spec: Mapping[str, Any], allowed: set[str], where: str) -> dict[str, Any]:
+    unknown = sorted(set(spec) - allowed - {"type"})
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {unknown} in {where} spec of type {spec.get('type')!r}; "
+            f"allowed: {sorted(allowed)}"
+        )
+    return {key: value for key, value in spec.items() if key != "type"}
+
+
+def _spec_type(spec: Any, where: str, allowed: list[str]) -> str:
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{where} spec must be a mapping with a 'type', got {spec!r}")
+    kind = spec.get("type")
+    if kind not in allowed:
+        raise ConfigError(f"{where} spec has type {kind!r}; allowed types: {allowed}")
+    return str(kind)
+
+
+def _base(spec: Any, env: gym.Env, where: str) -> BaseController:
+    kind = _spec_type(spec, where, sorted(BASE_TYPES))
+    cls = BASE_TYPES[kind]
+    params = _check_keys(spec, _keywords(cls, BaseController), where)
+    return cls.from_env(env, **params)
+
+
+def _adaptive(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
+    cls = _ADAPTIVE[spec["type"]]
+    from neurocontrol.agents.adaptive import AdaptiveController
+
+    params = _check_keys(spec, _keywords(cls, AdaptiveController) | {"base"}, "agent")
+    base = _base(params.pop("base", {"type": "osc"}), env, "base controller")
+    if "seed" not in params and seed is not None:
+        params["seed"] = seed
+    return cls(base, **params)
+
+
+def _energy(value: Any) -> EnergyModel:
+    if value is None or value == "horowitz":
+        return EnergyModel()
+    if value == "loihi":
+        return EnergyModel.loihi()
+    if isinstance(value, Mapping):
+        allowed = {"e_synop", "e_mac", "e_neuron_update", "source"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown key(s) {unknown} in energy; allowed: {sorted(allowed)}")
+        return EnergyModel(**value)
+    raise ConfigError(
+        f"energy must be 'horowitz', 'loihi' or a mapping of per-op energies, got {value!r}"
+    )
+
+
+def _hybrid(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
+    allowed = {"spiking", "dense", "mode", "blend", "energy", "log_capacity"}
+    params = _check_keys(spec, allowed, "agent")
+    for side in ("spiking", "dense"):
+        if side not in params:
+            raise ConfigError(f"hybrid spec needs a {side!r} agent spec")
+    return HybridAgent(
+        make_agent(params.pop("spiking"), env, seed),
+        make_agent(params.pop("dense"), env, seed),
+        energy=_energy(params.pop("energy", None)),
+        **params,
+    )
+
+
+def _sb3(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
+    params = _check_keys(spec, {"algorithm", "path", "deterministic"}, "agent")
+    return PolicyAdapter.from_sb3_file(env, **params)
+
+
+def _plain_base(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
+    return _base(spec, env, "agent")
+
+
+_BUILDERS: dict[str, Callable[[Mapping[str, Any], gym.Env, int | None], Agent]] = {
+    "osc": _plain_base,
+    "joint_pd": _plain_base,
+    "adaptive_spiking": _adaptive,
+    "adaptive_rate": _adaptive,
+    "hybrid": _hybrid,
+    "sb3": _sb3,
+}
+
+#: Every agent type :func:`make_agent` builds.
+AGENT_TYPES: tuple[str, ...] = tuple(_BUILDERS)
+
+
+def make_agent(spec: Mapping[str, Any], env: gym.Env, seed: int | None = None) -> Agent:
+    """Build the agent described by ``spec`` for ``env``.
+
+    Parameters
+    ----------
+    spec : mapping
+        ``{"type": ..., <parameters>}``; see the module docstring.
+    env : gymnasium.Env
+        The env the agent will drive (spaces, nominal model, control period).
+    seed : int, optional
+        Seeds everything random at construction (NEF encoders, networks) unless
+        the spec has its own ``seed``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown type or key (naming the allowed ones) or a bad value.
+    """
+    kind = _spec_type(spec, "agent", list(AGENT_TYPES))
+    return _BUILDERS[kind](spec, env, seed)
+
+
+def load_agent(path: str | Path, env: gym.Env) -> Agent:
+    """Rebuild the agent saved at ``path`` for ``env`` and restore its state exactly."""
+    agent_type, spec, arrays = read_checkpoint(path)
+    if agent_type not in AGENT_TYPES:
+        raise CheckpointError(
+            f"checkpoint {str(path)!r} holds an agent of unknown type {agent_type!r}; "
+            f"known: {list(AGENT_TYPES)}"
+        )
+    agent = make_agent(spec, env)
+    agent.load_state_dict(arrays)  # type: ignore[attr-defined]
+    return agent

@@ -1,0 +1,69 @@
+"""Adaptation to a curl field on PlanarReach (DeWolf et al. 2016 protocol, shortened).
+
+A 15 N·s/m curl field acts from t = 0; over the second half of a 12 s cycle
+(8 centre-out-and-back reaches) the adaptive controllers must track the
+reference with far less error than their base controller alone, for three
+seeds (the seed sets the target order and the neurons' tuning curves).
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import neurocontrol  # noqa: F401 - registers the envs
+from neurocontrol.agents import (
+    AdaptiveRateController,
+    AdaptiveSpikingController,
+    OperationalSpaceController,
+)
+from neurocontrol.loop import run_episode
+from neurocontrol.metrics import rms
+
+CURL = {"perturbation": {"kind": "curl_field", "strength": 15.0}}
+STEPS = 12_000
+
+
+@pytest.fixture(scope="module")
+def planar():
+    env = gym.make("neurocontrol/PlanarReach-v0", max_episode_steps=STEPS)
+    yield env
+    env.close()
+
+
+def second_half_rms(env, agent, seed: int) -> tuple[float, np.ndarray]:
+    result = run_episode(env, agent, seed=seed, options=CURL)
+    assert result.steps == STEPS and not result.terminated
+    error = result.trace["tracking_error"]
+    return rms(error[STEPS // 2 :]), result.trace["action"]
+
+
+@pytest.fixture(scope="module")
+def base_errors(planar):
+    return {
+        seed: second_half_rms(planar, OperationalSpaceController.from_env(planar), seed)
+        for seed in (0, 1, 2)
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("controller", [AdaptiveSpikingController, AdaptiveRateController])
+def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, controller, seed):
+    base_rms, _ = base_errors[seed]
+    agent = controller.from_env(planar, learning_rate=1e-5, seed=seed)
+    adaptive_rms, _ = second_half_rms(planar, agent, seed)
+    assert base_rms > 0.01  # the field is strong: over 1 cm RMS without adaptation
+    # the issue asks for >= 50% less; PES at 1e-5 gets far more within one cycle
+    assert adaptive_rms < 0.25 * base_rms, (adaptive_rms, base_rms)
+    assert np.any(agent.decoders != 0.0)
+
+
+def test_learning_rate_zero_is_the_base_controller(planar, base_errors):
+    """With decoders frozen at zero the adaptive torque is exactly zero: same trajectory."""
+    base_rms, base_actions = base_errors[1]
+    agent = AdaptiveSpikingController.from_env(planar, learning_rate=0.0, seed=1)
+    frozen_rms, actions = second_half_rms(planar, agent, 1)
+    assert frozen_rms == base_rms
+    np.testing.assert_array_equal(actions, base_actions)
+    assert not np.any(agent.decoders)
