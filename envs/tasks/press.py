@@ -1,0 +1,75 @@
+"""The press protocol: approach above a point on a table, descend, press."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurocontrol.envs.tasks.trajectory import minimum_jerk
+
+__all__ = ["APPROACH", "DESCEND", "PRESS", "PressTask"]
+
+APPROACH, DESCEND, PRESS = 0, 1, 2
+
+
+class PressTask:
+    """Reference for approach, descent and press (see the module docstring).
+
+    Attributes
+    ----------
+    ref_pos, ref_vel, target : list of float
+        Reference position/velocity and the contact point (the hand point's
+        position when the pads touch the press point), after :meth:`update`.
+    phase : int
+        0 approach, 1 descend, 2 press.
+    """
+
+    def __init__(
+        self,
+        start: np.ndarray,
+        press_point: np.ndarray,
+        press_point_range: float,
+        surface_height: float,
+        hand_offset: float,
+        approach_height: float,
+        approach_time: float,
+        descend_time: float,
+    ) -> None:
+        self.start = start.tolist()
+        self.press_point = press_point
+        self.press_point_range = press_point_range
+        self.surface_height = surface_height
+        self.hand_offset = hand_offset
+        self.approach_height = approach_height
+        self.approach_time = approach_time
+        self.descend_time = descend_time
+        self.segment = self.target_id = self.cycle = 0
+        self.phase = APPROACH
+        self.target = self.ref_pos = list(self.start)
+        self.ref_vel = [0.0, 0.0, 0.0]
+
+    def reset(self, rng: np.random.Generator) -> None:
+        """Draw the press point (uniform in a square of half-width ``press_point_range``)."""
+        offset = rng.uniform(-self.press_point_range, self.press_point_range, size=2)
+        x, y = (self.press_point + offset).tolist()
+        self.target = [x, y, self.surface_height + self.hand_offset]
+        self._above = [x, y, self.target[2] + self.approach_height]
+        self._approach = [b - a for a, b in zip(self.start, self._above, strict=True)]
+        self._descent = [0.0, 0.0, -self.approach_height]
+        self.update(0.0)
+
+    def update(self, time: float) -> None:
+        """Set the reference for episode time ``time`` (s)."""
+        if time < self.approach_time:
+            self.phase = APPROACH
+            self.ref_pos, self.ref_vel = minimum_jerk(
+                self.start, self._approach, self.approach_time, time
+            )
+        elif time < self.approach_time + self.descend_time:
+            self.phase = DESCEND
+            self.ref_pos, self.ref_vel = minimum_jerk(
+                self._above, self._descent, self.descend_time, time - self.approach_time
+            )
+        else:
+            self.phase = PRESS
+            self.ref_pos = self.target
+            self.ref_vel = [0.0, 0.0, 0.0]

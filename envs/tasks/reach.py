@@ -1,0 +1,152 @@
+"""The centre-out reaching protocol: targets around a centre, out and back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurocontrol.envs.tasks.trajectory import HOLD, MOVE
+from neurocontrol.errors import ConfigError
+from neurocontrol.validation import (
+    require_finite_array,
+    require_in,
+    require_nonnegative,
+    require_positive,
+)
+
+__all__ = ["TargetSequence", "centre_out_targets"]
+
+
+def centre_out_targets(centre: np.ndarray, radius: float, count: int) -> np.ndarray:
+    """``count`` targets around ``centre`` at distance ``radius``.
+
+    In 2-D they are evenly spaced on a circle starting at +x; in 3-D the
+    default 8 are the corners of a cube (any other count: a Fibonacci sphere).
+    """
+    centre = np.asarray(centre, dtype=np.float64)
+    if centre.shape == (2,):
+        angles = 2.0 * np.pi * np.arange(count) / count
+        return centre + radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    if count == 8:
+        corners = np.array([[x, y, z] for x in (1, -1) for y in (1, -1) for z in (1, -1)], float)
+        return centre + radius * corners / np.sqrt(3.0)
+    index = np.arange(count) + 0.5
+    polar = np.arccos(1.0 - 2.0 * index / count)
+    azimuth = np.pi * (1.0 + 5.0**0.5) * index
+    directions = np.stack(
+        [np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)], axis=1
+    )
+    return centre + radius * directions
+
+
+class TargetSequence:
+    """An endless centre-out protocol with a minimum-jerk reference.
+
+    Each cycle visits every target once (in a fresh random order per cycle,
+    or in index order), moving from the centre to the target and, with
+    ``return_to_centre``, back again. Each movement takes ``movement_time``
+    and is followed by ``hold_time`` at its end point.
+
+    Parameters
+    ----------
+    centre : array (d,)
+        Start point of every episode and the centre of the targets.
+    targets : array (k, d)
+        Peripheral targets, absolute positions (m).
+    movement_time, hold_time : float
+        Seconds per movement and per hold.
+    order : {"random", "sequential"}
+        Target order within a cycle; random orders come from the env's ``np_random``.
+    return_to_centre : bool
+        Go back to the centre after each target (centre-out-and-back).
+
+    Attributes
+    ----------
+    ref_pos, ref_vel, target : list of float
+        Reference position and velocity and the current end point, after :meth:`update`.
+    segment, target_id, phase, cycle : int
+        Movement counter from 0; index of the current end point in ``targets``
+        (-1 for the centre); 0 moving, 1 holding; cycle counter from 0.
+    """
+
+    def __init__(
+        self,
+        centre: np.ndarray,
+        targets: np.ndarray,
+        movement_time: float,
+        hold_time: float,
+        order: str = "random",
+        return_to_centre: bool = True,
+    ) -> None:
+        self.centre = require_finite_array("centre", centre)
+        dim = self.centre.shape[0]
+        targets = require_finite_array("targets", targets)
+        if targets.ndim != 2 or targets.shape[1] != dim or targets.shape[0] < 1:
+            raise ConfigError(
+                f"targets must be an array of shape (k, {dim}) with k >= 1, got {targets.shape}"
+            )
+        self.targets = targets
+        self.movement_time = require_positive("movement_time", movement_time)
+        self.hold_time = require_nonnegative("hold_time", hold_time)
+        self.order = require_in("order", order, ("random", "sequential"))
+        self.return_to_centre = bool(return_to_centre)
+        self.segment_time = self.movement_time + self.hold_time
+        self._rng: np.random.Generator | None = None
+        self._plan: list[int] = []
+        self.ref_pos = self.centre.tolist()
+        self._zeros = [0.0] * dim
+        self.ref_vel = self._zeros
+        self.target = self.centre.tolist()
+        self.segment = self.target_id = self.phase = self.cycle = 0
+
+    def reset(self, rng: np.random.Generator) -> None:
+        """Start again at the centre; random orders are drawn from ``rng``."""
+        self._rng = rng
+        self.cycle = -1
+        self._plan = []
+        self.segment = -1
+        self._end = self.centre.tolist()
+        self._advance()
+        self.update(0.0)
+
+    def _cycle_plan(self) -> list[int]:
+        count = len(self.targets)
+        if self.order == "random" and self._rng is not None:
+            order = [int(i) for i in self._rng.permutation(count)]
+        else:
+            order = list(range(count))
+        if not self.return_to_centre:
+            return order
+        return [i for target in order for i in (target, -1)]
+
+    def _advance(self) -> None:
+        self.segment += 1
+        if not self._plan:
+            self.cycle += 1
+            self._plan = self._cycle_plan()
+        start = self._end
+        self.target_id = self._plan.pop(0)
+        self._end = (self.centre if self.target_id < 0 else self.targets[self.target_id]).tolist()
+        self._start = start
+        self._delta = [b - a for a, b in zip(start, self._end, strict=True)]
+        self._segment_start = self.segment * self.segment_time
+        self.target = self._end
+
+    def update(self, time: float) -> None:
+        """Set the reference for episode time ``time`` (s); time only moves forward."""
+        while time >= self._segment_start + self.segment_time:
+            self._advance()
+        elapsed = time - self._segment_start
+        duration = self.movement_time
+        if elapsed < duration:
+            # minimum_jerk() inlined: this runs every physics step
+            self.phase = MOVE
+            s = elapsed / duration if elapsed > 0.0 else 0.0
+            s2 = s * s
+            shape = s2 * s * (10.0 + s * (-15.0 + 6.0 * s))
+            speed = s2 * (30.0 + s * (-60.0 + 30.0 * s)) / duration
+            self.ref_pos = [x + d * shape for x, d in zip(self._start, self._delta, strict=True)]
+            self.ref_vel = [d * speed for d in self._delta]
+        else:
+            self.phase = HOLD
+            self.ref_pos = self._end
+            self.ref_vel = self._zeros
