@@ -201,3 +201,18 @@ def test_payload_is_a_point_mass_at_the_hand() -> None:
         np.array(env.robot.dq) / env.dt, np.linalg.solve(loaded, tau), rtol=1e-6
     )
     env.close()
+
+
+def test_curl_field_pushes_the_panda_hand_sideways() -> None:
+    ends = {}
+    for strength in (0.0, 30.0):
+        env = make("ArmReach", gravity_compensation=True)
+        env.reset(seed=0, options={"perturbation": {"kind": "curl_field", "strength": strength}})
+        env.robot.reset_joints(env.robot_model.q_home, [0.5, 0, 0, 0, 0, 0, 0])  # hand moves +y
+        velocity = np.array(env.robot.hand_vel)
+        ends[strength] = run(env, np.zeros(7), 50)[-1]["hand"]
+        env.close()
+    deviation = ends[30.0] - ends[0.0]
+    expected = np.array([velocity[1], -velocity[0], 0.0])  # horizontal, right of the motion
+    cosine = deviation @ expected / (np.linalg.norm(deviation) * np.linalg.norm(expected))
+    assert cosine > 0.8
