@@ -266,10 +266,39 @@ class ArmEnv(gymnasium.Env):
         tau_cmd = self._command(action)
         self._tau_cmd = tau_cmd
         robot = self.robot
+        if self.control_decimation == 1 and self._perturbations.idle:
+            # the common case, inlined: one physics step, nothing to perturb
+            cid, body, joints = self._cid, robot.body, robot.joints
+            pybullet.setJointMotorControlArray(
+                body, joints, _TORQUE_CONTROL, forces=tau_cmd, physicsClientId=cid
+            )
+            pybullet.stepSimulation(physicsClientId=cid)
+            self._step_count += 1
+            states = pybullet.getJointStates(body, joints, physicsClientId=cid)
+            robot.q = [state[0] for state in states]
+            robot.dq = [state[1] for state in states]
+            robot.read_hand()
+            self._tau_applied = tau_cmd
+        else:
+            self._advance(tau_cmd)
+        if self._has_sensors:
+            self._sense()
+        self.task.update(self._step_count * self.dt)
+        reward, info = self._score()
+        observation = self._observation()
+        terminated = info["safety_violation"]
+        if terminated:
+            for key, value in observation.items():
+                low, high = self._clip_bounds[key]
+                np.clip(np.nan_to_num(value), low, high, out=value)
+        return observation, reward, terminated, False, info
+
+    def _advance(self, tau_cmd: list[float]) -> None:
+        """``control_decimation`` physics steps with the perturbations applied on each."""
+        robot = self.robot
         perturbations = self._perturbations
         cid, body, joints = self._cid, robot.body, robot.joints
         tau = tau_cmd
-        # send_torques/read_joints inlined: this loop is the 1 kHz hot path
         for _ in range(self.control_decimation):
             if self._step_count >= perturbations.next_onset_step:
                 perturbations.activate_due(self._step_count, tau_cmd)
@@ -279,7 +308,7 @@ class ArmEnv(gymnasium.Env):
                 body, joints, _TORQUE_CONTROL, forces=tau, physicsClientId=cid
             )
             strength = perturbations.curl_strength
-            if strength:
+            if strength:  # external forces last one step: re-applied on every one
                 vel = robot.hand_vel
                 robot.push_hand([strength * vel[1], -strength * vel[0], 0.0])
             pybullet.stepSimulation(physicsClientId=cid)
@@ -292,17 +321,6 @@ class ArmEnv(gymnasium.Env):
         self._tau_applied = tau
         if not perturbations.curl_strength:
             robot.read_hand()
-        if self._has_sensors:
-            self._sense()
-        self.task.update(self._step_count * self.dt)
-        reward, info = self._score()
-        observation = self._observation()
-        terminated = info["safety_violation"]
-        if terminated:
-            for key, value in observation.items():
-                low, high = self._clip_bounds[key]
-                np.clip(np.nan_to_num(value), low, high, out=value)
-        return observation, reward, terminated, False, info
 
     def render(self) -> np.ndarray | None:
         """An RGB image (H, W, 3) with ``render_mode="rgb_array"``, else None."""

@@ -255,6 +255,7 @@ class ActivePerturbations:
         self.next_onset_step: float = math.inf
         self.modifies_torque = False
         self.curl_strength = 0.0
+        self.idle = True  # nothing active or pending: the env may skip all of this
         self.info: dict[str, Any] = {"kind": "none"}
         self._gain: list[float] | None = None
         self._damping: list[float] | None = None
@@ -293,7 +294,7 @@ class ActivePerturbations:
     def info_entry(self) -> dict[str, Any]:
         """A fresh copy of :attr:`info` (callers keep what an env returns)."""
         info = self.info
-        if not (self.active or self.pending):
+        if self.idle:
             return {"kind": "none"}
         if info["kind"] == "combined":
             return {"kind": "combined", "parts": [_copy_flat(part) for part in info["parts"]]}
@@ -354,6 +355,7 @@ class ActivePerturbations:
         self.modifies_torque = bool(
             self._delay_buffer or self._gain is not None or self._damping is not None
         )
+        self.idle = not (self.active or self.pending)
         parts = [dict(p.as_dict(), active=True) for p in self.active]
         parts += [dict(p.as_dict(), active=False) for p in self.pending]
         if not parts:
