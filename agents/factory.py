@@ -134,6 +134,12 @@ def _hybrid(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
 
 def _sb3(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
     params = _check_keys(spec, {"algorithm", "path", "deterministic"}, "agent")
+    for key, what in (
+        ("algorithm", "an SB3 algorithm name, e.g. 'PPO'"),
+        ("path", "a saved model"),
+    ):
+        if key not in params:
+            raise ConfigError(f"sb3 spec needs {key!r} ({what})")
     return PolicyAdapter.from_sb3_file(env, **params)
 
 

@@ -1,0 +1,123 @@
+"""Checkpoints continue learning bit-identically; same seed, same run; wrong checkpoints fail."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from neurocontrol.agents import load_agent, make_agent
+from neurocontrol.errors import CheckpointError
+from neurocontrol.loop import run_episode
+
+from .conftest import drive
+
+SPECS = {
+    "joint_pd": {"type": "joint_pd", "kp": 50.0},
+    "adaptive_spiking": {"type": "adaptive_spiking", "n_neurons": 300, "learning_rate": 1e-5},
+    "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
+    "hybrid": {
+        "type": "hybrid",
+        "spiking": {"type": "adaptive_spiking", "n_neurons": 200},
+        "dense": {"type": "adaptive_rate", "n_neurons": 200},
+        "mode": "blend",
+        "blend": 0.3,
+    },
+}
+
+
+def _learned(agent) -> list[np.ndarray]:
+    return [value.copy() for value in agent.state_dict().values()]
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_save_load_continues_bit_identically(planar, planar_observations, tmp_path, name):
+    first, rest = planar_observations[:700], planar_observations[700:]
+    agent = make_agent(SPECS[name], planar, seed=4)
+    drive(agent, first)
+    agent.save(tmp_path / "ckpt")
+    continued = drive(agent, rest)
+    restored = load_agent(tmp_path / "ckpt", planar)
+    assert type(restored) is type(agent)
+    np.testing.assert_array_equal(drive(restored, rest), continued)
+    for mine, theirs in zip(_learned(agent), _learned(restored), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    if name.startswith("adaptive"):
+        assert np.any(agent.decoders != 0.0)  # learning happened after the checkpoint too
+
+
+def test_load_into_an_existing_agent_restores_its_state(planar, planar_observations, tmp_path):
+    spec = SPECS["adaptive_spiking"]
+    trained = make_agent(spec, planar, seed=1)
+    drive(trained, planar_observations[:500])
+    trained.save(tmp_path / "a")
+    fresh = make_agent(spec, planar, seed=1)
+    fresh.load(tmp_path / "a")
+    np.testing.assert_array_equal(fresh.decoders, trained.decoders)
+    np.testing.assert_array_equal(
+        fresh.simulator.state["hidden.v"], trained.simulator.state["hidden.v"]
+    )
+
+
+def test_same_seed_same_trajectory_and_weights(planar):
+    spec = {"type": "adaptive_spiking", "n_neurons": 400}
+    runs = []
+    for _ in range(2):
+        agent = make_agent(spec, planar, seed=7)
+        result = run_episode(
+            planar,
+            agent,
+            seed=2,
+            max_steps=1500,
+            options={"perturbation": {"kind": "curl_field", "strength": 15.0}},
+        )
+        runs.append((result.trace["action"], agent.decoders.copy()))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    other = make_agent(spec, planar, seed=8)
+    assert not np.array_equal(
+        other.encoder.encoders, make_agent(spec, planar, seed=7).encoder.encoders
+    )
+
+
+def test_checkpoint_of_another_agent_type_is_refused(planar, tmp_path):
+    make_agent(SPECS["adaptive_rate"], planar).save(tmp_path / "rate")
+    spiking = make_agent(SPECS["adaptive_spiking"], planar)
+    with pytest.raises(
+        CheckpointError, match=r"holds a 'adaptive_rate' agent; this agent is 'adaptive_spiking'"
+    ):
+        spiking.load(tmp_path / "rate")
+
+
+def test_checkpoint_of_another_spec_or_broken_file_is_refused(planar, tmp_path):
+    agent = make_agent(SPECS["adaptive_spiking"], planar, seed=0)
+    agent.save(tmp_path / "s")
+    other = make_agent({**SPECS["adaptive_spiking"], "n_neurons": 301}, planar, seed=0)
+    before = other.decoders.copy()
+    with pytest.raises(CheckpointError, match=r"another spec \(differs in \['n_neurons'\]\)"):
+        other.load(tmp_path / "s")
+    np.testing.assert_array_equal(other.decoders, before)
+    with pytest.raises(CheckpointError, match="missing"):
+        load_agent(tmp_path / "nothing", planar)
+    npz = tmp_path / "s.npz"
+    npz.write_bytes(npz.read_bytes()[:-100])
+    with pytest.raises(CheckpointError, match="does not match its header"):
+        load_agent(tmp_path / "s", planar)
+
+
+def test_state_arrays_of_the_wrong_shape_change_nothing(planar):
+    agent = make_agent(SPECS["hybrid"], planar, seed=0)
+    state = agent.state_dict()
+    state["dense.decoders"] = np.zeros((3, 2))
+    before = agent.spiking.decoders.copy()
+    with pytest.raises(CheckpointError, match=r"'dense.decoders' has shape \(3, 2\)"):
+        agent.load_state_dict(state)
+    np.testing.assert_array_equal(agent.spiking.decoders, before)
+
+
+def test_checkpoint_header_records_type_and_spec(planar, tmp_path):
+    make_agent(SPECS["joint_pd"], planar).save(tmp_path / "pd")
+    header = json.loads((tmp_path / "pd.json").read_text())
+    assert header["config"]["agent_type"] == "joint_pd"
+    assert header["config"]["spec"]["kp"] == [50.0, 50.0]

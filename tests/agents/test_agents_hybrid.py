@@ -1,0 +1,113 @@
+"""The hybrid agent drives with the chosen side, both sides learn, and its log adds up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurocontrol.agents import (
+    AdaptiveRateController,
+    AdaptiveSpikingController,
+    HybridAgent,
+    OperationalSpaceController,
+)
+from neurocontrol.errors import ConfigError
+from neurocontrol.metrics import EnergyModel
+
+from .conftest import drive
+
+N = 300
+
+
+def make_hybrid(env, **kwargs) -> HybridAgent:
+    spiking = AdaptiveSpikingController.from_env(env, n_neurons=N, seed=5)
+    dense = AdaptiveRateController.from_env(env, n_neurons=N, seed=5)
+    return HybridAgent(spiking, dense, **kwargs)
+
+
+@pytest.mark.parametrize(("mode", "code"), [("spiking", 0), ("dense", 1), ("blend", 2)])
+def test_the_chosen_side_drives_and_both_learn(planar, planar_observations, mode, code):
+    hybrid = make_hybrid(planar, mode=mode, blend=0.25)
+    actions = drive(hybrid, planar_observations[:800])
+    log = hybrid.log()
+    a_s, a_d = log["spiking_action"], log["dense_action"]
+    expected = {"spiking": a_s, "dense": a_d, "blend": 0.25 * a_s + 0.75 * a_d}[mode]
+    np.testing.assert_allclose(actions, expected, rtol=1e-6, atol=1e-7)
+    assert np.all(log["driver"] == code)
+    np.testing.assert_allclose(log["difference"], np.linalg.norm(a_s - a_d, axis=1), rtol=1e-6)
+    assert log["summary"][f"fraction_driven_{mode}"] == 1.0
+    # both learn from the same outcomes, whichever drives; twins, so they stay close
+    assert np.any(hybrid.spiking.decoders) and np.any(hybrid.dense.decoders)
+    assert log["summary"]["mean_action_difference"] > 0.0
+
+
+def test_shadow_side_sees_the_same_observations_as_when_driving(planar, planar_observations):
+    """On a replayed stream the spiking side's actions do not depend on who drives."""
+    shadow = make_hybrid(planar, mode="dense")
+    alone = AdaptiveSpikingController.from_env(planar, n_neurons=N, seed=5)
+    drive(shadow, planar_observations[:400])
+    np.testing.assert_array_equal(
+        shadow.log()["spiking_action"], drive(alone, planar_observations[:400])
+    )
+
+
+def test_logged_compute_and_energy_are_consistent(planar, planar_observations):
+    energy = EnergyModel.loihi()
+    hybrid = make_hybrid(planar, mode="spiking", energy=energy, log_capacity=128)
+    spiking, dense = hybrid.spiking, hybrid.dense
+    spikes, active_s, active_d = [], [], []
+    for obs in planar_observations[:300]:  # 300 > 128: the log grows twice
+        hybrid.act(obs)
+        spikes.append(spiking.n_spikes)
+        active_s.append(spiking.n_active)
+        active_d.append(dense.n_active)
+        hybrid.observe(0.0, False, False, {})
+    log = hybrid.log()
+    assert log["spiking_action"].shape == (300, 2)
+    j = 2
+    spikes, active_s, active_d = map(np.array, (spikes, active_s, active_d))
+    # spikes reach the 2 output units; each active neuron's 2 decoders get a PES update
+    np.testing.assert_array_equal(log["spiking_synops"], spikes * j + active_s * j)
+    np.testing.assert_array_equal(log["spiking_neuron_updates"], np.full(300, N))
+    np.testing.assert_array_equal(log["spiking_macs"], np.full(300, N * 2 * j))
+    np.testing.assert_array_equal(log["dense_macs"], N * 2 * j + N + N * j + active_d * j)
+    assert not np.any(log["dense_synops"]) and not np.any(log["dense_neuron_updates"])
+    expected = (
+        log["spiking_synops"] * energy.e_synop
+        + log["spiking_neuron_updates"] * energy.e_neuron_update
+        + log["spiking_macs"] * energy.e_mac
+    )
+    np.testing.assert_allclose(log["spiking_energy_j"], expected, rtol=1e-12)
+    np.testing.assert_allclose(log["dense_energy_j"], log["dense_macs"] * energy.e_mac, rtol=1e-12)
+    summary = log["summary"]
+    assert summary["steps"] == 300 and summary["energy_model"]["e_synop"] == 23.6e-12
+    assert summary["energy_ratio_spiking_to_dense"] == pytest.approx(
+        log["spiking_energy_j"].mean() / log["dense_energy_j"].mean()
+    )
+    assert spikes.mean() > 10  # the population is active (NEF rates 200-400 Hz at the edge)
+
+
+def test_episodes_are_numbered_and_the_log_can_be_cleared(planar, planar_observations):
+    hybrid = make_hybrid(planar)
+    for _ in range(2):
+        hybrid.reset(0)
+        drive(hybrid, planar_observations[:50])
+    assert np.array_equal(np.unique(hybrid.log()["episode"]), [0, 1])
+    hybrid.clear_log()
+    assert hybrid.log()["summary"] == {
+        "steps": 0,
+        "mode": "spiking",
+        "blend": 0.5,
+        "energy_model": EnergyModel().to_dict(),
+    }
+
+
+def test_hybrid_errors(planar):
+    spiking = AdaptiveSpikingController.from_env(planar, n_neurons=50)
+    dense = OperationalSpaceController.from_env(planar)
+    with pytest.raises(ConfigError, match=r"mode must be one of .*'blend'.*got 'both'"):
+        HybridAgent(spiking, dense, mode="both")
+    with pytest.raises(ConfigError, match=r"blend must be a number in \[0, 1\], got 1.5"):
+        HybridAgent(spiking, dense, mode="blend", blend=1.5)
+    with pytest.raises(ConfigError, match="dense must be an Agent, got function"):
+        HybridAgent(spiking, lambda obs: obs)
