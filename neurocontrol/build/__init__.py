@@ -7,6 +7,7 @@ One builder per description type, registered by type
 
 from __future__ import annotations
 
+from neurocontrol.build import plasticity as _plasticity  # noqa: F401  (registers the rules)
 from neurocontrol.build.network import BuiltNetwork, RuleInfo, build_network
 from neurocontrol.build.registry import NEURON_BUILDERS, RULE_BUILDERS, Registry
 from neurocontrol.build.rules import RuleBuild, RuleContext, scalar

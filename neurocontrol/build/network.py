@@ -221,6 +221,7 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
             dense=arrays.dense,
             dt=dt,
             max_in_degree=_max_in_degree(arrays, projection.pre.n, projection.post.n),
+            post_model=projection.post.model,
         )
         rules = [
             (rule_name(rule), RULE_BUILDERS.lookup(rule)(rule, context))

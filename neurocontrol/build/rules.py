@@ -57,6 +57,8 @@ class RuleContext:
     dense: bool
     dt: float
     max_in_degree: int
+    #: neuron model of the postsynaptic population (None if the caller does not know it)
+    post_model: object = None
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,19 @@ from neurocontrol.model.connectivity import (
     Uniform,
     WeightInit,
 )
+from neurocontrol.model.error_rules import PES
+from neurocontrol.model.homeostasis import AdaptiveThreshold, SynapticScaling, WeightNormalization
 from neurocontrol.model.network import Input, Network, Population, Projection, rule_name
 from neurocontrol.model.neurons import IZHIKEVICH_PRESETS, LIF, AdaptiveLIF, Izhikevich, NeuronModel
-from neurocontrol.model.rules import LearningRule, PairSTDP
+from neurocontrol.model.reward_rules import RewardSTDP
+from neurocontrol.model.rules import LearningRule, PairSTDP, TripletSTDP
 
 __all__ = [
     "IZHIKEVICH_PRESETS",
     "LIF",
+    "PES",
     "AdaptiveLIF",
+    "AdaptiveThreshold",
     "AllToAll",
     "Connectivity",
     "ExplicitMatrix",
@@ -38,7 +43,11 @@ __all__ = [
     "PairSTDP",
     "Population",
     "Projection",
+    "RewardSTDP",
+    "SynapticScaling",
+    "TripletSTDP",
     "Uniform",
     "WeightInit",
+    "WeightNormalization",
     "rule_name",
 ]

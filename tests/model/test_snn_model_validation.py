@@ -117,7 +117,7 @@ def test_unknown_types_raise_build_error_naming_known_ones():
 
     net = Network([Input(2, name="a"), Population(2, LIF(), name="b")])
     with pytest.raises(
-        BuildError, match=r"no learning rule builder for type Mystery; known types: PairSTDP"
+        BuildError, match=r"no learning rule builder for type Mystery; known types: .*PairSTDP"
     ):
         RULE_BUILDERS.lookup(Mystery())
     with pytest.raises(ConfigError, match=r"dt must be a finite number > 0"):

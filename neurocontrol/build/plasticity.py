@@ -1,0 +1,236 @@
+"""Builders of the learning rules beyond pair STDP (triplet, reward, PES, homeostasis).
+
+Each turns a rule description and its projection's
+:class:`~neurocontrol.build.rules.RuleContext` into the initial state of its
+kernel (see :mod:`neurocontrol.build.rules` for the interface). Imported by
+:mod:`neurocontrol.build` so the registrations exist before any build.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from neurocontrol.build.registry import RULE_BUILDERS
+from neurocontrol.build.rules import RuleBuild, RuleContext
+from neurocontrol.errors import BuildError, ConfigError
+from neurocontrol.kernels import homeostasis, pes, reward_stdp, triplet_stdp
+from neurocontrol.model.error_rules import PES
+from neurocontrol.model.homeostasis import AdaptiveThreshold, SynapticScaling, WeightNormalization
+from neurocontrol.model.neurons import AdaptiveLIF
+from neurocontrol.model.reward_rules import RewardSTDP
+from neurocontrol.model.rules import TripletSTDP
+
+__all__ = [
+    "MAX_EPOCH_STEPS",
+    "build_adaptive_threshold",
+    "build_pes",
+    "build_reward_stdp",
+    "build_synaptic_scaling",
+    "build_triplet_stdp",
+    "build_weight_normalization",
+    "epoch_length",
+]
+
+#: Longest epoch of the lazily integrated reward-modulated STDP, in steps.
+MAX_EPOCH_STEPS = 65536
+
+
+def _scratch(context: RuleContext) -> dict[str, np.ndarray]:
+    size = max(context.n_pre, context.max_in_degree, 1)
+    return {
+        "scratch_rows": np.zeros(size, dtype=np.int32),
+        "scratch_synapses": np.zeros(size, dtype=np.int32),
+    }
+
+
+def _period_steps(period: float, dt: float) -> int:
+    return max(1, round(period / dt))
+
+
+@RULE_BUILDERS.register(TripletSTDP)
+def build_triplet_stdp(rule: TripletSTDP, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`TripletSTDP`: two traces per neuron, no per-synapse state."""
+    k = triplet_stdp
+    params = np.zeros(8)
+    params[k.TRIPLET_A2_PLUS], params[k.TRIPLET_A3_PLUS] = rule.a2_plus, rule.a3_plus
+    params[k.TRIPLET_A2_MINUS], params[k.TRIPLET_A3_MINUS] = rule.a2_minus, rule.a3_minus
+    params[k.TRIPLET_R1_DECAY] = math.exp(-context.dt / rule.tau_plus)
+    params[k.TRIPLET_R2_DECAY] = math.exp(-context.dt / rule.tau_x)
+    params[k.TRIPLET_O1_DECAY] = math.exp(-context.dt / rule.tau_minus)
+    params[k.TRIPLET_O2_DECAY] = math.exp(-context.dt / rule.tau_y)
+    arrays = {
+        "pre_traces": np.zeros((context.n_pre, 2)),
+        "post_traces": np.zeros((context.n_post, 2)),
+        "params": params,
+        "switches": np.ones(1, dtype=np.int64),
+        **_scratch(context),
+    }
+    return RuleBuild(
+        k.TripletSTDPState,
+        arrays,
+        k.triplet_stdp_step,
+        needs_columns=True,
+        enabled=("switches", k.TRIPLET_ENABLED),
+    )
+
+
+def epoch_length(tau_eligibility: float, dt: float) -> int:
+    """Steps per epoch of the lazy eligibility integral: ``10 tau_e / dt``, in [1, 65536]."""
+    return int(min(max(round(10.0 * tau_eligibility / dt), 1), MAX_EPOCH_STEPS))
+
+
+@RULE_BUILDERS.register(RewardSTDP)
+def build_reward_stdp(rule: RewardSTDP, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`RewardSTDP`: traces per neuron, eligibility per synapse."""
+    k = reward_stdp
+    length = epoch_length(rule.tau_eligibility, context.dt)
+    params = np.zeros(8)
+    params[k.RSTDP_A_PLUS], params[k.RSTDP_A_MINUS] = rule.a_plus, rule.a_minus
+    params[k.RSTDP_PRE_DECAY] = math.exp(-context.dt / rule.tau_plus)
+    params[k.RSTDP_POST_DECAY] = math.exp(-context.dt / rule.tau_minus)
+    params[k.RSTDP_DOPAMINE_DECAY] = math.exp(-context.dt / rule.tau_dopamine)
+    params[k.RSTDP_RATE_DT] = rule.learning_rate * context.dt
+    params[k.RSTDP_TONIC] = rule.tonic_dopamine
+    params[k.RSTDP_BASELINE_RATE] = rule.baseline_rate or 0.0
+    switches = np.zeros(3, dtype=np.int64)
+    switches[k.RSTDP_ENABLED] = 1
+    switches[k.RSTDP_BASELINE] = rule.baseline_rate is not None
+    switches[k.RSTDP_EPOCH_START] = -1  # step 0 is offset 1 of the first epoch
+    arrays = {
+        "pre_trace": np.zeros(context.n_pre),
+        "post_trace": np.zeros(context.n_post),
+        "eligibility": np.zeros(context.n_syn, dtype=np.float32),
+        "touched_at": np.zeros(context.n_syn, dtype=np.int32),
+        "dopamine": np.zeros(1),
+        "reward": np.full(1, np.nan),
+        "context": np.zeros(1, dtype=np.int64),
+        "baseline": np.zeros(rule.n_contexts),
+        "decay_powers": np.exp(-np.arange(length + 1) * context.dt / rule.tau_eligibility),
+        "dopamine_sum": np.zeros(length + 1),
+        "params": params,
+        "switches": switches,
+        **_scratch(context),
+    }
+    return RuleBuild(
+        k.RewardSTDPState,
+        arrays,
+        k.reward_stdp_step,
+        third_factor="reward",
+        needs_columns=True,
+        enabled=("switches", k.RSTDP_ENABLED),
+    )
+
+
+@RULE_BUILDERS.register(PES)
+def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`PES`: filtered activity per presynaptic neuron, error vector."""
+    dims = rule.check_projection(context.projection_name, context.n_post)
+    decay = math.exp(-context.dt / rule.pre_tau)
+    params = np.zeros(3)
+    params[pes.PES_ACTIVITY_DECAY] = decay
+    params[pes.PES_ACTIVITY_SCALE] = (1.0 - decay) / context.dt
+    params[pes.PES_RATE_DT] = rule.learning_rate * context.dt
+    switches = np.zeros(2, dtype=np.int64)
+    switches[pes.PES_ENABLED] = 1
+    switches[pes.PES_IDENTITY] = rule.encoders is None
+    encoders = (
+        np.zeros((context.n_post, dims)) if rule.encoders is None else np.array(rule.encoders)
+    )
+    arrays = {
+        "activity": np.zeros(context.n_pre),
+        "error": np.zeros(dims),
+        "encoders": encoders,
+        "projected": np.zeros(context.n_post),
+        "params": params,
+        "switches": switches,
+    }
+    return RuleBuild(
+        pes.PESState,
+        arrays,
+        pes.pes_step,
+        third_factor="error",
+        enabled=("switches", pes.PES_ENABLED),
+    )
+
+
+def _homeostasis_switches(period: float, dt: float) -> np.ndarray:
+    switches = np.zeros(2, dtype=np.int64)
+    switches[homeostasis.HOMEO_ENABLED] = 1
+    switches[homeostasis.HOMEO_PERIOD_STEPS] = _period_steps(period, dt)
+    return switches
+
+
+@RULE_BUILDERS.register(SynapticScaling)
+def build_synaptic_scaling(rule: SynapticScaling, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`SynapticScaling`: a rate estimate per postsynaptic neuron."""
+    h = homeostasis
+    decay = math.exp(-context.dt / rule.rate_tau)
+    period_steps = _period_steps(rule.period, context.dt)
+    params = np.zeros(4)
+    params[h.SCALING_RATE_DECAY] = decay
+    params[h.SCALING_RATE_SCALE] = (1.0 - decay) / context.dt
+    params[h.SCALING_TARGET] = rule.target_rate
+    params[h.SCALING_GAIN_PERIOD] = rule.gain * period_steps * context.dt
+    arrays = {
+        "rate": np.zeros(context.n_post),
+        "factor": np.zeros(context.n_post),
+        "params": params,
+        "switches": _homeostasis_switches(rule.period, context.dt),
+    }
+    return RuleBuild(
+        h.SynapticScalingState,
+        arrays,
+        h.synaptic_scaling_step,
+        enabled=("switches", h.HOMEO_ENABLED),
+    )
+
+
+@RULE_BUILDERS.register(WeightNormalization)
+def build_weight_normalization(rule: WeightNormalization, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`WeightNormalization`: a scratch sum per postsynaptic neuron."""
+    h = homeostasis
+    arrays = {
+        "sums": np.zeros(context.n_post),
+        "params": np.array([rule.total]),
+        "switches": _homeostasis_switches(rule.period, context.dt),
+    }
+    return RuleBuild(
+        h.WeightNormalizationState,
+        arrays,
+        h.weight_normalization_step,
+        enabled=("switches", h.HOMEO_ENABLED),
+    )
+
+
+@RULE_BUILDERS.register(AdaptiveThreshold)
+def build_adaptive_threshold(rule: AdaptiveThreshold, context: RuleContext) -> RuleBuild:
+    """Built form of :class:`AdaptiveThreshold`: a threshold offset per postsynaptic neuron."""
+    h = homeostasis
+    if context.post_model is None:
+        raise BuildError(
+            f"AdaptiveThreshold on projection {context.projection_name!r}: the builder was not "
+            "told the postsynaptic neuron model"
+        )
+    if not isinstance(context.post_model, AdaptiveLIF):
+        raise ConfigError(
+            f"AdaptiveThreshold on projection {context.projection_name!r} needs an AdaptiveLIF "
+            f"postsynaptic population (the model with a per-neuron threshold offset), got "
+            f"{type(context.post_model).__name__}; use AdaptiveLIF(delta_th=0.0, ...) for a "
+            "plain LIF membrane"
+        )
+    params = np.zeros(2)
+    params[h.THRESHOLD_STEP] = rule.threshold_step
+    params[h.THRESHOLD_DECREMENT] = rule.threshold_step * rule.target_rate * context.dt
+    arrays = {
+        "theta": np.zeros(context.n_post),
+        "params": params,
+        "switches": np.ones(1, dtype=np.int64),
+    }
+    return RuleBuild(
+        h.AdaptiveThresholdState,
+        arrays,
+        h.adaptive_threshold_step,
+        enabled=("switches", h.HOMEO_ENABLED),
+    )

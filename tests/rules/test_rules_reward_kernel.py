@@ -1,0 +1,198 @@
+"""Reward-modulated STDP: the lazy (event-driven) kernel against the eager NumPy rule.
+
+The kernel integrates eligibility x dopamine in closed form and touches a
+synapse only when its pre or post neuron spikes; the reference below decays
+every eligibility and changes every weight at every step. After
+``sync_weights`` both must agree, on random spike trains with rewards,
+baselines per context, epochs re-based several times and plasticity
+switched off and on.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from neurocontrol.learning import sync_weights
+from neurocontrol.model import (
+    LIF,
+    AllToAll,
+    FixedProbability,
+    Input,
+    Network,
+    OneToOne,
+    Population,
+    Projection,
+    RewardSTDP,
+    Uniform,
+)
+from neurocontrol.simulator import Simulator
+
+DT = 1e-3
+N_PRE, N_POST, STEPS = 15, 10, 700
+
+
+def reward_stdp_reference(rule, w0, mask, pre_raster, post_raster, rewards, contexts, enabled):
+    """Eager float64 transcription: weights, eligibility, dopamine, baselines after the run."""
+    w = w0.astype(np.float64).copy()
+    c = np.zeros_like(w)
+    x, y = np.zeros(w.shape[0]), np.zeros(w.shape[1])
+    d, baseline = 0.0, np.zeros(rule.n_contexts)
+    decay_e = math.exp(-DT / rule.tau_eligibility)
+    for n, (pre, post) in enumerate(zip(pre_raster, post_raster, strict=True)):
+        x *= math.exp(-DT / rule.tau_plus)
+        y *= math.exp(-DT / rule.tau_minus)
+        d *= math.exp(-DT / rule.tau_dopamine)
+        if not math.isnan(rewards[n]):
+            context = contexts[n]
+            if rule.baseline_rate is None:
+                d += rewards[n]
+            else:
+                d += rewards[n] - baseline[context]
+                if enabled[n]:
+                    baseline[context] += rule.baseline_rate * (rewards[n] - baseline[context])
+        dopamine = (d + rule.tonic_dopamine) * rule.learning_rate * DT if enabled[n] else 0.0
+        c *= decay_e
+        for i in np.flatnonzero(pre):
+            c[i] -= rule.a_minus * y * mask[i]
+        # every synapse moves by eta dt c D; then the pairings of this step's post spikes
+        # (clipped in that order, as the kernel applies them)
+        w = np.clip(w + dopamine * c, rule.w_min, rule.w_max)
+        for j in np.flatnonzero(post):
+            change = rule.a_plus * x * mask[:, j]
+            c[:, j] += change
+            w[:, j] = np.clip(w[:, j] + dopamine * change, rule.w_min, rule.w_max)
+        x[pre] += 1.0
+        y[post] += 1.0
+    return w, c, d, baseline
+
+
+def build(rule, connectivity, seed=0):
+    pre = Input(N_PRE, name="pre")
+    teacher = Input(N_POST, name="teacher")
+    post = Population(N_POST, LIF(tau_m=0.001, tau_ref=0.0), name="post")
+    plastic = Projection(pre, post, connectivity, Uniform(0.2, 0.4), rule=rule, name="plastic")
+    drive = Projection(teacher, post, OneToOne(), 2.0, name="drive")
+    return Simulator(Network([pre, teacher, post], [plastic, drive]), dt=DT, seed=seed)
+
+
+def as_dense(sim, values):
+    """A per-synapse array of the plastic projection as [n_pre, n_post] (0 where unconnected)."""
+    if sim.state["plastic.weights"].ndim == 2:
+        return np.asarray(values, dtype=np.float64).reshape(N_PRE, N_POST)
+    indptr, indices = sim.state["plastic.indptr"], sim.state["plastic.indices"]
+    dense = np.zeros((N_PRE, N_POST))
+    for i in range(N_PRE):
+        dense[i, indices[indptr[i] : indptr[i + 1]]] = values[indptr[i] : indptr[i + 1]]
+    return dense
+
+
+def run(sim, seed, rewards, contexts, enabled):
+    rng = np.random.default_rng(seed + 11)
+    pre_raster = rng.random((STEPS, N_PRE)) < 0.06
+    teacher_raster = rng.random((STEPS, N_POST)) < 0.05
+    post_raster = np.zeros((STEPS, N_POST), bool)
+    for t in range(STEPS):
+        sim.set_plasticity(bool(enabled[t]))
+        if not math.isnan(rewards[t]):
+            sim.state["plastic.rstdp.context"] = contexts[t]
+            sim.set_third_factor("plastic.rstdp", rewards[t])
+        events = np.concatenate([pre_raster[t], teacher_raster[t]])
+        post_raster[t] = sim.step(events)[sim.slice_of("post")]
+    return pre_raster, post_raster
+
+
+def reward_schedule(seed, n_contexts):
+    rng = np.random.default_rng(seed + 5)
+    rewards = np.full(STEPS, np.nan)
+    times = rng.choice(STEPS, size=12, replace=False)
+    rewards[times] = rng.choice([-1.0, 0.0, 0.5, 1.0], size=times.size)
+    contexts = rng.integers(0, n_contexts, STEPS)
+    enabled = np.ones(STEPS, bool)
+    enabled[400:470] = False  # evaluation window: weights frozen, eligibility still runs
+    return rewards, contexts, enabled
+
+
+# Signed dopamine with far bounds, or bounds that are hit with dopamine of one sign: the
+# lazy kernel clips when it touches a synapse, which equals clipping at every step unless a
+# weight reaches a bound while the dopamine changes sign between two touches.
+CASES = {
+    # tau_e = 20 ms: epochs of 200 steps, re-based three times in the run
+    "short-trace": {"tau_eligibility": 0.02, "learning_rate": 2.0, "w_min": -5.0, "w_max": 5.0},
+    # tau_e = 1 s (default), tonic dopamine, per-context baselines
+    "baseline": {"learning_rate": 0.05, "tonic_dopamine": 0.05, "baseline_rate": 0.3,
+                 "n_contexts": 3, "w_min": -5.0, "w_max": 5.0},
+    # positive rewards only, depression-dominated pairings: weights driven into both bounds
+    "bounded": {"learning_rate": 30.0, "a_minus": 1.2, "w_min": 0.2, "w_max": 0.4},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "connectivity", [AllToAll(), FixedProbability(0.5)], ids=["dense", "sparse"]
+)
+@pytest.mark.parametrize("case", list(CASES))
+def test_reward_stdp_matches_eager_numpy(case, connectivity):
+    params = CASES[case]
+    rule = RewardSTDP(**{"a_plus": 1.0, "a_minus": 0.7, **params})
+    sim = build(rule, connectivity)
+    w0 = as_dense(sim, sim.state["plastic.weights"].reshape(-1))
+    mask = as_dense(sim, np.ones(sim.state["plastic.weights"].size)) > 0
+    rewards, contexts, enabled = reward_schedule(0, rule.n_contexts)
+    if case == "bounded":
+        rewards[~np.isnan(rewards)] = np.abs(rewards[~np.isnan(rewards)]) + 0.5
+    pre_raster, post_raster = run(sim, 0, rewards, contexts, enabled)
+    assert post_raster.sum() > 20 and pre_raster.sum() > 20
+    w_ref, c_ref, d_ref, b_ref = reward_stdp_reference(
+        rule, w0, mask, pre_raster, post_raster, rewards, contexts, enabled
+    )
+    assert sync_weights(sim) == 1
+    weights = as_dense(sim, sim.state["plastic.weights"].reshape(-1))
+    eligibility = as_dense(sim, sim.state["plastic.rstdp.eligibility"])
+    assert np.abs(w_ref - w0).max() > 0.01, "the run must change the weights"
+    if case != "bounded":
+        assert rule.w_min < w_ref[mask].min() and w_ref[mask].max() < rule.w_max, "bounds hit"
+    np.testing.assert_allclose(weights[mask], w_ref[mask], rtol=0, atol=2e-6)
+    np.testing.assert_allclose(eligibility[mask], c_ref[mask], rtol=1e-5, atol=1e-6)
+    assert sim.state["plastic.rstdp.dopamine"][0] == pytest.approx(d_ref, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(sim.state["plastic.rstdp.baseline"], b_ref, rtol=1e-12)
+    if case == "bounded":
+        assert np.isclose(weights[mask], 0.4).sum() > 5 and np.isclose(weights[mask], 0.2).sum() > 5
+
+
+def test_silent_steps_touch_no_synapse_yet_integrate_the_reward():
+    """No spikes: dopamine decays and weights change only on paper until a touch or a sync."""
+    rule = RewardSTDP(a_plus=1.0, a_minus=0.5, learning_rate=0.01)
+    sim = build(rule, AllToAll())
+    rng = np.random.default_rng(3)
+    for _ in range(200):  # build up eligibility
+        sim.step(np.concatenate([rng.random(N_PRE) < 0.1, rng.random(N_POST) < 0.1]))
+    for _ in range(30):  # let the post traces fall silent
+        sim.step()
+    weights_before = sim.state["plastic.weights"].copy()
+    eligibility_before = sim.state["plastic.rstdp.eligibility"].copy()
+    touched_before = sim.state["plastic.rstdp.touched_at"].copy()
+    sim.set_third_factor("plastic.rstdp", 1.0)
+    for _ in range(500):
+        sim.step()
+    # event-driven: 500 steps with dopamine present touched no per-synapse array
+    np.testing.assert_array_equal(sim.state["plastic.weights"], weights_before)
+    np.testing.assert_array_equal(sim.state["plastic.rstdp.eligibility"], eligibility_before)
+    np.testing.assert_array_equal(sim.state["plastic.rstdp.touched_at"], touched_before)
+    # ... but the weight change is there once synchronised: eta c_t sum lambda_e^m d_m dt
+    offsets = (
+        sim.n_steps
+        - 1
+        - touched_before.astype(np.int64)
+        - int(sim.state["plastic.rstdp.switches"][2])
+    )
+    sync_weights(sim)
+    change = (sim.state["plastic.weights"].astype(np.float64) - weights_before).reshape(-1)
+    lam_e, lam_d = math.exp(-DT / rule.tau_eligibility), math.exp(-DT / rule.tau_dopamine)
+    m = np.arange(1, 501)
+    # eligibility at the reward step (c_t decayed to the step before the reward)
+    c_at_reward = eligibility_before.astype(np.float64) * lam_e ** (offsets - 500)
+    expected = rule.learning_rate * DT * c_at_reward * np.sum(lam_e**m * lam_d ** (m - 1))
+    np.testing.assert_allclose(change, expected, rtol=1e-4, atol=1e-7)
+    assert np.abs(change).max() > 1e-3
