@@ -147,7 +147,19 @@ class AdaptiveController(Persistent, Agent):
         self.error[:] = 0.0
 
     def act(self, obs: Any) -> np.ndarray:
-        tau_b = self.base.torque(obs)
+        return self._act_on(self.base.torque(obs))
+
+    def act_on_base(self) -> np.ndarray:
+        """Act on the observation and torque already in the base controller.
+
+        For a hybrid whose twins have equal base controllers: the other twin's
+        base reading, torque and state are copied into this one's (see
+        :class:`~neurocontrol.agents.hybrid.HybridAgent`) instead of being
+        computed again.
+        """
+        return self._act_on(self.base.last_torque)
+
+    def _act_on(self, tau_b: np.ndarray) -> np.ndarray:
         tau_a = self._adapt()
         np.negative(tau_b, out=self.error)
         kernels.add_and_clip_action(

@@ -14,7 +14,8 @@ type                   parameters (besides ``type``)
                        :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`'s
 ``adaptive_rate``      ``base`` and :class:`~neurocontrol.agents.dense.AdaptiveRateController`'s
 ``hybrid``             ``spiking``, ``dense`` (agent specs), ``mode``, ``blend``,
-                       ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies)
+                       ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies),
+                       ``share_base``, ``log_capacity``
 ``sb3``                ``algorithm`` (e.g. ``"PPO"``), ``path`` (a saved model),
                        ``deterministic``: :class:`~neurocontrol.agents.dense.PolicyAdapter`
 =====================  ===============================================================
@@ -119,7 +120,7 @@ def _energy(value: Any) -> EnergyModel:
 
 
 def _hybrid(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
-    allowed = {"spiking", "dense", "mode", "blend", "energy", "log_capacity"}
+    allowed = {"spiking", "dense", "mode", "blend", "energy", "log_capacity", "share_base"}
     params = _check_keys(spec, allowed, "agent")
     for side in ("spiking", "dense"):
         if side not in params:

@@ -65,6 +65,11 @@ class HybridAgent(Persistent, Agent):
         Per-operation energies (default: Horowitz 2014, 45 nm).
     log_capacity : int
         Steps preallocated for the log; it grows by doubling when full.
+    share_base : bool, optional
+        Compute the base controller once per step when both sides are
+        adaptive controllers on equal base controllers (same spec): the dense
+        side's base takes a copy of the spiking side's reading, torque and
+        state, so it stays exactly as if it had run. Default: whenever possible.
     """
 
     agent_type: ClassVar[str] = "hybrid"
@@ -77,6 +82,7 @@ class HybridAgent(Persistent, Agent):
         blend: float = 0.5,
         energy: EnergyModel | None = None,
         log_capacity: int = 65_536,
+        share_base: bool | None = None,
     ) -> None:
         for name, side in (("spiking", spiking), ("dense", dense)):
             if not isinstance(side, Agent):
@@ -98,6 +104,8 @@ class HybridAgent(Persistent, Agent):
         if not isinstance(self.energy, EnergyModel):
             raise ConfigError(f"energy must be an EnergyModel, got {type(energy).__name__}")
         self._driver = DRIVERS[self.mode]
+        self._base_copies = self._shared_base_arrays(share_base)
+        self.share_base = bool(self._base_copies)
         self._no_ops = np.zeros(3)
         self._spiking_ops = getattr(spiking, "ops", self._no_ops)
         self._dense_ops = getattr(dense, "ops", self._no_ops)
@@ -112,6 +120,31 @@ class HybridAgent(Persistent, Agent):
         self.steps = 0
         self.episode = 0
         self._allocate(require_int("log_capacity", log_capacity, minimum=1))
+
+    def _shared_base_arrays(self, share_base: bool | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(dense-side target, spiking-side source) pairs to copy each step; empty: no sharing."""
+        from neurocontrol.agents.adaptive import AdaptiveController
+
+        spiking, dense = self.spiking, self.dense
+        possible = (
+            isinstance(spiking, AdaptiveController)
+            and isinstance(dense, AdaptiveController)
+            and type(spiking.base) is type(dense.base)
+            and spiking.base.spec() == dense.base.spec()
+            and spiking.base.robot_model is dense.base.robot_model
+        )
+        if share_base and not possible:
+            raise ConfigError(
+                "share_base=True needs two adaptive controllers on equal base controllers "
+                "(same type, spec and robot model)"
+            )
+        if share_base is False or not possible:
+            return []
+        sources = spiking.base.state_targets()  # type: ignore[attr-defined]
+        pairs = [(dense.base.state, spiking.base.state)]  # type: ignore[attr-defined]
+        for key, target in dense.base.state_targets().items():  # type: ignore[attr-defined]
+            pairs.append((target, sources[key]))
+        return pairs
 
     # -- log storage ------------------------------------------------------------------
     def _allocate(self, capacity: int) -> None:
@@ -146,7 +179,12 @@ class HybridAgent(Persistent, Agent):
 
     def act(self, obs: Any) -> np.ndarray:
         a_s = self.spiking.act(obs)
-        a_d = self.dense.act(obs)
+        if self._base_copies:
+            for target, source in self._base_copies:
+                target[...] = source
+            a_d = self.dense.act_on_base()  # type: ignore[attr-defined]
+        else:
+            a_d = self.dense.act(obs)
         if self.steps == self._capacity:
             self._allocate(2 * self._capacity)
         k = self.steps
@@ -206,6 +244,7 @@ class HybridAgent(Persistent, Agent):
             "mode": self.mode,
             "blend": self.blend,
             "energy_model": self.energy.to_dict(),
+            "shared_base": self.share_base,
         }
         if k == 0:
             return summary
@@ -234,6 +273,7 @@ class HybridAgent(Persistent, Agent):
             "mode": self.mode,
             "blend": self.blend,
             "energy": self.energy.to_dict(),
+            "share_base": self.share_base,
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:

@@ -61,6 +61,8 @@ def test_the_measure_sees_a_per_step_array(planar, planar_observations):
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_act_and_observe_allocate_nothing_per_step(planar, planar_observations, name):
     agent = make_agent(SPECS[name], planar, seed=0)
-    peak, retained = measure(agent, planar_observations[:400])
+    # tracemalloc sees every thread (pytest-xdist's messaging too): a per-step array shows
+    # in every repetition, a stray allocation elsewhere in one at most
+    peak, retained = min(measure(agent, planar_observations[:300]) for _ in range(3))
     assert peak < NEURON_ARRAY // 4  # no per-step array of the population's size
     assert retained < 1024  # nothing kept beyond the returned actions

@@ -10,6 +10,7 @@ from neurocontrol.agents import (
     AdaptiveSpikingController,
     HybridAgent,
     OperationalSpaceController,
+    make_agent,
 )
 from neurocontrol.errors import ConfigError
 from neurocontrol.metrics import EnergyModel
@@ -99,6 +100,7 @@ def test_episodes_are_numbered_and_the_log_can_be_cleared(planar, planar_observa
         "mode": "spiking",
         "blend": 0.5,
         "energy_model": EnergyModel().to_dict(),
+        "shared_base": True,
     }
 
 
@@ -111,3 +113,31 @@ def test_hybrid_errors(planar):
         HybridAgent(spiking, dense, mode="blend", blend=1.5)
     with pytest.raises(ConfigError, match="dense must be an Agent, got function"):
         HybridAgent(spiking, lambda obs: obs)
+
+
+@pytest.mark.parametrize("base", ["osc", "joint_pd"])
+def test_shared_base_gives_the_same_actions_as_two_bases(planar, planar_observations, base):
+    def twins(share: bool) -> HybridAgent:
+        spec = {"base": {"type": base}, "n_neurons": 100, "seed": 2}
+        return make_agent(
+            {"type": "hybrid", "spiking": {"type": "adaptive_spiking", **spec},
+             "dense": {"type": "adaptive_rate", **spec}, "share_base": share}, planar,
+        )  # fmt: skip
+
+    shared, separate = twins(True), twins(False)
+    assert shared.share_base and not separate.share_base
+    for agent in (shared, separate):
+        drive(agent, planar_observations[:600])
+    np.testing.assert_array_equal(shared.log()["dense_action"], separate.log()["dense_action"])
+    for key, value in separate.dense.state_dict().items():
+        np.testing.assert_array_equal(shared.dense.state_dict()[key], value)
+
+
+def test_share_base_needs_equal_bases(planar):
+    spiking = AdaptiveSpikingController.from_env(planar, n_neurons=50)
+    dense = AdaptiveRateController(
+        OperationalSpaceController.from_env(planar, kp=100.0), n_neurons=50
+    )
+    assert not HybridAgent(spiking, dense).share_base
+    with pytest.raises(ConfigError, match="share_base=True needs two adaptive controllers"):
+        HybridAgent(spiking, dense, share_base=True)
