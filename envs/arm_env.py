@@ -176,6 +176,8 @@ class ArmEnv(gymnasium.Env):
             self._clip_bounds[key] = (box.low, box.high)
             self._layout.append((key, slice(start, start + box.shape[0])))
             start += box.shape[0]
+        self._base_slices = tuple(part for _, part in self._layout[:3])
+        self._task_slices = self._layout[3:]
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
         self._has_sensors = type(self)._sense is not ArmEnv._sense
@@ -248,8 +250,8 @@ class ArmEnv(gymnasium.Env):
         self._task_reset()
         self._perturbations.set(perturbations, 0, self._tau_cmd)
         self.task.update(0.0)
-        _, info = self._score()
-        return self._observation(), info
+        observation, _, info = self._outputs()
+        return observation, info
 
     def set_perturbation(self, spec: Any) -> None:
         """Replace the perturbation mid-episode (``None`` removes it).
@@ -284,8 +286,7 @@ class ArmEnv(gymnasium.Env):
         if self._has_sensors:
             self._sense()
         self.task.update(self._step_count * self.dt)
-        reward, info = self._score()
-        observation = self._observation()
+        observation, reward, info = self._outputs()
         terminated = info["safety_violation"]
         if terminated:
             for key, value in observation.items():
@@ -398,50 +399,52 @@ class ArmEnv(gymnasium.Env):
             ]
         return tau
 
-    def _observation(self) -> dict[str, np.ndarray]:
+    def _outputs(self) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
+        """Observation, reward and info of the current state (one pass, few allocations)."""
         robot = self.robot
         task = self.task
         d = self.dim
+        q, dq, tau_cmd = robot.q, robot.dq, self._tau_cmd
+        hand = robot.hand_pos[:d]
+        ref_pos, target = task.ref_pos, task.target
         # one float32 conversion for all keys; the entries are views of it
         flat = np.array(
-            robot.q
-            + robot.dq
-            + self._tau_cmd
-            + robot.hand_pos[:d]
+            q
+            + dq
+            + tau_cmd
+            + hand
             + robot.hand_vel[:d]
-            + task.ref_pos
+            + ref_pos
             + task.ref_vel
-            + task.target
+            + target
             + self._task_observation(),
             dtype=np.float32,
         )
-        return {key: flat[part] for key, part in self._layout}
-
-    def _score(self) -> tuple[float, dict[str, Any]]:
-        robot = self.robot
-        task = self.task
-        d = self.dim
-        hand = robot.hand_pos[:d]
-        tracking_error = math.dist(hand, task.ref_pos)
-        distance = math.dist(hand, task.target)
+        proprio, ee, goal = self._base_slices
+        observation = {"proprio": flat[proprio], "ee": flat[ee], "goal": flat[goal]}
+        for key, part in self._task_slices:
+            observation[key] = flat[part]
+        tracking_error = math.dist(hand, ref_pos)
+        distance = math.dist(hand, target)
         effort = 0.0
-        for weight, torque in zip(self._joint_weights, self._tau_cmd, strict=True):
+        for weight, torque in zip(self._joint_weights, tau_cmd, strict=True):
             effort += weight * torque * torque  # a loop: a generator costs ~1 us here
         distance_weight, effort_weight, tracking_weight = self.reward_weights
         reward_distance = -distance_weight * distance
         reward_effort = -effort_weight * effort
         reward_tracking = -tracking_weight * tracking_error
-        tau_cmd = np.array(self._tau_cmd)
-        dq = robot.dq
+        torques = np.array(tau_cmd + self._tau_applied)  # commanded, applied: views of one
+        n = self.n_joints
         limit = self.max_joint_velocity
-        unsafe = not math.isfinite(sum(robot.q) + sum(dq)) or max(dq) > limit or min(dq) < -limit
+        unsafe = False
+        for speed in dq:  # NaN fails the comparison too (and a NaN q follows a NaN dq)
+            if not -limit <= speed <= limit:
+                unsafe = True
         info: dict[str, Any] = {
             "tracking_error": tracking_error,
             "distance": distance,
-            "tau_cmd": tau_cmd,
-            "tau_applied": tau_cmd.copy()
-            if self._tau_applied is self._tau_cmd
-            else np.array(self._tau_applied),
+            "tau_cmd": torques[:n],
+            "tau_applied": torques[n:],
             "sim_time": self._step_count * self.dt,
             "perturbation": self._perturbations.info_entry(),
             "reward_distance": reward_distance,
@@ -450,7 +453,8 @@ class ArmEnv(gymnasium.Env):
             "safety_violation": unsafe,
         }
         reward_task = self._task_terms(info, distance)
-        return reward_distance + reward_effort + reward_tracking + reward_task, info
+        reward = reward_distance + reward_effort + reward_tracking + reward_task
+        return observation, reward, info
 
     def _observation_bounds(self) -> dict[str, spaces.Space]:
         model = self.robot_model
