@@ -41,8 +41,8 @@ MAX_RATIO = 2.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ``envs`` suite."""
-    parser.add_argument("--steps", type=int, default=5000, help="timed steps per run (5000)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per figure; best kept (3)")
+    parser.add_argument("--steps", type=int, default=3000, help="timed steps per run (3000)")
+    parser.add_argument("--repeats", type=int, default=7, help="runs per figure; best kept (7)")
     parser.add_argument(
         "--ids", nargs="+", default=None, metavar="ID", help="env ids (default: all three)"
     )
