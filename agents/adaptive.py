@@ -1,23 +1,27 @@
 r"""What the spiking adaptive controller and its rate twin share (DeWolf et al. 2016).
 
 A base controller (joint PD or operational-space control on the nominal
-model) computes :math:`\tau_b`; a population of LIF neurons encodes the
-joint state :math:`(q, \dot q)` with NEF tuning curves; its activities
-:math:`a` times decoders :math:`D` give an extra torque, and
+model) computes :math:`\tau_b = \tau_{fb} + g(q)`, a feedback torque plus
+nominal gravity compensation; a population of LIF neurons encodes the joint
+state :math:`(q, \dot q)` with NEF tuning curves; its activities :math:`a`
+times decoders :math:`D` give an extra torque, and
 
 .. math::
 
     \tau = \tau_b + D^\top a, \qquad
-    \frac{dD}{dt} = \kappa\, a\, \tau_b^\top
+    \frac{dD}{dt} = \kappa\, a\, \tau_{fb}^\top
 
 — the Prescribed Error Sensitivity rule (MacNeil & Eliasmith 2011) with the
 base controller's own output as the error (feedback-error learning, Kawato
-1987): whatever torque the base controller keeps having to add in a state
-(a force field, a payload, a weak motor) is moved into the decoders, which
-start at zero (DeWolf, Stewart, Slotine & Eliasmith 2016, Proc. R. Soc. B
-283:20162134). The learning rate :math:`\kappa` is in 1/(Hz·s) per unit of
-error: with activities in Hz and torques in N·m, :math:`D` is in N·m/Hz and
-one step changes it by :math:`\kappa\,dt\,a\,\tau_b` (no division by the
+1987). As in DeWolf et al.'s operational-space controller, the training
+signal is the feedback part: the gravity feedforward is there even when the
+arm tracks perfectly, and learning it would double it. Whatever torque the
+feedback keeps having to add in a state (a force field, a payload, a weak
+motor) is moved into the decoders, which start at zero (DeWolf, Stewart,
+Slotine & Eliasmith 2016, Proc. R. Soc. B 283:20162134). The learning rate
+:math:`\kappa` is in 1/(Hz·s) per unit of error: with activities in Hz and
+torques in N·m, :math:`D` is in N·m/Hz and one step changes it by
+:math:`\kappa\,dt\,a\,\tau_{fb}` (no division by the
 number of neurons, unlike Nengo's PES).
 
 Subclasses supply the activities: filtered spikes of a simulated LIF
@@ -56,7 +60,7 @@ class AdaptiveController(Persistent, Agent):
     Parameters
     ----------
     base : BaseController
-        Computes :math:`\tau_b` and is the training signal.
+        Computes :math:`\tau_b`; its feedback part is the training signal.
     n_neurons : int
         Size of the population.
     learning_rate : float
@@ -119,7 +123,7 @@ class AdaptiveController(Persistent, Agent):
         self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
         self.adaptive_torque = np.zeros(n)
         self.torque = np.zeros(n)
-        self.error = np.zeros(n)  # the PES error, -tau_b
+        self.error = np.zeros(n)  # the PES error, -tau_fb
         #: Operations of the last act + observe: SynOps, neuron updates, MACs.
         self.ops = np.zeros(3)
         self.n_active = 0  # neurons with nonzero activity in the last step
@@ -161,7 +165,7 @@ class AdaptiveController(Persistent, Agent):
 
     def _act_on(self, tau_b: np.ndarray) -> np.ndarray:
         tau_a = self._adapt()
-        np.negative(tau_b, out=self.error)
+        np.negative(self.base.feedback_torque, out=self.error)
         kernels.add_and_clip_action(
             tau_a, tau_b, self.base.inverse_torque_limit, self.torque, self._action
         )

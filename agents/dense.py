@@ -57,8 +57,12 @@ class BaseController(Persistent, Agent):
 
     Subclasses implement :meth:`torque` (N·m); :meth:`act` scales it to the
     env's normalised action and clips to [-1, 1]. The last unclipped torque is
-    kept in :attr:`last_torque`: it is the training signal of the adaptive
-    controllers (DeWolf et al. 2016).
+    kept in :attr:`last_torque`, and the same without the nominal gravity
+    term in :attr:`feedback_torque`: what the controller adds because the arm
+    is off its reference, the training signal of the adaptive controllers
+    (DeWolf et al. 2016). Gravity compensation is a model-based feedforward
+    that is there even when tracking is perfect; learning it too would make
+    the learned torque add a second g(q), balanced only by a tracking error.
 
     Parameters
     ----------
@@ -102,6 +106,7 @@ class BaseController(Persistent, Agent):
         self.inverse_torque_limit = 1.0 / self.torque_limit
         n, d = self.layout.n_joints, self.layout.dim
         self.last_torque = np.zeros(n)
+        self.feedback_torque = np.zeros(n)
         # float64 copies of q, dq, x, dx, x_ref, dx_ref (kernels.unpack_arm_observation)
         self.state = np.zeros(2 * n + 4 * d)
         self.q = self.state[:n]
@@ -158,7 +163,7 @@ class BaseController(Persistent, Agent):
         """The controller's own constructor parameters as plain data."""
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        return {"last_torque": self.last_torque}
+        return {"last_torque": self.last_torque, "feedback_torque": self.feedback_torque}
 
 
 class OperationalSpaceController(BaseController):
@@ -231,7 +236,7 @@ class OperationalSpaceController(BaseController):
         if not kernels.operational_space_torque(
             model.mass_matrix(q), model.jacobian(q), gravity, self.state, self.q_home,
             self._gains, self._low_m, self._mj, self._task, self._low_t, self._force,
-            self._posture, self.last_torque,
+            self._posture, self.feedback_torque, self.last_torque,
         ):  # fmt: skip
             raise self._singular("M or J M^-1 J^T + damping I")
         return self.last_torque
@@ -320,7 +325,7 @@ class JointPDController(BaseController):
         if not kernels.joint_pd_torque(
             model.jacobian(self.q_ref), model.hand_position(self.q_ref), gravity, self.state,
             self._gains, self.kp, self.kd, self.dt, self.q_ref, self.dq_ref, self._task,
-            self._low_t, self._velocity, self.last_torque,
+            self._low_t, self._velocity, self.feedback_torque, self.last_torque,
         ):  # fmt: skip
             raise self._singular("J J^T + damping I")
         return self.last_torque
@@ -353,7 +358,7 @@ class AdaptiveRateController(AdaptiveController):
     .. math::
 
         a_k = \left[\tau_{ref} + \tau_{RC} \ln\left(1 + \frac{1}{J_k - 1}\right)\right]^{-1},
-        \qquad \tau = \tau_b + D^\top a, \qquad \Delta D = \kappa\,dt\,a\,\tau_b^\top
+        \qquad \tau = \tau_b + D^\top a, \qquad \Delta D = \kappa\,dt\,a\,\tau_{fb}^\top
 
     computed with dense arithmetic (Eliasmith & Anderson 2003; DeWolf et al.
     2016). MACs per step (:attr:`ops`): ``n_neurons x 2 n_joints`` for the

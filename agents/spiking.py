@@ -46,7 +46,8 @@ class AdaptiveSpikingController(AdaptiveController):
     :math:`h(t) = e^{-t/\tau_s}/\tau_s` give activities :math:`a` (Hz) and the
     adaptive torque :math:`D^\top a`. The action is
     :math:`\mathrm{clip}((\tau_b + D^\top a) / \tau_{max}, -1, 1)`;
-    :meth:`observe` applies :math:`\Delta D = \kappa\,dt\,a\,\tau_b^\top`.
+    :meth:`observe` applies :math:`\Delta D = \kappa\,dt\,a\,\tau_{fb}^\top` (the feedback
+    part of :math:`\tau_b`, see :mod:`neurocontrol.agents.adaptive`).
 
     Compute per step (:attr:`ops`, for the energy estimate): one update per
     neuron; a SynOp per spike per output (the decoders as synapses onto

@@ -89,9 +89,12 @@ def unpack_arm_observation(proprio, ee, goal, n, d, state):  # pragma: no cover 
 
 @njit(**_JIT)
 def operational_space_torque(
-    mass, jac, gravity, state, q_home, gains, low_m, mj, task, low_t, force, posture, tau
+    mass, jac, gravity, state, q_home, gains, low_m, mj, task, low_t, force, posture, feedback, tau
 ):  # pragma: no cover - compiled
     r"""Khatib's operational-space torque with a null-space posture task, into ``tau``.
+
+    ``feedback`` receives the torque without the gravity term (what the
+    controller adds in response to tracking errors).
 
     ``state`` as :func:`unpack_arm_observation`; ``gains = [kp, kd, kp_null,
     kd_null, damping, gravity_on]``. Workspace: ``low_m`` (n, n), ``mj``
@@ -135,7 +138,7 @@ def operational_space_torque(
         s = 0.0
         for k in range(d):
             s += jac[k, i] * force[k]
-        tau[i] = s
+        feedback[i] = s
     if n > d:
         accel = posture[0]
         torque = posture[1]
@@ -156,18 +159,33 @@ def operational_space_torque(
             s = 0.0
             for k in range(d):
                 s += jac[k, i] * force[k]
-            tau[i] += torque[i] - s
-    if gains[5] != 0.0:
-        for i in range(n):
-            tau[i] += gravity[i]
+            feedback[i] += torque[i] - s
+    for i in range(n):
+        tau[i] = feedback[i] + gravity[i] if gains[5] != 0.0 else feedback[i]
     return True
 
 
 @njit(**_JIT)
 def joint_pd_torque(
-    jac, hand, gravity, state, gains, kp, kd, dt, q_ref, dq_ref, task, low_t, velocity, tau
+    jac,
+    hand,
+    gravity,
+    state,
+    gains,
+    kp,
+    kd,
+    dt,
+    q_ref,
+    dq_ref,
+    task,
+    low_t,
+    velocity,
+    feedback,
+    tau,
 ):  # pragma: no cover - compiled
     r"""One step of closed-loop inverse kinematics, then joint PD, into ``tau``.
+
+    ``feedback`` receives the PD torque without the gravity term.
 
     ``jac``/``hand`` are evaluated at ``q_ref``; ``gains = [k_ik, damping,
     gravity_on]``; ``kp``, ``kd`` per joint; ``q_ref``/``dq_ref`` are updated
@@ -204,9 +222,9 @@ def joint_pd_torque(
         dq_ref[i] = s
         q_ref[i] += s * dt
     for i in range(n):
-        tau[i] = kp[i] * (q_ref[i] - state[i]) + kd[i] * (dq_ref[i] - state[n + i])
-        if gains[2] != 0.0:
-            tau[i] += gravity[i]
+        pd = kp[i] * (q_ref[i] - state[i]) + kd[i] * (dq_ref[i] - state[n + i])
+        feedback[i] = pd
+        tau[i] = pd + gravity[i] if gains[2] != 0.0 else pd
     return True
 
 

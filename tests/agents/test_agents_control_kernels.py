@@ -45,10 +45,10 @@ def test_operational_space_torque_matches_numpy(n: int, d: int) -> None:
     state, q_home = _state(rng, n, d), rng.standard_normal(n)
     kp, kd, kp0, kd0, lam = 200.0, 28.0, 10.0, 6.3, 1e-3
     gains = np.array([kp, kd, kp0, kd0, lam, 1.0])
-    tau = np.zeros(n)
+    tau, feedback = np.zeros(n), np.zeros(n)
     ok = kernels.operational_space_torque(
         mass, jac, gravity, state, q_home, gains, np.zeros((n, n)), np.zeros((n, d)),
-        np.zeros((d, d)), np.zeros((d, d)), np.zeros(d), np.zeros((2, n)), tau,
+        np.zeros((d, d)), np.zeros((d, d)), np.zeros(d), np.zeros((2, n)), feedback, tau,
     )  # fmt: skip
     assert ok
     q, dq = state[:n], state[n : 2 * n]
@@ -60,6 +60,7 @@ def test_operational_space_torque_matches_numpy(n: int, d: int) -> None:
         null_t = np.eye(n) - jac.T @ lam_inv @ mj.T
         expected += null_t @ mass @ (kp0 * (q_home - q) - kd0 * dq)
     np.testing.assert_allclose(tau, expected, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(feedback, expected - gravity, rtol=1e-9, atol=1e-9)
 
 
 def test_joint_pd_torque_matches_numpy() -> None:
@@ -70,11 +71,11 @@ def test_joint_pd_torque_matches_numpy() -> None:
     kp, kd = rng.uniform(10, 50, n), rng.uniform(1, 5, n)
     q_ref = rng.standard_normal(n)
     q_ref0 = q_ref.copy()
-    dq_ref, tau = np.zeros(n), np.zeros(n)
+    dq_ref, tau, feedback = np.zeros(n), np.zeros(n), np.zeros(n)
     k_ik, lam, dt = 50.0, 1e-4, 1e-3
     ok = kernels.joint_pd_torque(
         jac, hand, gravity, state, np.array([k_ik, lam, 0.0]), kp, kd, dt, q_ref, dq_ref,
-        np.zeros((d, d)), np.zeros((d, d)), np.zeros(d), tau,
+        np.zeros((d, d)), np.zeros((d, d)), np.zeros(d), feedback, tau,
     )  # fmt: skip
     assert ok
     x_ref, dx_ref = state[2 * n + 2 * d : 2 * n + 3 * d], state[2 * n + 3 * d :]
@@ -83,6 +84,7 @@ def test_joint_pd_torque_matches_numpy() -> None:
     np.testing.assert_allclose(q_ref, q_ref0 + dt * jac.T @ velocity, rtol=1e-12)
     expected = kp * (q_ref - state[:n]) + kd * (dq_ref - state[n : 2 * n])  # gravity off
     np.testing.assert_allclose(tau, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(feedback, tau)
 
 
 def test_unpack_and_clip() -> None:
