@@ -1,9 +1,21 @@
-"""The ``neurocontrol`` command line: thin; library functions do the work."""
+"""The ``neurocontrol`` command line: thin; library functions do the work.
+
+neurocontrol train                      the main job (curl field on PlanarReach)
+neurocontrol train --config launch/curl_planar.yaml
+neurocontrol compare --config launch/payload_panda.yaml --seeds 0 1 2
+neurocontrol run runs/curl-planar-20261127-101500     evaluate a trained run
+neurocontrol bench snn | envs | loop
+neurocontrol envs
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 __all__ = ["build_parser", "main"]
 
@@ -24,8 +36,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    import json
-
     from neurocontrol.demo import format_summary, run_demo
 
     result = run_demo(
@@ -35,6 +45,70 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _experiment_config(args: argparse.Namespace) -> Any:
+    import dataclasses
+
+    from neurocontrol.config import load_yaml
+    from neurocontrol.experiment import ExperimentConfig, default_config
+
+    config = load_yaml(args.config, ExperimentConfig) if args.config else default_config()
+    changes: dict[str, Any] = {}
+    if args.duration is not None:
+        changes["duration"] = args.duration
+    if args.seeds is not None:
+        changes["seeds"] = list(args.seeds)
+    if args.name is not None:
+        changes["name"] = args.name
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    from neurocontrol.experiment import run_experiment
+    from neurocontrol.reporting import write_experiment
+
+    config = _experiment_config(args)
+    result = run_experiment(config, progress=not args.json and not args.quiet)
+    run = write_experiment(result, root=args.out)
+    if args.json:
+        print(json.dumps({"run_dir": str(run.path), **result.summary()}, indent=2))
+    else:
+        for line in result.format_table():
+            print(line)
+        if args.command == "compare":
+            for line in result.format_paired():
+                print(line)
+        print(f"results, plots and checkpoint in {run.path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from neurocontrol.evaluate import evaluate_run
+
+    summary = evaluate_run(
+        Path(args.run),
+        duration=args.duration,
+        seed=args.seed,
+        perturbation=json.loads(args.perturbation) if args.perturbation else None,
+    )
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for line in summary["table"]:
+            print(line)
+    return 0
+
+
+def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="experiment YAML (default: the built-in curl-field run)")
+    parser.add_argument("--duration", type=float, help="override: simulated seconds per seed")
+    parser.add_argument("--seeds", type=int, nargs="+", help="override: seeds to run")
+    parser.add_argument("--name", help="override: run name")
+    parser.add_argument("--out", default="runs", help="folder for run directories (runs)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.set_defaults(handler=_cmd_experiment)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neurocontrol`` console script."""
     from neurocontrol.bench import build_parser as build_bench_parser
@@ -42,9 +116,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neurocontrol",
         description="Closed-loop neuromorphic robot control: PyBullet arms at 1 kHz driven by "
-        "spiking networks with on-line learning.",
+        "spiking networks with on-line learning, beside dense baselines.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train controllers in an adaptation experiment and write runs/<name>-<time>/",
+        description="Run an experiment config: every agent it lists on the same seeds and "
+        "perturbation schedule. Without --config: the adaptive spiking controller, its rate twin "
+        "and the base controller on PlanarReach, a curl field switching on at 12 s and off at "
+        "36 s. Prints RMS tracking error before, just after and after adaptation.",
+    )
+    _add_experiment_arguments(train)
+
+    compare = commands.add_parser(
+        "compare",
+        help="paired comparison: several controllers, same seeds and schedule, side by side",
+        description="Like train, and adds paired differences per seed (the first agent against "
+        "each other one).",
+    )
+    _add_experiment_arguments(compare)
+
+    run = commands.add_parser(
+        "run",
+        help="evaluate a trained run directory headless",
+        description="Load the checkpoint and env of a run directory written by train, run one "
+        "episode and print its tracking error and latency.",
+    )
+    run.add_argument("run", help="run directory (holds config.yaml and checkpoint.*)")
+    run.add_argument("--duration", type=float, default=12.0, help="simulated seconds (12)")
+    run.add_argument("--seed", type=int, default=100, help="episode seed (100)")
+    run.add_argument(
+        "--perturbation",
+        help='perturbation as JSON, e.g. \'{"kind": "curl_field", "strength": 15}\' (none)',
+    )
+    run.add_argument("--json", action="store_true", help="print the figures as JSON")
+    run.set_defaults(handler=_cmd_run)
+
+    bench = commands.add_parser("bench", help="run a benchmark suite and print its figures")
+    build_bench_parser(bench)
+    bench.set_defaults(handler=_cmd_bench)
 
     envs = commands.add_parser("envs", help="list the Gymnasium environment ids")
     envs.set_defaults(handler=_cmd_envs)
@@ -58,17 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="episode seed (0)")
     demo.add_argument("--json", action="store_true", help="print the figures as JSON")
     demo.set_defaults(handler=_cmd_demo)
-
-    bench = commands.add_parser("bench", help="run a benchmark suite and print its figures")
-    build_bench_parser(bench)
-    bench.set_defaults(handler=_cmd_bench)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurocontrol`` console script."""
+    from neurocontrol.errors import NeuroControlError
+
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except NeuroControlError as exc:
+        print(f"neurocontrol {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

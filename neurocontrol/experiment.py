@@ -32,6 +32,7 @@ __all__ = [
     "ExperimentResult",
     "ScheduleEvent",
     "cycle_table",
+    "default_config",
     "run_experiment",
 ]
 
@@ -121,6 +122,30 @@ class ExperimentConfig:
         }
 
 
+def default_config() -> ExperimentConfig:
+    """The main job: the adaptive spiking controller on PlanarReach in a curl field.
+
+    One 12 s cycle of centre-out reaches unperturbed, a 15 N·s/m curl field for
+    two cycles, then one cycle with the field off (after-effect); the rate-coded
+    twin and the base controller alone run the same seed and schedule.
+    """
+    return ExperimentConfig(
+        name="curl-planar",
+        env=EnvConfig("neurocontrol/PlanarReach-v0"),
+        agents={
+            "spiking (PES)": {"type": "adaptive_spiking"},
+            "rate twin (PES)": {"type": "adaptive_rate"},
+            "base (OSC)": {"type": "osc"},
+        },
+        schedule=[
+            ScheduleEvent(12.0, {"kind": "curl_field", "strength": 15.0}, "curl field on"),
+            ScheduleEvent(36.0, None, "curl field off"),
+        ],
+        duration=48.0,
+        seeds=[0],
+    )
+
+
 @dataclass
 class AgentResult:
     """One agent's episodes (one per seed) and its trained instance of the last seed."""
@@ -203,11 +228,52 @@ class ExperimentResult:
             lines.append(label.ljust(width) + cells)
         return lines
 
+    def paired(self, phase: str | None = None) -> dict[str, dict[str, float]]:
+        """The first agent against each other one, seed by seed, in ``phase``.
+
+        ``phase`` defaults to ``adapted`` (or ``all`` without a perturbation).
+        Returns, per other agent: mean and standard deviation over seeds of the
+        difference first - other (m), and the fraction of seeds where the first
+        agent's error is lower.
+        """
+        phases = self.phases()
+        phase = phase or ("adapted" if "adapted" in phases else next(iter(phases)))
+        if phase not in phases:
+            raise ConfigError(f"phase must be one of {', '.join(phases)}; got {phase!r}")
+        first_cycle, last_cycle = phases[phase]
+        window = slice(first_cycle, last_cycle + 1)
+        results = list(self.agents.values())
+        reference = results[0].per_cycle()[:, window].mean(axis=1)
+        out: dict[str, dict[str, float]] = {}
+        for other in results[1:]:
+            difference = reference - other.per_cycle()[:, window].mean(axis=1)
+            out[other.label] = {
+                "mean_difference_m": float(difference.mean()),
+                "std_difference_m": float(difference.std(ddof=1)) if difference.size > 1 else 0.0,
+                "first_better_fraction": float(np.mean(difference < 0)),
+                "phase": phase,
+            }
+        return out
+
+    def format_paired(self) -> list[str]:
+        """:meth:`paired` as text lines (mm)."""
+        first = next(iter(self.agents))
+        lines = []
+        for label, row in self.paired().items():
+            lines.append(
+                f"{first} - {label} ({row['phase']}): "
+                f"{row['mean_difference_m'] * 1e3:+.2f} +- {row['std_difference_m'] * 1e3:.2f} mm, "
+                f"{first} better on {row['first_better_fraction']:.0%} "
+                f"of {len(self.config.seeds)} seeds"
+            )
+        return lines
+
     def summary(self) -> dict[str, Any]:
         """Plain data: the table, per-cycle errors and run statistics per agent."""
         return {
             "phases": {k: list(v) for k, v in self.phases().items()},
             "table_m": self.table(),
+            "paired": self.paired() if len(self.agents) > 1 else {},
             "agents": {
                 label: {
                     "per_cycle_rms_m": result.per_cycle().tolist(),

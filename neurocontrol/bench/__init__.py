@@ -19,8 +19,8 @@ __all__ = ["SUITES", "main", "print_report"]
 
 #: suite name -> (module, one-line description)
 SUITES: dict[str, tuple[str, str]] = {
-    "envs": ("neurocontrol.bench.envs", "env.step cost vs the bare PyBullet round trip, per env id"),
-    "snn": ("neurocontrol.bench.snn", "closed-loop spiking network step (CL-1k, CL-10k), optional Brian2"),
+    "envs": ("neurocontrol.bench.envs", "env.step cost vs the bare PyBullet round trip per env"),
+    "snn": ("neurocontrol.bench.snn", "closed-loop spiking network step: CL-1k, CL-10k, Brian2"),
 }
 
 
