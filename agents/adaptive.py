@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from neurocontrol.agents.base import Agent
+from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.encoding import NEFEncoder
 from neurocontrol.errors import ConfigError
@@ -75,6 +76,10 @@ class AdaptiveController(Persistent, Agent):
         LIF membrane and refractory time constants (s).
     seed : int
         Seed of the encoders (and of the network, for the spiking controller).
+    force : mapping, optional
+        Parameters of a :class:`~neurocontrol.agents.force.TactileForceRegulator`
+        (ArmPress): its torque is added to the command; its tactile events
+        count as SynOps. PES pauses while the pads touch the surface.
     """
 
     def __init__(
@@ -90,6 +95,7 @@ class AdaptiveController(Persistent, Agent):
         tau_rc: float = 0.02,
         tau_ref: float = 0.002,
         seed: int = 0,
+        force: Mapping[str, Any] | None = None,
     ) -> None:
         from neurocontrol.agents.dense import BaseController
 
@@ -128,6 +134,27 @@ class AdaptiveController(Persistent, Agent):
         self.ops = np.zeros(3)
         self.n_active = 0  # neurons with nonzero activity in the last step
         self._action = np.zeros(n, dtype=np.float32)
+        self.force = self._force_regulator(force)
+        self._commanded = np.zeros(n)  # tau_b + force torque
+
+    def _force_regulator(self, force: Mapping[str, Any] | None) -> TactileForceRegulator | None:
+        if force is None:
+            return None
+        if not isinstance(force, Mapping):
+            raise ConfigError(f"force must be a mapping of regulator parameters, got {force!r}")
+        spaces = getattr(self.observation_space, "spaces", {})
+        if "tactile" not in spaces:
+            raise ConfigError(
+                "force regulation needs the 'tactile' observation of ArmPress; this env's "
+                f"observation keys are {sorted(spaces)}"
+            )
+        params = {"dt": self.base.dt, "seed": self.seed, **force}
+        try:
+            regulator = TactileForceRegulator(**params)
+        except TypeError as exc:
+            raise ConfigError(f"force: {exc}") from exc
+        regulator.bind(self.n_joints, self.base.layout.dim)
+        return regulator
 
     # -- the part subclasses supply -----------------------------------------------
     @property
@@ -149,11 +176,13 @@ class AdaptiveController(Persistent, Agent):
         """Start an episode: the base controller's reference and the neuron state are cleared."""
         self.base.reset(seed)
         self.error[:] = 0.0
+        if self.force is not None:
+            self.force.reset()
 
     def act(self, obs: Any) -> np.ndarray:
-        return self._act_on(self.base.torque(obs))
+        return self._act_on(obs, self.base.torque(obs))
 
-    def act_on_base(self) -> np.ndarray:
+    def act_on_base(self, obs: Any) -> np.ndarray:
         """Act on the observation and torque already in the base controller.
 
         For a hybrid whose twins have equal base controllers: the other twin's
@@ -161,11 +190,19 @@ class AdaptiveController(Persistent, Agent):
         :class:`~neurocontrol.agents.hybrid.HybridAgent`) instead of being
         computed again.
         """
-        return self._act_on(self.base.last_torque)
+        return self._act_on(obs, self.base.last_torque)
 
-    def _act_on(self, tau_b: np.ndarray) -> np.ndarray:
+    def _act_on(self, obs: Any, tau_b: np.ndarray) -> np.ndarray:
         tau_a = self._adapt()
         np.negative(self.base.feedback_torque, out=self.error)
+        if self.force is not None:
+            tau_f = self.force.update(obs["tactile"], self.base.q, self.base.robot_model)
+            self.ops[OPS_SYNOPS] += self.force.n_events
+            tau_b = np.add(tau_b, tau_f, out=self._commanded)
+            if self.force.in_contact:
+                # The surface, not a model error, holds the hand off its reference: learning
+                # from that feedback would integrate it into an ever harder push.
+                self.error[:] = 0.0
         kernels.add_and_clip_action(
             tau_a, tau_b, self.base.inverse_torque_limit, self.torque, self._action
         )
@@ -187,7 +224,9 @@ class AdaptiveController(Persistent, Agent):
     # -- checkpoint -----------------------------------------------------------------
     def _adaptive_spec(self) -> dict[str, Any]:
         encoder = self.encoder
+        force = None if self.force is None else self.force.config()
         return {
+            "force": force,
             "type": self.agent_type,
             "base": self.base.spec(),
             "n_neurons": self.n_neurons,
@@ -202,5 +241,15 @@ class AdaptiveController(Persistent, Agent):
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        base = {f"base.{key}": value for key, value in self.base.state_targets().items()}
-        return {**base, "decoders": self.decoders, "error": self.error}
+        targets = {f"base.{key}": value for key, value in self.base.state_targets().items()}
+        if self.force is not None:
+            targets.update({f"force.{k}": v for k, v in self.force.state_targets().items()})
+        return {**targets, "decoders": self.decoders, "error": self.error}
+
+    def _snapshot(self) -> None:
+        if self.force is not None:
+            self.force.snapshot_rng()
+
+    def _restored(self) -> None:
+        if self.force is not None:
+            self.force.restore_rng()

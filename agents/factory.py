@@ -11,7 +11,9 @@ type                   parameters (besides ``type``)
 ``osc``                :class:`~neurocontrol.agents.dense.OperationalSpaceController`
 ``joint_pd``           :class:`~neurocontrol.agents.dense.JointPDController`
 ``adaptive_spiking``   ``base`` (a base spec, default ``{"type": "osc"}``) and
-                       :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`'s
+                       :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`'s;
+                       ``force`` (ArmPress) takes the regulator's parameters, its
+                       ``target_force`` defaulting to the env's
 ``adaptive_rate``      ``base`` and :class:`~neurocontrol.agents.dense.AdaptiveRateController`'s
 ``hybrid``             ``spiking``, ``dense`` (agent specs), ``mode``, ``blend``,
                        ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies),
@@ -100,6 +102,11 @@ def _adaptive(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
     base = _base(params.pop("base", {"type": "osc"}), env, "base controller")
     if "seed" not in params and seed is not None:
         params["seed"] = seed
+    force = params.get("force")
+    if isinstance(force, Mapping) and "target_force" not in force:
+        target = getattr(env.unwrapped, "target_force", None)
+        if target is not None:  # ArmPress says what it asks for
+            params["force"] = {**force, "target_force": float(target)}
     return cls(base, **params)
 
 

@@ -182,7 +182,7 @@ class HybridAgent(Persistent, Agent):
         if self._base_copies:
             for target, source in self._base_copies:
                 target[...] = source
-            a_d = self.dense.act_on_base()  # type: ignore[attr-defined]
+            a_d = self.dense.act_on_base(obs)  # type: ignore[attr-defined]
         else:
             a_d = self.dense.act(obs)
         if self.steps == self._capacity:

@@ -108,11 +108,19 @@ class Persistent:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the state arrays."""
+        self._snapshot()
         return {key: value.copy() for key, value in self.state_targets().items()}
 
     def load_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict` output in place (nothing changes if any entry is wrong)."""
         restore_arrays(type(self).__name__, self.state_targets(), arrays)
+        self._restored()
+
+    def _snapshot(self) -> None:
+        """Hook: copy state held outside arrays (random generators) into state arrays."""
+
+    def _restored(self) -> None:
+        """Hook: push restored state arrays back into the objects that hold them."""
 
     def save(self, path: str | Path) -> None:
         """Write checkpoint ``path`` (``<path>.json`` + ``<path>.npz``, each atomic)."""

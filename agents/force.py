@@ -1,0 +1,183 @@
+r"""Force regulation from tactile events (ArmPress): hold a normal force on a surface.
+
+The env's ``tactile`` observation carries each fingertip pad's summed normal
+force. :class:`TactileForceRegulator` sees it only through events: each pad
+drives ``afferents_per_pad`` afferents of a
+:class:`~neurocontrol.encoding.TactileEncoder` (onset/offset with
+hysteresis, and Bernoulli spikes at a rate proportional to the force, the
+slowly-adapting channel of event-based skins; Bartolozzi et al. 2016). The
+contact state follows the onset/offset events; the force is estimated from
+the sustained spikes filtered with :math:`\tau_F`,
+
+.. math::
+
+    \hat F = \sum_{pads} \frac{F_{max}}{N_{aff}\,\lambda_{max}}\, r_{pad}, \qquad
+    \tau_F \dot r_{pad} = -r_{pad} + \sum_{aff} s_{aff}(t)
+
+and, while any pad is in contact, a PI law with feedforward pushes the hand
+into the surface along :math:`-\hat n` (the surface normal, +z):
+
+.. math::
+
+    e = F^* - \hat F, \quad I \leftarrow \mathrm{clip}(I + e\,dt, \pm I_{max}), \quad
+    f = F^* + k_p e + k_i I, \quad \tau_F = J(q)^\top (-f\,\hat n).
+
+The position controller keeps the hand on its press point in the tangent
+directions; the adaptive term keeps learning from the position feedback.
+Out of contact the integral is cleared and :math:`\tau_F = 0`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from neurocontrol.encoding import TactileEncoder
+from neurocontrol.errors import ConfigError
+from neurocontrol.validation import require_int, require_nonnegative, require_positive
+
+__all__ = ["TactileForceRegulator"]
+
+#: Where each pad's summed normal force sits in ArmPress's ``tactile`` block (5 values per pad).
+PAD_FORCE_INDEX = (0, 5)
+
+
+class TactileForceRegulator:
+    """PI regulation of the pads' normal force from tactile events (see the module docstring).
+
+    Parameters
+    ----------
+    target_force : float
+        :math:`F^*` (N), summed over the pads.
+    kp, ki : float
+        Proportional gain (N/N) and integral gain (1/s).
+    integral_limit : float
+        :math:`I_{max}` (N·s).
+    afferents_per_pad, max_rate, force_max : int, float, float
+        Afferents per pad, their rate at ``force_max`` (Hz) and that force (N, per pad).
+    on_threshold, off_threshold : float
+        Contact hysteresis (N per pad).
+    tau : float
+        :math:`\\tau_F` (s) of the force estimate.
+    dt : float
+        Control period (s).
+    seed : int
+        Seed of the afferents' spikes.
+    """
+
+    def __init__(
+        self,
+        target_force: float = 10.0,
+        *,
+        kp: float = 0.2,
+        ki: float = 20.0,
+        integral_limit: float = 1.0,
+        afferents_per_pad: int = 32,
+        max_rate: float = 500.0,
+        force_max: float = 20.0,
+        on_threshold: float = 0.5,
+        off_threshold: float = 0.2,
+        tau: float = 0.02,
+        dt: float = 1e-3,
+        seed: int = 0,
+    ) -> None:
+        self.target_force = require_positive("force.target_force", target_force)
+        self.kp = require_nonnegative("force.kp", kp)
+        self.ki = require_nonnegative("force.ki", ki)
+        self.integral_limit = require_nonnegative("force.integral_limit", integral_limit)
+        self.afferents_per_pad = require_int("force.afferents_per_pad", afferents_per_pad, 1)
+        self.tau = require_positive("force.tau", tau)
+        self.dt = require_positive("force.dt", dt)
+        n_pads = len(PAD_FORCE_INDEX)
+        k = self.afferents_per_pad
+        self.encoder = TactileEncoder(
+            n_pads * k, on_threshold, off_threshold, force_max,
+            max_rate=max_rate, dt=dt, seed=seed,
+        )  # fmt: skip
+        self._pad_forces = np.zeros(n_pads * k)  # each pad's force, once per afferent
+        self._decay = float(np.exp(-dt / tau))
+        # one spike adds (1 - decay) / dt to a rate in Hz; the estimate sums all afferents
+        self._spike_to_newton = (1.0 - self._decay) / dt * force_max / (k * max_rate)
+        self.estimate = np.zeros(1)  # F-hat, N
+        self.integral = np.zeros(1)  # I, N s
+        self.torque = np.zeros(0)
+        self.rng_state = np.zeros(6, dtype=np.uint64)  # snapshot of the afferents' generator
+        self.n_events = 0
+        self.in_contact = False
+        self._force_task = np.zeros(0)
+
+    def bind(self, n_joints: int, dim: int) -> None:
+        """Allocate the outputs for an arm of ``n_joints`` joints in ``dim`` dimensions."""
+        if dim != 3:
+            raise ConfigError(f"force regulation needs a 3-D arm (pressing along z), got {dim}-D")
+        self.torque = np.zeros(n_joints)
+        self._force_task = np.zeros(dim)
+
+    def reset(self) -> None:
+        """Out of contact, no estimate, no integral."""
+        self.encoder.reset()
+        self.estimate[:] = 0.0
+        self.integral[:] = 0.0
+        self.torque[:] = 0.0
+        self.in_contact = False
+
+    def update(self, tactile: np.ndarray, q: np.ndarray, model: Any) -> np.ndarray:
+        """Torque (N·m) of this step from the ``tactile`` observation; zero out of contact."""
+        k = self.afferents_per_pad
+        for pad, index in enumerate(PAD_FORCE_INDEX):
+            self._pad_forces[pad * k : (pad + 1) * k] = tactile[index]
+        events = self.encoder.encode(self._pad_forces)
+        spikes = int(np.count_nonzero(self.encoder.sustained))
+        self.n_events = spikes + int(np.count_nonzero(events[: 2 * self._pad_forces.size]))
+        self.estimate *= self._decay
+        self.estimate += spikes * self._spike_to_newton
+        self.in_contact = bool(self.encoder.in_contact.any())
+        if not self.in_contact:
+            self.integral[:] = 0.0
+            self.torque[:] = 0.0
+            return self.torque
+        error = self.target_force - float(self.estimate[0])
+        limit = self.integral_limit
+        self.integral[0] = min(max(self.integral[0] + error * self.dt, -limit), limit)
+        push = self.target_force + self.kp * error + self.ki * float(self.integral[0])
+        self._force_task[2] = -max(push, 0.0)  # the surface can only be pushed
+        np.dot(model.jacobian(q).T, self._force_task, out=self.torque)
+        return self.torque
+
+    def config(self) -> dict[str, Any]:
+        """Constructor parameters as plain data."""
+        encoder = self.encoder
+        return {
+            "target_force": self.target_force,
+            "kp": self.kp,
+            "ki": self.ki,
+            "integral_limit": self.integral_limit,
+            "afferents_per_pad": self.afferents_per_pad,
+            "max_rate": encoder.max_rate,
+            "force_max": float(encoder.force_max[0]),
+            "on_threshold": float(encoder.on_threshold[0]),
+            "off_threshold": float(encoder.off_threshold[0]),
+            "tau": self.tau,
+            "dt": self.dt,
+            "seed": encoder.seed,
+        }
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        """State arrays: estimate, integral, the afferents' contact states and RNG snapshot."""
+        return {
+            "estimate": self.estimate,
+            "integral": self.integral,
+            "in_contact": self.encoder.in_contact,
+            "rng_state": self.rng_state,
+        }
+
+    def snapshot_rng(self) -> None:
+        """Copy the afferents' generator state into :attr:`rng_state` (before saving)."""
+        self.rng_state[:] = self.encoder.state_dict()["rng_state"]
+
+    def restore_rng(self) -> None:
+        """Set the afferents' generator from :attr:`rng_state` (after loading)."""
+        self.encoder.load_state_dict(
+            {"in_contact": self.encoder.in_contact.copy(), "rng_state": self.rng_state}
+        )

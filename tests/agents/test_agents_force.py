@@ -1,0 +1,72 @@
+"""Tactile force regulation on ArmPress: events in, a held normal force out."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from neurocontrol.agents import load_agent, make_agent
+from neurocontrol.errors import ConfigError
+
+from .conftest import drive
+
+
+@pytest.fixture(scope="module")
+def press():
+    env = gym.make("neurocontrol/ArmPress-v0")
+    yield env
+    env.close()
+
+
+def press_run(env, agent, seed: int = 0):
+    obs, _ = env.reset(seed=seed)
+    agent.reset(seed)
+    force, decoders_at_contact, observations = [], None, []
+    for _ in range(4000):
+        observations.append({key: value.copy() for key, value in obs.items()})
+        obs, reward, terminated, truncated, info = env.step(agent.act(obs))
+        agent.observe(reward, terminated, truncated, info)
+        force.append(info["normal_force"])
+        regulator = getattr(agent, "force", None)
+        if decoders_at_contact is None and regulator is not None and regulator.in_contact:
+            decoders_at_contact = agent.decoders.copy()
+    return np.array(force), decoders_at_contact, observations
+
+
+def test_tactile_events_hold_the_target_force(press):
+    agent = make_agent({"type": "adaptive_spiking", "n_neurons": 500, "force": {}}, press, seed=0)
+    assert agent.force.target_force == press.unwrapped.target_force  # taken from the env
+    force, at_contact, _ = press_run(press, agent)
+    held = force[-1500:]
+    target = press.unwrapped.target_force
+    assert abs(held.mean() - target) < 1.0 and held.std() < 1.5, (held.mean(), held.std())
+    # PES pauses in contact: the surface, not a model error, holds the hand off its reference
+    np.testing.assert_array_equal(agent.decoders, at_contact)
+    assert agent.ops[0] > 0  # tactile events counted as SynOps
+
+    base_force, *_ = press_run(press, make_agent({"type": "osc"}, press))
+    assert abs(base_force[-1500:].mean() - target) > 5.0  # position control alone misses it
+
+
+def test_force_regulation_checkpoint_continues_bit_identically(press, tmp_path):
+    spec = {"type": "adaptive_rate", "n_neurons": 200, "force": {"afferents_per_pad": 8}}
+    agent = make_agent(spec, press, seed=1)
+    *_, observations = press_run(press, agent)
+    agent = make_agent(spec, press, seed=1)
+    drive(agent, observations[:1700])  # in contact from about 1.5 s
+    assert agent.force.in_contact
+    agent.save(tmp_path / "press")
+    continued = drive(agent, observations[1700:2500])
+    restored = load_agent(tmp_path / "press", press)
+    np.testing.assert_array_equal(drive(restored, observations[1700:2500]), continued)
+    np.testing.assert_array_equal(restored.force.integral, agent.force.integral)
+
+
+def test_force_regulation_needs_tactile_and_valid_parameters(planar, press):
+    with pytest.raises(ConfigError, match="needs the 'tactile' observation of ArmPress"):
+        make_agent({"type": "adaptive_spiking", "n_neurons": 50, "force": {}}, planar)
+    with pytest.raises(ConfigError, match=r"force: .*unexpected keyword argument 'kd'"):
+        make_agent({"type": "adaptive_spiking", "n_neurons": 50, "force": {"kd": 1}}, press)
+    with pytest.raises(ConfigError, match=r"force.ki must be a finite number >= 0, got -1"):
+        make_agent({"type": "adaptive_spiking", "n_neurons": 50, "force": {"ki": -1}}, press)
