@@ -9,6 +9,7 @@ world for cheap resets, and off-screen rendering with the Tiny renderer.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,7 +18,22 @@ from pybullet_utils.bullet_client import BulletClient
 
 from neurocontrol.validation import require_positive
 
-__all__ = ["BulletSim"]
+__all__ = ["BulletSim", "DirectBulletClient"]
+
+
+class DirectBulletClient(BulletClient):
+    """A headless (DIRECT) ``BulletClient`` that keeps stdout clean.
+
+    ``BulletClient`` always passes ``options`` to ``pybullet.connect``, and
+    PyBullet then prints ``argv[0]=`` to the process's stdout, which corrupts
+    machine-readable output (``bench --json``). Connecting without options
+    does not print.
+    """
+
+    def __init__(self) -> None:  # no super().__init__: it would connect with options
+        self._shapes: dict = {}
+        self._pid = os.getpid()
+        self._client = pybullet.connect(pybullet.DIRECT)
 
 
 class BulletSim:
@@ -38,7 +54,7 @@ class BulletSim:
 
     def __init__(self, dt: float, gravity: Sequence[float] = (0.0, 0.0, -9.81)) -> None:
         self.dt = require_positive("dt", dt)
-        self._client: BulletClient | None = BulletClient(connection_mode=pybullet.DIRECT)
+        self._client: BulletClient | None = DirectBulletClient()
         self.client_id: int = self._client._client
         self.client.setPhysicsEngineParameter(
             fixedTimeStep=self.dt, numSubSteps=0, deterministicOverlappingPairs=1

@@ -18,7 +18,7 @@ import pybullet_data
 from pybullet_utils.bullet_client import BulletClient
 
 from neurocontrol.envs.robots.base import TorqueArm
-from neurocontrol.envs.sim import BulletSim
+from neurocontrol.envs.sim import BulletSim, DirectBulletClient
 
 __all__ = [
     "PANDA_ARM_JOINTS",
@@ -68,7 +68,7 @@ class PandaModel:
     dim = 3
 
     def __init__(self) -> None:
-        self._client: BulletClient | None = BulletClient(connection_mode=pybullet.DIRECT)
+        self._client: BulletClient | None = DirectBulletClient()
         # calculateInverseDynamics takes gravity from the client's world.
         self._client.setGravity(0.0, 0.0, -GRAVITY)
         self._body = _load_panda(self._client)

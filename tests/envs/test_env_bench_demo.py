@@ -52,3 +52,14 @@ def test_demo_command_prints_a_summary(envs_suite_only, capsys) -> None:
     assert cli.main(["demo", "--duration", "1", "--onset", "0.5", "--curl", "10"]) == 0
     out = capsys.readouterr().out
     assert "curl field 10 N·s/m from t = 0.5 s" in out
+
+
+def test_bench_envs_json_on_stdout_is_clean() -> None:
+    # PyBullet prints to the C-level stdout when connected with options; capsys cannot see it
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "neurocontrol.bench", "envs", "--json"]
+    command += ["--steps", "5", "--repeats", "1", "--ids", PLANAR]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    assert list(json.loads(done.stdout)["envs"]) == [PLANAR]
