@@ -22,6 +22,7 @@ import numpy as np
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.errors import ConfigError
 from neurocontrol.loop import EpisodeResult, run_episode
+from neurocontrol.recording import SpikeRecorder
 from neurocontrol.registration import ENV_IDS
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
@@ -153,6 +154,7 @@ class AgentResult:
     label: str
     episodes: list[EpisodeResult]
     agent: Agent
+    raster: tuple[np.ndarray, np.ndarray] | None = None
 
     def per_cycle(self) -> np.ndarray:
         """RMS tracking error per cycle (m), seeds x cycles."""
@@ -344,10 +346,20 @@ def run_experiment(
         results: dict[str, AgentResult] = {}
         for label, spec in config.agents.items():
             episodes = []
+            recorder = None
             for seed in config.seeds:
                 agent = make_agent(spec, env, seed)
                 if bar is not None:
                     bar.set_description(f"{label} seed {seed}")
+                callbacks: list[Any] = [_schedule_callback(env, later, dt)]
+                simulator = _simulator_of(agent)
+                if recorder is None and simulator is not None:
+                    # One second of spikes around the first perturbation onset.
+                    onset = later[0].at if later else 0.0
+                    recorder = SpikeRecorder(
+                        simulator, start=max(0, round((onset - 0.5) / dt)), length=1000
+                    )
+                    callbacks.append(recorder)
                 episodes.append(
                     run_episode(
                         env,
@@ -355,16 +367,26 @@ def run_experiment(
                         seed=seed,
                         options=options,
                         max_steps=n_steps,
-                        callbacks=[_schedule_callback(env, later, dt)],
+                        callbacks=callbacks,
                         progress=bar,
                     )
                 )
-            results[label] = AgentResult(label, episodes, agent)
+            raster = recorder.raster() if recorder is not None else None
+            results[label] = AgentResult(label, episodes, agent, raster)
         if bar is not None:
             bar.close()
     finally:
         env.close()
     return ExperimentResult(config, results)
+
+
+def _simulator_of(agent: Agent) -> Any:
+    """The spiking simulator an agent drives (directly, or as a hybrid's spiking side)."""
+    for candidate in (agent, getattr(agent, "spiking", None)):
+        simulator = getattr(candidate, "simulator", None)
+        if simulator is not None:
+            return simulator
+    return None
 
 
 def _progress_bar(enabled: bool, total: int) -> Any:

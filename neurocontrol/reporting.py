@@ -8,7 +8,8 @@ Layout of ``runs/<name>-<timestamp>/``::
     steps.csv          per-step record of the first seed (time, error per agent, actions)
     checkpoint/        the first agent, trained (if it can be saved)
     tracking_error.png, learning_curve.png, and where the agent offers them
-    weights.png, spike_raster.png, hybrid.png
+    weights.png (learned decoders), spike_raster.png (1 s around the onset),
+    hybrid_<label>.png and .json (both actions, energy, compute summary)
 """
 
 from __future__ import annotations
@@ -83,20 +84,39 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
     }
     if weights:
         plots.plot_weight_histogram(weights, run.file("weights.png"))
-    raster = getattr(agent, "spike_raster", None)
-    if callable(raster):
-        spike_steps, neuron_ids = raster()
-        if len(spike_steps):
-            plots.plot_spike_raster(
-                spike_steps, neuron_ids, run.file("spike_raster.png"), title=main_label
-            )
-    log = getattr(agent, "log", None)
-    if callable(log):
+    if main_result.raster is not None and len(main_result.raster[0]):
+        spike_steps, neuron_ids = main_result.raster
+        plots.plot_spike_raster(
+            spike_steps,
+            neuron_ids,
+            run.file("spike_raster.png"),
+            dt=_dt(main_result),
+            title=f"{main_label}: first 100 neurons around the perturbation onset",
+        )
+    for label, agent_result in result.agents.items():
+        log = getattr(agent_result.agent, "log", None)
+        if not callable(log):
+            continue
         data = log()
-        if {"time", "action_spiking", "action_dense", "energy_spiking", "energy_dense"} <= set(
-            data
-        ):
-            plots.plot_hybrid_comparison(
-                data["time"], data["action_spiking"], data["action_dense"],
-                data["energy_spiking"], data["energy_dense"], run.file("hybrid.png"),
-            )  # fmt: skip
+        steps = len(data.get("difference", ()))
+        if steps == 0:
+            continue
+        name = f"hybrid_{_slug(label)}"
+        plots.plot_hybrid_comparison(
+            np.arange(1, steps + 1) * _dt(agent_result),
+            data["spiking_action"],
+            data["dense_action"],
+            data["spiking_energy_j"],
+            data["dense_energy_j"],
+            run.file(f"{name}.png"),
+        )
+        run.write_json(f"{name}.json", data["summary"])
+
+
+def _dt(agent_result: Any) -> float:
+    episode = agent_result.episodes[0]
+    return episode.sim_time / max(episode.steps, 1)
+
+
+def _slug(label: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in label).strip("_").lower()
