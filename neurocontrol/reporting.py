@@ -5,6 +5,7 @@ Layout of ``runs/<name>-<timestamp>/``::
     config.yaml        the resolved config
     summary.json       table per phase, per-cycle errors, latency and real-time factor
     cycles.csv         RMS tracking error per cycle, per agent and seed
+    episodes.csv       one row per agent (index in the config) and seed
     steps.csv          per-step record of the first seed (time, error per agent, actions)
     checkpoint/        the first agent, trained (if it can be saved)
     tracking_error.png, learning_curve.png, and where the agent offers them
@@ -44,6 +45,8 @@ def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> Run
         "cycles.csv",
         {"cycle": np.arange(n_cycles), **{k: v[:n_cycles] for k, v in columns.items()}},
     )
+
+    run.write_csv("episodes.csv", _episode_columns(result))
 
     first = {label: r.episodes[0] for label, r in result.agents.items()}
     main_label, main = next(iter(first.items()))
@@ -111,6 +114,29 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
             run.file(f"{name}.png"),
         )
         run.write_json(f"{name}.json", data["summary"])
+
+
+def _episode_columns(result: ExperimentResult) -> dict[str, Any]:
+    """One row per agent and seed: agent index, seed, error, reward, latency, real-time factor."""
+    rows: dict[str, list[float]] = {
+        "agent_index": [], "seed": [], "steps": [], "rms_tracking_error_m": [],
+        "total_reward": [], "agent_p50_us": [], "agent_p99_us": [], "env_p50_us": [],
+        "env_p99_us": [], "real_time_factor": [],
+    }  # fmt: skip
+    for index, agent_result in enumerate(result.agents.values()):
+        for episode in agent_result.episodes:
+            summary = episode.summary()
+            rows["agent_index"].append(index)
+            rows["seed"].append(-1 if episode.seed is None else episode.seed)
+            rows["steps"].append(episode.steps)
+            rows["rms_tracking_error_m"].append(summary["rms_tracking_error_m"])
+            rows["total_reward"].append(summary["total_reward"])
+            rows["agent_p50_us"].append(summary["agent"]["p50_us"])
+            rows["agent_p99_us"].append(summary["agent"]["p99_us"])
+            rows["env_p50_us"].append(summary["env"]["p50_us"])
+            rows["env_p99_us"].append(summary["env"]["p99_us"])
+            rows["real_time_factor"].append(summary["real_time_factor"])
+    return rows
 
 
 def _dt(agent_result: Any) -> float:

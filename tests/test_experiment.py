@@ -83,6 +83,7 @@ def test_write_experiment_outputs(result, tmp_path) -> None:
         "config.yaml",
         "summary.json",
         "cycles.csv",
+        "episodes.csv",
         "steps.csv",
         "tracking_error.png",
         "learning_curve.png",
@@ -92,6 +93,11 @@ def test_write_experiment_outputs(result, tmp_path) -> None:
     cycles = read_csv(run.file("cycles.csv"))
     np.testing.assert_allclose(
         cycles["osc_seed0_rms_m"], result.agents["osc"].per_cycle()[0][: len(cycles["cycle"])]
+    )
+    episodes = read_csv(run.file("episodes.csv"))
+    np.testing.assert_array_equal(episodes["agent_index"], [0, 1])
+    assert episodes["rms_tracking_error_m"][0] == pytest.approx(
+        result.agents["osc"].episodes[0].summary()["rms_tracking_error_m"]
     )
     steps = read_csv(run.file("steps.csv"))
     assert len(steps["sim_time_s"]) == 12000 and "osc_action_1" in steps
