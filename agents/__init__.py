@@ -13,6 +13,7 @@ from neurocontrol.agents.dense import (
 )
 from neurocontrol.agents.factory import AGENT_TYPES, load_agent, make_agent
 from neurocontrol.agents.hybrid import HybridAgent
+from neurocontrol.agents.rstdp import RewardSpikingController
 from neurocontrol.agents.spiking import AdaptiveSpikingController
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "JointPDController",
     "OperationalSpaceController",
     "PolicyAdapter",
+    "RewardSpikingController",
     "check_observation",
     "control_period",
     "load_agent",

@@ -18,6 +18,8 @@ type                   parameters (besides ``type``)
 ``hybrid``             ``spiking``, ``dense`` (agent specs), ``mode``, ``blend``,
                        ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies),
                        ``share_base``, ``log_capacity``
+``reward_spiking``     :class:`~neurocontrol.agents.rstdp.RewardSpikingController`'s
+                       parameters (PlanarReach; ``rstdp`` holds the rule's)
 ``sb3``                ``algorithm`` (e.g. ``"PPO"``), ``path`` (a saved model),
                        ``deterministic``: :class:`~neurocontrol.agents.dense.PolicyAdapter`
 =====================  ===============================================================
@@ -45,6 +47,7 @@ from neurocontrol.agents.dense import (
 )
 from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.persistence import read_checkpoint
+from neurocontrol.agents.rstdp import RewardSpikingController
 from neurocontrol.agents.spiking import AdaptiveSpikingController
 from neurocontrol.errors import CheckpointError, ConfigError
 from neurocontrol.metrics import EnergyModel
@@ -151,6 +154,17 @@ def _sb3(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
     return PolicyAdapter.from_sb3_file(env, **params)
 
 
+def _reward_spiking(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
+    allowed = _keywords(RewardSpikingController) | {"base"}
+    params = _check_keys(spec, allowed, "agent")
+    base_spec = params.pop("base", {"type": "osc"})
+    _spec_type(base_spec, "base controller", ["osc"])  # reaches need operational-space control
+    base = _base(base_spec, env, "base controller")
+    if "seed" not in params and seed is not None:
+        params["seed"] = seed
+    return RewardSpikingController(base, **params)  # type: ignore[arg-type]
+
+
 def _plain_base(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
     return _base(spec, env, "agent")
 
@@ -161,6 +175,7 @@ _BUILDERS: dict[str, Callable[[Mapping[str, Any], gym.Env, int | None], Agent]] 
     "adaptive_spiking": _adaptive,
     "adaptive_rate": _adaptive,
     "hybrid": _hybrid,
+    "reward_spiking": _reward_spiking,
     "sb3": _sb3,
 }
 
