@@ -25,6 +25,8 @@ from neurocontrol.model.network import Projection
 __all__ = ["ProjectionArrays", "build_projection_arrays", "column_view"]
 
 _ROW_CHUNK_CELLS = 4_000_000  # random draws per chunk when sampling a sparse pattern
+#: Packed CSC entries (row << offset_bits | offset) must stay below this (int32).
+PACK_LIMIT = 2**31
 
 
 @dataclass
@@ -47,15 +49,12 @@ def _initial_weights(projection: Projection, rng: np.random.Generator, count: in
         values = weights.sample(rng, count)
     else:
         values = np.broadcast_to(np.asarray(weights, dtype=np.float64), (count,))
-    return _as_float32(projection, values)
+    return _as_float32(values)
 
 
-def _as_float32(projection: Projection, values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if projection.sign == "excitatory":
-        values = np.maximum(values, 0.0)
-    elif projection.sign == "inhibitory":
-        values = np.minimum(values, 0.0)
+def _as_float32(values: np.ndarray) -> np.ndarray:
+    # No clipping to a sign constraint: Projection refuses weights (and initialisers
+    # whose support) of the wrong sign, so what was drawn is what is stored.
     return np.ascontiguousarray(values, dtype=np.float32).ravel()
 
 
@@ -88,12 +87,10 @@ def build_projection_arrays(projection: Projection, rng: np.random.Generator) ->
     n_pre, n_post = projection.pre.n, projection.post.n
     empty_i4 = np.zeros(0, dtype=np.int32)
     if isinstance(connectivity, ExplicitMatrix):
-        return ProjectionArrays(
-            True, _as_float32(projection, connectivity.matrix), empty_i4, empty_i4
-        )
+        return ProjectionArrays(True, _as_float32(connectivity.matrix), empty_i4, empty_i4)
     if isinstance(connectivity, AllToAll):
         if isinstance(projection.weights, np.ndarray) and projection.weights.ndim == 2:
-            weights = _as_float32(projection, projection.weights)
+            weights = _as_float32(projection.weights)
         else:
             weights = _initial_weights(projection, rng, n_pre * n_post)
         return ProjectionArrays(True, weights, empty_i4, empty_i4)
@@ -101,7 +98,7 @@ def build_projection_arrays(projection: Projection, rng: np.random.Generator) ->
         indptr = np.arange(n_pre + 1, dtype=np.int32)
         indices = np.arange(n_pre, dtype=np.int32)
         if isinstance(projection.weights, np.ndarray) and projection.weights.ndim == 1:
-            weights = _as_float32(projection, projection.weights)
+            weights = _as_float32(projection.weights)
         else:
             weights = _initial_weights(projection, rng, n_pre)
         return ProjectionArrays(False, weights, indices, indptr)
@@ -120,23 +117,44 @@ def build_projection_arrays(projection: Projection, rng: np.random.Generator) ->
 
 def column_view(
     arrays: ProjectionArrays, n_post: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """CSC view of a sparse projection: ``col_ptr``, ``col_syn``, ``row_hint``, ``hint_shift``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """CSC view of a sparse projection: ``col_ptr``, ``col_syn``, ``row_hint``, shifts.
 
-    ``col_syn`` lists local synapse numbers column by column, ascending
-    within a column. ``row_hint[b]`` is the row holding synapse
-    ``b << hint_shift``; the block size is the largest power of two not above
-    the mean row length, so finding a synapse's row takes about one step.
+    ``col_syn`` has one entry per synapse, column by column, ascending
+    within a column. When a presynaptic row and an offset within a row fit
+    in 31 bits together, an entry is ``(row << offset_bits) | offset`` and
+    ``offset_bits >= 0``: a column walk then reads the row directly (no
+    search, no data-dependent branch) and the synapse number is
+    ``indptr[row] + offset``. Otherwise ``offset_bits = -1`` and an entry is
+    the local synapse number; ``row_hint[b]`` is the row holding synapse
+    ``b << hint_shift`` (block size the largest power of two not above the
+    mean row length), so finding a synapse's row takes about one step.
+
+    Returns
+    -------
+    col_ptr, col_syn, row_hint : int32 arrays
+    hint_shift, offset_bits : int
     """
     indices, indptr = arrays.indices, arrays.indptr
     n_syn = indices.size
-    order = np.argsort(indices, kind="stable").astype(np.int32)
+    n_pre = indptr.size - 1
+    order = np.argsort(indices, kind="stable")
     col_ptr = np.zeros(n_post + 1, dtype=np.int64)
     np.cumsum(np.bincount(indices, minlength=n_post), out=col_ptr[1:])
-    n_pre = indptr.size - 1
+    row_lengths = np.diff(indptr.astype(np.int64))
+    max_row = int(row_lengths.max()) if n_pre else 0
+    offset_bits = max(max_row - 1, 0).bit_length()
+    if n_pre == 0 or ((n_pre - 1) << offset_bits) < PACK_LIMIT:
+        rows = np.repeat(np.arange(n_pre, dtype=np.int64), row_lengths)
+        offsets = np.arange(n_syn, dtype=np.int64) - indptr[rows]
+        packed = (rows << offset_bits) | offsets
+        return col_ptr.astype(np.int32), packed[order].astype(np.int32), _EMPTY_I4, 0, offset_bits
     mean_row = max(1, n_syn // max(n_pre, 1))
     hint_shift = int(np.floor(np.log2(mean_row)))
     block_starts = np.arange(0, max(n_syn, 1), 1 << hint_shift, dtype=np.int64)
     row_hint = (np.searchsorted(indptr, block_starts, side="right") - 1).astype(np.int32)
     row_hint = np.minimum(row_hint, max(n_pre - 1, 0)).astype(np.int32)
-    return col_ptr.astype(np.int32), order, row_hint, hint_shift
+    return col_ptr.astype(np.int32), order.astype(np.int32), row_hint, hint_shift, -1
+
+
+_EMPTY_I4 = np.zeros(0, dtype=np.int32)

@@ -115,7 +115,7 @@ class _BuiltProjection:
     projection: Projection
     arrays: ProjectionArrays
     rules: list[tuple[str, RuleBuild]]
-    columns: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None
 
 
 def _synapse_arrays(
@@ -159,12 +159,14 @@ def _synapse_arrays(
         table["idx_start"][q] = put("indices", arrays.indices)
         table["ptr_start"][q] = put("indptr", arrays.indptr)
         table["col_ptr_start"][q] = -1
+        table["col_offset_bits"][q] = -1
         if item.columns is not None:
-            col_ptr, col_syn, row_hint, hint_shift = item.columns
+            col_ptr, col_syn, row_hint, hint_shift, offset_bits = item.columns
             table["col_ptr_start"][q] = put("col_ptr", col_ptr)
             table["col_start"][q] = put("col_syn", col_syn)
             table["hint_start"][q] = put("row_hint", row_hint)
             table["hint_shift"][q] = hint_shift
+            table["col_offset_bits"][q] = offset_bits
         low, high = -np.inf, np.inf
         if projection.sign == "excitatory":
             low = 0.0

@@ -19,16 +19,28 @@ from neurocontrol.kernels.flags import KERNEL_JIT
 from neurocontrol.kernels.state import (
     POP_SPIKE_COUNT,
     POP_START,
+    PRJ_COL_OFFSET_BITS,
+    PRJ_COL_PTR_START,
+    PRJ_COL_START,
+    PRJ_DEFERRED,
     PRJ_DENSE,
     PRJ_IDX_START,
     PRJ_N_POST,
+    PRJ_N_PRE,
     PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
+    PRJ_W_HIGH,
+    PRJ_W_LOW,
     PRJ_W_START,
     NetworkState,
 )
-from neurocontrol.kernels.synapses import add_weight_change, column_synapses
+from neurocontrol.kernels.synapses import (
+    add_weight_change,
+    clipped_weight,
+    column_entry,
+    column_synapses,
+)
 
 __all__ = [
     "STDP_A_MINUS",
@@ -84,36 +96,10 @@ def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
     pre_start, post_start = pops[pre, POP_START], pops[post, POP_START]
     n_pre_spikes, n_post_spikes = pops[pre, POP_SPIKE_COUNT], pops[post, POP_SPIKE_COUNT]
     if switches[STDP_ENABLED] == 1:
-        a_plus, a_minus = params[STDP_A_PLUS], params[STDP_A_MINUS]
-        w_min, w_max = params[STDP_W_MIN], params[STDP_W_MAX]
-        multiplicative = switches[STDP_MULTIPLICATIVE] == 1
-        dense = syn.ints[q, PRJ_DENSE] == 1
-        n_post = syn.ints[q, PRJ_N_POST]
-        w_start = syn.ints[q, PRJ_W_START]
-        ptr, idx = syn.ints[q, PRJ_PTR_START], syn.ints[q, PRJ_IDX_START]
-        weights = syn.weights
-        # depression: each presynaptic spike, along its row, by A- y_j
-        for s in range(n_pre_spikes):
-            i = spike_ids[pre_start + s] - pre_start
-            begin = i * n_post if dense else syn.indptr[ptr + i]
-            end = begin + n_post if dense else syn.indptr[ptr + i + 1]
-            for k in range(begin, end):
-                j = k - begin if dense else syn.indices[idx + k]
-                change = -a_minus * y[j]
-                if multiplicative:
-                    change *= weights[w_start + k] - w_min
-                add_weight_change(syn, q, k, change)
-        # potentiation: each postsynaptic spike, along its column, by A+ x_i
-        rows, synapse_ids = rule.scratch_rows, rule.scratch_synapses
-        for s in range(n_post_spikes):
-            j = spike_ids[post_start + s] - post_start
-            count = column_synapses(syn, q, j, rows, synapse_ids)
-            for e in range(count):
-                k = synapse_ids[e]
-                change = a_plus * x[rows[e]]
-                if multiplicative:
-                    change *= w_max - weights[w_start + k]
-                add_weight_change(syn, q, k, change)
+        if switches[STDP_MULTIPLICATIVE] == 0 and syn.ints[q, PRJ_DEFERRED] == 0:
+            _additive_write_through(net, q, rule, n_pre_spikes, n_post_spikes)
+        else:
+            _general(net, q, rule, n_pre_spikes, n_post_spikes)
     nearest = switches[STDP_NEAREST] == 1
     for s in range(n_pre_spikes):
         i = spike_ids[pre_start + s] - pre_start
@@ -121,3 +107,105 @@ def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
     for s in range(n_post_spikes):
         j = spike_ids[post_start + s] - post_start
         y[j] = 1.0 if nearest else y[j] + 1.0
+
+
+@njit(**KERNEL_JIT)
+def _additive_write_through(
+    net: NetworkState, q: int, rule: PairSTDPState, n_pre_spikes: int, n_post_spikes: int
+) -> None:
+    """Additive STDP on a projection with no other rule: weights updated in place.
+
+    The same arithmetic as :func:`add_weight_change` (float64 sum, clip to
+    the projection's bounds, no change when the change is 0) through
+    :func:`clipped_weight`, in loops without calls or data-dependent
+    branches: dense rows vectorise, and the independent loads of a column
+    walk overlap in the memory system.
+    """
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    table, weights = syn.ints, syn.weights
+    x, y = rule.pre_trace, rule.post_trace
+    a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    pre_start = pops[table[q, PRJ_PRE], POP_START]
+    post_start = pops[table[q, PRJ_POST], POP_START]
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    w_start, ptr = table[q, PRJ_W_START], table[q, PRJ_PTR_START]
+    if table[q, PRJ_DENSE] == 1:
+        for s in range(n_pre_spikes):  # depression along contiguous rows
+            row = weights[w_start + (spike_ids[pre_start + s] - pre_start) * n_post :]
+            for j in range(n_post):
+                row[j] = clipped_weight(row[j], -a_minus * y[j], low, high)
+        for s in range(n_post_spikes):  # potentiation down a column (stride n_post)
+            column = weights[w_start + spike_ids[post_start + s] - post_start :]
+            for i in range(n_pre):
+                k = i * n_post
+                column[k] = clipped_weight(column[k], a_plus * x[i], low, high)
+        return
+    indptr, indices = syn.indptr, syn.indices
+    idx = table[q, PRJ_IDX_START]
+    for s in range(n_pre_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        for k in range(indptr[ptr + i], indptr[ptr + i + 1]):
+            position = w_start + k
+            change = -a_minus * y[indices[idx + k]]
+            weights[position] = clipped_weight(weights[position], change, low, high)
+    col_ptr, col_syn = syn.col_ptr, syn.col_syn
+    col_base, col_start = table[q, PRJ_COL_PTR_START], table[q, PRJ_COL_START]
+    bits = table[q, PRJ_COL_OFFSET_BITS]
+    for s in range(n_post_spikes):
+        j = spike_ids[post_start + s] - post_start
+        begin, end = col_ptr[col_base + j], col_ptr[col_base + j + 1]
+        if bits >= 0:  # packed (row, offset) entries: no search
+            mask = (1 << bits) - 1
+            for e in range(col_start + begin, col_start + end):
+                entry = np.int64(col_syn[e])
+                i = entry >> bits
+                position = w_start + indptr[ptr + i] + (entry & mask)
+                weights[position] = clipped_weight(weights[position], a_plus * x[i], low, high)
+        else:
+            for e in range(begin, end):
+                i, k = column_entry(syn, q, e)
+                position = w_start + k
+                weights[position] = clipped_weight(weights[position], a_plus * x[i], low, high)
+
+
+@njit(**KERNEL_JIT)
+def _general(
+    net: NetworkState, q: int, rule: PairSTDPState, n_pre_spikes: int, n_post_spikes: int
+) -> None:
+    """Any weight dependence, through :func:`add_weight_change` (buffered if deferred)."""
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    params = rule.params
+    x, y = rule.pre_trace, rule.post_trace
+    a_plus, a_minus = params[STDP_A_PLUS], params[STDP_A_MINUS]
+    w_min, w_max = params[STDP_W_MIN], params[STDP_W_MAX]
+    multiplicative = rule.switches[STDP_MULTIPLICATIVE] == 1
+    pre_start = pops[syn.ints[q, PRJ_PRE], POP_START]
+    post_start = pops[syn.ints[q, PRJ_POST], POP_START]
+    dense = syn.ints[q, PRJ_DENSE] == 1
+    n_post = syn.ints[q, PRJ_N_POST]
+    w_start = syn.ints[q, PRJ_W_START]
+    ptr, idx = syn.ints[q, PRJ_PTR_START], syn.ints[q, PRJ_IDX_START]
+    weights = syn.weights
+    # depression: each presynaptic spike, along its row, by A- y_j
+    for s in range(n_pre_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        begin = i * n_post if dense else syn.indptr[ptr + i]
+        end = begin + n_post if dense else syn.indptr[ptr + i + 1]
+        for k in range(begin, end):
+            j = k - begin if dense else syn.indices[idx + k]
+            change = -a_minus * y[j]
+            if multiplicative:
+                change *= weights[w_start + k] - w_min
+            add_weight_change(syn, q, k, change)
+    # potentiation: each postsynaptic spike, along its column, by A+ x_i
+    rows, synapse_ids = rule.scratch_rows, rule.scratch_synapses
+    for s in range(n_post_spikes):
+        j = spike_ids[post_start + s] - post_start
+        count = column_synapses(syn, q, j, rows, synapse_ids)
+        for e in range(count):
+            k = synapse_ids[e]
+            change = a_plus * x[rows[e]]
+            if multiplicative:
+                change *= w_max - weights[w_start + k]
+            add_weight_change(syn, q, k, change)

@@ -110,6 +110,7 @@ PRJ_TOUCHED_START = 16
 PRJ_N_TOUCHED = 17
 PRJ_SYNOPS_STEP = 18  # synaptic events of the last step
 PRJ_SYNOPS_TOTAL = 19
+PRJ_COL_OFFSET_BITS = 20  # >= 0: col_syn packs (pre row << bits) | offset in row; -1: synapse ids
 PRJ_INT_COLUMNS = (
     "pre",
     "post",
@@ -131,6 +132,7 @@ PRJ_INT_COLUMNS = (
     "n_touched",
     "synops_step",
     "synops_total",
+    "col_offset_bits",
 )
 
 # Columns of Synapses.floats (float64, one row per projection).

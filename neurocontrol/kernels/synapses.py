@@ -22,6 +22,7 @@ from neurocontrol.kernels.state import (
     CLK_STEP,
     POP_SPIKE_COUNT,
     POP_START,
+    PRJ_COL_OFFSET_BITS,
     PRJ_COL_PTR_START,
     PRJ_COL_START,
     PRJ_DEFERRED,
@@ -51,6 +52,8 @@ from neurocontrol.kernels.state import (
 __all__ = [
     "add_weight_change",
     "apply_weight_changes",
+    "clipped_weight",
+    "column_entry",
     "column_synapses",
     "propagate",
     "row_of_synapse",
@@ -154,14 +157,52 @@ def apply_weight_changes(syn: Synapses) -> None:
 
 
 @njit(**KERNEL_JIT)
+def clipped_weight(weight: float, change: float, low: float, high: float) -> float:
+    """``weight + change`` clipped to ``[low, high]``; ``weight`` itself when ``change == 0``.
+
+    The arithmetic of :func:`add_weight_change` (write-through case) as a
+    branch-free expression, for kernels that update a contiguous run of
+    weights of a non-deferred projection in one loop (it vectorises).
+    """
+    updated = min(max(weight + change, low), high)
+    return weight if change == 0.0 else updated
+
+
+@njit(**KERNEL_JIT)
 def row_of_synapse(syn: Synapses, q: int, k: int) -> int:
-    """Presynaptic (local) row of local sparse synapse ``k`` of projection ``q`` (CSC view)."""
+    """Presynaptic (local) row of local sparse synapse ``k`` of projection ``q``."""
     table = syn.ints
-    row = syn.row_hint[table[q, PRJ_HINT_START] + (k >> table[q, PRJ_HINT_SHIFT])]
     ptr = table[q, PRJ_PTR_START]
+    if table[q, PRJ_COL_OFFSET_BITS] >= 0 or table[q, PRJ_COL_PTR_START] < 0:
+        low, high = 0, table[q, PRJ_N_PRE]  # binary search: the last row starting at or before k
+        while high - low > 1:
+            middle = (low + high) >> 1
+            if syn.indptr[ptr + middle] <= k:
+                low = middle
+            else:
+                high = middle
+        while syn.indptr[ptr + low + 1] <= k:  # skip empty rows
+            low += 1
+        return low
+    row = syn.row_hint[table[q, PRJ_HINT_START] + (k >> table[q, PRJ_HINT_SHIFT])]
     while syn.indptr[ptr + row + 1] <= k:
         row += 1
     return row
+
+
+@njit(**KERNEL_JIT)
+def column_entry(syn: Synapses, q: int, e: int) -> tuple[int, int]:
+    """``(pre row, local synapse number)`` of entry ``e`` of the CSC view of projection ``q``.
+
+    ``e`` counts from the projection's first column entry (``col_ptr`` values).
+    """
+    table = syn.ints
+    entry = np.int64(syn.col_syn[table[q, PRJ_COL_START] + e])
+    bits = table[q, PRJ_COL_OFFSET_BITS]
+    if bits >= 0:
+        row = entry >> bits
+        return row, syn.indptr[table[q, PRJ_PTR_START] + row] + (entry & ((1 << bits) - 1))
+    return row_of_synapse(syn, q, entry), entry
 
 
 @njit(**KERNEL_JIT)
@@ -181,9 +222,8 @@ def column_synapses(
         return n_pre
     base = table[q, PRJ_COL_PTR_START]
     begin, end = syn.col_ptr[base + j], syn.col_ptr[base + j + 1]
-    col = table[q, PRJ_COL_START]
     for e in range(begin, end):
-        k = syn.col_syn[col + e]
+        row, k = column_entry(syn, q, e)
+        pre_rows[e - begin] = row
         synapse_ids[e - begin] = k
-        pre_rows[e - begin] = row_of_synapse(syn, q, k)
     return end - begin

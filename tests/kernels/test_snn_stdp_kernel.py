@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+from neurocontrol.kernels.state import PRJ_INT_COLUMNS
 from neurocontrol.model import (
     LIF,
     AllToAll,
@@ -165,3 +166,19 @@ def test_two_rules_compose_independently_of_order():
     np.testing.assert_allclose(dense_weights(sim_ab), dense_weights(sim_ba), rtol=0, atol=1e-8)
     assert not np.allclose(dense_weights(sim_ab), w0)
     assert sim_ab.state["plastic.weights"].max() <= 0.02
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "row-search"])
+def test_sparse_column_view_both_encodings(monkeypatch, packed):
+    """The CSC view packs (row, offset) when that fits in 31 bits, else searches rows."""
+    from neurocontrol.build import connectivity
+
+    if not packed:
+        monkeypatch.setattr(connectivity, "PACK_LIMIT", 0)
+    rule = PairSTDP(a_plus=0.004, a_minus=0.0045, w_min=0.0, w_max=0.02)
+    sim, w0, mask, pre_raster, post_raster = run_network(rule, FixedProbability(0.4), seed=3)
+    table = sim.built.arenas.views["synapses.ints"]
+    bits = table[0, PRJ_INT_COLUMNS.index("col_offset_bits")]
+    assert (bits >= 0) == packed
+    expected, _, _ = stdp_reference(rule, w0, mask, pre_raster, post_raster)
+    np.testing.assert_array_equal(dense_weights(sim), expected)
