@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -123,6 +124,14 @@ class WeightInit:
         """Draw ``size`` weights (float64)."""
         raise NotImplementedError
 
+    @property
+    def support(self) -> tuple[float, float]:
+        """``(lowest, highest)`` value a draw can take; a sign-constrained projection checks it.
+
+        Unbounded unless a subclass says otherwise.
+        """
+        return (-math.inf, math.inf)
+
 
 @dataclass(frozen=True)
 class Uniform(WeightInit):
@@ -140,6 +149,10 @@ class Uniform(WeightInit):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -159,3 +172,9 @@ class Normal(WeightInit):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.normal(self.mean, self.std, size)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        if self.std == 0:
+            return (self.mean, self.mean)
+        return (-math.inf, math.inf)

@@ -99,7 +99,15 @@ class Projection:
     rule : LearningRule, sequence of them, or None
         Plasticity of these synapses.
     sign : {None, "excitatory", "inhibitory"}
-        Optional sign constraint: weights stay >= 0 or <= 0.
+        Optional sign constraint: weights stay >= 0 or <= 0. Initial weights
+        are never clipped to it: explicit weights of the wrong sign, a rule
+        whose bounds cross zero, or an initialiser that can draw the wrong
+        sign (its :attr:`WeightInit.support`, e.g. any :class:`Normal` with
+        ``std > 0``, or :class:`Uniform` with ``high > 0`` on an inhibitory
+        projection) are refused with a :class:`ConfigError` naming the
+        projection, so a distribution's shape is never silently changed.
+        Draw magnitudes with a one-signed initialiser instead (e.g.
+        ``Uniform(-0.1, 0.0)`` for an inhibitory projection).
     name : str or None
         Unique name; default ``"<pre>_to_<post>"``.
     """
@@ -193,6 +201,19 @@ class Projection:
                     f"Projection {self.name!r} is {self.sign} but its rule {type(rule).__name__} "
                     f"allows weights in [{low}, {high}]"
                 )
+        if isinstance(self.weights, WeightInit) and not isinstance(
+            self.connectivity, ExplicitMatrix
+        ):
+            low, high = self.weights.support
+            if (self.sign == "excitatory" and low < 0) or (self.sign == "inhibitory" and high > 0):
+                wanted = ">= 0" if self.sign == "excitatory" else "<= 0"
+                raise ConfigError(
+                    f"Projection {self.name!r} is {self.sign} (weights {wanted}) but its "
+                    f"initial weights {self.weights!r} can be drawn in [{low}, {high}]; "
+                    "sign-constrained weights are not clipped: use an initialiser whose values "
+                    f"are all {wanted} (e.g. Uniform with suitable bounds) or explicit weights"
+                )
+            return
         values = self.fixed_weight_values()
         if values is None:
             return

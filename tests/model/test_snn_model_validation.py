@@ -17,12 +17,15 @@ from neurocontrol.model import (
     Izhikevich,
     LearningRule,
     Network,
+    Normal,
     OneToOne,
     PairSTDP,
     Population,
     Projection,
+    Uniform,
 )
 from neurocontrol.model.serialize import from_config
+from neurocontrol.simulator import Simulator
 
 
 def test_neuron_parameters_are_validated():
@@ -124,3 +127,19 @@ def test_unknown_types_raise_build_error_naming_known_ones():
         build_network(net, dt=0.0)
     with pytest.raises(BuildError, match=r"not an integer number of steps"):
         build_network(Network([Population(2, LIF(tau_ref=0.0015), name="p")]), dt=1e-3)
+
+
+def test_sign_constrained_initialisers_are_refused_not_clipped():
+    a, b = Input(3, name="a"), Population(4, LIF(), name="b")
+    with pytest.raises(ConfigError, match=r"'inh' is inhibitory \(weights <= 0\).*Uniform"):
+        Projection(a, b, weights=Uniform(-0.1, 0.1), sign="inhibitory", name="inh")
+    with pytest.raises(ConfigError, match=r"'exc' is excitatory \(weights >= 0\).*Normal"):
+        Projection(a, b, weights=Normal(0.5, 0.1), sign="excitatory", name="exc")
+    # One-signed initialisers are drawn and stored as they are (no clipping).
+    inhibitory = Projection(a, b, weights=Uniform(-0.1, 0.0), sign="inhibitory", name="inh")
+    constant = Projection(a, b, weights=Normal(0.2, 0.0), sign="excitatory", name="exc")
+    sim = Simulator(Network([a, b], [inhibitory, constant]), seed=2)
+    drawn = sim.state["inh.weights"]
+    expected = np.random.default_rng(np.random.SeedSequence(2, spawn_key=(0,)))
+    np.testing.assert_array_equal(drawn.ravel(), expected.uniform(-0.1, 0.0, 12).astype(np.float32))
+    np.testing.assert_array_equal(sim.state["exc.weights"], np.float32(0.2))
