@@ -69,19 +69,25 @@ def build_workload(name: str, plastic: bool = True) -> Network:
 
 def _closed_loop(
     sim: Any, n_in: int, steps: int, rng: np.random.Generator
-) -> tuple[float, int, int]:
-    """Run ``steps`` closed-loop steps; return (seconds, hidden spikes, synops)."""
+) -> tuple[float, float, int, int]:
+    """Run ``steps`` closed-loop steps; return (seconds, CPU seconds, hidden spikes, synops).
+
+    CPU seconds are this thread's (``time.thread_time``): on a shared
+    machine they leave out the time other processes hold the core.
+    """
     phase = np.arange(n_in) / 10.0
     hidden = sim.slice_of("hidden")
     n_hidden = hidden.stop - hidden.start
-    trace = np.zeros(n_hidden)
     readout = np.random.default_rng(99).normal(0.0, 0.1, (n_hidden, 7))
     decay = np.exp(-sim.dt / READOUT_TAU)
+    # (filtered spikes) @ readout, updated by the rows of this step's spikers only:
+    # trace_t = decay trace_{t-1} + s_t, so command_t = decay command_{t-1} + s_t @ readout.
+    command = np.zeros(7)
     uniform = np.empty(n_in)
     prob = np.empty(n_in)
     events = np.empty(n_in, dtype=bool)
     spikes0, synops0 = sim.total_spikes()["hidden"], sim.total_synops
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
     for _ in range(steps):
         t = sim.time
         np.sin(2.0 * np.pi * t + phase, out=prob)
@@ -92,12 +98,10 @@ def _closed_loop(
         rng.random(out=uniform)
         np.less(uniform, prob, out=events)
         spikes = sim.step(events)
-        trace *= decay
-        trace += spikes[hidden]
-        command = trace @ readout
-    elapsed = time.perf_counter() - start
-    del command
-    return elapsed, sim.total_spikes()["hidden"] - spikes0, sim.total_synops - synops0
+        command *= decay
+        command += readout[np.flatnonzero(spikes[hidden])].sum(axis=0)
+    elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
+    return elapsed, cpu, sim.total_spikes()["hidden"] - spikes0, sim.total_synops - synops0
 
 
 def measure_workload(name: str, steps: int, repeats: int, plastic: bool = True) -> dict[str, Any]:
@@ -111,10 +115,11 @@ def measure_workload(name: str, steps: int, repeats: int, plastic: bool = True) 
     sim.step(np.zeros(n_in, dtype=bool))
     t2 = time.perf_counter()
     rng = np.random.default_rng(0)
-    times, spikes, synops = [], 0, 0
+    times, cpu_times, spikes, synops = [], [], 0, 0
     for _ in range(repeats):
-        elapsed, s, ops = _closed_loop(sim, n_in, steps, rng)
+        elapsed, cpu, s, ops = _closed_loop(sim, n_in, steps, rng)
         times.append(elapsed / steps * 1e6)
+        cpu_times.append(cpu / steps * 1e6)
         spikes, synops = spikes + s, synops + ops
     total_steps = steps * repeats
     built = sim.built
@@ -122,6 +127,7 @@ def measure_workload(name: str, steps: int, repeats: int, plastic: bool = True) 
     return {
         "us_per_step": float(np.median(times)),
         "us_per_step_runs": times,
+        "cpu_us_per_step": float(np.median(cpu_times)),
         "hidden_rate_hz": spikes / (n_hidden * total_steps * sim.dt),
         "synops_per_step": synops / total_steps,
         "build_s": t1 - t0,
@@ -182,6 +188,39 @@ def start_times() -> dict[str, float]:
     return results
 
 
+def _brian2_side(
+    args: argparse.Namespace, ours: dict[str, Any], table: list[str]
+) -> dict[str, Any]:
+    """Run every selected workload in Brian2; add per-step, rate and ratio lines to ``table``."""
+    from neurocontrol.bench.brian2_env import run_brian2_workload
+
+    results: dict[str, Any] = {}
+    for name in args.workloads:
+        theirs = run_brian2_workload(name, args.steps, args.repeats)
+        mine = ours[name]
+        theirs["time_ratio"] = mine["us_per_step"] / theirs["us_per_step"]
+        theirs["cpu_ratio"] = mine["cpu_us_per_step"] / theirs["cpu_us_per_step"]
+        theirs["rate_difference"] = (
+            abs(mine["hidden_rate_hz"] - theirs["hidden_rate_hz"]) / theirs["hidden_rate_hz"]
+        )
+        results[name] = theirs
+        table.append(
+            f"{name} Brian2 {theirs['brian2_version']} (cython, runtime, numpy "
+            f"{theirs['numpy_version']}): {theirs['us_per_step']:.1f} us/step (runs "
+            f"{', '.join(f'{t:.1f}' for t in theirs['us_per_step_runs'])}; CPU "
+            f"{theirs['cpu_us_per_step']:.1f}), hidden rate "
+            f"{theirs['hidden_rate_hz']:.1f} Hz, {theirs['synops_per_step']:.0f} SynOps/step, "
+            f"first run (Cython compile or load) {theirs['compile_s']:.1f} s"
+        )
+        table.append(
+            f"{name} neurocontrol / Brian2: time x{theirs['time_ratio']:.3f} (CPU "
+            f"x{theirs['cpu_ratio']:.3f}), rates "
+            f"{mine['hidden_rate_hz']:.1f} vs {theirs['hidden_rate_hz']:.1f} Hz "
+            f"({100 * theirs['rate_difference']:.1f}% apart)"
+        )
+    return results
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``bench snn``."""
     parser.add_argument(
@@ -199,6 +238,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-start", action="store_true", help="skip the cold/warm start measurement"
     )
+    parser.add_argument(
+        "--brian2",
+        action="store_true",
+        help="also run the workloads in Brian2 (its own venv, created on first use)",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -215,7 +259,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         table.append(
             f"{name}: {figures['us_per_step']:.1f} us/step (runs "
-            f"{', '.join(f'{t:.1f}' for t in figures['us_per_step_runs'])}), hidden rate "
+            f"{', '.join(f'{t:.1f}' for t in figures['us_per_step_runs'])}; CPU "
+            f"{figures['cpu_us_per_step']:.1f}), hidden rate "
             f"{figures['hidden_rate_hz']:.1f} Hz, {figures['synops_per_step']:.0f} SynOps/step, "
             f"{figures['plastic_synapses']} plastic + {figures['static_synapses']} static, "
             f"{bytes_text} B/plastic synapse, first step {figures['first_step_s']:.2f} s"
@@ -223,9 +268,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "CL-1k" in report["workloads"] and "CL-10k" in report["workloads"]:
         small, large = report["workloads"]["CL-1k"], report["workloads"]["CL-10k"]
         time_ratio = large["us_per_step"] / small["us_per_step"]
+        cpu_ratio = large["cpu_us_per_step"] / small["cpu_us_per_step"]
         ops_ratio = large["synops_per_step"] / small["synops_per_step"]
-        report["cl10k_over_cl1k"] = {"time": time_ratio, "synops": ops_ratio}
-        table.append(f"CL-10k / CL-1k: time x{time_ratio:.2f}, SynOps x{ops_ratio:.2f}")
+        report["cl10k_over_cl1k"] = {"time": time_ratio, "cpu": cpu_ratio, "synops": ops_ratio}
+        table.append(
+            f"CL-10k / CL-1k: time x{time_ratio:.2f} (CPU x{cpu_ratio:.2f}), SynOps "
+            f"x{ops_ratio:.2f}; time / SynOps ratio {time_ratio / ops_ratio:.2f} "
+            f"(CPU {cpu_ratio / ops_ratio:.2f}, target <= 1.2)"
+        )
+    if getattr(args, "brian2", False):
+        report["brian2"] = _brian2_side(args, report["workloads"], table)
     report["fixed_overhead_us"] = fixed_overhead_us()
     table.append(f"fixed overhead (10 neurons): {report['fixed_overhead_us']:.2f} us/step")
     if not args.no_start:
