@@ -49,9 +49,9 @@ def sync_weights(sim: Any) -> int:
             float(floats[q, PRJ_W_LOW]),
             float(floats[q, PRJ_W_HIGH]),
             state[info.prefix + "eligibility"],
-            state[info.prefix + "touched_at"],
             state[info.prefix + "dopamine_sum"],
             state[info.prefix + "decay_powers"],
+            state[info.prefix + "inverse_powers"],
             float(state[info.prefix + "params"][RSTDP_RATE_DT]),
             offset,
         )

@@ -84,13 +84,16 @@ class RewardSTDPState(NamedTuple):
 
     pre_trace: np.ndarray  # f8 [n_pre], x
     post_trace: np.ndarray  # f8 [n_post], y
-    eligibility: np.ndarray  # f4 [n_syn], c at the synapse's last touch (after its pairing)
-    touched_at: np.ndarray  # i4 [n_syn], step of the last touch minus the epoch start
+    # f4 [n_syn, 2]: c at the synapse's last touch (after its pairing), and the step of that
+    # touch minus the epoch start (exact in float32: epochs are at most 65536 steps); one
+    # cache line holds both, which halves the misses of a column walk on a dense projection
+    eligibility: np.ndarray
     dopamine: np.ndarray  # f8 [1], d (without the tonic level)
     reward: np.ndarray  # f8 [1], pending reward (third factor); NaN: none pending
     context: np.ndarray  # i8 [1], context of the next reward
     baseline: np.ndarray  # f8 [n_contexts], running-mean reward per context
     decay_powers: np.ndarray  # f8 [epoch_length + 1], lambda_e ** k
+    inverse_powers: np.ndarray  # f8 [epoch_length + 1], lambda_e ** -k
     dopamine_sum: np.ndarray  # f8 [epoch_length + 1], S at each step of the epoch
     params: np.ndarray  # f8 [8], RSTDP_A_PLUS ... RSTDP_BASELINE_RATE
     switches: np.ndarray  # i8 [3], RSTDP_ENABLED, RSTDP_BASELINE, RSTDP_EPOCH_START
@@ -109,20 +112,20 @@ def _touch(
     dopamine_now: float,
 ) -> None:
     """Bring synapse ``k`` up to step ``offset`` of the epoch, then add the pairing ``change``."""
-    rate_dt = rule.params[RSTDP_RATE_DT]
-    eligibility = np.float64(rule.eligibility[k])
-    last = rule.touched_at[k]
+    state = rule.eligibility
+    eligibility = np.float64(state[k, 0])
+    last = np.int64(state[k, 1])
     dw = 0.0
     if last != offset:
         if eligibility != 0.0:
             integral = rule.dopamine_sum[offset] - rule.dopamine_sum[last]
-            dw = rate_dt * eligibility * integral / rule.decay_powers[last]
+            dw = rule.params[RSTDP_RATE_DT] * eligibility * integral * rule.inverse_powers[last]
             eligibility *= rule.decay_powers[offset - last]
-        rule.touched_at[k] = offset
+        state[k, 1] = offset
     if change != 0.0:
         eligibility += change
-        dw += rate_dt * change * dopamine_now
-    rule.eligibility[k] = eligibility
+        dw += rule.params[RSTDP_RATE_DT] * change * dopamine_now
+    state[k, 0] = eligibility
     add_weight_change(syn, q, k, dw)
 
 
@@ -132,7 +135,7 @@ def _rebase(net: NetworkState, q: int, rule: RewardSTDPState, step: int) -> None
     last_offset = step - rule.switches[RSTDP_EPOCH_START]
     for k in range(net.synapses.ints[q, PRJ_N_SYN]):
         _touch(net.synapses, q, rule, k, last_offset, 0.0, 0.0)
-        rule.touched_at[k] = 0
+        rule.eligibility[k, 1] = 0.0
     rule.switches[RSTDP_EPOCH_START] = step
     rule.dopamine_sum[0] = 0.0
 
@@ -212,7 +215,7 @@ def reward_stdp_step(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
 
 @njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 def sync_reward_stdp_weights(  # type: ignore[no-untyped-def]
-    weights, w_low, w_high, eligibility, touched_at, dopamine_sum, decay_powers, rate_dt, offset
+    weights, w_low, w_high, eligibility, dopamine_sum, decay_powers, inverse_powers, rate_dt, offset
 ):
     """Bring every synapse of one projection up to step ``offset`` of the epoch, in place.
 
@@ -222,13 +225,13 @@ def sync_reward_stdp_weights(  # type: ignore[no-untyped-def]
     eligibility is the one of the eager rule at that step.
     """
     for k in range(weights.shape[0]):
-        last = touched_at[k]
+        last = np.int64(eligibility[k, 1])
         if last == offset:
             continue
-        value = np.float64(eligibility[k])
+        value = np.float64(eligibility[k, 0])
         if value != 0.0:
             integral = dopamine_sum[offset] - dopamine_sum[last]
-            w = weights[k] + rate_dt * value * integral / decay_powers[last]
+            w = weights[k] + rate_dt * value * integral * inverse_powers[last]
             weights[k] = min(max(w, w_low), w_high)
-            eligibility[k] = value * decay_powers[offset - last]
-        touched_at[k] = offset
+            eligibility[k, 0] = value * decay_powers[offset - last]
+        eligibility[k, 1] = offset

@@ -134,7 +134,7 @@ def eligibility_of_chosen_action(a_minus: float, tau_ref: float, noise_rate: flo
     choice = task.stimulus(0)
     rate = (task.sim.total_spikes()["out"] - spikes_before) / (GROUP * 0.1)
     sync_weights(task.sim)  # brings the eligibilities up to date too
-    eligibility = task.sim.state["plastic.rstdp.eligibility"].reshape(2 * N_STIM, 2 * GROUP)
+    eligibility = task.sim.state["plastic.rstdp.eligibility"][:, 0].reshape(2 * N_STIM, 2 * GROUP)
     chosen = eligibility[:N_STIM, choice * GROUP : (choice + 1) * GROUP]
     return float(chosen.sum()), rate
 
