@@ -127,8 +127,7 @@ class AdaptiveController(Persistent, Agent):
         )
         self.rate_dt = self.learning_rate * base.dt
         self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
-        self.adaptive_torque = np.zeros(n)
-        self.torque = np.zeros(n)
+        self.torque = np.zeros(n)  # the commanded total, N·m (before clipping)
         self.error = np.zeros(n)  # the PES error, -tau_fb
         #: Operations of the last act + observe: SynOps, neuron updates, MACs.
         self.ops = np.zeros(3)

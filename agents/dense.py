@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import gymnasium as gym
 import numpy as np
@@ -120,7 +120,8 @@ class BaseController(Persistent, Agent):
         kwargs.setdefault("dt", control_period(env))
         if getattr(unwrapped, "gravity_compensation", False):
             kwargs.setdefault("gravity_compensation", False)
-        return cls(env.observation_space, env.action_space, unwrapped.robot_model, **kwargs)
+        action_space = cast(gym.spaces.Box, env.action_space)
+        return cls(env.observation_space, action_space, cast(Any, unwrapped).robot_model, **kwargs)
 
     def read(self, obs: Any) -> None:
         """Check ``obs`` and copy its arm signals into :attr:`state` (float64)."""
@@ -491,7 +492,7 @@ class PolicyAdapter(Persistent, Agent):
     @classmethod
     def from_env(cls, env: gym.Env, policy: Any, **kwargs: Any) -> PolicyAdapter:
         """Wrap ``policy`` for ``env``'s spaces."""
-        return cls(policy, env.observation_space, env.action_space, **kwargs)
+        return cls(policy, env.observation_space, cast(gym.spaces.Box, env.action_space), **kwargs)
 
     @classmethod
     def from_sb3_file(

@@ -162,7 +162,7 @@ def _reward_spiking(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> 
     base = _base(base_spec, env, "base controller")
     if "seed" not in params and seed is not None:
         params["seed"] = seed
-    return RewardSpikingController(base, **params)  # type: ignore[arg-type]
+    return RewardSpikingController(base, **params)
 
 
 def _plain_base(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
@@ -214,5 +214,5 @@ def load_agent(path: str | Path, env: gym.Env) -> Agent:
             f"known: {list(AGENT_TYPES)}"
         )
     agent = make_agent(spec, env)
-    agent.load_state_dict(arrays)  # type: ignore[attr-defined]
+    agent.load_state_dict(arrays)
     return agent

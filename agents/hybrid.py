@@ -140,17 +140,17 @@ class HybridAgent(Persistent, Agent):
             )
         if share_base is False or not possible:
             return []
-        sources = spiking.base.state_targets()  # type: ignore[attr-defined]
-        pairs = [(dense.base.state, spiking.base.state)]  # type: ignore[attr-defined]
-        for key, target in dense.base.state_targets().items():  # type: ignore[attr-defined]
+        sources = spiking.base.state_targets()
+        pairs = [(dense.base.state, spiking.base.state)]
+        for key, target in dense.base.state_targets().items():
             pairs.append((target, sources[key]))
         return pairs
 
     # -- log storage ------------------------------------------------------------------
     def _allocate(self, capacity: int) -> None:
-        old = getattr(self, "_log", None)
+        old: dict[str, np.ndarray] | None = getattr(self, "_log", None)
         n = self._n_actions
-        log = {
+        log: dict[str, np.ndarray] = {
             "spiking_action": np.zeros((capacity, n), dtype=np.float32),
             "dense_action": np.zeros((capacity, n), dtype=np.float32),
             "driver": np.zeros(capacity, dtype=np.int8),
@@ -182,7 +182,7 @@ class HybridAgent(Persistent, Agent):
         if self._base_copies:
             for target, source in self._base_copies:
                 target[...] = source
-            a_d = self.dense.act_on_base(obs)  # type: ignore[attr-defined]
+            a_d = self.dense.act_on_base(obs)
         else:
             a_d = self.dense.act(obs)
         if self.steps == self._capacity:
@@ -268,8 +268,8 @@ class HybridAgent(Persistent, Agent):
                 raise ConfigError(f"the {name} side ({type(side).__name__}) has no plain-data spec")
         return {
             "type": self.agent_type,
-            "spiking": self.spiking.spec(),  # type: ignore[attr-defined]
-            "dense": self.dense.spec(),  # type: ignore[attr-defined]
+            "spiking": self.spiking.spec(),
+            "dense": self.dense.spec(),
             "mode": self.mode,
             "blend": self.blend,
             "energy": self.energy.to_dict(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from gymnasium import spaces
 
 from neurocontrol.agents.base import check_observation
@@ -33,12 +34,11 @@ class ArmLayout:
                 "expected an arm env's Dict observation space with keys 'proprio', 'ee', 'goal'; "
                 f"got {space}"
             )
-        n3 = space["proprio"].shape[0]
-        d2 = space["ee"].shape[0]
-        if n3 % 3 or d2 % 2 or space["goal"].shape[0] != 3 * (d2 // 2):
+        n3, d2, g3 = (int(np.prod(space[key].shape or (0,))) for key in ("proprio", "ee", "goal"))
+        if n3 % 3 or d2 % 2 or g3 != 3 * (d2 // 2):
             raise ObservationError(
                 f"arm observation blocks have inconsistent sizes: proprio {n3} (3n), ee {d2} (2d), "
-                f"goal {space['goal'].shape[0]} (3d)"
+                f"goal {g3} (3d)"
             )
         return cls(n_joints=n3 // 3, dim=d2 // 2)
 

@@ -82,7 +82,9 @@ class RewardSpikingController(Persistent, Agent):
         (voltage jump per spike, threshold 1).
     rstdp : mapping
         Other :class:`~neurocontrol.model.reward_rules.RewardSTDP` parameters
-        (``a_plus``, ``a_minus``, ``tau_eligibility``, ``learning_rate``, ...).
+        (``a_plus``, ``a_minus``, ``tau_eligibility``, ...); defaults here:
+        ``learning_rate=0.05``, ``baseline_rate=0.1`` and one context (reward
+        baseline) per direction bin of the target.
     noise_sigma : float
         Membrane noise of the motor neurons.
     seed : int
@@ -153,6 +155,7 @@ class RewardSpikingController(Persistent, Agent):
             rule = RewardSTDP(
                 **{
                     "baseline_rate": 0.1,
+                    "learning_rate": 0.05,
                     "n_contexts": self.n_directions,
                     "w_min": 0.0,
                     "w_max": self.weight_max,

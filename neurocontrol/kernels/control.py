@@ -12,6 +12,7 @@ replace the inverses. Compared against the NumPy formulas in
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from numba import njit
 
@@ -26,7 +27,7 @@ __all__ = [
     "unpack_arm_observation",
 ]
 
-_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+_JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 
 
 @njit(**_JIT)
