@@ -10,17 +10,26 @@ step :math:`n`, after decaying the STDP traces,
     w_n = w_{n-1} + \eta\,\Delta t\, c_n D_n, \quad D_n = d_n + d_0
 
 with :math:`\Delta c_n` this step's pairings (``+A+ x_i`` at a post spike,
-``-A- y_j`` at a pre spike). Between two touches of a synapse (a spike of
-its pre or post neuron) :math:`c` only decays, so the weight change over
-steps :math:`t+1 .. n` is :math:`\eta\Delta t\, c_t \sum_{m=t+1}^{n}
-\lambda_e^{m-t} D_m = \eta\Delta t\, c_t (S_n - S_t)/\lambda_e^{t-T}`, with
-the global running sum :math:`S_n = \sum_{m=T+1}^{n} \lambda_e^{m-T} D_m`
-kept for every step of the current epoch (start :math:`T`). A touch applies
-that change, decays :math:`c` and adds its pairing. The epoch is re-based
-(every synapse brought up to date, :math:`S` restarted) once every
-``epoch_length`` steps, which bounds :math:`\lambda_e^{-(t-T)}` by
-:math:`e^{10}` and costs one pass over the synapses per epoch; between
-re-bases a step costs O(neurons + touched synapses), whatever the dopamine.
+``-A- y_j`` at a pre spike). With the epoch start :math:`T`, offsets
+:math:`o = n - T`, :math:`P_o = \lambda_e^{o}` and the global running sum
+:math:`S_o = \sum_{o'=1}^{o} P_{o'} D_{T+o'}`, each synapse keeps its
+eligibility in epoch-scaled form :math:`\hat c = c_n / P_o` (constant
+between pairings) and an offset :math:`B`, such that the weight change not
+yet written is :math:`\eta\Delta t\,(\hat c S_o - B)`. A pairing at offset
+:math:`o` adds :math:`\Delta c / P_o` to :math:`\hat c` and
+:math:`\Delta c\, S_{o-1} / P_o` to :math:`B`: one cache line, no weight
+write. Weights are written (the pending change added, then clipped to the
+bounds) when the presynaptic neuron spikes (its row, after the pairings of
+the step), at the end of each epoch and by
+:func:`sync_reward_stdp_weights`. The epoch is re-based (every synapse
+written, :math:`\hat c \leftarrow \hat c P_L`, :math:`B \leftarrow 0`,
+:math:`S` restarted) every ``epoch_length`` steps, which bounds
+:math:`1/P_o` by :math:`e^{2}` (the float32 state then rounds the pending
+change to about 4e-4 of one step's change) and costs one pass over the synapses per
+epoch; otherwise a step costs O(neurons + synapses of spiking neurons),
+whatever the dopamine. Bounds are therefore applied when a weight is
+written: this equals clipping at every step unless a weight crosses a bound
+and comes back between two presynaptic spikes.
 """
 
 from __future__ import annotations
@@ -84,9 +93,8 @@ class RewardSTDPState(NamedTuple):
 
     pre_trace: np.ndarray  # f8 [n_pre], x
     post_trace: np.ndarray  # f8 [n_post], y
-    # f4 [n_syn, 2]: c at the synapse's last touch (after its pairing), and the step of that
-    # touch minus the epoch start (exact in float32: epochs are at most 65536 steps); one
-    # cache line holds both, which halves the misses of a column walk on a dense projection
+    # f4 [n_syn, 2]: epoch-scaled eligibility c / P_o and the offset B of the pending weight
+    # change eta dt (c_hat S_o - B); 8 bytes, one cache line, per synapse touched by a pairing
     eligibility: np.ndarray
     dopamine: np.ndarray  # f8 [1], d (without the tonic level)
     reward: np.ndarray  # f8 [1], pending reward (third factor); NaN: none pending
@@ -102,39 +110,31 @@ class RewardSTDPState(NamedTuple):
 
 
 @njit(**KERNEL_JIT)
-def _touch(
-    syn: Synapses,
-    q: int,
-    rule: RewardSTDPState,
-    k: int,
-    offset: int,
-    change: float,
-    dopamine_now: float,
-) -> None:
-    """Bring synapse ``k`` up to step ``offset`` of the epoch, then add the pairing ``change``."""
+def _pair(rule: RewardSTDPState, k: int, scale: float, settled: float, change: float) -> None:
+    """Add the pairing ``change`` to synapse ``k`` (``scale`` = 1/P_o, ``settled`` = S_{o-1})."""
+    scaled = change * scale
+    rule.eligibility[k, 0] += scaled
+    rule.eligibility[k, 1] += scaled * settled
+
+
+@njit(**KERNEL_JIT)
+def _write_weight(syn: Synapses, q: int, rule: RewardSTDPState, k: int, offset: int) -> None:
+    """Add the pending change of synapse ``k`` (up to ``offset``) to its weight."""
     state = rule.eligibility
-    eligibility = np.float64(state[k, 0])
-    last = np.int64(state[k, 1])
-    dw = 0.0
-    if last != offset:
-        if eligibility != 0.0:
-            integral = rule.dopamine_sum[offset] - rule.dopamine_sum[last]
-            dw = rule.params[RSTDP_RATE_DT] * eligibility * integral * rule.inverse_powers[last]
-            eligibility *= rule.decay_powers[offset - last]
-        state[k, 1] = offset
-    if change != 0.0:
-        eligibility += change
-        dw += rule.params[RSTDP_RATE_DT] * change * dopamine_now
-    state[k, 0] = eligibility
-    add_weight_change(syn, q, k, dw)
+    settled = np.float64(state[k, 0]) * rule.dopamine_sum[offset]
+    pending = settled - np.float64(state[k, 1])
+    state[k, 1] = settled
+    add_weight_change(syn, q, k, rule.params[RSTDP_RATE_DT] * pending)
 
 
 @njit(**KERNEL_JIT)
 def _rebase(net: NetworkState, q: int, rule: RewardSTDPState, step: int) -> None:
-    """Bring every synapse up to ``step`` (the last step of the epoch) and start a new epoch."""
+    """Write every weight up to ``step`` (the last step of the epoch) and start a new epoch."""
     last_offset = step - rule.switches[RSTDP_EPOCH_START]
+    scale = rule.decay_powers[last_offset]
     for k in range(net.synapses.ints[q, PRJ_N_SYN]):
-        _touch(net.synapses, q, rule, k, last_offset, 0.0, 0.0)
+        _write_weight(net.synapses, q, rule, k, last_offset)
+        rule.eligibility[k, 0] *= scale
         rule.eligibility[k, 1] = 0.0
     rule.switches[RSTDP_EPOCH_START] = step
     rule.dopamine_sum[0] = 0.0
@@ -192,21 +192,28 @@ def reward_stdp_step(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
     dense = syn.ints[q, PRJ_DENSE] == 1
     n_post = syn.ints[q, PRJ_N_POST]
     ptr, idx = syn.ints[q, PRJ_PTR_START], syn.ints[q, PRJ_IDX_START]
-    # depression of the eligibility: each presynaptic spike, along its row, by A- y_j
+    scale, settled = rule.inverse_powers[offset], rule.dopamine_sum[offset - 1]
+    # potentiation of the eligibility: each postsynaptic spike, along its column, by A+ x_i
+    rows, synapse_ids = rule.scratch_rows, rule.scratch_synapses
+    for s in range(n_post_spikes):
+        j = spike_ids[post_start + s] - post_start
+        if dense:  # column j: synapses j, j + n_post, ... (no gather)
+            for i in range(x.shape[0]):
+                _pair(rule, i * n_post + j, scale, settled, a_plus * x[i])
+            continue
+        count = column_synapses(syn, q, j, rows, synapse_ids)
+        for e in range(count):
+            _pair(rule, synapse_ids[e], scale, settled, a_plus * x[rows[e]])
+    # depression of the eligibility: each presynaptic spike, along its row, by A- y_j; then
+    # the row's weights are written (the rows the next spikes of these neurons will carry)
     for s in range(n_pre_spikes):
         i = spike_ids[pre_start + s] - pre_start
         begin = i * n_post if dense else syn.indptr[ptr + i]
         end = begin + n_post if dense else syn.indptr[ptr + i + 1]
         for k in range(begin, end):
             j = k - begin if dense else syn.indices[idx + k]
-            _touch(syn, q, rule, k, offset, -a_minus * y[j], dopamine_now)
-    # potentiation of the eligibility: each postsynaptic spike, along its column, by A+ x_i
-    rows, synapse_ids = rule.scratch_rows, rule.scratch_synapses
-    for s in range(n_post_spikes):
-        j = spike_ids[post_start + s] - post_start
-        count = column_synapses(syn, q, j, rows, synapse_ids)
-        for e in range(count):
-            _touch(syn, q, rule, synapse_ids[e], offset, a_plus * x[rows[e]], dopamine_now)
+            _pair(rule, k, scale, settled, -a_minus * y[j])
+            _write_weight(syn, q, rule, k, offset)
     for s in range(n_pre_spikes):
         x[spike_ids[pre_start + s] - pre_start] += 1.0
     for s in range(n_post_spikes):
@@ -215,23 +222,20 @@ def reward_stdp_step(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
 
 @njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 def sync_reward_stdp_weights(  # type: ignore[no-untyped-def]
-    weights, w_low, w_high, eligibility, dopamine_sum, decay_powers, inverse_powers, rate_dt, offset
+    weights, w_low, w_high, eligibility, dopamine_sum, rate_dt, offset
 ):
-    """Bring every synapse of one projection up to step ``offset`` of the epoch, in place.
+    """Write the pending change of every synapse of one projection up to ``offset``, in place.
 
     Called between steps (not inside the network step) with the projection's
     flat float32 ``weights`` and its clipping bounds; ``offset`` is the last
-    completed step minus the epoch start. Afterwards every weight and
-    eligibility is the one of the eager rule at that step.
+    completed step minus the epoch start. Afterwards every weight is the one
+    of the eager rule at that step (clipped when written).
     """
+    total = dopamine_sum[offset]
     for k in range(weights.shape[0]):
-        last = np.int64(eligibility[k, 1])
-        if last == offset:
-            continue
-        value = np.float64(eligibility[k, 0])
-        if value != 0.0:
-            integral = dopamine_sum[offset] - dopamine_sum[last]
-            w = weights[k] + rate_dt * value * integral * inverse_powers[last]
+        settled = np.float64(eligibility[k, 0]) * total
+        pending = settled - np.float64(eligibility[k, 1])
+        eligibility[k, 1] = settled
+        if pending != 0.0:
+            w = weights[k] + rate_dt * pending
             weights[k] = min(max(w, w_low), w_high)
-            eligibility[k, 0] = value * decay_powers[offset - last]
-        eligibility[k, 1] = offset

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.learning import sync_weights
+from neurocontrol.learning import eligibility
 from neurocontrol.model import (
     LIF,
     AllToAll,
@@ -133,9 +133,8 @@ def eligibility_of_chosen_action(a_minus: float, tau_ref: float, noise_rate: flo
     spikes_before = task.sim.total_spikes()["out"]
     choice = task.stimulus(0)
     rate = (task.sim.total_spikes()["out"] - spikes_before) / (GROUP * 0.1)
-    sync_weights(task.sim)  # brings the eligibilities up to date too
-    eligibility = task.sim.state["plastic.rstdp.eligibility"][:, 0].reshape(2 * N_STIM, 2 * GROUP)
-    chosen = eligibility[:N_STIM, choice * GROUP : (choice + 1) * GROUP]
+    current = eligibility(task.sim, "plastic.rstdp")
+    chosen = current[:N_STIM, choice * GROUP : (choice + 1) * GROUP]
     return float(chosen.sum()), rate
 
 
