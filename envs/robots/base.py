@@ -9,6 +9,8 @@ every physics step (PyBullet forgets them after one ``stepSimulation``).
 use. It describes the robot as built, never as perturbed: PyBullet's own
 inverse dynamics ignore ``changeDynamics``, so a model that reads the live
 body would silently become a stale mixture of nominal and true dynamics.
+A controller that needs M(q), J(q) and g(q) every step calls
+:meth:`RobotModel.dynamics` once instead of the three methods.
 """
 
 from __future__ import annotations
@@ -38,12 +40,31 @@ class RobotModel(Protocol):
         Peak joint torque in N·m; an action of 1 commands this torque.
     q_home : ndarray, shape (n,)
         The joint configuration every episode starts from.
+
+    Notes
+    -----
+    The single-quantity methods return new arrays. :meth:`dynamics` is the
+    per-step call of a model-based controller (operational-space control
+    needs all three of M, J and g): it evaluates them together and writes
+    them into arrays owned by the model, which the next call overwrites::
+
+        mass, jacobian, gravity = model.dynamics(q)   # valid until the next call
+        tau = jacobian.T @ force + gravity
     """
 
     n_joints: int
     dim: int
     torque_limit: np.ndarray
     q_home: np.ndarray
+
+    def dynamics(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(mass_matrix(q), jacobian(q), gravity(q))`` in one call, in model-owned arrays.
+
+        Shapes (n, n), (d, n), (n,); the values equal the separate calls
+        exactly. The same three array objects are returned on every call and
+        overwritten by the next one: copy what must outlive the step.
+        """
+        ...
 
     def gravity(self, q: np.ndarray) -> np.ndarray:
         """Joint torques (n,) that hold the arm still against gravity at ``q``."""

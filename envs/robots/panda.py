@@ -19,6 +19,7 @@ from pybullet_utils.bullet_client import BulletClient
 
 from neurocontrol.envs.robots.base import TorqueArm
 from neurocontrol.envs.sim import BulletSim, DirectBulletClient
+from neurocontrol.errors import ShapeError
 
 __all__ = [
     "PANDA_ARM_JOINTS",
@@ -78,9 +79,63 @@ class PandaModel:
         self.q_home = np.array(PANDA_Q_HOME, dtype=np.float64)
         self.q_lower, self.q_upper = _joint_limits(self._client, self._body)
         self._zeros = [0.0] * 9
+        self._origin = [0.0, 0.0, 0.0]
+        self._fingers = [PANDA_FINGER_OPENING, PANDA_FINGER_OPENING]
+        self._all_joints = list(PANDA_ARM_JOINTS + PANDA_FINGER_JOINTS)
+        self._rest_velocities = [[0.0]] * 9
+        # written by dynamics(): one set of arrays for the model's lifetime
+        self._mass = np.zeros((7, 7))
+        self._jacobian = np.zeros((3, 7))
+        self._gravity = np.zeros(7)
 
     def _full(self, q: Sequence[float]) -> list[float]:
-        return [float(v) for v in q] + [PANDA_FINGER_OPENING, PANDA_FINGER_OPENING]
+        """The 9 joint positions PyBullet expects: ``q`` then the fixed finger opening."""
+        if type(q) is np.ndarray:  # the usual caller: one C-level conversion
+            full: list[float] = q.tolist()
+        else:
+            full = list(map(float, q))
+        if len(full) != 7:
+            raise ShapeError(f"q must hold the 7 Panda joint angles (rad), got {len(full)} values")
+        return full + self._fingers
+
+    def dynamics(self, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mass matrix, hand Jacobian and gravity torques at ``q``, in one call.
+
+        Equal to ``(mass_matrix(q), jacobian(q), gravity(q))`` but about half
+        the cost: ``q`` is converted once and the results are written into
+        arrays the model owns instead of new ones.
+
+        Parameters
+        ----------
+        q : array-like, shape (7,)
+            Joint angles (rad).
+
+        Returns
+        -------
+        mass : ndarray, shape (7, 7)
+            Joint-space inertia matrix.
+        jacobian : ndarray, shape (3, 7)
+            Translational Jacobian of the hand point.
+        gravity : ndarray, shape (7,)
+            Joint torques that hold the arm still against gravity.
+
+        Notes
+        -----
+        The three arrays are the same objects on every call and are
+        overwritten by the next call: copy them to keep values across steps.
+        """
+        body, cid, zeros = self._body, self._cid, self._zeros
+        full = self._full(q)
+        mass = pybullet.calculateMassMatrix(body, full, physicsClientId=cid)
+        linear, _ = pybullet.calculateJacobian(
+            body, PANDA_HAND_LINK, self._origin, full, zeros, zeros, physicsClientId=cid
+        )
+        tau = pybullet.calculateInverseDynamics(body, full, zeros, zeros, physicsClientId=cid)
+        # slicing the tuples first converts 49 + 21 values instead of 81 + 27
+        self._mass[...] = [row[:7] for row in mass[:7]]
+        self._jacobian[...] = [row[:7] for row in linear]
+        self._gravity[...] = tau[:7]
+        return self._mass, self._jacobian, self._gravity
 
     def gravity(self, q: Sequence[float]) -> np.ndarray:
         """Joint torques (7,) that hold the arm still against gravity at ``q``."""
@@ -104,25 +159,31 @@ class PandaModel:
     def mass_matrix(self, q: Sequence[float]) -> np.ndarray:
         """Joint-space inertia matrix (7, 7) at ``q``."""
         mass = pybullet.calculateMassMatrix(self._body, self._full(q), physicsClientId=self._cid)
-        return np.array(mass)[:7, :7]
+        return np.array([row[:7] for row in mass[:7]])
 
     def jacobian(self, q: Sequence[float]) -> np.ndarray:
         """Translational Jacobian (3, 7) of the hand point at ``q``."""
         linear, _ = pybullet.calculateJacobian(
             self._body,
             PANDA_HAND_LINK,
-            [0.0, 0.0, 0.0],
+            self._origin,
             self._full(q),
             self._zeros,
             self._zeros,
             physicsClientId=self._cid,
         )
-        return np.array(linear)[:, :7]
+        return np.array([row[:7] for row in linear])
 
     def hand_position(self, q: Sequence[float]) -> np.ndarray:
-        """Hand point (3,) in the world frame at ``q``."""
-        for joint, value in zip(PANDA_ARM_JOINTS + PANDA_FINGER_JOINTS, self._full(q), strict=True):
-            pybullet.resetJointState(self._body, joint, value, 0.0, physicsClientId=self._cid)
+        """Hand point (3,) in the world frame at ``q`` (a new array)."""
+        # forward kinematics of the private body: one batched reset, one link query
+        pybullet.resetJointStatesMultiDof(
+            self._body,
+            self._all_joints,
+            [[value] for value in self._full(q)],
+            self._rest_velocities,
+            physicsClientId=self._cid,
+        )
         state = pybullet.getLinkState(
             self._body, PANDA_HAND_LINK, computeForwardKinematics=1, physicsClientId=self._cid
         )

@@ -89,6 +89,51 @@ class PlanarArmModel:
         self._a2 = m2c * p.l1 * lc2c
         self._a3 = i2c + m2c * lc2c**2
         self.reach = p.l1 + p.l2
+        # written by dynamics(): one set of arrays for the model's lifetime
+        self._mass = np.zeros((2, 2))
+        self._jacobian = np.zeros((2, 2))
+        self._gravity = np.zeros(2)
+
+    def dynamics(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mass matrix, hand Jacobian and gravity torques at ``q``, in one call.
+
+        Equal to ``(mass_matrix(q), jacobian(q), gravity(q))``, written into
+        arrays the model owns (the same :class:`~neurocontrol.envs.robots.base.RobotModel`
+        call as the Panda's).
+
+        Parameters
+        ----------
+        q : array-like, shape (2,)
+            Joint angles (rad).
+
+        Returns
+        -------
+        mass : ndarray, shape (2, 2)
+        jacobian : ndarray, shape (2, 2)
+        gravity : ndarray, shape (2,)
+            Always zero (horizontal plane).
+
+        Notes
+        -----
+        The three arrays are the same objects on every call and are
+        overwritten by the next call: copy them to keep values across steps.
+        """
+        p = self.params
+        q1, q2 = float(q[0]), float(q[1])
+        c2 = math.cos(q2)
+        m12 = self._a3 + self._a2 * c2
+        mass = self._mass
+        mass[0, 0] = self._a1 + 2.0 * self._a2 * c2
+        mass[0, 1] = mass[1, 0] = m12
+        mass[1, 1] = self._a3
+        q12 = q1 + q2
+        s12, c12 = math.sin(q12), math.cos(q12)
+        jacobian = self._jacobian
+        jacobian[0, 0] = -p.l1 * math.sin(q1) - p.l2 * s12
+        jacobian[0, 1] = -p.l2 * s12
+        jacobian[1, 0] = p.l1 * math.cos(q1) + p.l2 * c12
+        jacobian[1, 1] = p.l2 * c12
+        return mass, jacobian, self._gravity
 
     def gravity(self, q: np.ndarray) -> np.ndarray:
         """Zero: in the horizontal plane gravity loads no joint."""
@@ -108,11 +153,12 @@ class PlanarArmModel:
     def hand_position(self, q: np.ndarray) -> np.ndarray:
         """Hand point (x, y) in m at ``q``."""
         p = self.params
-        q12 = q[0] + q[1]
+        q1, q2 = float(q[0]), float(q[1])  # float64 even for float32 input
+        q12 = q1 + q2
         return np.array(
             [
-                p.l1 * math.cos(q[0]) + p.l2 * math.cos(q12),
-                p.l1 * math.sin(q[0]) + p.l2 * math.sin(q12),
+                p.l1 * math.cos(q1) + p.l2 * math.cos(q12),
+                p.l1 * math.sin(q1) + p.l2 * math.sin(q12),
             ]
         )
 
@@ -139,8 +185,9 @@ class PlanarArmModel:
     def jacobian(self, q: np.ndarray) -> np.ndarray:
         """Hand Jacobian (2, 2) at ``q``: hand velocity = J(q) dq."""
         p = self.params
-        q12 = q[0] + q[1]
-        s1, c1, s12, c12 = math.sin(q[0]), math.cos(q[0]), math.sin(q12), math.cos(q12)
+        q1, q2 = float(q[0]), float(q[1])  # float64 even for float32 input
+        q12 = q1 + q2
+        s1, c1, s12, c12 = math.sin(q1), math.cos(q1), math.sin(q12), math.cos(q12)
         return np.array(
             [[-p.l1 * s1 - p.l2 * s12, -p.l2 * s12], [p.l1 * c1 + p.l2 * c12, p.l2 * c12]]
         )
