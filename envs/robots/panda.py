@@ -10,6 +10,7 @@ from the collision meshes); the nominal model loads the URDF the same way.
 from __future__ import annotations
 
 import contextlib
+import struct
 from collections.abc import Sequence
 
 import numpy as np
@@ -83,10 +84,15 @@ class PandaModel:
         self._fingers = [PANDA_FINGER_OPENING, PANDA_FINGER_OPENING]
         self._all_joints = list(PANDA_ARM_JOINTS + PANDA_FINGER_JOINTS)
         self._rest_velocities = [[0.0]] * 9
-        # written by dynamics(): one set of arrays for the model's lifetime
-        self._mass = np.zeros((7, 7))
-        self._jacobian = np.zeros((3, 7))
-        self._gravity = np.zeros(7)
+        # dynamics() writes M, J and g into one buffer with a single struct pack
+        # (numpy's assignment from nested tuples costs ~2x more); the arrays are
+        # C-contiguous views of it, made once for the model's lifetime.
+        self._dynamics_format = struct.Struct("@77d")  # 49 + 21 + 7 float64
+        self._dynamics_buffer = bytearray(self._dynamics_format.size)
+        values = np.frombuffer(self._dynamics_buffer, dtype=np.float64)
+        self._mass = values[:49].reshape(7, 7)
+        self._jacobian = values[49:70].reshape(3, 7)
+        self._gravity = values[70:]
 
     def _full(self, q: Sequence[float]) -> list[float]:
         """The 9 joint positions PyBullet expects: ``q`` then the fixed finger opening."""
@@ -131,10 +137,16 @@ class PandaModel:
             body, PANDA_HAND_LINK, self._origin, full, zeros, zeros, physicsClientId=cid
         )
         tau = pybullet.calculateInverseDynamics(body, full, zeros, zeros, physicsClientId=cid)
-        # slicing the tuples first converts 49 + 21 values instead of 81 + 27
-        self._mass[...] = [row[:7] for row in mass[:7]]
-        self._jacobian[...] = [row[:7] for row in linear]
-        self._gravity[...] = tau[:7]
+        # PyBullet returns 9 x 9 and 3 x 9 tuples (fingers included): keep the arm's 7 columns
+        m0, m1, m2, m3, m4, m5, m6 = mass[:7]
+        j0, j1, j2 = linear
+        self._dynamics_format.pack_into(
+            self._dynamics_buffer,
+            0,
+            *m0[:7], *m1[:7], *m2[:7], *m3[:7], *m4[:7], *m5[:7], *m6[:7],
+            *j0[:7], *j1[:7], *j2[:7],
+            *tau[:7],
+        )  # fmt: skip
         return self._mass, self._jacobian, self._gravity
 
     def gravity(self, q: Sequence[float]) -> np.ndarray:
