@@ -41,7 +41,16 @@ from neurocontrol.agents.persistence import Persistent, rng_from_words, rng_to_w
 from neurocontrol.envs.tasks.trajectory import minimum_jerk
 from neurocontrol.errors import ConfigError
 from neurocontrol.learning import sync_weights
-from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection, Uniform
+from neurocontrol.model import (
+    LIF,
+    AllToAll,
+    ExplicitMatrix,
+    Input,
+    Network,
+    Population,
+    Projection,
+    Uniform,
+)
 from neurocontrol.model.reward_rules import RewardSTDP
 from neurocontrol.simulator import Simulator
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
@@ -87,6 +96,8 @@ class RewardSpikingController(Persistent, Agent):
         baseline) per direction bin of the target.
     noise_sigma : float
         Membrane noise of the motor neurons.
+    lateral_inhibition : float
+        Voltage drop a motor spike causes in the neurons of every other group.
     seed : int
     """
 
@@ -112,6 +123,7 @@ class RewardSpikingController(Persistent, Agent):
         initial_weight: float = 0.15,
         rstdp: Mapping[str, Any] | None = None,
         noise_sigma: float = 0.2,
+        lateral_inhibition: float = 0.5,
         seed: int = 0,
     ) -> None:
         if not isinstance(base, OperationalSpaceController) or base.layout.dim != 2:
@@ -149,6 +161,7 @@ class RewardSpikingController(Persistent, Agent):
         self.weight_max = require_positive("weight_max", weight_max)
         self.initial_weight = require_nonnegative("initial_weight", initial_weight)
         self.noise_sigma = require_nonnegative("noise_sigma", noise_sigma)
+        self.lateral_inhibition = require_nonnegative("lateral_inhibition", lateral_inhibition)
         self.seed = require_int("seed", seed, minimum=0)
         self.rstdp_params = dict(rstdp or {})
         try:
@@ -172,7 +185,16 @@ class RewardSpikingController(Persistent, Agent):
         projection = Projection(
             afferents, motor, AllToAll(), weights=Uniform(0.0, self.initial_weight), rule=rule
         )
-        self.network = Network([afferents, motor], [projection])
+        projections = [projection]
+        if self.lateral_inhibition > 0:
+            # each group inhibits the others: the leading group silences its rivals, so the
+            # eligibility of a decision sits on the synapses of the choice made
+            group = np.repeat(np.arange(self.n_directions), self.neurons_per_direction)
+            matrix = np.where(group[:, None] != group[None, :], -self.lateral_inhibition, 0.0)
+            projections.append(
+                Projection(motor, motor, ExplicitMatrix(matrix), sign="inhibitory", name="lateral")
+            )
+        self.network = Network([afferents, motor], projections)
         self.simulator = Simulator(self.network, dt=dt, seed=self.seed)
         self._motor_spikes = self.simulator.spikes[self.simulator.slice_of("motor")].reshape(
             self.n_directions, self.neurons_per_direction
@@ -343,6 +365,7 @@ class RewardSpikingController(Persistent, Agent):
             "initial_weight": self.initial_weight,
             "rstdp": self.rstdp_params,
             "noise_sigma": self.noise_sigma,
+            "lateral_inhibition": self.lateral_inhibition,
             "seed": self.seed,
         }
 

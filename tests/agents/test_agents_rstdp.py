@@ -95,14 +95,17 @@ def test_bad_parameters(four_targets):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_learns_to_reach_from_reward_and_needs_the_trace(four_targets, seed):
-    """4 targets, 8 choices (chance 12.5%): with the trace well above chance in 160 trials."""
+    """4 targets, 8 choices (chance 12.5%); 10% of choices are random, capping success near 90%.
+
+    Measured (trials 120-160): 0.90, 0.88, 0.93 with the trace; ~0.1 without.
+    """
     rates = {}
     for name, rule in (("trace", {}), ("no_trace", {"tau_eligibility": 0.005})):
         agent = RewardSpikingController.from_env(four_targets, seed=seed, rstdp=rule)
         for episode in range(40):
             run_episode(four_targets, agent, seed=100 * seed + episode)
         rates[name] = agent.success_rate(last=40)
-    assert rates["trace"] >= 0.5, rates
+    assert rates["trace"] >= 0.75, rates
     assert rates["no_trace"] <= 0.3, rates
