@@ -261,6 +261,10 @@ def linear_decode_step(activities, decoders, output_scale, value, command):  # p
     return finite
 
 
+#: Filtered activities (Hz) smaller than this are set to zero (far above subnormals).
+FILTER_FLOOR = 1e-30
+
+
 @njit(cache=True)
 def filter_decode_step(
     spikes, decay, spike_gain, filtered, decoders, output_scale, value, command
@@ -269,8 +273,12 @@ def filter_decode_step(
 
     ``filtered = decay * filtered + spike_gain * spikes`` (``decay = exp(-dt /
     tau)``, ``spike_gain = (1 - decay) / dt``), then :func:`linear_decode_step`
-    (whose finiteness flag it returns).
+    (whose finiteness flag it returns). Values below :data:`FILTER_FLOOR` in
+    magnitude are flushed to zero: a silent neuron's trace decays
+    geometrically and would otherwise become a subnormal float after ~15 s,
+    where every multiply with it (decode, PES) costs ~100x.
     """
     for k in range(filtered.shape[0]):
-        filtered[k] = decay * filtered[k] + spike_gain * spikes[k]
+        f = decay * filtered[k] + spike_gain * spikes[k]
+        filtered[k] = 0.0 if -FILTER_FLOOR < f < FILTER_FLOOR else f
     return linear_decode_step(filtered, decoders, output_scale, value, command)

@@ -189,3 +189,18 @@ def test_filter_decode_step_matches_reference(dtype):
         ref = decay * ref + gain * spikes.astype(np.float64)
         np.testing.assert_array_equal(filtered, ref)
         np.testing.assert_allclose(value, ref @ dec, rtol=1e-11, atol=1e-9)
+
+
+def test_filter_flushes_silent_traces_before_they_turn_subnormal():
+    decay = math.exp(-1e-3 / 0.02)
+    gain = (1 - decay) / 1e-3
+    filtered = np.array([1.0, 0.0])
+    dec = np.ones((2, 1), order="F")
+    value, command = np.zeros(1), np.zeros(1)
+    spikes = np.zeros(2, dtype=np.bool_)
+    steps = 0
+    while filtered[0] != 0.0:
+        k.filter_decode_step(spikes, decay, gain, filtered, dec, np.ones(1), value, command)
+        steps += 1
+    # It decays exactly until it would cross 1e-30, then is zero (never subnormal).
+    assert decay ** (steps - 1) >= k.FILTER_FLOOR * 0.99 and steps < 2000
