@@ -272,8 +272,14 @@ class ExperimentResult:
 
     def summary(self) -> dict[str, Any]:
         """Plain data: the table, per-cycle errors and run statistics per agent."""
+        first = next(iter(self.agents.values())).episodes[0]
         return {
             "phases": {k: list(v) for k, v in self.phases().items()},
+            "cycle_starts_s": cycle_table(first)[0].tolist(),
+            "schedule": [
+                {"at": e.at, "perturbation": e.perturbation, "label": e.label}
+                for e in self.config.schedule
+            ],
             "table_m": self.table(),
             "paired": self.paired() if len(self.agents) > 1 else {},
             "agents": {
