@@ -222,6 +222,7 @@ class OperationalSpaceController(BaseController):
             [self.kp, self.kd, self.kp_null, self.kd_null, self.damping, gravity_on]
         )
         self._no_gravity = np.zeros(n)
+        self._batched = callable(getattr(robot_model, "dynamics", None))
         self._low_m = np.zeros((n, n))
         self._mj = np.zeros((n, d))
         self._task = np.zeros((d, d))
@@ -233,9 +234,13 @@ class OperationalSpaceController(BaseController):
         self.read(obs)
         model = self.robot_model
         q = self.q
-        gravity = model.gravity(q) if self.gravity_compensation else self._no_gravity
+        if self._batched:  # one call into the model (one PyBullet round for the Panda)
+            mass, jac, gravity = model.dynamics(q)
+        else:
+            mass, jac = model.mass_matrix(q), model.jacobian(q)
+            gravity = model.gravity(q) if self.gravity_compensation else self._no_gravity
         if not kernels.operational_space_torque(
-            model.mass_matrix(q), model.jacobian(q), gravity, self.state, self.q_home,
+            mass, jac, gravity, self.state, self.q_home,
             self._gains, self._low_m, self._mj, self._task, self._low_t, self._force,
             self._posture, self.feedback_torque, self.last_torque,
         ):  # fmt: skip
