@@ -1,0 +1,57 @@
+"""Regenerate the README's results block and figures from the newest run of each experiment.
+
+    python launch/report.py                 # reads runs/, writes README.md and launch/results/
+    python launch/report.py --runs /data/runs --readme README.md
+
+For every experiment config in launch/*.yaml that has a finished run under
+--runs, the figures (errors per phase, adaptation targets, energy ratio,
+real-time factor) are computed from that run's files and its tracking-error
+and learning-curve plots are copied to launch/results/. Nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import yaml
+
+from neurocontrol.results import experiment_figures, latest_run, results_markdown, update_readme
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", default="runs", help="folder of run directories (runs)")
+    parser.add_argument("--readme", default=str(HERE.parent / "README.md"), help="README to update")
+    parser.add_argument("--figures", default=str(HERE / "results"), help="where PNGs are copied")
+    args = parser.parse_args()
+    figures_dir = Path(args.figures)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    collected = []
+    for config_path in sorted(HERE.glob("*.yaml")):
+        name = yaml.safe_load(config_path.read_text())["name"]
+        run = latest_run(args.runs, name)
+        if run is None:
+            print(f"{config_path.name}: no finished run of {name!r} under {args.runs}; skipped")
+            continue
+        collected.append(experiment_figures(run))
+        for plot in ("tracking_error.png", "learning_curve.png"):
+            if (run / plot).is_file():
+                shutil.copyfile(run / plot, figures_dir / f"{name}_{plot}")
+        print(f"{config_path.name}: {run}")
+    markdown = results_markdown(collected)
+    plots = sorted(p.name for p in figures_dir.glob("*_tracking_error.png"))
+    if plots:
+        markdown += "\n" + "\n".join(
+            f"![{p[: -len('_tracking_error.png')]}](launch/results/{p})" for p in plots
+        )
+    update_readme(args.readme, markdown)
+    print(f"updated {args.readme} with {len(collected)} experiment(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""The results report is computed from a real (short) run directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from neurocontrol.config import from_dict
+from neurocontrol.errors import CheckpointError
+from neurocontrol.experiment import ExperimentConfig, run_experiment
+from neurocontrol.reporting import write_experiment
+from neurocontrol.results import (
+    END,
+    START,
+    experiment_figures,
+    latest_run,
+    results_markdown,
+    update_readme,
+)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    config = from_dict(
+        ExperimentConfig,
+        {
+            "name": "report",
+            "env": {"kwargs": {"n_targets": 4, "movement_time": 0.3, "hold_time": 0.2}},
+            "agents": {
+                "spiking": {"type": "adaptive_spiking", "n_neurons": 200},
+                "twin": {"type": "adaptive_rate", "n_neurons": 200},
+                "base": {"type": "osc"},
+            },
+            "schedule": [{"at": 4.0, "perturbation": {"kind": "curl_field", "strength": 15.0}}],
+            "duration": 12.0,
+        },
+    )
+    root = tmp_path_factory.mktemp("runs")
+    return write_experiment(run_experiment(config), root).path
+
+
+def test_figures_follow_the_run_files(run_dir) -> None:
+    assert latest_run(run_dir.parent, "report") == run_dir
+    assert latest_run(run_dir.parent, "other") is None
+    figures = experiment_figures(run_dir)
+    table = figures["table_m"]
+    targets = figures["targets"]
+    # Cycles are 4 s: the 30 s and 60 s windows fall on the last cycle of this short run.
+    assert targets["reduction_vs_base_30s"] == pytest.approx(
+        1 - table["spiking"]["adapted"] / table["base"]["adapted"]
+    )
+    assert targets["spiking_over_twin_steady"] == pytest.approx(
+        table["spiking"]["adapted"] / table["twin"]["adapted"]
+    )
+    assert targets["reduction_vs_base_30s"] > 0.5
+    assert targets["min_real_time_factor"] == min(figures["real_time_factor"].values())
+    markdown = results_markdown([figures])
+    assert "| spiking |" in markdown and "error below base, 30 s after onset" in markdown
+
+
+def test_update_readme_replaces_only_the_block(tmp_path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n{START}\nold\n{END}\ntail\n")
+    update_readme(readme, "new table")
+    assert readme.read_text() == f"# title\n{START}\nnew table\n{END}\ntail\n"
+    readme.write_text("# no markers\n")
+    with pytest.raises(CheckpointError, match="has no <!-- results:start -->"):
+        update_readme(readme, "x")
+    with pytest.raises(CheckpointError, match="not a complete run directory"):
+        experiment_figures(tmp_path)
