@@ -71,6 +71,14 @@ class ArmPressEnv(ArmEnv):
     default_max_joint_velocity = 10.0
     default_success_radius = 0.02
     camera = ((0.45, 0.0, 0.2), 1.0, 60.0, -20.0)
+    _task_info_keys = (
+        "is_success",
+        "target_index",
+        "phase",
+        "normal_force",
+        "target_force",
+        "reward_force",
+    )
 
     def __init__(
         self,
@@ -96,6 +104,7 @@ class ArmPressEnv(ArmEnv):
         self.force_tolerance = require_nonnegative("force_tolerance", force_tolerance)
         self.force_weight = require_nonnegative("force_weight", force_weight)
         self._tactile = [0.0] * 10
+        self._task_values = self._tactile  # updated in place by _sense
         self._normal_force = 0.0
         super().__init__(**kwargs)
 
@@ -182,9 +191,6 @@ class ArmPressEnv(ArmEnv):
             else:
                 tactile[base + 2 : base + 5] = [0.0, 0.0, 0.0]
         self._normal_force = force[0] + force[1]
-
-    def _task_observation(self) -> list[float]:
-        return self._tactile
 
     def _task_bounds(self) -> dict[str, spaces.Space]:
         r = self.workspace_radius

@@ -16,6 +16,7 @@ A controller that needs M(q), J(q) and g(q) every step calls
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -24,6 +25,10 @@ import pybullet
 from neurocontrol.envs.sim import BulletSim
 
 __all__ = ["RobotModel", "TorqueArm"]
+
+# fields of a getJointStates entry
+_position = itemgetter(0)
+_velocity = itemgetter(1)
 
 
 @runtime_checkable
@@ -164,8 +169,8 @@ class TorqueArm:
     def read_joints(self) -> None:
         """Refresh :attr:`q` and :attr:`dq` with one batched ``getJointStates`` call."""
         states = pybullet.getJointStates(self.body, self.joints, physicsClientId=self._cid)
-        self.q = [s[0] for s in states]
-        self.dq = [s[1] for s in states]
+        self.q = list(map(_position, states))
+        self.dq = list(map(_velocity, states))
 
     def read_hand(self) -> None:
         """Refresh :attr:`hand_pos` and :attr:`hand_vel` (one ``getLinkState`` call)."""

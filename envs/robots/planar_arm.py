@@ -21,6 +21,8 @@ from neurocontrol.errors import ConfigError
 
 __all__ = ["PLANAR_ARM", "PlanarArm", "PlanarArmModel", "PlanarArmParameters", "planar_arm_urdf"]
 
+_cos, _sin = math.cos, math.sin  # one global lookup each in read_hand (every step)
+
 
 @dataclass(frozen=True)
 class PlanarArmParameters:
@@ -218,7 +220,7 @@ class PlanarArm(TorqueArm):
         dq1, dq2 = self.dq
         q12 = q1 + q2
         dq12 = dq1 + dq2
-        c1, s1, c12, s12 = math.cos(q1), math.sin(q1), math.cos(q12), math.sin(q12)
+        c1, s1, c12, s12 = _cos(q1), _sin(q1), _cos(q12), _sin(q12)
         l1, l2 = self._l1, self._l2
         self.hand_pos = [l1 * c1 + l2 * c12, l1 * s1 + l2 * s12, 0.0]
         self.hand_vel = [-l1 * s1 * dq1 - l2 * s12 * dq12, l1 * c1 * dq1 + l2 * c12 * dq12, 0.0]
