@@ -47,11 +47,19 @@ def base_errors(planar):
     }
 
 
+VARIANTS = {
+    "spiking": (AdaptiveSpikingController, {}),
+    "spiking_events": (AdaptiveSpikingController, {"input_coding": "population_events"}),
+    "rate": (AdaptiveRateController, {}),
+}
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("controller", [AdaptiveSpikingController, AdaptiveRateController])
-def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, controller, seed):
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, variant, seed):
     base_rms, _ = base_errors[seed]
-    agent = controller.from_env(planar, learning_rate=1e-5, seed=seed)
+    controller, options = VARIANTS[variant]
+    agent = controller.from_env(planar, learning_rate=1e-5, seed=seed, **options)
     adaptive_rms, _ = second_half_rms(planar, agent, seed)
     assert base_rms > 0.01  # the field is strong: over 1 cm RMS without adaptation
     # the issue asks for >= 50% less; PES at 1e-5 gets far more within one cycle

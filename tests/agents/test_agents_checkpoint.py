@@ -16,6 +16,11 @@ from .conftest import drive
 SPECS = {
     "joint_pd": {"type": "joint_pd", "kp": 50.0},
     "adaptive_spiking": {"type": "adaptive_spiking", "n_neurons": 300, "learning_rate": 1e-5},
+    "adaptive_spiking_events": {
+        "type": "adaptive_spiking",
+        "n_neurons": 300,
+        "input_coding": "population_events",
+    },
     "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
     "hybrid": {
         "type": "hybrid",

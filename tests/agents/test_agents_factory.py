@@ -67,6 +67,8 @@ def test_spec_round_trips(planar):
          r"unknown key\(s\) \['ki'\] in base controller spec of type 'osc'"),
         ({"type": "adaptive_spiking", "learning_rate": -1e-5}, r"learning_rate must be .*>= 0"),
         ({"type": "adaptive_spiking", "n_neurons": 0}, r"n_neurons must be"),
+        ({"type": "adaptive_spiking", "input_coding": "poisson"},
+         r"input_coding must be one of .*'population_events'.*got 'poisson'"),
         ({"type": "hybrid", "spiking": {"type": "osc"}}, r"hybrid spec needs a 'dense' agent spec"),
         ({"type": "hybrid", "spiking": {"type": "osc"}, "dense": {"type": "osc"}, "energy": "gpu"},
          r"energy must be 'horowitz', 'loihi' or a mapping"),

@@ -141,3 +141,22 @@ def test_share_base_needs_equal_bases(planar):
     assert not HybridAgent(spiking, dense).share_base
     with pytest.raises(ConfigError, match="share_base=True needs two adaptive controllers"):
         HybridAgent(spiking, dense, share_base=True)
+
+
+def test_event_coded_input_counts_its_synops(planar, planar_observations):
+    agent = AdaptiveSpikingController.from_env(
+        planar, n_neurons=N, input_coding="population_events", afferents_per_signal=10
+    )
+    afferent_spikes = agent.simulator.spikes[agent.simulator.slice_of("afferents")]
+    events = []
+    for obs in planar_observations[:300]:
+        agent.act(obs)
+        events.append(int(np.count_nonzero(afferent_spikes)))
+        ops_after_act = agent.ops.copy()
+        agent.observe(0.0, False, False, {})
+        # every afferent event reaches all N neurons; spikes reach the 2 output units
+        assert ops_after_act[0] == events[-1] * N + agent.n_spikes * 2
+        assert agent.ops[0] == ops_after_act[0] + agent.n_active * 2
+        assert ops_after_act[2] == 2 * 2 * 10  # one receptive field per afferent
+    assert np.mean(events) > 1.0  # the afferents fire: about one per signal per step
+    np.testing.assert_array_equal(agent.simulator.state["hidden.i_ext"], agent.encoder.biases)
