@@ -12,6 +12,7 @@ from neurocontrol.agents.dense import (
     PolicyAdapter,
 )
 from neurocontrol.agents.factory import AGENT_TYPES, load_agent, make_agent
+from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.rstdp import RewardSpikingController
 from neurocontrol.agents.spiking import AdaptiveSpikingController
@@ -28,6 +29,7 @@ __all__ = [
     "OperationalSpaceController",
     "PolicyAdapter",
     "RewardSpikingController",
+    "TactileForceRegulator",
     "check_observation",
     "control_period",
     "load_agent",
