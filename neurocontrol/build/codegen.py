@@ -1,10 +1,12 @@
 """Generation of the whole-network step entry point, one numba call per step.
 
-The entry point rebuilds the state NamedTuples from the arenas, runs the
-core step, calls each learning-rule kernel and finishes the step. Its source
-depends only on the network's *structure* (which NamedTuples, which rule
-kernels on which projections), never on sizes or values, so networks of the
-same structure share one compiled function.
+The entry point rebuilds the state NamedTuples from the arenas, calls the
+kernel of each population's model, the propagation kernel of each
+projection's storage and each learning-rule kernel, and finishes the step.
+Its source depends only on the network's *structure* (which models, which
+storage, which rule kernels on which projections; see :class:`StepPlan`),
+never on sizes or values, so networks of the same structure share one
+compiled function, and a network compiles only the kernels it uses.
 
 It is written to a file in the cache directory whose name hashes the
 generated source, the numba version and the source of every module it
@@ -21,6 +23,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -29,10 +32,13 @@ import numba
 from neurocontrol.build.arena import ARENA_KINDS, Group
 from neurocontrol.errors import BuildError
 from neurocontrol.fileio import atomic_write_text
+from neurocontrol.kernels.state import NetworkState
 
-__all__ = ["RuleCall", "cache_directory", "load_step_function"]
+__all__ = ["RuleCall", "StepPlan", "cache_directory", "load_step_function"]
 
-_GENERATOR_VERSION = "1"
+_GENERATOR_VERSION = "2"
+#: The plain arrays of NetworkState after its three groups, in order.
+_CORE_FIELDS: tuple[str, ...] = NetworkState._fields[3:]
 
 
 class RuleCall:
@@ -82,32 +88,83 @@ def _group_expression(group: Group) -> str:
     return f"{group.cls.__name__}({_fields(group)})"
 
 
+@dataclass(frozen=True)
+class StepPlan:
+    """What one step of a network calls, in order (the structure the entry point spells out).
+
+    Attributes
+    ----------
+    population_kernels : sequence of numba dispatchers
+        Per population (index ``p``), the kernel of its model:
+        ``kernel(populations, p, neurons, ring, clock, rng, events)``.
+    projection_kernels : sequence of numba dispatchers
+        Per projection (index ``q``), its propagation kernel:
+        ``kernel(populations, q, synapses, neurons, ring, clock)``.
+    rule_calls : sequence of RuleCall
+        Learning-rule kernels, in projection then rule order.
+    deferred : bool
+        Whether some projection buffers its weight changes (several rules),
+        so the step ends with ``apply_weight_changes``.
+    """
+
+    population_kernels: tuple[Callable[..., None], ...]
+    projection_kernels: tuple[Callable[..., None], ...]
+    rule_calls: tuple[RuleCall, ...] = ()
+    deferred: bool = False
+
+
 def _source(
-    core: Sequence[Group], rules: Sequence[Group], calls: Sequence[RuleCall]
+    core: Sequence[Group], rules: Sequence[Group], plan: StepPlan
 ) -> tuple[str, list[ModuleType]]:
+    """Source of ``network_step`` for ``plan``: one direct call per population, projection, rule.
+
+    Only the kernels named here are compiled (no dispatch over every neuron
+    model or storage kind), and the nested :class:`NetworkState` tuple,
+    which is costly to compile into a function's signature, is built only
+    when a learning rule needs it.
+    """
     imports: dict[str, set[str]] = {}
     modules: list[ModuleType] = []
 
-    def need(obj: object) -> None:
+    def need(obj: object) -> str:
         module_name, name = obj.__module__, obj.__name__  # type: ignore[attr-defined]
         imports.setdefault(module_name, set()).add(name)
         module = sys.modules[module_name]
         if module not in modules:
             modules.append(module)
+        return name
 
     from neurocontrol.kernels import flags, step
-    from neurocontrol.kernels.state import NetworkState
 
-    need(step.advance_network)
-    need(step.finish_step)
-    need(NetworkState)
-    for group in (*core, *rules):
-        if group.variable != "core":
-            need(group.cls)
-    for call in calls:
-        need(call.kernel)
-    modules.append(flags)
+    by_variable = {group.variable: group for group in (*core, *rules)}
     arenas = ", ".join(ARENA_KINDS)
+    body = []
+    for name in ("neurons", "populations", "synapses"):
+        group = by_variable[name]
+        need(group.cls)
+        body.append(f"    {name} = {_group_expression(group)}")
+    core_fields = by_variable["core"]
+    for slot, kind, width, field_name in zip(
+        core_fields.slots, core_fields.kinds, core_fields.widths, _CORE_FIELDS, strict=True
+    ):
+        body.append(f"    {field_name} = {_field_expression(slot, kind, width)}")
+    for p, kernel in enumerate(plan.population_kernels):
+        body.append(f"    {need(kernel)}(populations, {p}, neurons, ring, clock, rng, events)")
+    for q, kernel in enumerate(plan.projection_kernels):
+        body.append(f"    {need(kernel)}(populations, {q}, synapses, neurons, ring, clock)")
+    if plan.rule_calls:
+        body.append(
+            f"    net = {need(NetworkState)}(neurons, populations, synapses, "
+            f"{', '.join(_CORE_FIELDS)})"
+        )
+    for call in plan.rule_calls:
+        group = by_variable[call.variable]
+        body.append(f"    {call.variable} = {need(group.cls)}({_fields(group)})")
+        body.append(f"    {need(call.kernel)}(net, {call.projection_index}, {call.variable})")
+    if plan.deferred:
+        body.append(f"    {need(step.apply_weight_changes)}(synapses)")
+    body.append(f"    {need(step.advance_clock)}(clock)")
+    modules.append(flags)
     lines = [
         '"""Generated by neurocontrol.build.codegen; do not edit."""',
         "from numba import njit",
@@ -116,17 +173,7 @@ def _source(
     for module_name in sorted(imports):
         lines.append(f"from {module_name} import {', '.join(sorted(imports[module_name]))}")
     lines += ["", "", "@njit(**STEP_JIT)", f"def network_step({arenas}, layout, events):"]
-    by_variable = {group.variable: group for group in (*core, *rules)}
-    for name in ("neurons", "populations", "synapses"):
-        lines.append(f"    {name} = {_group_expression(by_variable[name])}")
-    lines.append(
-        f"    net = NetworkState(neurons, populations, synapses, {_fields(by_variable['core'])})"
-    )
-    lines.append("    advance_network(net, events)")
-    for call in calls:
-        lines.append(f"    {call.variable} = {_group_expression(by_variable[call.variable])}")
-        lines.append(f"    {call.kernel.__name__}(net, {call.projection_index}, {call.variable})")
-    lines.append("    finish_step(net)")
+    lines += body
     lines.append("")
     return "\n".join(lines), modules
 
@@ -166,10 +213,10 @@ def _fingerprint(source: str, modules: Sequence[ModuleType]) -> str:
 
 
 def load_step_function(
-    core: Sequence[Group], rules: Sequence[Group], calls: Sequence[RuleCall]
+    core: Sequence[Group], rules: Sequence[Group], plan: StepPlan
 ) -> Callable[..., None]:
     """The compiled-on-first-call ``network_step`` for this structure."""
-    source, modules = _source(core, rules, calls)
+    source, modules = _source(core, rules, plan)
     key = _fingerprint(source, modules)
     module_name = f"neurocontrol_step_{key}"
     if module_name in sys.modules:

@@ -9,10 +9,11 @@ import numpy as np
 
 from neurocontrol.build import neurons as _neuron_builders  # noqa: F401  (registers them)
 from neurocontrol.build.arena import ArenaBuilder, Arenas
-from neurocontrol.build.codegen import RuleCall, load_step_function
+from neurocontrol.build.codegen import RuleCall, StepPlan, load_step_function
 from neurocontrol.build.connectivity import ProjectionArrays, build_projection_arrays, column_view
 from neurocontrol.build.registry import NEURON_BUILDERS, RULE_BUILDERS
 from neurocontrol.build.rules import RuleBuild, RuleContext
+from neurocontrol.kernels.neurons import read_input_events
 from neurocontrol.kernels.state import (
     MODEL_INPUT,
     POP_FLOAT_COLUMNS,
@@ -27,6 +28,7 @@ from neurocontrol.kernels.state import (
     Populations,
     Synapses,
 )
+from neurocontrol.kernels.synapses import propagate_dense, propagate_sparse
 from neurocontrol.model.network import Input, Network, Node, Projection, rule_name
 from neurocontrol.validation import require_int, require_positive
 
@@ -72,7 +74,7 @@ def _ordered_nodes(network: Network) -> list[Node]:
 
 def _population_arrays(
     nodes: list[Node], dt: float
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[Callable[..., None]]]:
     n_pops = len(nodes)
     ints = np.zeros((n_pops, len(POP_INT_COLUMNS)), dtype=np.int64)
     floats = np.zeros((n_pops, len(POP_FLOAT_COLUMNS)))
@@ -81,11 +83,13 @@ def _population_arrays(
     n_neurons = sum(node.n for node in nodes)
     v0 = np.zeros(n_neurons)
     u0 = np.zeros(n_neurons)
+    kernels: list[Callable[..., None]] = []
     start = 0
     for p, node in enumerate(nodes):
         ints[p, POP_START], ints[p, POP_STOP] = start, start + node.n
         if isinstance(node, Input):
             ints[p, POP_MODEL] = MODEL_INPUT
+            kernels.append(read_input_events)
         else:
             built = NEURON_BUILDERS.lookup(node.model)(node.model, dt)
             for name, value in built.params.items():
@@ -93,8 +97,9 @@ def _population_arrays(
                 table[p, column] = value
             v0[start : start + node.n] = built.v_initial
             u0[start : start + node.n] = built.recovery_initial
+            kernels.append(built.kernel)
         start += node.n
-    return {"ints": ints, "floats": floats}, v0, u0
+    return {"ints": ints, "floats": floats}, v0, u0, kernels
 
 
 def _neuron_arrays(n_neurons: int, v0: np.ndarray, u0: np.ndarray) -> dict[str, np.ndarray]:
@@ -205,7 +210,7 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
     seed = require_int("seed", seed, minimum=0)
     nodes = _ordered_nodes(network)
     node_index = {id(node): p for p, node in enumerate(nodes)}
-    populations, v0, u0 = _population_arrays(nodes, dt)
+    populations, v0, u0, population_kernels = _population_arrays(nodes, dt)
     n_neurons = int(v0.size)
     n_inputs = sum(node.n for node in nodes if isinstance(node, Input))
 
@@ -224,6 +229,7 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
             dt=dt,
             max_in_degree=_max_in_degree(arrays, projection.pre.n, projection.post.n),
             post_model=projection.post.model,
+            n_rules=len(projection.rules),
         )
         rules = [
             (rule_name(rule), RULE_BUILDERS.lookup(rule)(rule, context))
@@ -262,7 +268,15 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
     groups = arenas.groups
     core_groups = [g for g in groups if not g.variable.startswith("rule_")]
     rule_groups = [g for g in groups if g.variable.startswith("rule_")]
-    step_function = load_step_function(core_groups, rule_groups, calls)
+    plan = StepPlan(
+        population_kernels=tuple(population_kernels),
+        projection_kernels=tuple(
+            propagate_dense if item.arrays.dense else propagate_sparse for item in built
+        ),
+        rule_calls=tuple(calls),
+        deferred=any(len(item.rules) >= 2 for item in built),
+    )
+    step_function = load_step_function(core_groups, rule_groups, plan)
 
     node_slices = {
         node.name: slice(

@@ -2,17 +2,19 @@
 
 A builder takes the model and ``dt`` (seconds) and returns the population's
 parameters (the fields of :class:`~neurocontrol.kernels.state.Populations`
-it sets; the rest stay 0) and the initial ``v`` / ``recovery`` of its
-neurons.
+it sets; the rest stay 0), the initial ``v`` / ``recovery`` of its
+neurons and the update kernel the generated step calls for it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from neurocontrol.build.registry import NEURON_BUILDERS
 from neurocontrol.errors import BuildError
+from neurocontrol.kernels.neurons import update_izhikevich, update_lif, update_lif_noisy
 from neurocontrol.kernels.state import MODEL_ALIF, MODEL_IZHIKEVICH, MODEL_LIF
 from neurocontrol.model.neurons import LIF, AdaptiveLIF, Izhikevich
 
@@ -32,6 +34,8 @@ class PopulationBuild:
     params: dict[str, float]
     v_initial: float
     recovery_initial: float = 0.0
+    #: the population's update kernel (see :mod:`neurocontrol.kernels.neurons`)
+    kernel: Callable[..., None] = update_lif
 
 
 def lif_propagators(model: LIF, dt: float) -> dict[str, float]:
@@ -75,7 +79,8 @@ def build_lif(model: LIF, dt: float) -> PopulationBuild:
         "adapt_decay": 1.0,
         **lif_propagators(model, dt),
     }
-    return PopulationBuild(params, v_initial=model.v_rest)
+    kernel = update_lif_noisy if params["noise_scale"] > 0.0 else update_lif
+    return PopulationBuild(params, v_initial=model.v_rest, kernel=kernel)
 
 
 @NEURON_BUILDERS.register(AdaptiveLIF)
@@ -88,7 +93,7 @@ def build_adaptive_lif(model: AdaptiveLIF, dt: float) -> PopulationBuild:
         adapt_decay=math.exp(-dt / model.tau_adapt),
         adapt_increment=model.delta_th,
     )
-    return PopulationBuild(params, v_initial=built.v_initial)
+    return PopulationBuild(params, v_initial=built.v_initial, kernel=built.kernel)
 
 
 @NEURON_BUILDERS.register(Izhikevich)
@@ -110,4 +115,6 @@ def build_izhikevich(model: Izhikevich, dt: float) -> PopulationBuild:
         "syn_decay": 0.0 if model.tau_syn is None else math.exp(-dt / model.tau_syn),
     }
     # v starts at -65 mV and u at b v, as in the paper's network script
-    return PopulationBuild(params, v_initial=-65.0, recovery_initial=model.b * -65.0)
+    return PopulationBuild(
+        params, v_initial=-65.0, recovery_initial=model.b * -65.0, kernel=update_izhikevich
+    )

@@ -38,6 +38,8 @@ from neurocontrol.kernels.pair_stdp import (
     STDP_W_MAX,
     STDP_W_MIN,
     PairSTDPState,
+    pair_stdp_additive_dense,
+    pair_stdp_additive_sparse,
     pair_stdp_step,
 )
 from neurocontrol.model.rules import PairSTDP
@@ -59,6 +61,8 @@ class RuleContext:
     max_in_degree: int
     #: neuron model of the postsynaptic population (None if the caller does not know it)
     post_model: object = None
+    #: learning rules on this projection (>= 2: weight changes are buffered, not written through)
+    n_rules: int = 1
 
 
 @dataclass(frozen=True)
@@ -118,10 +122,13 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
         "scratch_rows": np.zeros(scratch, dtype=np.int32),
         "scratch_synapses": np.zeros(scratch, dtype=np.int32),
     }
+    kernel = pair_stdp_step
+    if rule.weight_dependence == "additive" and context.n_rules == 1:  # write-through paths
+        kernel = pair_stdp_additive_dense if context.dense else pair_stdp_additive_sparse
     return RuleBuild(
         PairSTDPState,
         arrays,
-        pair_stdp_step,
+        kernel,
         needs_columns=True,
         enabled=("switches", STDP_ENABLED),
     )

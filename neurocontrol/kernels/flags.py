@@ -20,18 +20,23 @@ division-by-zero checks.
 
 from __future__ import annotations
 
-__all__ = ["KERNEL_JIT", "STEP_JIT"]
+__all__ = ["HELPER_JIT", "KERNEL_JIT", "STEP_JIT"]
 
 #: Options of the kernels (inlined into the cached step entry point).
 KERNEL_JIT: dict[str, object] = {
     "cache": False,
-    "inline": "always",
+    "inline": "never",
     "fastmath": False,
     "error_model": "numpy",
     "boundscheck": False,
     "nogil": True,
     "_nrt": False,
+    "no_cpython_wrapper": True,
+    "no_cfunc_wrapper": True,
 }
+
+#: Options of tiny helpers inlined into the kernel that calls them (numba IR level).
+HELPER_JIT: dict[str, object] = {**KERNEL_JIT, "inline": "always"}
 
 #: Options of the generated whole-network step entry point.
 STEP_JIT: dict[str, object] = {

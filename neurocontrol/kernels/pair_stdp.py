@@ -5,7 +5,10 @@ every presynaptic spike depress its row by ``A- y_post`` and every
 postsynaptic spike potentiate its column by ``A+ x_pre`` (traces read
 before this step's spikes are added), then add this step's spikes to the
 traces. Weight changes go through
-:func:`~neurocontrol.kernels.synapses.add_weight_change`.
+:func:`~neurocontrol.kernels.synapses.add_weight_change` in the general
+kernel; additive STDP as a projection's only rule has a write-through
+kernel per storage (dense, sparse), and the builder picks the one that
+fits, so a network compiles only the path it runs.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
 from neurocontrol.kernels.state import (
     POP_SPIKE_COUNT,
     POP_START,
     PRJ_COL_OFFSET_BITS,
     PRJ_COL_PTR_START,
     PRJ_COL_START,
-    PRJ_DEFERRED,
     PRJ_DENSE,
     PRJ_IDX_START,
     PRJ_N_POST,
@@ -53,6 +55,8 @@ __all__ = [
     "STDP_W_MAX",
     "STDP_W_MIN",
     "PairSTDPState",
+    "pair_stdp_additive_dense",
+    "pair_stdp_additive_sparse",
     "pair_stdp_step",
 ]
 
@@ -81,26 +85,27 @@ class PairSTDPState(NamedTuple):
     scratch_synapses: np.ndarray  # i4 [max in-degree], column gather buffer
 
 
-@njit(**KERNEL_JIT)
-def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
-    """Apply one step of pair STDP to projection ``q``."""
-    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
-    params, switches = rule.params, rule.switches
+@njit(**HELPER_JIT)
+def _decay_traces(rule: PairSTDPState) -> None:
     x, y = rule.pre_trace, rule.post_trace
-    pre_decay, post_decay = params[STDP_PRE_DECAY], params[STDP_POST_DECAY]
+    pre_decay, post_decay = rule.params[STDP_PRE_DECAY], rule.params[STDP_POST_DECAY]
     for i in range(x.shape[0]):
         x[i] *= pre_decay
     for j in range(y.shape[0]):
         y[j] *= post_decay
-    pre, post = syn.ints[q, PRJ_PRE], syn.ints[q, PRJ_POST]
-    pre_start, post_start = pops[pre, POP_START], pops[post, POP_START]
-    n_pre_spikes, n_post_spikes = pops[pre, POP_SPIKE_COUNT], pops[post, POP_SPIKE_COUNT]
-    if switches[STDP_ENABLED] == 1:
-        if switches[STDP_MULTIPLICATIVE] == 0 and syn.ints[q, PRJ_DEFERRED] == 0:
-            _additive_write_through(net, q, rule, n_pre_spikes, n_post_spikes)
-        else:
-            _general(net, q, rule, n_pre_spikes, n_post_spikes)
-    nearest = switches[STDP_NEAREST] == 1
+
+
+@njit(**HELPER_JIT)
+def _add_spikes_to_traces(
+    rule: PairSTDPState,
+    spike_ids: np.ndarray,
+    pre_start: int,
+    n_pre_spikes: int,
+    post_start: int,
+    n_post_spikes: int,
+) -> None:
+    x, y = rule.pre_trace, rule.post_trace
+    nearest = rule.switches[STDP_NEAREST] == 1
     for s in range(n_pre_spikes):
         i = spike_ids[pre_start + s] - pre_start
         x[i] = 1.0 if nearest else x[i] + 1.0
@@ -110,27 +115,46 @@ def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
 
 
 @njit(**KERNEL_JIT)
-def _additive_write_through(
-    net: NetworkState, q: int, rule: PairSTDPState, n_pre_spikes: int, n_post_spikes: int
-) -> None:
-    """Additive STDP on a projection with no other rule: weights updated in place.
+def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
+    """Apply one step of pair STDP to projection ``q`` (any weight dependence and storage).
+
+    Weight changes go through :func:`add_weight_change` (buffered when the
+    projection has several rules). The builder picks
+    :func:`pair_stdp_additive_dense` or :func:`pair_stdp_additive_sparse`
+    instead for additive STDP as the only rule of a projection.
+    """
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    _decay_traces(rule)
+    pre, post = syn.ints[q, PRJ_PRE], syn.ints[q, PRJ_POST]
+    pre_start, post_start = pops[pre, POP_START], pops[post, POP_START]
+    n_pre_spikes, n_post_spikes = pops[pre, POP_SPIKE_COUNT], pops[post, POP_SPIKE_COUNT]
+    if rule.switches[STDP_ENABLED] == 1:
+        _general(net, q, rule, n_pre_spikes, n_post_spikes)
+    _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
+
+
+@njit(**KERNEL_JIT)
+def pair_stdp_additive_dense(net: NetworkState, q: int, rule: PairSTDPState) -> None:
+    """Additive pair STDP, the only rule of dense projection ``q``: weights updated in place.
 
     The same arithmetic as :func:`add_weight_change` (float64 sum, clip to
     the projection's bounds, no change when the change is 0) through
     :func:`clipped_weight`, in loops without calls or data-dependent
-    branches: dense rows vectorise, and the independent loads of a column
-    walk overlap in the memory system.
+    branches: rows vectorise.
     """
     syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
     table, weights = syn.ints, syn.weights
-    x, y = rule.pre_trace, rule.post_trace
-    a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
-    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    _decay_traces(rule)
     pre_start = pops[table[q, PRJ_PRE], POP_START]
     post_start = pops[table[q, PRJ_POST], POP_START]
-    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
-    w_start, ptr = table[q, PRJ_W_START], table[q, PRJ_PTR_START]
-    if table[q, PRJ_DENSE] == 1:
+    n_pre_spikes = pops[table[q, PRJ_PRE], POP_SPIKE_COUNT]
+    n_post_spikes = pops[table[q, PRJ_POST], POP_SPIKE_COUNT]
+    if rule.switches[STDP_ENABLED] == 1:
+        x, y = rule.pre_trace, rule.post_trace
+        a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
+        low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+        n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+        w_start = table[q, PRJ_W_START]
         for s in range(n_pre_spikes):  # depression along contiguous rows
             row = weights[w_start + (spike_ids[pre_start + s] - pre_start) * n_post :]
             for j in range(n_post):
@@ -140,36 +164,61 @@ def _additive_write_through(
             for i in range(n_pre):
                 k = i * n_post
                 column[k] = clipped_weight(column[k], a_plus * x[i], low, high)
-        return
-    indptr, indices = syn.indptr, syn.indices
-    idx = table[q, PRJ_IDX_START]
-    for s in range(n_pre_spikes):
-        i = spike_ids[pre_start + s] - pre_start
-        for k in range(indptr[ptr + i], indptr[ptr + i + 1]):
-            position = w_start + k
-            change = -a_minus * y[indices[idx + k]]
-            weights[position] = clipped_weight(weights[position], change, low, high)
-    col_ptr, col_syn = syn.col_ptr, syn.col_syn
-    col_base, col_start = table[q, PRJ_COL_PTR_START], table[q, PRJ_COL_START]
-    bits = table[q, PRJ_COL_OFFSET_BITS]
-    for s in range(n_post_spikes):
-        j = spike_ids[post_start + s] - post_start
-        begin, end = col_ptr[col_base + j], col_ptr[col_base + j + 1]
-        if bits >= 0:  # packed (row, offset) entries: no search
-            mask = (1 << bits) - 1
-            for e in range(col_start + begin, col_start + end):
-                entry = np.int64(col_syn[e])
-                i = entry >> bits
-                position = w_start + indptr[ptr + i] + (entry & mask)
-                weights[position] = clipped_weight(weights[position], a_plus * x[i], low, high)
-        else:
-            for e in range(begin, end):
-                i, k = column_entry(syn, q, e)
-                position = w_start + k
-                weights[position] = clipped_weight(weights[position], a_plus * x[i], low, high)
+    _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
 
 
 @njit(**KERNEL_JIT)
+def pair_stdp_additive_sparse(net: NetworkState, q: int, rule: PairSTDPState) -> None:
+    """Additive pair STDP, the only rule of sparse projection ``q``: weights updated in place.
+
+    As :func:`pair_stdp_additive_dense`; a column is walked through the CSC
+    view, whose packed ``(row, offset)`` entries need no row search, so the
+    independent loads of a column walk overlap in the memory system.
+    """
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    table, weights = syn.ints, syn.weights
+    _decay_traces(rule)
+    pre_start = pops[table[q, PRJ_PRE], POP_START]
+    post_start = pops[table[q, PRJ_POST], POP_START]
+    n_pre_spikes = pops[table[q, PRJ_PRE], POP_SPIKE_COUNT]
+    n_post_spikes = pops[table[q, PRJ_POST], POP_SPIKE_COUNT]
+    if rule.switches[STDP_ENABLED] == 1:
+        x, y = rule.pre_trace, rule.post_trace
+        a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
+        low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+        w_start, ptr = table[q, PRJ_W_START], table[q, PRJ_PTR_START]
+        indptr, indices = syn.indptr, syn.indices
+        idx = table[q, PRJ_IDX_START]
+        for s in range(n_pre_spikes):
+            i = spike_ids[pre_start + s] - pre_start
+            for k in range(indptr[ptr + i], indptr[ptr + i + 1]):
+                position = w_start + k
+                change = -a_minus * y[indices[idx + k]]
+                weights[position] = clipped_weight(weights[position], change, low, high)
+        col_ptr, col_syn = syn.col_ptr, syn.col_syn
+        col_base, col_start = table[q, PRJ_COL_PTR_START], table[q, PRJ_COL_START]
+        bits = table[q, PRJ_COL_OFFSET_BITS]
+        for s in range(n_post_spikes):
+            j = spike_ids[post_start + s] - post_start
+            begin, end = col_ptr[col_base + j], col_ptr[col_base + j + 1]
+            if bits >= 0:  # packed (row, offset) entries: no search
+                mask = (1 << bits) - 1
+                for e in range(col_start + begin, col_start + end):
+                    entry = np.int64(col_syn[e])
+                    i = entry >> bits
+                    position = w_start + indptr[ptr + i] + (entry & mask)
+                    change = a_plus * x[i]
+                    weights[position] = clipped_weight(weights[position], change, low, high)
+            else:
+                for e in range(begin, end):
+                    i, k = column_entry(syn, q, e)
+                    position = w_start + k
+                    change = a_plus * x[i]
+                    weights[position] = clipped_weight(weights[position], change, low, high)
+    _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
+
+
+@njit(**HELPER_JIT)
 def _general(
     net: NetworkState, q: int, rule: PairSTDPState, n_pre_spikes: int, n_post_spikes: int
 ) -> None:

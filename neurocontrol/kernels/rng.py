@@ -11,7 +11,7 @@ import math
 import numpy as np
 from numba import njit
 
-from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.flags import HELPER_JIT
 
 __all__ = ["next_normal", "next_uint64", "next_uniform"]
 
@@ -25,7 +25,7 @@ _S11 = np.uint64(11)
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
 
 
-@njit(**KERNEL_JIT)
+@njit(**HELPER_JIT)
 def next_uint64(state: np.ndarray) -> np.uint64:
     """Advance ``state[0]`` and return the next 64-bit output (Steele et al. 2014)."""
     state[0] = state[0] + _GOLDEN
@@ -35,13 +35,13 @@ def next_uint64(state: np.ndarray) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(**KERNEL_JIT)
+@njit(**HELPER_JIT)
 def next_uniform(state: np.ndarray) -> float:
     """Uniform double in [0, 1) from the top 53 bits."""
     return float(next_uint64(state) >> _S11) * _TWO_POW_M53
 
 
-@njit(**KERNEL_JIT)
+@njit(**HELPER_JIT)
 def next_normal(state: np.ndarray) -> float:
     """Standard normal deviate (Box-Muller, one of the pair)."""
     u1 = 1.0 - next_uniform(state)

@@ -2,7 +2,9 @@
 
 Propagation touches only the rows of presynaptic neurons that spiked: a
 dense row is one contiguous run of ``n_post`` float32 weights, a sparse row
-a CSR segment. Learning rules change weights only through
+a CSR segment. The generated step calls :func:`propagate_dense` or
+:func:`propagate_sparse` per projection, whichever its storage is, so a
+network compiles only the paths it uses. Learning rules change weights only through
 :func:`add_weight_change`, which writes through (single rule, clipped to the
 projection's bounds) or buffers the change (several rules on one
 projection: all read the start-of-step weights, then
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
 from neurocontrol.kernels.state import (
     CLK_N_NEURONS,
     CLK_RING_LEN,
@@ -45,7 +47,8 @@ from neurocontrol.kernels.state import (
     PRJ_W_HIGH,
     PRJ_W_LOW,
     PRJ_W_START,
-    NetworkState,
+    Neurons,
+    Populations,
     Synapses,
 )
 
@@ -55,46 +58,83 @@ __all__ = [
     "clipped_weight",
     "column_entry",
     "column_synapses",
-    "propagate",
+    "propagate_dense",
+    "propagate_sparse",
     "row_of_synapse",
 ]
 
 
+@njit(**HELPER_JIT)
+def _ring_base(populations: Populations, q: int, table: np.ndarray, clock: np.ndarray) -> int:
+    """Ring-buffer offset of the first postsynaptic neuron of ``q`` in its arrival slot."""
+    slot = (clock[CLK_STEP] + 1 + table[q, PRJ_DELAY]) % clock[CLK_RING_LEN]
+    return slot * clock[CLK_N_NEURONS] + populations.ints[table[q, PRJ_POST], POP_START]
+
+
+@njit(**HELPER_JIT)
+def _count_events(table: np.ndarray, q: int, events: int) -> None:
+    table[q, PRJ_SYNOPS_STEP] = events
+    table[q, PRJ_SYNOPS_TOTAL] += events
+
+
 @njit(**KERNEL_JIT)
-def propagate(net: NetworkState, q: int) -> None:
-    """Add the weights of the spiking presynaptic rows of projection ``q`` to the ring buffer."""
-    table, pops, neurons, clock = net.synapses.ints, net.populations.ints, net.neurons, net.clock
+def propagate_dense(
+    populations: Populations,
+    q: int,
+    synapses: Synapses,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+) -> None:
+    """Add the rows of the spiking presynaptic neurons of dense projection ``q`` to the ring."""
+    table, pops = synapses.ints, populations.ints
     pre = table[q, PRJ_PRE]
     n_spikes = pops[pre, POP_SPIKE_COUNT]
     if n_spikes == 0:
         table[q, PRJ_SYNOPS_STEP] = 0
         return
-    n_neurons = clock[CLK_N_NEURONS]
-    slot = (clock[CLK_STEP] + 1 + table[q, PRJ_DELAY]) % clock[CLK_RING_LEN]
-    base = slot * n_neurons + pops[table[q, PRJ_POST], POP_START]
+    base = _ring_base(populations, q, table, clock)
     pre_start = pops[pre, POP_START]
     n_post = table[q, PRJ_N_POST]
     w_start = table[q, PRJ_W_START]
-    weights, ring, spike_ids = net.synapses.weights, net.ring, neurons.spike_ids
+    weights, spike_ids = synapses.weights, neurons.spike_ids
+    for s in range(n_spikes):
+        row = w_start + (spike_ids[pre_start + s] - pre_start) * n_post
+        for j in range(n_post):
+            ring[base + j] += weights[row + j]
+    _count_events(table, q, n_spikes * n_post)
+
+
+@njit(**KERNEL_JIT)
+def propagate_sparse(
+    populations: Populations,
+    q: int,
+    synapses: Synapses,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+) -> None:
+    """Add the CSR rows of the spiking presynaptic neurons of sparse projection ``q``."""
+    table, pops = synapses.ints, populations.ints
+    pre = table[q, PRJ_PRE]
+    n_spikes = pops[pre, POP_SPIKE_COUNT]
+    if n_spikes == 0:
+        table[q, PRJ_SYNOPS_STEP] = 0
+        return
+    base = _ring_base(populations, q, table, clock)
+    pre_start = pops[pre, POP_START]
+    w_start = table[q, PRJ_W_START]
+    ptr, idx = table[q, PRJ_PTR_START], table[q, PRJ_IDX_START]
+    weights, indptr, indices = synapses.weights, synapses.indptr, synapses.indices
+    spike_ids = neurons.spike_ids
     events = 0
-    if table[q, PRJ_DENSE] == 1:
-        for s in range(n_spikes):
-            row = w_start + (spike_ids[pre_start + s] - pre_start) * n_post
-            for j in range(n_post):
-                ring[base + j] += weights[row + j]
-        events = n_spikes * n_post
-    else:
-        ptr = table[q, PRJ_PTR_START]
-        idx = table[q, PRJ_IDX_START]
-        indptr, indices = net.synapses.indptr, net.synapses.indices
-        for s in range(n_spikes):
-            i = spike_ids[pre_start + s] - pre_start
-            begin, end = indptr[ptr + i], indptr[ptr + i + 1]
-            for k in range(begin, end):
-                ring[base + indices[idx + k]] += weights[w_start + k]
-            events += end - begin
-    table[q, PRJ_SYNOPS_STEP] = events
-    table[q, PRJ_SYNOPS_TOTAL] += events
+    for s in range(n_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        begin, end = indptr[ptr + i], indptr[ptr + i + 1]
+        for k in range(begin, end):
+            ring[base + indices[idx + k]] += weights[w_start + k]
+        events += end - begin
+    _count_events(table, q, events)
 
 
 @njit(**KERNEL_JIT)
@@ -156,15 +196,18 @@ def apply_weight_changes(syn: Synapses) -> None:
         table[q, PRJ_N_TOUCHED] = 0
 
 
-@njit(**KERNEL_JIT)
+@njit(**HELPER_JIT)
 def clipped_weight(weight: float, change: float, low: float, high: float) -> float:
     """``weight + change`` clipped to ``[low, high]``; ``weight`` itself when ``change == 0``.
 
     The arithmetic of :func:`add_weight_change` (write-through case) as a
-    branch-free expression, for kernels that update a contiguous run of
-    weights of a non-deferred projection in one loop (it vectorises).
+    branch-free expression (selects, which LLVM emits as min/max), for
+    kernels that update a contiguous run of weights of a non-deferred
+    projection in one loop (it vectorises).
     """
-    updated = min(max(weight + change, low), high)
+    updated = weight + change
+    updated = updated if updated > low else low
+    updated = updated if updated < high else high
     return weight if change == 0.0 else updated
 
 
