@@ -11,6 +11,7 @@ so learning continues bit-identically;
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -114,7 +115,7 @@ def rng_from_words(rng: np.random.Generator, words: np.ndarray) -> None:
     }
 
 
-class Persistent:
+class Persistent(abc.ABC):
     """Checkpoint protocol of the agents.
 
     Subclasses set :attr:`agent_type` (the factory's ``type`` name) and
@@ -124,13 +125,13 @@ class Persistent:
 
     agent_type: ClassVar[str]
 
+    @abc.abstractmethod
     def spec(self) -> dict[str, Any]:
         """Plain data :func:`~neurocontrol.agents.factory.make_agent` rebuilds this agent from."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def state_targets(self) -> dict[str, np.ndarray]:
         """Live views of every mutable state array, by name."""
-        raise NotImplementedError
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the state arrays."""
@@ -142,10 +143,10 @@ class Persistent:
         restore_arrays(type(self).__name__, self.state_targets(), arrays)
         self._restored()
 
-    def _snapshot(self) -> None:
+    def _snapshot(self) -> None:  # noqa: B027 - optional hook
         """Hook: copy state held outside arrays (random generators) into state arrays."""
 
-    def _restored(self) -> None:
+    def _restored(self) -> None:  # noqa: B027 - optional hook
         """Hook: push restored state arrays back into the objects that hold them."""
 
     def save(self, path: str | Path) -> None:
