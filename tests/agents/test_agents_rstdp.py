@@ -8,7 +8,7 @@ import pytest
 
 from neurocontrol.agents import RewardSpikingController, load_agent, make_agent
 from neurocontrol.errors import ConfigError
-from neurocontrol.learning import sync_weights
+from neurocontrol.learning import eligibility, sync_weights
 from neurocontrol.loop import run_episode
 
 from .conftest import drive
@@ -53,8 +53,12 @@ def test_reward_strengthens_and_punishment_weakens_the_chosen_pairing(four_targe
         agent.act(obs)
     choice = int(agent.trial[2])
     assert agent.phase != 1  # decided
-    eligibility = agent.simulator.state["context_to_motor.rstdp.eligibility"]
-    assert eligibility.max() > 0  # the pairings of the decision are potentiation-dominated
+    # the pairings of the decision leave the chosen group's synapses from the context's
+    # afferents net potentiating (else a punishment would potentiate the punished action)
+    trace = eligibility(agent.simulator, "context_to_motor.rstdp")
+    preferred = np.round(agent._preferred / (2 * np.pi / agent.n_directions)) % agent.n_directions
+    k = agent.neurons_per_direction
+    assert trace[preferred == context, choice * k : (choice + 1) * k].mean() > 0
     before = _mean_weight(agent, context, choice)
     agent.simulator.set_third_factor("context_to_motor.rstdp", reward)
     for _ in range(300):  # let dopamine act on the eligibility
