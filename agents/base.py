@@ -46,7 +46,8 @@ def check_observation(obs: Any, space: spaces.Space, who: str) -> None:
     """Raise :class:`ObservationError` if ``obs`` does not fit ``space``'s structure and shapes.
 
     Checks keys and shapes (not bounds: a real sensor may read slightly out of
-    range), so it is cheap enough to run on every call.
+    range), so it is cheap enough to run on every call: messages are only
+    formatted when something is wrong.
     """
     if isinstance(space, spaces.Dict):
         if not isinstance(obs, Mapping):
@@ -60,7 +61,9 @@ def check_observation(obs: Any, space: spaces.Space, who: str) -> None:
                     f"{who} expects observation key {key!r} (keys {sorted(space.spaces)}), "
                     f"got keys {sorted(obs)}"
                 )
-            check_observation(obs[key], subspace, f"{who} [{key!r}]")
+            value = obs[key]
+            if isinstance(subspace, spaces.Dict) or getattr(value, "shape", None) != subspace.shape:
+                check_observation(value, subspace, f"{who} [{key!r}]")
         return
     shape = getattr(obs, "shape", None)
     if shape != space.shape:
