@@ -135,7 +135,9 @@ class PlanarArmModel:
         jacobian[0, 1] = -p.l2 * s12
         jacobian[1, 0] = p.l1 * math.cos(q1) + p.l2 * c12
         jacobian[1, 1] = p.l2 * c12
-        return mass, jacobian, self._gravity
+        gravity = self._gravity
+        gravity.fill(0.0)  # rewritten like the others, should a caller have modified it
+        return mass, jacobian, gravity
 
     def gravity(self, q: np.ndarray) -> np.ndarray:
         """Zero: in the horizontal plane gravity loads no joint."""
