@@ -3,23 +3,25 @@
 For each id a scripted task-space controller (built on the env's nominal
 ``robot_model``) first drives one episode and its joint torques are recorded;
 this is not timed. Then, from the same seeded reset, the same torques are
-replayed twice, each timed over ``--steps`` steps:
+replayed, each replay timed over ``--steps`` steps:
 
 - **env.step**: the raw (unwrapped) env, actions = recorded torques / limit;
 - **bare round trip**: only what every step must do anyway, as direct
-  PyBullet calls on the env's own world: ``getJointStates`` (all joints),
-  ``getLinkState`` of the hand with velocity, ``getContactPoints`` with the
-  table (ArmPress only), ``setJointMotorControlArray`` (torques) and
-  ``stepSimulation``.
+  PyBullet calls on a second world of the same id: ``getJointStates`` (all
+  joints), ``getLinkState`` of the hand with velocity, ``getContactPoints``
+  with the table (ArmPress only), ``setJointMotorControlArray`` (torques) and
+  ``stepSimulation``;
+- **make()**: the env as ``gymnasium.make`` wraps it (TimeLimit,
+  OrderEnforcing, PassiveEnvChecker), on a third world.
 
-Both runs see the same physics (same states, same contacts), so their ratio
-is the overhead the env adds. Runs alternate (env, bare, wrapped env), each
-timed in segments of ``--segment`` steps; a figure is the sum over segments
-of each segment's best time over the ``--repeats`` runs, per step. On a
-shared machine a 3000-step run is almost never free of other processes, a
-100-step segment often is, so this estimates the cost on one unshared core
-far more stably than the best whole run (which the JSON output also gives,
-as ``*_whole_run_us``). All three figures use the same estimator.
+All three see the same physics (same states, same contacts), so the ratio
+env / bare is the overhead the env adds. Each replay is timed in segments of
+``--segment`` steps, the three interleaved segment by segment; a figure is
+the sum over segments of each segment's best time over the ``--repeats``
+replays, per step. On a shared machine a 3000-step replay is almost never
+free of other processes while a 100-step segment often is, so this estimates
+the cost on one unshared core far more stably than the best whole replay
+(which the JSON output also gives, as ``*_whole_run_us``).
 Targets (issue 2): ratio <= 2 for every id; real-time factor at 1 kHz >= 10
 for PlanarReach and ArmReach, >= 5 for ArmPress.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gc
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -98,24 +101,21 @@ def _segments(count: int, segment: int) -> list[tuple[int, int]]:
     return [(start, min(start + segment, count)) for start in range(0, count, segment)]
 
 
-def _time_env(env: Any, actions: np.ndarray, seed: int, segment: int) -> np.ndarray:
-    """Nanoseconds of ``env.step`` per segment of one run from ``reset(seed)``."""
+def _env_segments(env: Any, actions: np.ndarray, seed: int, segment: int) -> Iterator[int]:
+    """Run ``env`` from ``reset(seed)``; yield the nanoseconds of each segment of steps."""
     env.reset(seed=seed)
     step = env.step
     clock = time.perf_counter_ns
-    bounds = _segments(len(actions), segment)
-    times = np.empty(len(bounds))
-    for k, (first, stop) in enumerate(bounds):
+    for first, stop in _segments(len(actions), segment):
         part = actions[first:stop]
         start = clock()
         for action in part:
             step(action)
-        times[k] = clock() - start
-    return times
+        yield clock() - start
 
 
-def _time_bare(env: Any, torques: list[list[float]], seed: int, segment: int) -> np.ndarray:
-    """Nanoseconds of the bare PyBullet round trip per segment of one run."""
+def _bare_segments(env: Any, torques: list[list[float]], seed: int, segment: int) -> Iterator[int]:
+    """The bare PyBullet round trip on ``env``'s world; nanoseconds per segment."""
     import pybullet
 
     env.reset(seed=seed)
@@ -126,9 +126,7 @@ def _time_bare(env: Any, torques: list[list[float]], seed: int, segment: int) ->
     get_contacts, send = pybullet.getContactPoints, pybullet.setJointMotorControlArray
     step, torque_control = pybullet.stepSimulation, pybullet.TORQUE_CONTROL
     clock = time.perf_counter_ns
-    bounds = _segments(len(torques), segment)
-    times = np.empty(len(bounds))
-    for k, (first, stop) in enumerate(bounds):
+    for first, stop in _segments(len(torques), segment):
         part = torques[first:stop]
         start = clock()
         for tau in part:
@@ -140,23 +138,11 @@ def _time_bare(env: Any, torques: list[list[float]], seed: int, segment: int) ->
             )
             if table is not None:
                 get_contacts(bodyA=body, bodyB=table, physicsClientId=cid)
-        times[k] = clock() - start
-    return times
+        yield clock() - start
 
 
-def _time_wrapped(env_id: str, actions: np.ndarray, seed: int, segment: int) -> np.ndarray:
-    import gymnasium
-
-    env = gymnasium.make(env_id, max_episode_steps=len(actions) + 1)
-    try:
-        return _time_env(env, actions, seed, segment)
-    finally:
-        env.close()
-
-
-def _per_step_us(runs: list[np.ndarray], steps: int) -> tuple[float, float]:
-    """(sum of per-segment minima, best whole run) over ``runs``, in microseconds per step."""
-    table = np.stack(runs)  # (repeats, segments) in ns
+def _per_step_us(table: np.ndarray, steps: int) -> tuple[float, float]:
+    """Per-step us: (sum of per-segment minima, best whole run) of ``table`` (repeats, segments)."""
     return float(table.min(axis=0).sum()) / 1e3 / steps, float(
         table.sum(axis=1).min()
     ) / 1e3 / steps
@@ -173,30 +159,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     segment = max(1, int(getattr(args, "segment", 100)))
     results: dict[str, dict[str, Any]] = {}
     for env_id in ids:
+        # three worlds, same seed and torques, so the same physics: the raw env, a
+        # world for the bare round trip, and the env as gymnasium.make wraps it
         env: Any = gymnasium.make(env_id).unwrapped
+        world: Any = gymnasium.make(env_id).unwrapped
+        wrapped: Any = gymnasium.make(env_id, max_episode_steps=steps + 1)
         try:
             torques = scripted_torques(env, steps, seed)
             actions = (torques / env.robot_model.torque_limit).astype(np.float32)
             # replay exactly the torques the env commands (float32 action x limit)
             commanded = (actions.astype(np.float64) * env.robot_model.torque_limit).tolist()
+            count = len(_segments(steps, segment))
+            times = np.zeros((3, repeats, count))  # env, bare, wrapped
             enabled = gc.isenabled()
             gc.disable()
             try:
-                # interleaved, so a change of machine speed hits both figures alike
-                env_runs, bare_runs, wrapped_runs = [], [], []
-                for _ in range(repeats):
-                    env_runs.append(_time_env(env, actions, seed, segment))
-                    bare_runs.append(_time_bare(env, commanded, seed, segment))
-                    wrapped_runs.append(_time_wrapped(env_id, actions, seed, segment))
-                env_us, env_run_us = _per_step_us(env_runs, steps)
-                bare_us, bare_run_us = _per_step_us(bare_runs, steps)
-                wrapped_us, _ = _per_step_us(wrapped_runs, steps)
+                for r in range(repeats):
+                    runs = (
+                        _env_segments(env, actions, seed, segment),
+                        _bare_segments(world, commanded, seed, segment),
+                        _env_segments(wrapped, actions, seed, segment),
+                    )
+                    # segment by segment, so a change of machine speed hits all three alike
+                    for k in range(count):
+                        for j, segments in enumerate(runs):
+                            times[j, r, k] = next(segments)
             finally:
                 if enabled:
                     gc.enable()
+            env_us, env_run_us = _per_step_us(times[0], steps)
+            bare_us, bare_run_us = _per_step_us(times[1], steps)
+            wrapped_us, _ = _per_step_us(times[2], steps)
             dt = env.dt * env.control_decimation
         finally:
-            env.close()
+            for each in (env, world, wrapped):
+                each.close()
         ratio = env_us / bare_us
         real_time = dt * 1e6 / env_us
         results[env_id] = {
