@@ -6,7 +6,9 @@ Each step, Python computes fresh input events
 filtered with tau 20 ms times a fixed 1000 x 7 matrix). Reported: us/step
 (median of repeats x steps, compile time apart), mean hidden rate, SynOps
 per step, fixed overhead of a 10-neuron network, cold and warm start to the
-first step (fresh processes), and state bytes per plastic synapse.
+first step (fresh processes) beside the floor of any numba program (import
+numba, first call of a cached trivial function), and state bytes per
+plastic synapse.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -159,33 +162,96 @@ def fixed_overhead_us(steps: int = 20000) -> float:
 
 _START_SCRIPT = """
 import time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import numpy as np
 from neurocontrol.bench.snn import build_workload
 from neurocontrol.simulator import Simulator
 sim = Simulator(build_workload("CL-1k"), seed=1)
 sim.step(np.zeros(100, dtype=bool))
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+
+# The floor of a warm start with numba: import numpy and numba, then the first call of
+# a trivial cached njit function (loading it starts numba's CPU target), with numba's
+# SciPy BLAS probe skipped as neurocontrol.kernels does.
+_FLOOR_KERNEL = """
+from numba import njit
+
+
+@njit(cache=True)
+def add(a, b):
+    a[0] += b[0]
+"""
+
+_FLOOR_SCRIPT = """
+import sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+import numpy as np
+import numba
+sys.modules["scipy.linalg"] = None
+try:
+    import numba.np.arraymath
+finally:
+    del sys.modules["scipy.linalg"]
+sys.path.insert(0, sys.argv[1])
+from floor_kernel import add
+a = np.ones(1)
+add(a, a)
+print(time.perf_counter() - t0, time.process_time() - c0)
 """
 
 
-def start_times() -> dict[str, float]:
-    """Cold (empty cache) and warm start to the first CL-1k step, in fresh processes."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NEUROCONTROL_CACHE_DIR=cache)
-        results = {}
-        for label in ("cold_start_s", "warm_start_s"):
-            t0 = time.perf_counter()
-            out = subprocess.run(
-                [sys.executable, "-c", _START_SCRIPT],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            results[label] = time.perf_counter() - t0
-            results[label + "_in_process"] = float(out.stdout.strip().splitlines()[-1])
-    return results
+def _timed_process(arguments: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run a fresh Python process; its wall and CPU time, and what it printed (in-process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, *arguments], env=env, capture_output=True, text=True, check=True
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    inner_wall, inner_cpu = (float(v) for v in out.stdout.strip().splitlines()[-1].split())
+    return {"wall": wall, "cpu": cpu, "in_process": inner_wall, "in_process_cpu": inner_cpu}
+
+
+def _median_runs(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: float(np.median([run[key] for run in runs])) for key in runs[0]}
+
+
+def start_times(repeats: int = 3) -> dict[str, Any]:
+    """Cold and warm start to the first CL-1k step in fresh processes, and the numba floor.
+
+    Cold: an empty step cache (a fresh ``NEUROCONTROL_CACHE_DIR`` per run; the
+    kernels have no cache of their own). Warm: the same cache, filled.
+    Floor: ``import numpy, numba`` and the first call of a trivial cached
+    njit function, below which no numba program starts. Each figure is the
+    median of ``repeats`` processes: ``wall`` and ``cpu`` of the whole process
+    (interpreter start and exit included), ``in_process`` and
+    ``in_process_cpu`` from the first import to the end of the first step.
+    """
+    cold, warm, floor = [], [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        for run in range(repeats):
+            cache = os.path.join(scratch, f"cache{run}")
+            env = dict(os.environ, NEUROCONTROL_CACHE_DIR=cache)
+            cold.append(_timed_process(["-c", _START_SCRIPT], env))
+            warm.append(_timed_process(["-c", _START_SCRIPT], env))
+        with open(os.path.join(scratch, "floor_kernel.py"), "w", encoding="utf-8") as handle:
+            handle.write(_FLOOR_KERNEL)
+        env = dict(os.environ)
+        _timed_process(["-c", _FLOOR_SCRIPT, scratch], env)  # fills numba's cache
+        floor = [_timed_process(["-c", _FLOOR_SCRIPT, scratch], env) for _ in range(repeats)]
+    result: dict[str, Any] = {
+        "cold_start": _median_runs(cold),
+        "warm_start": _median_runs(warm),
+        "numba_floor": _median_runs(floor),
+        "start_repeats": repeats,
+    }
+    result["warm_above_floor"] = {
+        key: result["warm_start"][key] - result["numba_floor"][key] for key in floor[0]
+    }
+    return result
 
 
 def _brian2_side(
@@ -239,6 +305,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-start", action="store_true", help="skip the cold/warm start measurement"
     )
     parser.add_argument(
+        "--start-repeats",
+        type=int,
+        default=3,
+        help="fresh processes per start figure; the median is reported (default 3)",
+    )
+    parser.add_argument(
         "--brian2",
         action="store_true",
         help="also run the workloads in Brian2 (its own venv, created on first use)",
@@ -247,7 +319,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the suite; return the figures and a printable table."""
-    report: dict[str, Any] = {"workloads": {}}
+    report: dict[str, Any] = {"workloads": {}, "load_average_start": list(os.getloadavg())}
     table = []
     for name in args.workloads:
         figures = measure_workload(name, args.steps, args.repeats, plastic=not args.static)
@@ -281,12 +353,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["fixed_overhead_us"] = fixed_overhead_us()
     table.append(f"fixed overhead (10 neurons): {report['fixed_overhead_us']:.2f} us/step")
     if not args.no_start:
-        report.update(start_times())
-        table.append(
-            f"start to first CL-1k step: cold {report['cold_start_s']:.2f} s "
-            f"({report['cold_start_s_in_process']:.2f} s after interpreter start), warm "
-            f"{report['warm_start_s']:.2f} s ({report['warm_start_s_in_process']:.2f} s)"
-        )
+        starts = start_times(args.start_repeats)
+        report.update(starts)
+        for label, key in (
+            ("cold start", "cold_start"),
+            ("warm start", "warm_start"),
+            ("numba floor", "numba_floor"),
+            ("warm above floor", "warm_above_floor"),
+        ):
+            figures = starts[key]
+            table.append(
+                f"{label} (to first CL-1k step, median of {args.start_repeats}): process "
+                f"{figures['wall']:.2f} s wall / {figures['cpu']:.2f} s CPU; after interpreter "
+                f"start {figures['in_process']:.2f} s wall / {figures['in_process_cpu']:.2f} s CPU"
+            )
+    report["load_average_end"] = list(os.getloadavg())
+    table.append(
+        "load average (1, 5, 15 min): start "
+        + ", ".join(f"{v:.2f}" for v in report["load_average_start"])
+        + "; end "
+        + ", ".join(f"{v:.2f}" for v in report["load_average_end"])
+    )
     report["table"] = table
     json.dumps(report)  # the report must be JSON-able
     return report

@@ -7,11 +7,16 @@ its description and the simulator's seed.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from neurocontrol.errors import BuildError
+from neurocontrol.fileio import atomic_write
 from neurocontrol.model.connectivity import (
     AllToAll,
     Connectivity,
@@ -25,6 +30,10 @@ from neurocontrol.model.network import Projection
 __all__ = ["ProjectionArrays", "build_projection_arrays", "column_view"]
 
 _ROW_CHUNK_CELLS = 4_000_000  # random draws per chunk when sampling a sparse pattern
+#: Patterns of at least this many cells are cached on disk (drawing 10k x 10k cells
+#: takes about 1 s; reading the CSR arrays back a few ms). Smaller ones are redrawn.
+CACHE_MIN_CELLS = 4_000_000
+_PATTERN_CACHE_VERSION = "1"
 #: Packed CSC entries (row << offset_bits | offset) must stay below this (int32).
 PACK_LIMIT = 2**31
 
@@ -81,6 +90,67 @@ def _sparse_pattern(
     return indptr.astype(np.int32), indices
 
 
+def _pattern_path(
+    connectivity: FixedProbability, n_pre: int, n_post: int, same: bool, rng: np.random.Generator
+) -> Path:
+    from neurocontrol.build.codegen import cache_directory
+
+    key = json.dumps(
+        [
+            _PATTERN_CACHE_VERSION,
+            np.__version__,
+            repr(connectivity.p),
+            connectivity.allow_self_connections,
+            same,
+            n_pre,
+            n_post,
+            rng.bit_generator.state,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    name = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return cache_directory() / "patterns" / f"pattern_{name}.npz"
+
+
+def _cached_sparse_pattern(
+    connectivity: FixedProbability, n_pre: int, n_post: int, same: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_sparse_pattern`, read back from the cache when drawn before.
+
+    The key holds every input of the draw, the generator's state included;
+    the entry holds the generator's state after the draw, which is restored,
+    so the weights drawn next (and the whole network) are bit-identical to
+    an uncached build. An unreadable entry is redrawn; a failed write only
+    costs the next build the draw.
+    """
+    if n_pre * n_post < CACHE_MIN_CELLS:
+        return _sparse_pattern(connectivity, n_pre, n_post, same, rng)
+    path = _pattern_path(connectivity, n_pre, n_post, same, rng)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            indptr, indices = stored["indptr"], stored["indices"]
+            state = json.loads(str(stored["state_after"]))
+        if indptr.shape == (n_pre + 1,) and indices.shape == (int(indptr[-1]),):
+            rng.bit_generator.state = state
+            return indptr, indices
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        pass
+    indptr, indices = _sparse_pattern(connectivity, n_pre, n_post, same, rng)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path, "wb") as handle:
+            np.savez(
+                handle,
+                indptr=indptr,
+                indices=indices,
+                state_after=np.array(json.dumps(rng.bit_generator.state)),
+            )
+    except OSError:
+        pass
+    return indptr, indices
+
+
 def build_projection_arrays(projection: Projection, rng: np.random.Generator) -> ProjectionArrays:
     """The synapse arrays of ``projection``; random draws come from ``rng``."""
     connectivity: Connectivity = projection.connectivity
@@ -106,7 +176,7 @@ def build_projection_arrays(projection: Projection, rng: np.random.Generator) ->
         if connectivity.seed is not None:
             rng = np.random.default_rng(connectivity.seed)
         same = projection.pre is projection.post
-        indptr, indices = _sparse_pattern(connectivity, n_pre, n_post, same, rng)
+        indptr, indices = _cached_sparse_pattern(connectivity, n_pre, n_post, same, rng)
         weights = _initial_weights(projection, rng, int(indptr[-1]))
         return ProjectionArrays(False, weights, indices, indptr)
     raise BuildError(

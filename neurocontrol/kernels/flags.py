@@ -20,7 +20,9 @@ division-by-zero checks.
 
 from __future__ import annotations
 
-__all__ = ["HELPER_JIT", "KERNEL_JIT", "STEP_JIT"]
+import sys
+
+__all__ = ["HELPER_JIT", "KERNEL_JIT", "STEP_JIT", "load_numba_numpy_support"]
 
 #: Options of the kernels (inlined into the cached step entry point).
 KERNEL_JIT: dict[str, object] = {
@@ -47,3 +49,28 @@ STEP_JIT: dict[str, object] = {
     "nogil": True,
     "_nrt": False,
 }
+
+
+def load_numba_numpy_support() -> None:
+    """Import numba's NumPy support (``numba.np.arraymath``) without SciPy's BLAS.
+
+    numba imports ``numba.np.arraymath`` when its CPU target starts, which
+    happens on the first compilation *and* on the first load of a cached
+    function; that module probes for BLAS by importing
+    ``scipy.linalg.cython_blas``, i.e. all of ``scipy.linalg`` (about 0.2 s
+    of CPU, more than half of a warm start's work after ``import numba``).
+    The probe only chooses how ``np.correlate``/``np.convolve`` compute an
+    inner product inside jitted code (a plain loop without BLAS, same
+    results); ``np.dot`` and ``np.linalg`` import SciPy themselves when a
+    function using them is compiled. So the probe is made to fail, once,
+    here. No effect if SciPy's linalg or numba's NumPy support is already
+    imported.
+    """
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if "scipy.linalg" in sys.modules and sys.modules["scipy.linalg"] is None:
+            del sys.modules["scipy.linalg"]
