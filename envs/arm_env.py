@@ -481,9 +481,9 @@ class ArmEnv(gymnasium.Env):
         ]
         flat = _empty(self._obs_size, _FLOAT32)
         # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
-        self._obs_format.pack_into(flat, 0, *values)
+        self._obs_format.pack_into(flat, 0, *values)  # type: ignore[arg-type]  # a buffer
         torques = _empty(2 * len(tau_cmd), _FLOAT64)
-        self._torque_format.pack_into(torques, 0, *tau_cmd, *tau_applied)
+        self._torque_format.pack_into(torques, 0, *tau_cmd, *tau_applied)  # type: ignore[arg-type]
         proprio, ee, goal = self._base_slices
         observation = {"proprio": flat[proprio], "ee": flat[ee], "goal": flat[goal]}
         for key, part in self._task_slices:

@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             enabled = gc.isenabled()
             gc.disable()
             try:
-                for r in range(repeats):
+                for repeat in range(repeats):
                     runs = (
                         _env_segments(env, actions, seed, segment),
                         _bare_segments(world, commanded, seed, segment),
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     # segment by segment, so a change of machine speed hits all three alike
                     for k in range(count):
                         for j, segments in enumerate(runs):
-                            times[j, r, k] = next(segments)
+                            times[j, repeat, k] = next(segments)
             finally:
                 if enabled:
                     gc.enable()
