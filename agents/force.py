@@ -15,7 +15,9 @@ the sustained spikes filtered with :math:`\tau_F`,
     \tau_F \dot r_{pad} = -r_{pad} + \sum_{aff} s_{aff}(t)
 
 and, while any pad is in contact, a PI law with feedforward pushes the hand
-into the surface along :math:`-\hat n` (the surface normal, +z):
+into the surface along :math:`-\hat n` (the surface normal, +z), or lifts it
+(:math:`f < 0`) where a load on the hand (a payload) alone presses harder
+than :math:`F^*`:
 
 .. math::
 
@@ -141,7 +143,8 @@ class TactileForceRegulator:
         limit = self.integral_limit
         self.integral[0] = min(max(self.integral[0] + error * self.dt, -limit), limit)
         push = self.target_force + self.kp * error + self.ki * float(self.integral[0])
-        self._force_task[2] = -max(push, 0.0)  # the surface can only be pushed
+        # f < 0 lifts: the arm carries part of a load resting on the pads (a payload)
+        self._force_task[2] = -push
         np.dot(model.jacobian(q).T, self._force_task, out=self.torque)
         return self.torque
 

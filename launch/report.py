@@ -4,9 +4,12 @@
     python launch/report.py --runs /data/runs --readme README.md
 
 For every experiment config in launch/*.yaml that has a finished run under
---runs, the figures (errors per phase, adaptation targets, energy ratio,
-real-time factor) are computed from that run's files and its tracking-error
-and learning-curve plots are copied to launch/results/. Nothing is typed by hand.
+--runs, the figures (the run's measure per phase or per block of trials,
+its targets, energy ratio, real-time factor) are computed from that run's
+files, and its plots (the measure over time: tracking_error.png or
+force_error.png; learning_curve.png) are copied to launch/results/. The README
+shows, per experiment, the measure over time, or the learning curve for a
+trial measure (success per block). Nothing is typed by hand.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ import yaml
 from neurocontrol.results import experiment_figures, latest_run, results_markdown, update_readme
 
 HERE = Path(__file__).resolve().parent
+PLOTS = ("tracking_error.png", "force_error.png", "learning_curve.png")
+
+
+def primary_plot(config: dict) -> str:
+    """The plot a config's experiment shows in the README."""
+    metric = config.get("metric", "tracking_error")
+    return "learning_curve.png" if metric == "trial_success" else f"{metric}.png"
 
 
 def main() -> int:
@@ -31,23 +41,25 @@ def main() -> int:
     figures_dir = Path(args.figures)
     figures_dir.mkdir(parents=True, exist_ok=True)
     collected = []
+    shown = []
     for config_path in sorted(HERE.glob("*.yaml")):
-        name = yaml.safe_load(config_path.read_text())["name"]
+        config = yaml.safe_load(config_path.read_text())
+        name = config["name"]
         run = latest_run(args.runs, name)
+        if (figures_dir / f"{name}_{primary_plot(config)}").is_file() or run is not None:
+            shown.append((name, f"{name}_{primary_plot(config)}"))
         if run is None:
             print(f"{config_path.name}: no finished run of {name!r} under {args.runs}; skipped")
             continue
         collected.append(experiment_figures(run))
-        for plot in ("tracking_error.png", "learning_curve.png"):
+        for plot in PLOTS:
             if (run / plot).is_file():
                 shutil.copyfile(run / plot, figures_dir / f"{name}_{plot}")
         print(f"{config_path.name}: {run}")
     markdown = results_markdown(collected)
-    plots = sorted(p.name for p in figures_dir.glob("*_tracking_error.png"))
+    plots = [(name, png) for name, png in shown if (figures_dir / png).is_file()]
     if plots:
-        markdown += "\n" + "\n".join(
-            f"![{p[: -len('_tracking_error.png')]}](launch/results/{p})" for p in plots
-        )
+        markdown += "\n" + "\n".join(f"![{name}](launch/results/{png})" for name, png in plots)
     update_readme(args.readme, markdown)
     print(f"updated {args.readme} with {len(collected)} experiment(s)")
     return 0

@@ -3,7 +3,10 @@
 An experiment runs each controller named in its config for ``duration``
 seconds of simulated time per seed, on the same env with the same
 perturbation schedule (perturbations switched on and off at given times), and
-summarises RMS tracking error per cycle of the env's target sequence. It is a
+summarises one measure (``metric``, see :mod:`neurocontrol.measures`): RMS
+tracking error or RMS force error per cycle of the env's target sequence (or
+per window of ``cycle_duration`` seconds), or the success rate per block of
+``trial_block`` trials (reward-only reaching). It is a
 pure function of its validated config: :func:`run_experiment` returns the
 metrics, so a sweep can call it anywhere; :func:`write_experiment` puts them
 on disk (config, CSV, JSON, checkpoint, plots).
@@ -14,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -22,6 +25,14 @@ import numpy as np
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.errors import ConfigError
 from neurocontrol.loop import EpisodeResult, run_episode
+from neurocontrol.measures import (
+    MEASURES,
+    Measure,
+    block_rates,
+    nan_mean,
+    trial_outcomes,
+    window_rms,
+)
 from neurocontrol.recording import SpikeRecorder
 from neurocontrol.registration import ENV_IDS
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
@@ -34,6 +45,7 @@ __all__ = [
     "ScheduleEvent",
     "cycle_table",
     "default_config",
+    "measure_table",
     "run_experiment",
 ]
 
@@ -87,6 +99,15 @@ class ExperimentConfig:
         Simulated seconds per seed.
     seeds
         One episode per seed and agent.
+    metric
+        What is measured (:mod:`neurocontrol.measures`): ``tracking_error`` (m),
+        ``force_error`` (N, ArmPress) or ``trial_success`` (reach envs).
+    cycle_duration
+        If set, RMS measures are taken per window of this many seconds instead
+        of per cycle of the env's target sequence (required where the env has
+        none, e.g. ArmPress).
+    trial_block
+        Trials per block of the success rate (``trial_success`` only).
     """
 
     name: str = "experiment"
@@ -95,9 +116,27 @@ class ExperimentConfig:
     schedule: list[ScheduleEvent] = field(default_factory=list)
     duration: float = 12.0
     seeds: list[int] = field(default_factory=lambda: [0])
+    metric: Literal["tracking_error", "force_error", "trial_success"] = "tracking_error"
+    cycle_duration: float | None = None
+    trial_block: int = 50
 
     def __post_init__(self) -> None:
         require_positive("duration", self.duration)
+        if self.metric not in MEASURES:
+            raise ConfigError(f"metric must be one of {', '.join(MEASURES)}; got {self.metric!r}")
+        require_int("trial_block", self.trial_block, minimum=1)
+        if self.cycle_duration is not None:
+            require_positive("cycle_duration", self.cycle_duration)
+            if self.measure.trial_based:
+                raise ConfigError(
+                    f"cycle_duration applies to RMS measures; metric {self.metric!r} counts "
+                    "trials in blocks of trial_block"
+                )
+            if self.cycle_duration > self.duration:
+                raise ConfigError(
+                    f"cycle_duration ({self.cycle_duration} s) must not exceed duration "
+                    f"({self.duration} s)"
+                )
         if not self.agents:
             raise ConfigError("agents must name at least one agent spec")
         for label, spec in self.agents.items():
@@ -112,6 +151,11 @@ class ExperimentConfig:
         times = [event.at for event in self.schedule]
         if times != sorted(times):
             raise ConfigError(f"schedule must be in time order, got times {times}")
+
+    @property
+    def measure(self) -> Measure:
+        """The :class:`~neurocontrol.measures.Measure` named by ``metric``."""
+        return MEASURES[self.metric]
 
     @property
     def onsets(self) -> dict[str, float]:
@@ -149,16 +193,28 @@ def default_config() -> ExperimentConfig:
 
 @dataclass
 class AgentResult:
-    """One agent's episodes (one per seed) and its trained instance of the last seed."""
+    """One agent's episodes (one per seed) and its trained instance of the last seed.
+
+    ``config`` says what is measured (default: tracking error per env cycle).
+    """
 
     label: str
     episodes: list[EpisodeResult]
     agent: Agent
     raster: tuple[np.ndarray, np.ndarray] | None = None
+    config: ExperimentConfig | None = None
 
     def per_cycle(self) -> np.ndarray:
-        """RMS tracking error per cycle (m), seeds x cycles."""
-        return np.array([cycle_table(ep)[1] for ep in self.episodes])
+        """The measure per cycle, window or block (seeds x entries, the shortest seed's length).
+
+        RMS tracking error (m) per cycle by default; see :func:`measure_table`.
+        """
+        rows = [
+            measure_table(ep, self.config)[1] if self.config else cycle_table(ep)[1]
+            for ep in self.episodes
+        ]
+        n = min(len(row) for row in rows)
+        return np.array([row[:n] for row in rows])
 
 
 @dataclass
@@ -175,10 +231,25 @@ class ExperimentResult:
         phases that the schedule and duration produce are listed: the last full
         cycle before the first onset, the first cycle after it, the last cycle
         before the perturbation is cleared (or the run ends), and the first
-        cycle after it is cleared.
+        cycle after it is cleared. A trial measure has ``first block`` and
+        ``last block`` (of the blocks every seed completed).
+
+        Raises
+        ------
+        ConfigError
+            If a trial measure's run completed no block of ``trial_block`` trials.
         """
         first = next(iter(self.agents.values())).episodes[0]
-        starts, _ = cycle_table(first)
+        if self.config.measure.trial_based:
+            n_blocks = min(r.per_cycle().shape[1] for r in self.agents.values())
+            if n_blocks == 0:
+                n_trials = trial_outcomes(first.trace)[1].size
+                raise ConfigError(
+                    f"duration {self.config.duration} s gives {n_trials} trials, fewer than "
+                    f"one block of trial_block = {self.config.trial_block}; raise duration"
+                )
+            return {"first block": (0, 0), "last block": (n_blocks - 1, n_blocks - 1)}
+        starts, _ = measure_table(first, self.config)
         ends = np.append(starts[1:], first.sim_time)
         # Only whole cycles count; the env may switch cycle a step early or late.
         whole = (ends - starts) >= 0.9 * np.max(ends - starts)
@@ -204,28 +275,34 @@ class ExperimentResult:
         return phases
 
     def table(self) -> dict[str, dict[str, float]]:
-        """Agent label -> phase -> RMS tracking error (m), averaged over seeds."""
+        """Agent label -> phase -> the measure (its SI unit), averaged over seeds."""
         phases = self.phases()
         rows: dict[str, dict[str, float]] = {}
         for label, result in self.agents.items():
             per_cycle = result.per_cycle()
             rows[label] = {
-                phase: float(np.mean(per_cycle[:, first : last + 1]))
+                phase: float(nan_mean(per_cycle[:, first : last + 1]))
                 for phase, (first, last) in phases.items()
                 if last < per_cycle.shape[1]
             }
         return rows
 
     def format_table(self) -> list[str]:
-        """The table as aligned text lines (mm)."""
+        """The table as aligned text lines (in the measure's display unit)."""
+        measure = self.config.measure
         rows = self.table()
         phases = list(self.phases())
         width = max(len(label) for label in rows) + 2
-        lines = ["RMS tracking error per cycle (mm), mean over seeds " + str(self.config.seeds)]
+        per = f"block of {self.config.trial_block} trials" if measure.trial_based else "cycle"
+        lines = [
+            f"{measure.description} per {per} ({measure.display_unit}), "
+            f"mean over seeds {self.config.seeds}"
+        ]
         lines.append("".ljust(width) + "".join(p.rjust(17) for p in phases))
         for label, values in rows.items():
             cells = "".join(
-                (f"{values[p] * 1e3:.2f}" if p in values else "-").rjust(17) for p in phases
+                (f"{values[p] * measure.scale:.2f}" if p in values else "-").rjust(17)
+                for p in phases
             )
             lines.append(label.ljust(width) + cells)
         return lines
@@ -233,13 +310,15 @@ class ExperimentResult:
     def paired(self, phase: str | None = None) -> dict[str, dict[str, float]]:
         """The first agent against each other one, seed by seed, in ``phase``.
 
-        ``phase`` defaults to ``adapted`` (or ``all`` without a perturbation).
-        Returns, per other agent: mean and standard deviation over seeds of the
-        difference first - other (m), and the fraction of seeds where the first
-        agent's error is lower.
+        ``phase`` defaults to ``adapted`` (``last block`` for trials, or ``all``
+        without a perturbation). Returns, per other agent: mean and standard
+        deviation over seeds of the difference first - other (the measure's SI
+        unit; the keys keep their historical ``_m`` suffix), and the fraction
+        of seeds where the first agent's value is lower.
         """
         phases = self.phases()
-        phase = phase or ("adapted" if "adapted" in phases else next(iter(phases)))
+        default = next((p for p in ("adapted", "last block") if p in phases), next(iter(phases)))
+        phase = phase or default
         if phase not in phases:
             raise ConfigError(f"phase must be one of {', '.join(phases)}; got {phase!r}")
         first_cycle, last_cycle = phases[phase]
@@ -253,43 +332,74 @@ class ExperimentResult:
                 "mean_difference_m": float(difference.mean()),
                 "std_difference_m": float(difference.std(ddof=1)) if difference.size > 1 else 0.0,
                 "first_better_fraction": float(np.mean(difference < 0)),
+                "first_higher_fraction": float(np.mean(difference > 0)),
                 "phase": phase,
             }
         return out
 
     def format_paired(self) -> list[str]:
-        """:meth:`paired` as text lines (mm)."""
+        """:meth:`paired` as text lines (in the measure's display unit)."""
+        measure = self.config.measure
         first = next(iter(self.agents))
+        # lower is better for errors; for a success rate, higher is
+        better = "higher" if measure.trial_based else "better"
         lines = []
         for label, row in self.paired().items():
+            mean = row["mean_difference_m"] * measure.scale
+            std = row["std_difference_m"] * measure.scale
+            fraction = row["first_better_fraction"]
+            if measure.trial_based:
+                fraction = row["first_higher_fraction"]
             lines.append(
-                f"{first} - {label} ({row['phase']}): "
-                f"{row['mean_difference_m'] * 1e3:+.2f} +- {row['std_difference_m'] * 1e3:.2f} mm, "
-                f"{first} better on {row['first_better_fraction']:.0%} "
+                f"{first} - {label} ({row['phase']}): {mean:+.2f} +- {std:.2f} "
+                f"{measure.display_unit}, {first} {better} on {fraction:.0%} "
                 f"of {len(self.config.seeds)} seeds"
             )
         return lines
 
     def summary(self) -> dict[str, Any]:
-        """Plain data: the table, per-cycle errors and run statistics per agent."""
+        """Plain data: the measure, its table, per-cycle values and run statistics per agent.
+
+        ``table`` and each agent's ``per_cycle`` are in the measure's SI unit
+        (``unit``); a tracking-error run also carries them as ``table_m`` and
+        ``per_cycle_rms_m``. A trial measure adds ``trial_block`` and each
+        agent's ``trials`` (completed trials per seed).
+        """
+        measure = self.config.measure
         first = next(iter(self.agents.values())).episodes[0]
-        return {
+        table = self.table()
+        out: dict[str, Any] = {
+            "metric": measure.name,
+            "description": measure.description,
+            "unit": measure.unit,
+            "display_unit": measure.display_unit,
+            "scale": measure.scale,
             "phases": {k: list(v) for k, v in self.phases().items()},
-            "cycle_starts_s": cycle_table(first)[0].tolist(),
+            "cycle_starts_s": measure_table(first, self.config)[0].tolist(),
             "schedule": [
                 {"at": e.at, "perturbation": e.perturbation, "label": e.label}
                 for e in self.config.schedule
             ],
-            "table_m": self.table(),
+            "table": table,
             "paired": self.paired() if len(self.agents) > 1 else {},
-            "agents": {
-                label: {
-                    "per_cycle_rms_m": result.per_cycle().tolist(),
-                    "episodes": [ep.summary() for ep in result.episodes],
-                }
-                for label, result in self.agents.items()
-            },
+            "agents": {},
         }
+        if measure.trial_based:
+            out["trial_block"] = self.config.trial_block
+        for label, result in self.agents.items():
+            per_cycle = result.per_cycle().tolist()
+            entry: dict[str, Any] = {
+                "per_cycle": per_cycle,
+                "episodes": [ep.summary() for ep in result.episodes],
+            }
+            if measure.trial_based:
+                entry["trials"] = [trial_outcomes(ep.trace)[1].size for ep in result.episodes]
+            if measure.name == "tracking_error":
+                entry["per_cycle_rms_m"] = per_cycle
+            out["agents"][label] = entry
+        if measure.name == "tracking_error":
+            out["table_m"] = table
+        return out
 
 
 def cycle_table(episode: EpisodeResult) -> tuple[np.ndarray, np.ndarray]:
@@ -307,6 +417,52 @@ def cycle_table(episode: EpisodeResult) -> tuple[np.ndarray, np.ndarray]:
     dt = episode.sim_time / episode.steps
     starts = episode.trace["sim_time"][starts_index] - dt
     return starts, np.sqrt(sums / counts)
+
+
+def measure_table(
+    episode: EpisodeResult, config: ExperimentConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start time (s) and value of each cycle, window or block of ``config``'s measure.
+
+    RMS measures: per cycle of the env's target sequence, or per window of
+    ``config.cycle_duration`` seconds (the last one may be partial); steps
+    where the measure is undefined are left out. Trial measures: the success
+    rate per whole block of ``config.trial_block`` trials, each block starting
+    where the previous one's last trial ended.
+    """
+    measure = config.measure
+    if measure.trial_based:
+        ends, outcomes = trial_outcomes(episode.trace)
+        rates = block_rates(outcomes, config.trial_block)
+        block_ends = ends[config.trial_block - 1 :: config.trial_block][: rates.size]
+        return np.concatenate([[0.0], block_ends[:-1]]) if rates.size else rates, rates
+    if episode.steps == 0:
+        raise ConfigError("the episode has no steps; nothing to measure")
+    dt = episode.sim_time / episode.steps
+    if config.cycle_duration is None:
+        cycles = episode.trace["cycle"].astype(np.int64)
+        if cycles.min() < 0:
+            raise ConfigError(
+                "the env reports no target-sequence cycle (info['cycle']); set cycle_duration "
+                "to measure per window of that many seconds"
+            )
+        starts_index = np.concatenate([[0], np.flatnonzero(np.diff(cycles)) + 1])
+    else:
+        per_window = max(1, round(config.cycle_duration / dt))
+        starts_index = np.arange(0, episode.steps, per_window)
+    values = measure.per_step(episode.trace)  # type: ignore[misc]  # an RMS measure
+    return window_rms(values, episode.trace["sim_time"], starts_index, dt)
+
+
+def _check_measurable(episode: EpisodeResult, config: ExperimentConfig, env_id: str) -> None:
+    """Refuse a measure whose ``info`` entries the env never reported, or that it cannot cut."""
+    missing = [key for key in config.measure.info_keys if np.all(np.isnan(episode.trace[key]))]
+    if missing:
+        raise ConfigError(
+            f"metric {config.metric!r} needs info entries {missing} that {env_id} does not "
+            "report; pick another metric or env"
+        )
+    measure_table(episode, config)
 
 
 def _schedule_callback(
@@ -366,24 +522,27 @@ def run_experiment(
                         simulator, start=max(0, round((onset - 0.5) / dt)), length=1000
                     )
                     callbacks.append(recorder)
-                episodes.append(
-                    run_episode(
-                        env,
-                        agent,
-                        seed=seed,
-                        options=options,
-                        max_steps=n_steps,
-                        callbacks=callbacks,
-                        progress=bar,
-                    )
+                episode = run_episode(
+                    env,
+                    agent,
+                    seed=seed,
+                    options=options,
+                    max_steps=n_steps,
+                    callbacks=callbacks,
+                    progress=bar,
+                    info_keys=config.measure.info_keys,
                 )
+                _check_measurable(episode, config, config.env.id)
+                episodes.append(episode)
             raster = recorder.raster() if recorder is not None else None
-            results[label] = AgentResult(label, episodes, agent, raster)
+            results[label] = AgentResult(label, episodes, agent, raster, config)
         if bar is not None:
             bar.close()
     finally:
         env.close()
-    return ExperimentResult(config, results)
+    result = ExperimentResult(config, results)
+    result.phases()  # a trial run too short for one block is refused here
+    return result
 
 
 def _simulator_of(agent: Agent) -> Any:

@@ -32,7 +32,8 @@ __all__ = [
 #: ``callback(step, obs, action, reward, info) -> stop?``; return True to end the episode.
 StepCallback = Callable[[int, Any, np.ndarray, float, dict], "bool | None"]
 
-_SCALAR_INFO_KEYS = ("tracking_error", "distance", "sim_time")
+#: info entries every episode records under their own names
+_RECORDED_INFO_KEYS = ("tracking_error", "distance", "sim_time", "target_index", "cycle")
 
 
 @dataclass
@@ -144,6 +145,7 @@ def run_episode(
     pace: float | None = None,
     callbacks: Sequence[StepCallback] = (),
     progress: Any = None,
+    info_keys: Sequence[str] = (),
 ) -> EpisodeResult:
     """Run one episode of ``agent`` on ``env``.
 
@@ -166,6 +168,16 @@ def run_episode(
     progress
         An object with ``update(n)`` and ``set_postfix_str(s)`` (a ``tqdm`` bar),
         updated every 100 steps with simulated time, real-time factor and error.
+    info_keys
+        Further scalar ``info`` entries to record per step (e.g. ``normal_force``,
+        ``is_success``), each as a float array in ``trace`` under its own name
+        (NaN on steps where the env does not report it).
+
+    Raises
+    ------
+    ConfigError
+        If an ``info_keys`` entry clashes with a recorded quantity that is not
+        an ``info`` entry (``reward``, ``perturbed``, ``action``, ...).
     """
     n_max = _max_steps(env, max_steps)
     if pace is not None:
@@ -184,6 +196,15 @@ def run_episode(
         "env_us": np.zeros(n_max),
         "action": np.zeros((n_max, action_dim), dtype=np.float32),
     }
+    extra = [key for key in dict.fromkeys(info_keys) if key not in _RECORDED_INFO_KEYS]
+    for key in extra:
+        if key in trace:
+            raise ConfigError(
+                f"info_keys: {key!r} names a recorded quantity that is not an info entry; "
+                f"not allowed: {sorted(set(trace) - set(_RECORDED_INFO_KEYS))}"
+            )
+        trace[key] = np.full(n_max, np.nan)
+    extra_arrays = [(key, trace[key]) for key in extra]
     agent.reset(seed)
     obs, info = env.reset(seed=seed, options=options)
     clock = time.perf_counter_ns
@@ -208,6 +229,8 @@ def run_episode(
         trace["target_index"][steps] = info.get("target_index", -1)
         trace["cycle"][steps] = info.get("cycle", -1)
         trace["perturbed"][steps] = perturbation_active(info.get("perturbation"))
+        for key, values in extra_arrays:
+            values[steps] = info.get(key, np.nan)
         steps += 1
         stop = False
         for callback in callbacks:

@@ -63,18 +63,22 @@ def plot_tracking_error(
     path: str | Path,
     events: Mapping[str, float] | None = None,
     smooth_s: float = 0.1,
+    ylabel: str = "tracking error (mm)",
+    scale: float = 1e3,
 ) -> Path:
     """Tracking error (mm) over simulated time, one line per controller.
 
     ``series`` maps a label to ``(time_s, error_m)``; ``events`` maps a label to
     a time (e.g. ``{"curl field on": 12.0}``) drawn as a vertical line.
-    ``smooth_s`` is the width of a moving-RMS window, for legibility.
+    ``smooth_s`` is the width of a moving-RMS window, for legibility. Another
+    error (e.g. a force error in N) is drawn with its own ``ylabel`` and
+    ``scale`` (stored value x scale = plotted value); NaN leaves a gap.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 3.5))
     for label, (time, error) in series.items():
         time = np.asarray(time)
-        error = np.asarray(error) * 1e3
+        error = np.asarray(error) * scale
         if len(time) > 1 and smooth_s > 0:
             width = max(1, round(float(smooth_s / (time[1] - time[0]))))
             kernel = np.ones(width) / width
@@ -82,7 +86,7 @@ def plot_tracking_error(
         ax.plot(time, error, linewidth=1, label=label)
     _mark_events(ax, events or {})
     ax.set_xlabel("simulated time (s)")
-    ax.set_ylabel("tracking error (mm)")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
@@ -95,15 +99,16 @@ def plot_learning_curve(
     ylabel: str = "RMS tracking error per cycle (mm)",
     scale: float = 1e3,
     events: Mapping[str, float] | None = None,
+    xlabel: str = "cycle",
 ) -> Path:
-    """One value per cycle (or per block of episodes) for each controller."""
+    """One value per cycle (or per block of episodes, with ``xlabel``) for each controller."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for label, values in per_cycle.items():
         values = np.asarray(values, dtype=float) * scale
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
     _mark_events(ax, events or {})
-    ax.set_xlabel("cycle")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)

@@ -3,14 +3,17 @@
 Layout of ``runs/<name>-<timestamp>/``::
 
     config.yaml        the resolved config
-    summary.json       table per phase, per-cycle errors, latency and real-time factor
-    cycles.csv         RMS tracking error per cycle, per agent and seed
+    summary.json       the measure, table per phase, per-cycle values, latency, real-time factor
+    cycles.csv         the measure per cycle (or block of trials), per agent and seed
     episodes.csv       one row per agent (index in the config) and seed
-    steps.csv          per-step record of the first seed (time, error per agent, actions)
+    steps.csv          per-step record of the first seed (time, measure per agent, actions);
+                       trials.csv instead for a trial measure (one row per trial)
     checkpoint/        the first agent, trained (if it can be saved)
-    tracking_error.png, learning_curve.png, and where the agent offers them
-    weights.png (learned decoders), spike_raster.png (1 s around the onset),
-    hybrid_<label>.png and .json (both actions, energy, compute summary)
+    <metric>.png       the measure over time (tracking_error.png, force_error.png; not
+                       for trials), learning_curve.png (per cycle, or per block of trials),
+    and where the agent offers them weights.png (learned decoders),
+    spike_raster.png (1 s around the onset), hybrid_<label>.png and .json (both
+    actions, energy, compute summary)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from neurocontrol import plots
 from neurocontrol.config import to_dict
 from neurocontrol.experiment import ExperimentResult
+from neurocontrol.measures import Measure, nan_mean, trial_outcomes
 from neurocontrol.runs import RunDirectory
 
 __all__ = ["write_experiment"]
@@ -35,19 +39,47 @@ def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> Run
     run.write_config(to_dict(config))
     run.write_json("summary.json", result.summary())
 
+    measure = config.measure
+    suffix = _column_suffix(measure)
     columns: dict[str, Any] = {}
     for label, agent_result in result.agents.items():
         per_cycle = agent_result.per_cycle()
         for k, seed in enumerate(config.seeds):
-            columns[f"{label}_seed{seed}_rms_m"] = per_cycle[k]
+            columns[f"{label}_seed{seed}_{suffix}"] = per_cycle[k]
     n_cycles = min(len(c) for c in columns.values())
+    index = "block" if measure.trial_based else "cycle"
     run.write_csv(
         "cycles.csv",
-        {"cycle": np.arange(n_cycles), **{k: v[:n_cycles] for k, v in columns.items()}},
+        {index: np.arange(n_cycles), **{k: v[:n_cycles] for k, v in columns.items()}},
     )
 
     run.write_csv("episodes.csv", _episode_columns(result))
+    if measure.trial_based:
+        run.write_csv("trials.csv", _trial_columns(result))
+        per = f"success per {config.trial_block} trials (%)"
+        plots.plot_learning_curve(
+            {label: r.per_cycle().mean(axis=0) for label, r in result.agents.items()},
+            run.file("learning_curve.png"),
+            ylabel=f"{per}, mean of {len(config.seeds)} seed(s)",
+            scale=measure.scale,
+            xlabel=f"block of {config.trial_block} trials",
+        )
+    else:
+        _per_step_outputs(run, result, measure)
+    _agent_outputs(run, result)
+    return run
 
+
+def _column_suffix(measure: Measure) -> str:
+    """Column name ending of a per-cycle value, with its unit (``rms_m``, ``rms_N``, ...)."""
+    if measure.trial_based:
+        return "success"
+    return f"rms_{measure.unit}"
+
+
+def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Measure) -> None:
+    """steps.csv, the measure over time and the per-cycle learning curve (RMS measures)."""
+    config = result.config
     first = {label: r.episodes[0] for label, r in result.agents.items()}
     main_label, main = next(iter(first.items()))
     steps = min(ep.steps for ep in first.values())
@@ -56,22 +88,44 @@ def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> Run
         "perturbed": main.trace["perturbed"][:steps],
         "cycle": main.trace["cycle"][:steps],
     }
-    for label, ep in first.items():
-        step_columns[f"{label}_tracking_error_m"] = ep.trace["tracking_error"][:steps]
+    values = {label: measure.per_step(ep.trace) for label, ep in first.items()}  # type: ignore[misc]
+    for label, per_step in values.items():
+        step_columns[f"{label}_{measure.name}_{measure.unit}"] = per_step[:steps]
     step_columns[f"{main_label}_action"] = main.trace["action"][:steps]
     run.write_csv("steps.csv", step_columns)
 
+    what = measure.description.removeprefix("RMS ")
     plots.plot_tracking_error(
-        {label: (ep.trace["sim_time"], ep.trace["tracking_error"]) for label, ep in first.items()},
-        run.file("tracking_error.png"),
+        {label: (ep.trace["sim_time"], values[label]) for label, ep in first.items()},
+        run.file(f"{measure.name}.png"),
         events=config.onsets,
+        ylabel=f"{what} ({measure.display_unit})",
+        scale=measure.scale,
     )
+    window = "cycle" if config.cycle_duration is None else f"{config.cycle_duration:g} s window"
     plots.plot_learning_curve(
-        {label: r.per_cycle().mean(axis=0) for label, r in result.agents.items()},
+        {label: nan_mean(r.per_cycle(), axis=0) for label, r in result.agents.items()},
         run.file("learning_curve.png"),
+        ylabel=f"{measure.description} per {window} ({measure.display_unit})",
+        scale=measure.scale,
+        xlabel=window,
     )
-    _agent_outputs(run, result)
-    return run
+
+
+def _trial_columns(result: ExperimentResult) -> dict[str, Any]:
+    """One row per completed trial: agent index, seed, trial number, end time, success."""
+    rows: dict[str, list[float]] = {
+        "agent_index": [], "seed": [], "trial": [], "end_time_s": [], "success": [],
+    }  # fmt: skip
+    for index, agent_result in enumerate(result.agents.values()):
+        for episode in agent_result.episodes:
+            ends, outcomes = trial_outcomes(episode.trace)
+            rows["agent_index"] += [index] * outcomes.size
+            rows["seed"] += [-1 if episode.seed is None else episode.seed] * outcomes.size
+            rows["trial"] += list(range(1, outcomes.size + 1))
+            rows["end_time_s"] += ends.tolist()
+            rows["success"] += outcomes.tolist()
+    return rows
 
 
 def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:

@@ -2,7 +2,10 @@
 
 :func:`experiment_figures` reads one run directory written by
 ``neurocontrol train`` (its ``config.yaml``, ``summary.json`` and hybrid
-logs) and computes the adaptation targets of the headline experiments;
+logs) and computes the targets of the headline experiments: adaptation
+targets on the run's error measure (tracking error in m, or force error in
+N), or, for a trial measure, the success rate in the block ending at trial
+500 and the gap to the ablations (the other agents of the config);
 :func:`results_markdown` renders several of them as Markdown, and
 :func:`update_readme` replaces the block between
 ``<!-- results:start -->`` and ``<!-- results:end -->`` in the README.
@@ -37,11 +40,22 @@ def latest_run(runs: str | Path, name: str) -> Path | None:
     return candidates[-1] if candidates else None
 
 
+#: Trials by which the reward-learning target must be met, and the success it asks for.
+TRIALS_FOR_TARGET, SUCCESS_TARGET = 500, 0.9
+#: How far (success rate) below the full rule an ablation must stay to count as clearly worse.
+ABLATION_GAP = 0.2
+
+
 def _cycle_value(per_cycle: list[float], starts: list[float], t_end: float) -> tuple[int, float]:
     """Index and value of the last whole cycle that ends by ``t_end``."""
     ends = [*starts[1:], math.inf]
     index = max((k for k, end in enumerate(ends) if end <= t_end + 1e-6), default=-1)
     return index, (per_cycle[index] if index >= 0 else math.nan)
+
+
+def _mean_over_seeds(rows: list[list[float]]) -> list[float]:
+    n = min(len(r) for r in rows)
+    return [sum(r[k] for r in rows) / len(rows) for k in range(n)]
 
 
 def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
@@ -58,11 +72,11 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
         roles.setdefault(role, label)
     starts = summary["cycle_starts_s"]
     agents = summary["agents"]
-
-    def mean_cycles(label: str) -> list[float]:
-        rows = agents[label]["per_cycle_rms_m"]
-        n = min(len(r) for r in rows)
-        return [sum(r[k] for r in rows) / len(rows) for k in range(n)]
+    metric = summary.get("metric", "tracking_error")  # runs before measures were named
+    table = summary.get("table", summary.get("table_m"))
+    per_cycle = {
+        label: data.get("per_cycle", data.get("per_cycle_rms_m")) for label, data in agents.items()
+    }
 
     figures: dict[str, Any] = {
         "name": config["name"],
@@ -70,36 +84,99 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
         "env": config["env"]["id"],
         "seeds": config["seeds"],
         "duration_s": config["duration"],
-        "table_m": summary["table_m"],
+        "metric": metric,
+        "description": summary.get("description", "RMS tracking error"),
+        "display_unit": summary.get("display_unit", "mm"),
+        "scale": summary.get("scale", 1e3),
+        "table": table,
         "real_time_factor": {
             label: min(ep["real_time_factor"] for ep in data["episodes"])
             for label, data in agents.items()
         },
         "targets": {},
     }
-    onset = next((e["at"] for e in summary["schedule"] if e["perturbation"] is not None), None)
+    if metric == "tracking_error":
+        figures["table_m"] = table
     targets = figures["targets"]
-    if onset is not None and "spiking" in roles and "base" in roles:
-        spiking, base = mean_cycles(roles["spiking"]), mean_cycles(roles["base"])
-        k30, s30 = _cycle_value(spiking, starts, onset + 30.0)
-        if k30 >= 0 and starts[k30] >= onset - 1e-6:
-            targets["reduction_vs_base_30s"] = 1.0 - s30 / base[k30]
-        k60, s60 = _cycle_value(spiking, starts, onset + 60.0)
-        before = summary["table_m"][roles["base"]].get("before")
-        if k60 >= 0 and starts[k60] >= onset - 1e-6 and before:
-            targets["ratio_to_base_unperturbed_60s"] = s60 / before
-    if "spiking" in roles and "twin" in roles:
-        phase = "adapted" if "adapted" in summary["phases"] else next(iter(summary["phases"]))
-        s = summary["table_m"][roles["spiking"]].get(phase)
-        t = summary["table_m"][roles["twin"]].get(phase)
-        if s is not None and t:
-            targets["spiking_over_twin_steady"] = s / t
+    if "trial_block" in summary:
+        _trial_targets(figures, summary, per_cycle)
+    else:
+        _adaptation_targets(targets, summary, table, per_cycle, roles, starts)
     for path in sorted(run_dir.glob("hybrid_*.json")):
         hybrid = json.loads(path.read_text())
         if hybrid.get("energy_ratio_spiking_to_dense") is not None:
             targets["energy_ratio_spiking_to_dense"] = hybrid["energy_ratio_spiking_to_dense"]
     targets["min_real_time_factor"] = min(figures["real_time_factor"].values())
     return figures
+
+
+def _adaptation_targets(
+    targets: dict[str, float],
+    summary: dict[str, Any],
+    table: dict[str, dict[str, float]],
+    per_cycle: dict[str, list[list[float]]],
+    roles: dict[str, str],
+    starts: list[float],
+) -> None:
+    """Adaptation targets on the run's error measure, where its roles and schedule allow.
+
+    A figure "t s after onset" is taken on the last whole cycle that ends by
+    then while the perturbation is still on; it is left out if the run does
+    not reach that time under the perturbation.
+    """
+    schedule = summary["schedule"]
+    onset = next((e["at"] for e in schedule if e["perturbation"] is not None), None)
+    if onset is not None and "spiking" in roles and "base" in roles:
+        off = next(
+            (e["at"] for e in schedule if e["perturbation"] is None and e["at"] > onset), math.inf
+        )
+        ends = [*starts[1:], math.inf]
+        spiking = _mean_over_seeds(per_cycle[roles["spiking"]])
+        base = _mean_over_seeds(per_cycle[roles["base"]])
+
+        def perturbed(k: int) -> bool:
+            return k >= 0 and starts[k] >= onset - 1e-6 and ends[k] <= off + 1e-6
+
+        k30, s30 = _cycle_value(spiking, starts, onset + 30.0)
+        if perturbed(k30):
+            targets["reduction_vs_base_30s"] = 1.0 - s30 / base[k30]
+        k60, s60 = _cycle_value(spiking, starts, onset + 60.0)
+        before = table[roles["base"]].get("before")
+        if perturbed(k60) and before:
+            targets["ratio_to_base_unperturbed_60s"] = s60 / before
+    if "spiking" in roles and "twin" in roles:
+        phase = "adapted" if "adapted" in summary["phases"] else next(iter(summary["phases"]))
+        s = table[roles["spiking"]].get(phase)
+        t = table[roles["twin"]].get(phase)
+        if s is not None and t:
+            targets["spiking_over_twin_steady"] = s / t
+
+
+def _trial_targets(
+    figures: dict[str, Any], summary: dict[str, Any], per_cycle: dict[str, list[list[float]]]
+) -> None:
+    """Reward-learning targets: the first agent's success in the block ending at trial 500,
+    and how far each other agent (an ablation) stays below it in that block.
+
+    Adds ``blocks`` (label -> success per block, mean over seeds), ``per_seed`` (label ->
+    per seed, success in that block) and ``trial_block`` to ``figures``.
+    """
+    block = int(summary["trial_block"])
+    figures["trial_block"] = block
+    figures["blocks"] = {label: _mean_over_seeds(rows) for label, rows in per_cycle.items()}
+    index = TRIALS_FOR_TARGET // block - 1
+    labels = list(per_cycle)
+    if index < 0 or any(len(row) <= index for row in per_cycle[labels[0]]):
+        return
+    per_seed = {
+        label: [row[index] for row in rows if len(row) > index] for label, rows in per_cycle.items()
+    }
+    figures["per_seed"] = per_seed
+    first = figures["blocks"][labels[0]][index]
+    figures["targets"]["success_at_500"] = first
+    for label in labels[1:]:
+        if len(figures["blocks"][label]) > index:
+            figures["targets"][f"ablation_gap::{label}"] = first - figures["blocks"][label][index]
 
 
 _TARGETS = {
@@ -120,11 +197,30 @@ _TARGETS = {
         lambda v: v <= 0.2,
     ),
     "min_real_time_factor": ("slowest agent, x real time", ">= 5x", lambda v: v >= 5.0),
+    "success_at_500": (
+        f"success in trials {TRIALS_FOR_TARGET - 49}-{TRIALS_FOR_TARGET} (block of 50)",
+        f">= {SUCCESS_TARGET:.0%}",
+        lambda v: v >= SUCCESS_TARGET,
+    ),
+    "ablation_gap": (
+        "ablation {label}: success below the full rule, same block",
+        f">= {ABLATION_GAP * 100:.0f} points",
+        lambda v: v >= ABLATION_GAP,
+    ),
 }
 
 
+def _target_spec(key: str) -> tuple[str, str, Any]:
+    """Description, requirement and check of a target key (``ablation_gap::<label>`` too)."""
+    base, _, label = key.partition("::")
+    what, required, check = _TARGETS[base]
+    return what.format(label=label), required, check
+
+
 def _format_target(key: str, value: float) -> str:
-    if key == "reduction_vs_base_30s":
+    if key.startswith("ablation_gap"):
+        return f"{value * 100:.0f} points"
+    if key in ("reduction_vs_base_30s", "success_at_500"):
         return f"{value:.0%}"
     if key == "min_real_time_factor":
         return f"{value:.1f}x"
@@ -132,24 +228,45 @@ def _format_target(key: str, value: float) -> str:
 
 
 def results_markdown(figures: Sequence[dict[str, Any]]) -> str:
-    """Markdown tables: per experiment, phase errors per agent, then the targets."""
+    """Markdown tables: per experiment, its measure per phase (or per block of trials) and
+    agent, then the targets."""
     lines: list[str] = []
     for fig in figures:
         seeds = ", ".join(str(s) for s in fig["seeds"])
+        table = fig.get("table", fig.get("table_m"))
+        unit, scale = fig.get("display_unit", "mm"), fig.get("scale", 1e3)
         lines += [
             f"**{fig['name']}** on `{fig['env']}` ({fig['duration_s']:g} s simulated, "
-            f"seeds {seeds}; run `{fig['run']}`)",
+            f"seeds {seeds}; run `{fig['run']}`): {fig.get('description', 'RMS tracking error')}",
             "",
         ]
-        phases = list(next(iter(fig["table_m"].values())))
-        lines.append("| agent | " + " | ".join(phases) + " | x real time |")
-        lines.append("|---" * (len(phases) + 2) + "|")
-        for label, row in fig["table_m"].items():
-            cells = " | ".join(f"{row[p] * 1e3:.2f} mm" if p in row else "-" for p in phases)
-            lines.append(f"| {label} | {cells} | {fig['real_time_factor'][label]:.1f} |")
+        if "blocks" in fig:
+            block = fig["trial_block"]
+            n = max(len(v) for v in fig["blocks"].values())
+            columns = [f"{k * block + 1}-{(k + 1) * block}" for k in range(n)]
+            lines.append("| agent \\ trials | " + " | ".join(columns) + " | x real time |")
+            lines.append("|---" * (n + 2) + "|")
+            for label, values in fig["blocks"].items():
+                cells = " | ".join(f"{v * scale:.0f}%" for v in values)
+                lines.append(f"| {label} | {cells} | {fig['real_time_factor'][label]:.1f} |")
+            for label, values in fig.get("per_seed", {}).items():
+                per_seed = ", ".join(f"{v * scale:.0f}%" for v in values)
+                lines.append(
+                    f"\n{label}, trials {TRIALS_FOR_TARGET - block + 1}-"
+                    f"{TRIALS_FOR_TARGET} per seed: {per_seed}"
+                )
+        else:
+            phases = list(next(iter(table.values())))
+            lines.append("| agent | " + " | ".join(phases) + " | x real time |")
+            lines.append("|---" * (len(phases) + 2) + "|")
+            for label, row in table.items():
+                cells = " | ".join(
+                    f"{row[p] * scale:.2f} {unit}" if p in row else "-" for p in phases
+                )
+                lines.append(f"| {label} | {cells} | {fig['real_time_factor'][label]:.1f} |")
         lines += ["", "| target | required | measured | met |", "|---|---|---|---|"]
         for key, value in fig["targets"].items():
-            what, required, check = _TARGETS[key]
+            what, required, check = _target_spec(key)
             met = "yes" if check(value) else "**no**"
             lines.append(f"| {what} | {required} | {_format_target(key, value)} | {met} |")
         lines.append("")
