@@ -124,6 +124,7 @@ class AdaptiveController(Persistent, Agent):
             tau_rc=tau_rc,
             tau_ref=tau_ref,
             seed=self.seed,
+            dt=self._tuning_dt(base),
         )
         self.rate_dt = self.learning_rate * base.dt
         self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
@@ -156,6 +157,10 @@ class AdaptiveController(Persistent, Agent):
         return regulator
 
     # -- the part subclasses supply -----------------------------------------------
+    def _tuning_dt(self, base: BaseController) -> float | None:
+        """Step of the simulated neurons the tuning is solved for; None: continuous rates."""
+        return None
+
     @property
     @abc.abstractmethod
     def decoders(self) -> np.ndarray:
@@ -213,7 +218,8 @@ class AdaptiveController(Persistent, Agent):
         """Apply PES with the activities and the base torque of the last :meth:`act`."""
         if self.rate_dt > 0.0:
             pes_decoder_update(self.decoders, self.activities, self.error, self.rate_dt)
-            self._count_learning(self.n_active * self.n_joints)
+            # kappa dt e_j once per output, then a_k (kappa dt e_j) into D_kj per active neuron
+            self._count_learning(self.n_joints + self.n_active * self.n_joints)
         self.error[:] = 0.0  # one update per act
 
     def _count_learning(self, updates: int) -> None:

@@ -368,9 +368,12 @@ class AdaptiveRateController(AdaptiveController):
 
     computed with dense arithmetic (Eliasmith & Anderson 2003; DeWolf et al.
     2016). MACs per step (:attr:`ops`): ``n_neurons x 2 n_joints`` for the
-    currents, one per neuron for the rate nonlinearity, ``n_neurons x
-    n_joints`` for the decoding and one per PES update of an active neuron
-    and joint.
+    currents, one per neuron for the bias and rate nonlinearity, ``n_neurons
+    x n_joints`` for the decoding, and for PES ``n_joints`` (the scaled
+    error) plus one per active neuron and joint. A lower bound of the
+    arithmetic: the nonlinearity (a logarithm and two divisions) counts as a
+    single multiply-add, as a lookup table would cost, with the bias add
+    folded into it; memory traffic is counted on neither side.
 
     Parameters
     ----------

@@ -50,8 +50,10 @@ class HybridAgent(Persistent, Agent):
     from the trajectory the driving side produces.
 
     Compute per step is read from each side's ``ops`` (SynOps, neuron
-    updates, MACs of its adaptive part; the base controllers, identical on
-    both sides, are not counted) and priced with ``energy``:
+    updates, MACs of its adaptive part, everything it computes; the base
+    controllers, identical on both sides, are not counted; see
+    :class:`~neurocontrol.metrics.EnergyModel` for what each side counts) and
+    priced with ``energy``:
     :math:`E = N_{SynOp} e_{synop} + N_{upd} e_{neuron} + N_{MAC} e_{mac}`.
 
     Parameters

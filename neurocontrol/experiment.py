@@ -172,14 +172,28 @@ def default_config() -> ExperimentConfig:
 
     One 12 s cycle of centre-out reaches unperturbed, a 15 N·s/m curl field for
     two cycles, then one cycle with the field off (after-effect); the rate-coded
-    twin and the base controller alone run the same seed and schedule.
+    twin, the hybrid (spiking drives, the twin in shadow: the energy log) and
+    the base controller alone run the same seed and schedule. The spiking
+    side takes level-crossing input and event-driven decoding and PES (see
+    :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`).
     """
+    spiking = {
+        "type": "adaptive_spiking",
+        "input_coding": "delta_events",
+        "decoding": "spike_events",
+    }
     return ExperimentConfig(
         name="curl-planar",
         env=EnvConfig("neurocontrol/PlanarReach-v0"),
         agents={
-            "spiking (PES)": {"type": "adaptive_spiking"},
+            "spiking (PES)": spiking,
             "rate twin (PES)": {"type": "adaptive_rate"},
+            "hybrid (spiking drives)": {
+                "type": "hybrid",
+                "mode": "spiking",
+                "spiking": spiking,
+                "dense": {"type": "adaptive_rate"},
+            },
             "base (OSC)": {"type": "osc"},
         },
         schedule=[

@@ -48,7 +48,11 @@ def base_errors(planar):
 
 
 VARIANTS = {
-    "spiking": (AdaptiveSpikingController, {}),
+    "spiking": (AdaptiveSpikingController, {}),  # level-crossing input, event-driven PES
+    "spiking_nef_filtered": (
+        AdaptiveSpikingController,
+        {"input_coding": "nef_currents", "decoding": "filtered_activities"},
+    ),
     "spiking_events": (AdaptiveSpikingController, {"input_coding": "population_events"}),
     "rate": (AdaptiveRateController, {}),
 }

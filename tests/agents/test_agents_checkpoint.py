@@ -21,6 +21,12 @@ SPECS = {
         "n_neurons": 300,
         "input_coding": "population_events",
     },
+    "adaptive_spiking_nef_filtered": {
+        "type": "adaptive_spiking",
+        "n_neurons": 300,
+        "input_coding": "nef_currents",
+        "decoding": "filtered_activities",
+    },
     "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
     "hybrid": {
         "type": "hybrid",

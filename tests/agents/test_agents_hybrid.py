@@ -56,9 +56,10 @@ def test_logged_compute_and_energy_are_consistent(planar, planar_observations):
     energy = EnergyModel.loihi()
     hybrid = make_hybrid(planar, mode="spiking", energy=energy, log_capacity=128)
     spiking, dense = hybrid.spiking, hybrid.dense
-    spikes, active_s, active_d = [], [], []
+    spikes, active_s, active_d, events = [], [], [], []
     for obs in planar_observations[:300]:  # 300 > 128: the log grows twice
         hybrid.act(obs)
+        events.append(spiking.n_input_events)
         spikes.append(spiking.n_spikes)
         active_s.append(spiking.n_active)
         active_d.append(dense.n_active)
@@ -66,12 +67,18 @@ def test_logged_compute_and_energy_are_consistent(planar, planar_observations):
     log = hybrid.log()
     assert log["spiking_action"].shape == (300, 2)
     j = 2
-    spikes, active_s, active_d = map(np.array, (spikes, active_s, active_d))
-    # spikes reach the 2 output units; each active neuron's 2 decoders get a PES update
-    np.testing.assert_array_equal(log["spiking_synops"], spikes * j + active_s * j)
+    spikes, active_s, active_d, events = map(np.array, (spikes, active_s, active_d, events))
+    # a level crossing reaches all N neurons; a spike reaches the 2 output units and its
+    # 2 decoders get a PES add
+    np.testing.assert_array_equal(active_s, spikes)
+    assert 0 < events.sum() < 300
+    np.testing.assert_array_equal(log["spiking_synops"], events * N + spikes * j + spikes * j)
     np.testing.assert_array_equal(log["spiking_neuron_updates"], np.full(300, N))
-    np.testing.assert_array_equal(log["spiking_macs"], np.full(300, N * 2 * j))
-    np.testing.assert_array_equal(log["dense_macs"], N * 2 * j + N + N * j + active_d * j)
+    # a comparison per signal; the output synapses (2 per output) and each spike's trace;
+    # PES: kappa e per output (when a neuron spiked), the output following each change
+    pes = np.where(spikes > 0, j + spikes * j, 0)
+    np.testing.assert_array_equal(log["spiking_macs"], 2 * j + 2 * j + spikes + pes)
+    np.testing.assert_array_equal(log["dense_macs"], N * 2 * j + N + N * j + j + active_d * j)
     assert not np.any(log["dense_synops"]) and not np.any(log["dense_neuron_updates"])
     expected = (
         log["spiking_synops"] * energy.e_synop
@@ -156,7 +163,9 @@ def test_event_coded_input_counts_its_synops(planar, planar_observations):
         agent.observe(0.0, False, False, {})
         # every afferent event reaches all N neurons; spikes reach the 2 output units
         assert ops_after_act[0] == events[-1] * N + agent.n_spikes * 2
-        assert agent.ops[0] == ops_after_act[0] + agent.n_active * 2
-        assert ops_after_act[2] == 2 * 2 * 10  # one receptive field per afferent
+        assert agent.ops[0] == ops_after_act[0] + agent.n_spikes * 2  # PES adds per spike
+        # one receptive field per afferent; output synapses; the spiking neurons' traces
+        assert ops_after_act[2] == 2 * 2 * 10 + 2 * 2 + agent.n_spikes
+        assert ops_after_act[1] == 2 * N  # current synapses: v and I_syn per neuron
     assert np.mean(events) > 1.0  # the afferents fire: about one per signal per step
     np.testing.assert_array_equal(agent.simulator.state["hidden.i_ext"], agent.encoder.biases)
