@@ -356,14 +356,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         starts = start_times(args.start_repeats)
         report.update(starts)
         for label, key in (
-            ("cold start", "cold_start"),
-            ("warm start", "warm_start"),
-            ("numba floor", "numba_floor"),
-            ("warm above floor", "warm_above_floor"),
+            ("cold start to first CL-1k step", "cold_start"),
+            ("warm start to first CL-1k step", "warm_start"),
+            ("numba floor (import numba, first call of a cached trivial function)", "numba_floor"),
+            ("warm start above the floor", "warm_above_floor"),
         ):
             figures = starts[key]
             table.append(
-                f"{label} (to first CL-1k step, median of {args.start_repeats}): process "
+                f"{label}, median of {args.start_repeats}: process "
                 f"{figures['wall']:.2f} s wall / {figures['cpu']:.2f} s CPU; after interpreter "
                 f"start {figures['in_process']:.2f} s wall / {figures['in_process_cpu']:.2f} s CPU"
             )
