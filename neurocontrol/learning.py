@@ -54,14 +54,16 @@ def sync_weights(sim: Any) -> int:
     for info in rules:
         q = sim.built.projection_index[info.projection]
         state = sim.state
+        weights = state[f"{info.projection}.weights"]
         sync_reward_stdp_weights(
-            state[f"{info.projection}.weights"].reshape(-1),  # a view: C-contiguous
+            weights.reshape(-1),  # a view: C-contiguous
             float(floats[q, PRJ_W_LOW]),
             float(floats[q, PRJ_W_HIGH]),
             state[info.prefix + "eligibility"],
             state[info.prefix + "dopamine_sum"],
             float(state[info.prefix + "params"][RSTDP_RATE_DT]),
             _last_offset(sim, info.prefix),
+            weights.shape[0] if weights.ndim == 2 else 0,
         )
     return len(rules)
 
@@ -80,4 +82,7 @@ def eligibility(sim: Any, rule: str) -> np.ndarray:
     scaled = sim.state[info.prefix + "eligibility"][:, 0]
     offset = max(_last_offset(sim, info.prefix), 0)
     values = scaled * sim.state[info.prefix + "decay_powers"][offset]
-    return values.reshape(sim.state[f"{info.projection}.weights"].shape)
+    weights = sim.state[f"{info.projection}.weights"]
+    if weights.ndim == 2:  # dense: slots are column-major (see kernels.reward_stdp)
+        return np.ascontiguousarray(values.reshape(weights.shape[1], weights.shape[0]).T)
+    return values

@@ -88,7 +88,10 @@ def epoch_length(tau_eligibility: float, dt: float) -> int:
 
 @RULE_BUILDERS.register(RewardSTDP)
 def build_reward_stdp(rule: RewardSTDP, context: RuleContext) -> RuleBuild:
-    """Built form of :class:`RewardSTDP`: traces per neuron, eligibility per synapse."""
+    """Built form of :class:`RewardSTDP`: traces per neuron, eligibility per synapse.
+
+    The kernel is picked by storage (dense: column-major eligibility slots).
+    """
     k = reward_stdp
     length = epoch_length(rule.tau_eligibility, context.dt)
     params = np.zeros(8)
@@ -116,12 +119,12 @@ def build_reward_stdp(rule: RewardSTDP, context: RuleContext) -> RuleBuild:
         "dopamine_sum": np.zeros(length + 1),
         "params": params,
         "switches": switches,
-        **_scratch(context),
+        "increments": np.zeros(2 * context.n_pre if context.dense else 2),
     }
     return RuleBuild(
         k.RewardSTDPState,
         arrays,
-        k.reward_stdp_step,
+        k.reward_stdp_dense if context.dense else k.reward_stdp_sparse,
         third_factor="reward",
         needs_columns=True,
         enabled=("switches", k.RSTDP_ENABLED),

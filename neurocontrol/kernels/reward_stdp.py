@@ -29,7 +29,17 @@ change to about 4e-4 of one step's change) and costs one pass over the synapses 
 epoch; otherwise a step costs O(neurons + synapses of spiking neurons),
 whatever the dopamine. Bounds are therefore applied when a weight is
 written: this equals clipping at every step unless a weight crosses a bound
-and comes back between two presynaptic spikes.
+and comes back between two presynaptic spikes, and a presynaptic spike is
+transmitted with the weight as of that neuron's previous spike (the
+propagation of a step precedes its rules).
+
+Storage: the ``(c_hat, B)`` pair of a synapse is one 8-byte slot. A dense
+projection keeps its slots column-major, so the column a postsynaptic spike
+walks is contiguous and its increments (the same for every column of a
+step) vectorise; a presynaptic spike's row is strided. In CL-1k (100 -> 1000
+at 25 Hz -> 77 Hz) this touches about 3500 cache lines per step against
+8000 row-major. A sparse projection keeps CSR order and walks columns
+through its CSC view.
 """
 
 from __future__ import annotations
@@ -39,22 +49,28 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
 from neurocontrol.kernels.state import (
     CLK_STEP,
     POP_SPIKE_COUNT,
     POP_START,
+    PRJ_COL_OFFSET_BITS,
+    PRJ_COL_PTR_START,
+    PRJ_COL_START,
+    PRJ_DEFERRED,
     PRJ_DENSE,
     PRJ_IDX_START,
     PRJ_N_POST,
-    PRJ_N_SYN,
+    PRJ_N_PRE,
     PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
+    PRJ_W_HIGH,
+    PRJ_W_LOW,
+    PRJ_W_START,
     NetworkState,
-    Synapses,
 )
-from neurocontrol.kernels.synapses import add_weight_change, column_synapses
+from neurocontrol.kernels.synapses import add_weight_change, clipped_weight, column_entry
 
 __all__ = [
     "RSTDP_A_MINUS",
@@ -69,6 +85,8 @@ __all__ = [
     "RSTDP_RATE_DT",
     "RSTDP_TONIC",
     "RewardSTDPState",
+    "reward_stdp_dense",
+    "reward_stdp_sparse",
     "reward_stdp_step",
     "sync_reward_stdp_weights",
 ]
@@ -94,7 +112,8 @@ class RewardSTDPState(NamedTuple):
     pre_trace: np.ndarray  # f8 [n_pre], x
     post_trace: np.ndarray  # f8 [n_post], y
     # f4 [n_syn, 2]: epoch-scaled eligibility c / P_o and the offset B of the pending weight
-    # change eta dt (c_hat S_o - B); 8 bytes, one cache line, per synapse touched by a pairing
+    # change eta dt (c_hat S_o - B), 8 bytes per synapse. Slot order: CSR synapse order
+    # (sparse); column-major, synapse i * n_post + j in slot j * n_pre + i (dense)
     eligibility: np.ndarray
     dopamine: np.ndarray  # f8 [1], d (without the tonic level)
     reward: np.ndarray  # f8 [1], pending reward (third factor); NaN: none pending
@@ -105,51 +124,90 @@ class RewardSTDPState(NamedTuple):
     dopamine_sum: np.ndarray  # f8 [epoch_length + 1], S at each step of the epoch
     params: np.ndarray  # f8 [8], RSTDP_A_PLUS ... RSTDP_BASELINE_RATE
     switches: np.ndarray  # i8 [3], RSTDP_ENABLED, RSTDP_BASELINE, RSTDP_EPOCH_START
-    scratch_rows: np.ndarray  # i4 [max in-degree], column gather buffer
-    scratch_synapses: np.ndarray  # i4 [max in-degree], column gather buffer
+    # f8 [2 n_pre] (dense; [2] sparse): this step's column increments of c_hat and B per row
+    increments: np.ndarray
 
 
-@njit(**KERNEL_JIT)
-def _pair(rule: RewardSTDPState, k: int, scale: float, settled: float, change: float) -> None:
-    """Add the pairing ``change`` to synapse ``k`` (``scale`` = 1/P_o, ``settled`` = S_{o-1})."""
+@njit(**HELPER_JIT)
+def _pair(state: np.ndarray, m: int, scale: float, settled: float, change: float) -> None:
+    """Add the pairing ``change`` to slot ``m`` (``scale`` = 1/P_o, ``settled`` = S_{o-1}).
+
+    ``state`` is the eligibility array flattened: ``[2 m]`` holds the scaled
+    eligibility, ``[2 m + 1]`` the offset B (constant strides, which LLVM
+    can vectorise; the 2-D form indexes through the runtime shape).
+    """
     scaled = change * scale
-    rule.eligibility[k, 0] += scaled
-    rule.eligibility[k, 1] += scaled * settled
+    state[2 * m] += scaled
+    state[2 * m + 1] += scaled * settled
+
+
+@njit(**HELPER_JIT)
+def _settle(state: np.ndarray, m: int, total: float) -> float:
+    """Pending change / (eta dt) of slot ``m`` up to the integral ``total``; mark it written."""
+    settled = np.float64(state[2 * m]) * total
+    pending = settled - np.float64(state[2 * m + 1])
+    state[2 * m + 1] = settled
+    return pending
+
+
+@njit(**HELPER_JIT)
+def _pair_and_settle(
+    state: np.ndarray, position: np.uint64, scaled: float, settled: float, total: float
+) -> float:
+    """:func:`_pair` (``scaled`` = change / P_o) then :func:`_settle` at ``state[position]``.
+
+    One load and one store per field; the float32 rounding of the stored
+    state is that of the two calls.
+    """
+    second = position + np.uint64(1)
+    c_hat = np.float32(np.float64(state[position]) + scaled)
+    offset_b = np.float32(np.float64(state[second]) + scaled * settled)
+    settled_now = np.float64(c_hat) * total
+    state[position] = c_hat
+    state[second] = settled_now
+    return settled_now - np.float64(offset_b)
 
 
 @njit(**KERNEL_JIT)
-def _write_weight(syn: Synapses, q: int, rule: RewardSTDPState, k: int, offset: int) -> None:
-    """Add the pending change of synapse ``k`` (up to ``offset``) to its weight."""
-    state = rule.eligibility
-    settled = np.float64(state[k, 0]) * rule.dopamine_sum[offset]
-    pending = settled - np.float64(state[k, 1])
-    state[k, 1] = settled
-    add_weight_change(syn, q, k, rule.params[RSTDP_RATE_DT] * pending)
+def _rebase(rule: RewardSTDPState, step: int) -> None:
+    r"""Start a new epoch after ``step`` (the last step of the current one).
 
-
-@njit(**KERNEL_JIT)
-def _rebase(net: NetworkState, q: int, rule: RewardSTDPState, step: int) -> None:
-    """Write every weight up to ``step`` (the last step of the epoch) and start a new epoch."""
+    Each slot keeps its unwritten change: :math:`\hat c \leftarrow \hat c P_L`
+    and :math:`B \leftarrow B - \hat c S_L`, so that :math:`\hat c' S'_o - B'`
+    continues :math:`\hat c S - B`; no weight is written (weights are
+    written, and clipped, only at presynaptic spikes and by a sync).
+    """
     last_offset = step - rule.switches[RSTDP_EPOCH_START]
-    scale = rule.decay_powers[last_offset]
-    for k in range(net.synapses.ints[q, PRJ_N_SYN]):
-        _write_weight(net.synapses, q, rule, k, last_offset)
-        rule.eligibility[k, 0] *= scale
-        rule.eligibility[k, 1] = 0.0
+    scale, total = rule.decay_powers[last_offset], rule.dopamine_sum[last_offset]
+    state = rule.eligibility.reshape(-1)
+    for m in range(rule.eligibility.shape[0]):
+        c_hat = np.float64(state[2 * m])
+        state[2 * m + 1] = np.float64(state[2 * m + 1]) - c_hat * total
+        state[2 * m] = c_hat * scale
     rule.switches[RSTDP_EPOCH_START] = step
     rule.dopamine_sum[0] = 0.0
 
 
-@njit(**KERNEL_JIT)
-def _deliver_reward(rule: RewardSTDPState) -> float:
-    """Dopamine of this step: decay, plus the pending reward (minus its baseline)."""
+@njit(**HELPER_JIT)
+def _begin_step(net: NetworkState, q: int, rule: RewardSTDPState) -> int:
+    """Re-base if the epoch is over, decay the traces, integrate dopamine; return the offset."""
     params, switches = rule.params, rule.switches
+    step = net.clock[CLK_STEP]
+    offset = step - switches[RSTDP_EPOCH_START]
+    if offset >= rule.dopamine_sum.shape[0]:
+        _rebase(rule, step - 1)
+        offset = 1
+    x, y = rule.pre_trace, rule.post_trace
+    pre_decay, post_decay = params[RSTDP_PRE_DECAY], params[RSTDP_POST_DECAY]
+    for i in range(x.shape[0]):
+        x[i] *= pre_decay
+    for j in range(y.shape[0]):
+        y[j] *= post_decay
     dopamine = rule.dopamine[0] * params[RSTDP_DOPAMINE_DECAY]
     reward = rule.reward[0]
     if reward == reward:  # not NaN: a reward is pending
-        context = rule.context[0]
         n_contexts = rule.baseline.shape[0]
-        context = 0 if context < 0 else (n_contexts - 1 if context >= n_contexts else context)
+        context = min(max(rule.context[0], 0), n_contexts - 1)
         if switches[RSTDP_BASELINE] == 1:
             expected = rule.baseline[context]
             dopamine += reward - expected
@@ -161,81 +219,161 @@ def _deliver_reward(rule: RewardSTDPState) -> float:
             dopamine += reward
         rule.reward[0] = np.nan
     rule.dopamine[0] = dopamine
-    return dopamine
-
-
-@njit(**KERNEL_JIT)
-def reward_stdp_step(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
-    """Apply one step of reward-modulated STDP to projection ``q``."""
-    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
-    params, switches = rule.params, rule.switches
-    step = net.clock[CLK_STEP]
-    offset = step - switches[RSTDP_EPOCH_START]
-    if offset >= rule.dopamine_sum.shape[0]:
-        _rebase(net, q, rule, step - 1)
-        offset = 1
-    x, y = rule.pre_trace, rule.post_trace
-    pre_decay, post_decay = params[RSTDP_PRE_DECAY], params[RSTDP_POST_DECAY]
-    for i in range(x.shape[0]):
-        x[i] *= pre_decay
-    for j in range(y.shape[0]):
-        y[j] *= post_decay
-    dopamine = _deliver_reward(rule)
     dopamine_now = dopamine + params[RSTDP_TONIC] if switches[RSTDP_ENABLED] == 1 else 0.0
     rule.dopamine_sum[offset] = (
         rule.dopamine_sum[offset - 1] + rule.decay_powers[offset] * dopamine_now
     )
-    pre, post = syn.ints[q, PRJ_PRE], syn.ints[q, PRJ_POST]
-    pre_start, post_start = pops[pre, POP_START], pops[post, POP_START]
-    n_pre_spikes, n_post_spikes = pops[pre, POP_SPIKE_COUNT], pops[post, POP_SPIKE_COUNT]
-    a_plus, a_minus = params[RSTDP_A_PLUS], params[RSTDP_A_MINUS]
-    dense = syn.ints[q, PRJ_DENSE] == 1
-    n_post = syn.ints[q, PRJ_N_POST]
-    ptr, idx = syn.ints[q, PRJ_PTR_START], syn.ints[q, PRJ_IDX_START]
+    return offset
+
+
+@njit(**HELPER_JIT)
+def _add_spikes_to_traces(
+    rule: RewardSTDPState, spike_ids: np.ndarray, pre_start: int, n_pre: int, post_start: int,
+    n_post: int
+) -> None:  # fmt: skip
+    x, y = rule.pre_trace, rule.post_trace
+    for s in range(n_pre):
+        x[spike_ids[pre_start + s] - pre_start] += 1.0
+    for s in range(n_post):
+        y[spike_ids[post_start + s] - post_start] += 1.0
+
+
+@njit(**KERNEL_JIT)
+def reward_stdp_dense(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
+    """One step of reward-modulated STDP on dense projection ``q``.
+
+    Eligibility slots are column-major (:func:`eligibility_slot`): a
+    postsynaptic spike walks its whole column, ``n_pre`` contiguous slots,
+    and a presynaptic spike its row (stride ``n_pre`` slots), whose weights
+    are contiguous. Postsynaptic spikes usually outnumber presynaptic ones
+    times ``n_post / n_pre`` less (CL-1k: 77 columns of 100 slots per step
+    against 2.5 rows of 1000), so this layout touches about 3000 cache lines
+    per step where the row-major one touched 8000. A row walk settles each
+    slot in registers (the float32 rounding of the stored state kept) and
+    writes its weight directly when the projection has no other rule.
+    """
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    table, weights, state = syn.ints, syn.weights, rule.eligibility.reshape(-1)
+    offset = _begin_step(net, q, rule)
+    pre_start = pops[table[q, PRJ_PRE], POP_START]
+    post_start = pops[table[q, PRJ_POST], POP_START]
+    n_pre_spikes = pops[table[q, PRJ_PRE], POP_SPIKE_COUNT]
+    n_post_spikes = pops[table[q, PRJ_POST], POP_SPIKE_COUNT]
     scale, settled = rule.inverse_powers[offset], rule.dopamine_sum[offset - 1]
-    # potentiation of the eligibility: each postsynaptic spike, along its column, by A+ x_i
-    rows, synapse_ids = rule.scratch_rows, rule.scratch_synapses
+    x, y = rule.pre_trace, rule.post_trace
+    a_plus, a_minus = rule.params[RSTDP_A_PLUS], rule.params[RSTDP_A_MINUS]
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    # potentiation of the eligibility: each postsynaptic spike, down its column, by A+ x_i;
+    # the increments of the (c_hat, B) pairs are the same for every column of this step
+    increments = rule.increments
+    if n_post_spikes > 0:
+        for i in range(n_pre):
+            scaled = (a_plus * x[i]) * scale
+            increments[2 * i] = scaled
+            increments[2 * i + 1] = scaled * settled
     for s in range(n_post_spikes):
-        j = spike_ids[post_start + s] - post_start
-        if dense:  # column j: synapses j, j + n_post, ... (no gather)
-            for i in range(x.shape[0]):
-                _pair(rule, i * n_post + j, scale, settled, a_plus * x[i])
-            continue
-        count = column_synapses(syn, q, j, rows, synapse_ids)
-        for e in range(count):
-            _pair(rule, synapse_ids[e], scale, settled, a_plus * x[rows[e]])
-    # depression of the eligibility: each presynaptic spike, along its row, by A- y_j; then
-    # the row's weights are written (the rows the next spikes of these neurons will carry)
+        # a view from the column's first slot: indices provably >= 0, no wraparound code
+        column = state[2 * (spike_ids[post_start + s] - post_start) * n_pre :]
+        for e in range(2 * n_pre):
+            column[e] += increments[e]
+    # depression: each presynaptic spike, along its row, by A- y_j; then the row's weights
+    # are written (the weights this neuron's next spike will carry)
+    total, rate_dt = rule.dopamine_sum[offset], rule.params[RSTDP_RATE_DT]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    deferred = table[q, PRJ_DEFERRED] == 1
+    w_start = table[q, PRJ_W_START]
+    stride = np.uint64(2 * n_pre)  # unsigned positions: no negative-index wraparound code
     for s in range(n_pre_spikes):
         i = spike_ids[pre_start + s] - pre_start
-        begin = i * n_post if dense else syn.indptr[ptr + i]
-        end = begin + n_post if dense else syn.indptr[ptr + i + 1]
-        for k in range(begin, end):
-            j = k - begin if dense else syn.indices[idx + k]
-            _pair(rule, k, scale, settled, -a_minus * y[j])
-            _write_weight(syn, q, rule, k, offset)
-    for s in range(n_pre_spikes):
-        x[spike_ids[pre_start + s] - pre_start] += 1.0
+        slots = state[2 * i :]  # slot (i, j) at position j * stride
+        row = weights[w_start + i * n_post :]
+        position = np.uint64(0)
+        for j in range(n_post):
+            pending = _pair_and_settle(slots, position, (-a_minus * y[j]) * scale, settled, total)
+            if deferred:
+                add_weight_change(syn, q, i * n_post + j, rate_dt * pending)
+            else:
+                row[j] = clipped_weight(row[j], rate_dt * pending, low, high)
+            position += stride
+    _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
+
+
+@njit(**KERNEL_JIT)
+def reward_stdp_sparse(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
+    """One step of reward-modulated STDP on sparse (CSR) projection ``q``.
+
+    Eligibility slot = synapse number; a column is walked through the CSC
+    view (packed ``(row, offset)`` entries need no row search).
+    """
+    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+    table, state = syn.ints, rule.eligibility.reshape(-1)
+    offset = _begin_step(net, q, rule)
+    pre_start = pops[table[q, PRJ_PRE], POP_START]
+    post_start = pops[table[q, PRJ_POST], POP_START]
+    n_pre_spikes = pops[table[q, PRJ_PRE], POP_SPIKE_COUNT]
+    n_post_spikes = pops[table[q, PRJ_POST], POP_SPIKE_COUNT]
+    scale, settled = rule.inverse_powers[offset], rule.dopamine_sum[offset - 1]
+    x, y = rule.pre_trace, rule.post_trace
+    a_plus, a_minus = rule.params[RSTDP_A_PLUS], rule.params[RSTDP_A_MINUS]
+    ptr, idx = table[q, PRJ_PTR_START], table[q, PRJ_IDX_START]
+    indptr, indices = syn.indptr, syn.indices
+    col_ptr, col_syn = syn.col_ptr, syn.col_syn
+    col_base, col_start = table[q, PRJ_COL_PTR_START], table[q, PRJ_COL_START]
+    bits = table[q, PRJ_COL_OFFSET_BITS]
+    mask = (1 << bits) - 1 if bits >= 0 else 0
     for s in range(n_post_spikes):
-        y[spike_ids[post_start + s] - post_start] += 1.0
+        j = spike_ids[post_start + s] - post_start
+        begin, end = col_ptr[col_base + j], col_ptr[col_base + j + 1]
+        for e in range(begin, end):
+            if bits >= 0:  # packed (row, offset) entries: no search
+                entry = np.int64(col_syn[col_start + e])
+                i = entry >> bits
+                k = indptr[ptr + i] + (entry & mask)
+            else:
+                i, k = column_entry(syn, q, e)
+            _pair(state, k, scale, settled, a_plus * x[i])
+    total, rate_dt = rule.dopamine_sum[offset], rule.params[RSTDP_RATE_DT]
+    for s in range(n_pre_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        for k in range(indptr[ptr + i], indptr[ptr + i + 1]):
+            _pair(state, k, scale, settled, -a_minus * y[indices[idx + k]])
+            add_weight_change(syn, q, k, rate_dt * _settle(state, k, total))
+    _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
+
+
+@njit(**KERNEL_JIT)
+def reward_stdp_step(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
+    """One step of reward-modulated STDP on projection ``q``, dense or sparse.
+
+    The builder calls :func:`reward_stdp_dense` or :func:`reward_stdp_sparse`
+    directly, so a network compiles only the storage it uses.
+    """
+    if net.synapses.ints[q, PRJ_DENSE] == 1:
+        reward_stdp_dense(net, q, rule)
+    else:
+        reward_stdp_sparse(net, q, rule)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 def sync_reward_stdp_weights(  # type: ignore[no-untyped-def]
-    weights, w_low, w_high, eligibility, dopamine_sum, rate_dt, offset
+    weights, w_low, w_high, eligibility, dopamine_sum, rate_dt, offset, dense_n_pre
 ):
     """Write the pending change of every synapse of one projection up to ``offset``, in place.
 
     Called between steps (not inside the network step) with the projection's
     flat float32 ``weights`` and its clipping bounds; ``offset`` is the last
-    completed step minus the epoch start. Afterwards every weight is the one
-    of the eager rule at that step (clipped when written).
+    completed step minus the epoch start; ``dense_n_pre`` is the number of
+    presynaptic neurons of a dense projection (column-major slots), 0 for a
+    sparse one. Afterwards every weight is the one of the eager rule at that
+    step (clipped when written).
     """
     total = dopamine_sum[offset]
-    for k in range(weights.shape[0]):
-        settled = np.float64(eligibility[k, 0]) * total
-        pending = settled - np.float64(eligibility[k, 1])
-        eligibility[k, 1] = settled
+    n_syn = weights.shape[0]
+    n_post = n_syn // dense_n_pre if dense_n_pre > 0 else 0
+    state = eligibility.reshape(-1)
+    for m in range(n_syn):
+        k = (m % dense_n_pre) * n_post + m // dense_n_pre if dense_n_pre > 0 else m
+        pending = _settle(state, m, total)
         if pending != 0.0:
             w = weights[k] + rate_dt * pending
             weights[k] = min(max(w, w_low), w_high)

@@ -40,6 +40,7 @@ def reward_stdp_reference(rule, w0, mask, pre_raster, post_raster, rewards, cont
     c = np.zeros_like(w)
     x, y = np.zeros(w.shape[0]), np.zeros(w.shape[1])
     d, baseline = 0.0, np.zeros(rule.n_contexts)
+    path = np.zeros_like(w)  # sum of |weight change| per step, before clipping
     decay_e = math.exp(-DT / rule.tau_eligibility)
     for n, (pre, post) in enumerate(zip(pre_raster, post_raster, strict=True)):
         x *= math.exp(-DT / rule.tau_plus)
@@ -60,11 +61,12 @@ def reward_stdp_reference(rule, w0, mask, pre_raster, post_raster, rewards, cont
         for j in np.flatnonzero(post):
             c[:, j] += rule.a_plus * x * mask[:, j]
         w += dopamine * c
+        path += np.abs(dopamine * c)
         # bounds apply when a weight is written: at its presynaptic neuron's spikes
         w[pre] = np.clip(w[pre], rule.w_min, rule.w_max)
         x[pre] += 1.0
         y[post] += 1.0
-    return np.clip(w, rule.w_min, rule.w_max), c, d, baseline  # clipped when synchronised
+    return np.clip(w, rule.w_min, rule.w_max), c, d, baseline, path  # clipped when synchronised
 
 
 def build(rule, connectivity, seed=0):
@@ -116,7 +118,7 @@ def reward_schedule(seed, n_contexts):
 # The kernel writes (and clips) a weight when its presynaptic neuron spikes; the reference
 # accumulates every step and clips the rows of the neurons that spiked, and all at the end.
 CASES = {
-    # tau_e = 20 ms: epochs of 200 steps, re-based three times in the run
+    # tau_e = 20 ms: epochs of 40 steps, re-based 17 times in the run
     "short-trace": {"tau_eligibility": 0.02, "learning_rate": 2.0, "w_min": -5.0, "w_max": 5.0},
     # tau_e = 1 s (default), tonic dopamine, per-context baselines
     "baseline": {"learning_rate": 0.05, "tonic_dopamine": 0.05, "baseline_rate": 0.3,
@@ -126,22 +128,23 @@ CASES = {
 }  # fmt: skip
 
 
+@pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize(
     "connectivity", [AllToAll(), FixedProbability(0.5)], ids=["dense", "sparse"]
 )
 @pytest.mark.parametrize("case", list(CASES))
-def test_reward_stdp_matches_eager_numpy(case, connectivity):
+def test_reward_stdp_matches_eager_numpy(case, connectivity, seed):
     params = CASES[case]
     rule = RewardSTDP(**{"a_plus": 1.0, "a_minus": 0.7, **params})
-    sim = build(rule, connectivity)
+    sim = build(rule, connectivity, seed)
     w0 = as_dense(sim, sim.state["plastic.weights"].reshape(-1))
     mask = as_dense(sim, np.ones(sim.state["plastic.weights"].size)) > 0
-    rewards, contexts, enabled = reward_schedule(0, rule.n_contexts)
+    rewards, contexts, enabled = reward_schedule(seed, rule.n_contexts)
     if case == "bounded":
         rewards[~np.isnan(rewards)] = np.abs(rewards[~np.isnan(rewards)]) + 0.5
-    pre_raster, post_raster = run(sim, 0, rewards, contexts, enabled)
+    pre_raster, post_raster = run(sim, seed, rewards, contexts, enabled)
     assert post_raster.sum() > 20 and pre_raster.sum() > 20
-    w_ref, c_ref, d_ref, b_ref = reward_stdp_reference(
+    w_ref, c_ref, d_ref, b_ref, path = reward_stdp_reference(
         rule, w0, mask, pre_raster, post_raster, rewards, contexts, enabled
     )
     assert sync_weights(sim) == 1
@@ -150,7 +153,11 @@ def test_reward_stdp_matches_eager_numpy(case, connectivity):
     assert np.abs(w_ref - w0).max() > 0.01, "the run must change the weights"
     if case != "bounded":
         assert rule.w_min < w_ref[mask].min() and w_ref[mask].max() < rule.w_max, "bounds hit"
-    np.testing.assert_allclose(weights[mask], w_ref[mask], rtol=0, atol=2e-6)
+    # float32 weights round at each write, and the float32 (c_hat, B) state rounds the
+    # pending change to a few ulps of the change integrated along the way ("path")
+    eps = np.finfo(np.float32).eps
+    tolerance = eps * (16.0 * np.abs(w_ref) + 16.0 * path) + 1e-9
+    np.testing.assert_array_less(np.abs(weights - w_ref)[mask], tolerance[mask])
     # float32 state: rounding relative to the largest eligibility
     atol = 1e-6 * np.abs(c_ref).max()
     np.testing.assert_allclose(current[mask], c_ref[mask], rtol=2e-6, atol=atol)
