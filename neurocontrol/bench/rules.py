@@ -10,8 +10,9 @@ rule); (c) reward-modulated STDP with eligibility traces on the input
 projection, a reward every 100 ms; (d) PES on a 1000 x 7 readout projection
 inside the network, the error (readout minus a target) set every step.
 
-Reported: us/step (median over repeats) and the ratio to (a); target
-(b) and (c) <= 1.5x (a).
+Reported: us/step (median over repeats) and the ratio to (a), in wall time
+and in the CPU time of the stepping thread (which a shared machine disturbs
+less); target (b) and (c) <= 1.5x (a).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def build_variant(variant: str) -> Network:
     if variant == "b_pair_stdp":
         return build_workload("CL-1k", plastic=True)  # the rule of ``bench snn``
     if variant == "c_reward_stdp":
-        rule = RewardSTDP(
+        rule: LearningRule = RewardSTDP(
             a_plus=1.0, a_minus=0.5, learning_rate=1e-4, baseline_rate=0.1, w_min=0.0, w_max=0.1
         )
         projections = _with_input_rule(base, rule)
@@ -108,12 +109,12 @@ class _Loop:
             self.to_output = (1.0 - self.decay) / self.sim.dt
             self.target = np.linspace(-0.5, 0.5, N_OUT)
 
-    def run(self, steps: int) -> float:
-        """Seconds for ``steps`` closed-loop steps."""
+    def run(self, steps: int) -> tuple[float, float]:
+        """Wall and thread CPU seconds for ``steps`` closed-loop steps."""
         sim, prob, rng = self.sim, self.prob, self.rng
         pes = self.variant == "d_pes_readout"
         reward = self.variant == "c_reward_stdp"
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         for _ in range(steps):
             np.sin(2.0 * np.pi * sim.time + self.phase, out=prob)
             prob *= 0.5
@@ -132,16 +133,25 @@ class _Loop:
                 self.trace *= self.decay
                 self.trace += spikes[self.hidden]
                 self.trace @ self.readout
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.thread_time() - start_cpu
+
+
+def _bytes_per_synapse(sim: Any, variant: str) -> float:
+    name = "hidden_to_readout" if variant == "d_pes_readout" else "input_to_hidden"
+    n_syn = sim.state[f"{name}.weights"].size
+    return float(sim.built.synapse_bytes[name] / n_syn)
 
 
 def measure(steps: int, repeats: int, variants: list[str]) -> dict[str, Any]:
     """us/step of each variant, repeats interleaved; ratios to the static network."""
     loops = {variant: _Loop(variant) for variant in variants}
     times: dict[str, list[float]] = {variant: [] for variant in variants}
+    cpu_times: dict[str, list[float]] = {variant: [] for variant in variants}
     for _ in range(repeats):
         for variant, loop in loops.items():
-            times[variant].append(loop.run(steps) / steps * 1e6)
+            wall, cpu = loop.run(steps)
+            times[variant].append(wall / steps * 1e6)
+            cpu_times[variant].append(cpu / steps * 1e6)
     figures: dict[str, Any] = {}
     for variant, loop in loops.items():
         sim = loop.sim
@@ -149,13 +159,18 @@ def measure(steps: int, repeats: int, variants: list[str]) -> dict[str, Any]:
             "description": VARIANTS[variant],
             "us_per_step": float(np.median(times[variant])),
             "us_per_step_runs": times[variant],
+            "cpu_us_per_step": float(np.median(cpu_times[variant])),
             "hidden_rate_hz": sim.total_spikes()["hidden"] / (1000 * sim.time),
+            # weights + indices + per-synapse rule state of the plastic projection
+            "bytes_per_plastic_synapse": _bytes_per_synapse(sim, variant),
             "start_s": loop.start_s,
         }
     if "a_static" in figures:
         base = figures["a_static"]["us_per_step"]
+        base_cpu = figures["a_static"]["cpu_us_per_step"]
         for values in figures.values():
             values["ratio_to_static"] = values["us_per_step"] / base
+            values["cpu_ratio_to_static"] = values["cpu_us_per_step"] / base_cpu
     return figures
 
 
@@ -173,12 +188,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures = measure(args.steps, args.repeats, args.variants)
     table = []
     for variant, values in figures.items():
-        ratio = values.get("ratio_to_static")
+        ratio, cpu_ratio = values.get("ratio_to_static"), values.get("cpu_ratio_to_static")
         ratio_text = "" if ratio is None else f" (x{ratio:.2f} of no learning)"
+        cpu_text = "" if cpu_ratio is None else f" (x{cpu_ratio:.2f})"
         table.append(
             f"CL-1k {variant} [{values['description']}]: {values['us_per_step']:.1f} us/step"
-            f"{ratio_text}, runs {', '.join(f'{t:.1f}' for t in values['us_per_step_runs'])}, "
-            f"hidden rate {values['hidden_rate_hz']:.1f} Hz"
+            f"{ratio_text}, CPU {values['cpu_us_per_step']:.1f} us/step{cpu_text}, runs "
+            f"{', '.join(f'{t:.1f}' for t in values['us_per_step_runs'])}, "
+            f"hidden rate {values['hidden_rate_hz']:.1f} Hz, "
+            f"{values['bytes_per_plastic_synapse']:.0f} B per plastic synapse"
         )
     report: dict[str, Any] = {"variants": figures, "table": table}
     json.dumps(report)  # the report must be JSON-able

@@ -341,8 +341,12 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
             per_synapse += 4
         if len(item.rules) >= 2:
             per_synapse += 8
-        for _, rule in item.rules:  # per-synapse rule state (e.g. eligibility traces)
-            per_synapse += sum(a.itemsize for a in rule.arrays.values() if a.size == n_syn > 1)
+        for _, rule in item.rules:  # per-synapse rule state: arrays [n_syn, ...] (eligibility)
+            per_synapse += sum(
+                a.nbytes // n_syn
+                for a in rule.arrays.values()
+                if a.ndim and a.shape[0] == n_syn > 1
+            )
         bytes_per_projection[str(name)] = per_synapse * n_syn
     for info in result.rules:
         for key, view in views.items():

@@ -194,3 +194,15 @@ def test_silent_steps_touch_no_synapse_yet_integrate_the_reward():
     expected = rule.learning_rate * DT * c_before * np.sum(lam_e**m * lam_d ** (m - 1))
     np.testing.assert_allclose(change, expected, rtol=1e-4, atol=1e-7)
     assert np.abs(change).max() > 1e-3
+
+
+@pytest.mark.parametrize(
+    "connectivity, per_synapse",
+    [(AllToAll(), 4 + 8), (FixedProbability(0.5), 4 + 4 + 4 + 8)],
+    ids=["dense", "sparse"],
+)
+def test_memory_figure_counts_the_eligibility(connectivity, per_synapse):
+    """synapse_bytes: weight (+ index + CSC entry when sparse) + the 8-byte (c_hat, B) slot."""
+    sim = build(RewardSTDP(), connectivity)
+    n_syn = sim.state["plastic.weights"].size
+    assert sim.built.synapse_bytes["plastic"] == per_synapse * n_syn
