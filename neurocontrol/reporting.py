@@ -98,7 +98,7 @@ def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Meas
     plots.plot_tracking_error(
         {label: (ep.trace["sim_time"], values[label]) for label, ep in first.items()},
         run.file(f"{measure.name}.png"),
-        events=config.onsets,
+        events={label: at for label, at in config.onsets.items() if at <= config.duration},
         ylabel=f"{what} ({measure.display_unit})",
         scale=measure.scale,
     )
