@@ -182,17 +182,18 @@ def default_config() -> ExperimentConfig:
         "input_coding": "delta_events",
         "decoding": "spike_events",
     }
+    twin = {"type": "adaptive_rate", "tau_synapse": 0.02}  # decodes through the same synapse
     return ExperimentConfig(
         name="curl-planar",
         env=EnvConfig("neurocontrol/PlanarReach-v0"),
         agents={
             "spiking (PES)": spiking,
-            "rate twin (PES)": {"type": "adaptive_rate"},
+            "rate twin (PES)": twin,
             "hybrid (spiking drives)": {
                 "type": "hybrid",
                 "mode": "spiking",
                 "spiking": spiking,
-                "dense": {"type": "adaptive_rate"},
+                "dense": twin,
             },
             "base (OSC)": {"type": "osc"},
         },

@@ -28,6 +28,7 @@ SPECS = {
         "decoding": "filtered_activities",
     },
     "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
+    "adaptive_rate_synapse": {"type": "adaptive_rate", "n_neurons": 300, "tau_synapse": 0.02},
     "hybrid": {
         "type": "hybrid",
         "spiking": {"type": "adaptive_spiking", "n_neurons": 200},

@@ -1,10 +1,10 @@
-"""Event-driven decoding, PES per spike and level-crossing input: exact, and counted by hand."""
+"""Event-driven decoding and PES, level-crossing input, the twin's synapse: exact and counted."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol.agents import AdaptiveSpikingController
+from neurocontrol.agents import AdaptiveRateController, AdaptiveSpikingController
 from neurocontrol.decoding import FilteredSpikeDecoder
 from neurocontrol.encoding import SendOnDeltaEncoder
 
@@ -105,3 +105,27 @@ def test_level_crossing_agent_adapts_and_restarts_from_the_centre(planar, planar
     assert np.any(agent.decoders)
     agent.reset(0)
     np.testing.assert_allclose(agent._currents, agent.encoder.encode(agent.encoder.center))
+
+
+def test_rate_twin_with_the_decoding_synapse(planar, planar_observations):
+    """tau_synapse: D^T of the filtered rates drives; PES multiplies the instantaneous rates."""
+    twin = AdaptiveRateController.from_env(planar, n_neurons=50, seed=3, tau_synapse=0.02)
+    plain = AdaptiveRateController.from_env(planar, n_neurons=50, seed=3)
+    decay = np.exp(-1e-3 / 0.02)
+    filtered = np.zeros(50)
+    for obs in planar_observations[:300]:
+        twin.act(obs)
+        rates = twin.encoder.encode_rates(twin.joint_state).copy()
+        filtered = decay * filtered + (1.0 - decay) * rates
+        filtered[np.abs(filtered) < 1e-30] = 0.0
+        np.testing.assert_allclose(twin.filtered, filtered, rtol=1e-12)
+        np.testing.assert_allclose(twin.decoder.value, twin.decoders.T @ filtered, rtol=1e-9)
+        before, error = twin.decoders.copy(), twin.error.copy()
+        twin.observe(0.0, False, False, {})
+        expected = before - 1e-5 * 1e-3 * np.outer(rates, error)
+        np.testing.assert_allclose(twin.decoders, expected, rtol=1e-9, atol=1e-20)
+        # the synapse costs a multiply-add per neuron on top of the plain twin's count
+        assert twin.ops[2] == 50 * 4 + 50 + 50 + 50 * 2 + 2 + twin.n_active * 2
+    assert twin.spec()["tau_synapse"] == 0.02 and plain.spec()["tau_synapse"] is None
+    twin.reset(0)
+    assert not np.any(twin.filtered)
