@@ -456,7 +456,10 @@ class AdaptiveRateController(AdaptiveController):
         return {**self._adaptive_spec(), "tau_synapse": self.tau_synapse}
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        return {**super().state_targets(), "filtered": self.filtered}
+        targets = super().state_targets()
+        if self.tau_synapse is not None:  # (checkpoints of twins without one stay loadable)
+            targets["filtered"] = self.filtered
+        return targets
 
 
 def _space_mismatch(ours: gym.spaces.Space, theirs: gym.spaces.Space) -> bool:
