@@ -94,6 +94,12 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
             for label, data in agents.items()
         },
         "targets": {},
+        # episodes the env ended early (a safety stop): label -> [(seed, simulated s)]
+        "terminated": {
+            label: [(ep["seed"], ep["sim_time_s"]) for ep in data["episodes"] if ep["terminated"]]
+            for label, data in agents.items()
+            if any(ep["terminated"] for ep in data["episodes"])
+        },
     }
     if metric == "tracking_error":
         figures["table_m"] = table
@@ -264,6 +270,17 @@ def results_markdown(figures: Sequence[dict[str, Any]]) -> str:
                     f"{row[p] * scale:.2f} {unit}" if p in row else "-" for p in phases
                 )
                 lines.append(f"| {label} | {cells} | {fig['real_time_factor'][label]:.1f} |")
+        stopped = [
+            f"{label} seed {seed} at {time:.1f} s"
+            for label, runs in fig.get("terminated", {}).items()
+            for seed, time in runs
+        ]
+        if stopped:
+            lines += [
+                "",
+                f"**Ended early** (the env's safety stop: joint speed or non-finite state; "
+                f"that agent's figures stop at the seed's last cycle): {'; '.join(stopped)}",
+            ]
         lines += ["", "| target | required | measured | met |", "|---|---|---|---|"]
         for key, value in fig["targets"].items():
             what, required, check = _target_spec(key)

@@ -119,6 +119,14 @@ def test_force_run_directory_and_report_use_newtons(logged, tmp_path) -> None:
     markdown = results_markdown([figures])
     assert "RMS force error" in markdown
     assert f"{result.table()['base']['before']:.2f} N" in markdown
+    assert "Ended early" not in markdown
+    # an episode the env stopped (safety) is named in the report
+    summary["agents"]["twin"]["episodes"][0].update(terminated=True, sim_time_s=4.5)
+    run.file("summary.json").write_text(json.dumps(summary))
+    markdown = results_markdown([experiment_figures(run.path)])
+    assert (
+        "**Ended early** (the env's safety stop" in markdown and "twin seed 0 at 4.5 s" in markdown
+    )
 
 
 def test_measures_need_what_the_env_reports() -> None:
