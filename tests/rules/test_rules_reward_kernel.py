@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 
+from neurocontrol.kernels.reward_stdp import TRACE_FLOOR
 from neurocontrol.learning import eligibility, sync_weights
 from neurocontrol.model import (
     LIF,
@@ -45,6 +46,7 @@ def reward_stdp_reference(rule, w0, mask, pre_raster, post_raster, rewards, cont
     for n, (pre, post) in enumerate(zip(pre_raster, post_raster, strict=True)):
         x *= math.exp(-DT / rule.tau_plus)
         y *= math.exp(-DT / rule.tau_minus)
+        x[x < TRACE_FLOOR], y[y < TRACE_FLOOR] = 0.0, 0.0  # no subnormal traces
         d *= math.exp(-DT / rule.tau_dopamine)
         if not math.isnan(rewards[n]):
             context = contexts[n]
@@ -206,3 +208,19 @@ def test_memory_figure_counts_the_eligibility(connectivity, per_synapse):
     sim = build(RewardSTDP(), connectivity)
     n_syn = sim.state["plastic.weights"].size
     assert sim.built.synapse_bytes["plastic"] == per_synapse * n_syn
+
+
+def test_silent_traces_and_slots_flush_to_zero_not_to_subnormals():
+    """After 20 s of silence the STDP traces are 0, not subnormal, and so is no slot."""
+    sim = build(RewardSTDP(a_plus=1.0, a_minus=0.5, learning_rate=0.01), AllToAll())
+    rng = np.random.default_rng(4)
+    for _ in range(100):
+        sim.step(np.concatenate([rng.random(N_PRE) < 0.1, rng.random(N_POST) < 0.1]))
+    assert sim.state["plastic.rstdp.pre_trace"].max() > 0
+    for _ in range(20_000):  # x0.95 per step: 20 s would reach ~1e-445, beyond float64
+        sim.step()
+    state = sim.state["plastic.rstdp.eligibility"]
+    for values in (sim.state["plastic.rstdp.pre_trace"], sim.state["plastic.rstdp.post_trace"]):
+        np.testing.assert_array_equal(values, 0.0)
+    # eligibility decays e^-20 in 20 s (a slot reaches the floor after about 70 tau_e)
+    assert np.all((state == 0) | (np.abs(state) >= np.finfo(np.float32).tiny))
