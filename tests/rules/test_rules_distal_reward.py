@@ -6,8 +6,8 @@ dopamine-modulated STDP with a 1 s eligibility trace) on 200 neurons with
 the paper's in-degree, a 25 min session instead of an hour, the pairing
 window of the paper's code (20 ms) and 1.5x its learning rate; the chosen
 synapse starts at the initial weight of the others (1 mV). Measured (seeds
-1-4): chosen 100 / 99 / 100 / 71 % of w_max, median 11-12 %, rank 78 / 241 /
-122 / 1267 of about 16 000 plastic synapses (the few others at w_max are
+1-4): chosen 100 / 99 / 100 / 77 % of w_max, median 9-12 %, rank 78 / 241 /
+122 / 808 of about 16 000 plastic synapses (the few others at w_max are
 strong synapses that sustain themselves: their own causal pairings keep
 their eligibility positive under the tonic dopamine). The test asks for a
 separation every seed must show; the full protocol's >= 90 % is in the
