@@ -19,6 +19,7 @@ SPECS = {
         "dense": {"type": "adaptive_rate"},
         "mode": "blend",
     },
+    "reward_spiking": {"type": "reward_spiking"},
 }
 NEURON_ARRAY = 8000  # bytes of one float64 array over 1000 neurons
 
