@@ -339,10 +339,11 @@ class ExperimentResult:
         first_cycle, last_cycle = phases[phase]
         window = slice(first_cycle, last_cycle + 1)
         results = list(self.agents.values())
-        reference = results[0].per_cycle()[:, window].mean(axis=1)
+        reference = _window_mean(results[0].per_cycle(), window)
         out: dict[str, dict[str, float]] = {}
         for other in results[1:]:
-            difference = reference - other.per_cycle()[:, window].mean(axis=1)
+            # NaN where an episode ended (safety stop) before the phase.
+            difference = reference - _window_mean(other.per_cycle(), window)
             out[other.label] = {
                 "mean_difference_m": float(difference.mean()),
                 "std_difference_m": float(difference.std(ddof=1)) if difference.size > 1 else 0.0,
@@ -415,6 +416,14 @@ class ExperimentResult:
         if measure.name == "tracking_error":
             out["table_m"] = table
         return out
+
+
+def _window_mean(per_cycle: np.ndarray, window: slice) -> np.ndarray:
+    """Mean over ``window`` of each seed's row; NaN for rows that end before it."""
+    part = per_cycle[:, window]
+    if part.shape[1] == 0:
+        return np.full(per_cycle.shape[0], np.nan)
+    return part.mean(axis=1)
 
 
 def cycle_table(episode: EpisodeResult) -> tuple[np.ndarray, np.ndarray]:

@@ -123,3 +123,11 @@ def test_write_experiment_outputs(result, tmp_path) -> None:
 def test_bad_experiment_configs(overrides, message) -> None:
     with pytest.raises(ConfigError, match=message):
         short_config(**overrides)
+
+
+def test_window_mean_is_nan_for_seeds_that_stopped_early() -> None:
+    from neurocontrol.experiment import _window_mean
+
+    per_cycle = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    np.testing.assert_allclose(_window_mean(per_cycle, slice(1, 3)), [2.5, 5.5])
+    assert np.isnan(_window_mean(per_cycle, slice(3, 4))).all()
