@@ -144,8 +144,11 @@ def _adaptation_targets(
             return k >= 0 and starts[k] >= onset - 1e-6 and ends[k] <= off + 1e-6
 
         k30, s30 = _cycle_value(spiking, starts, onset + 30.0)
-        if perturbed(k30):
-            targets["reduction_vs_base_30s"] = 1.0 - s30 / base[k30]
+        # A base whose episodes hit the env's safety stop has fewer cycles: compare
+        # with its last perturbed cycle (a lower bound on its error after that).
+        k_base = min(k30, len(base) - 1)
+        if perturbed(k30) and perturbed(k_base):
+            targets["reduction_vs_base_30s"] = 1.0 - s30 / base[k_base]
         k60, s60 = _cycle_value(spiking, starts, onset + 60.0)
         before = table[roles["base"]].get("before")
         if perturbed(k60) and before:
