@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neurocontrol",
         description="Closed-loop neuromorphic robot control: PyBullet arms at 1 kHz driven by "
         "spiking networks with on-line learning, beside dense baselines.",
+        epilog="examples: neurocontrol train | neurocontrol train --config "
+        "launch/payload_panda.yaml --seeds 0 1 2 | neurocontrol run runs/<run> | "
+        "neurocontrol bench loop. Each command has its own --help.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -124,9 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train controllers in an adaptation experiment and write runs/<name>-<time>/",
         description="Run an experiment config: every agent it lists on the same seeds and "
-        "perturbation schedule. Without --config: the adaptive spiking controller, its rate twin "
-        "and the base controller on PlanarReach, a curl field switching on at 12 s and off at "
-        "36 s. Prints RMS tracking error before, just after and after adaptation.",
+        "perturbation schedule. Without --config: the adaptive spiking controller, its rate twin, "
+        "the hybrid of the two and the base controller on PlanarReach, a curl field switching "
+        "on at 12 s and off at 36 s. Prints RMS tracking error before, just after and after "
+        "adaptation. Example configs: launch/*.yaml.",
     )
     _add_experiment_arguments(train)
 
