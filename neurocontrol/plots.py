@@ -72,10 +72,13 @@ def plot_tracking_error(
     a time (e.g. ``{"curl field on": 12.0}``) drawn as a vertical line.
     ``smooth_s`` is the width of a moving-RMS window, for legibility. Another
     error (e.g. a force error in N) is drawn with its own ``ylabel`` and
-    ``scale`` (stored value x scale = plotted value); NaN leaves a gap.
+    ``scale`` (stored value x scale = plotted value); NaN leaves a gap. When
+    the controllers' typical errors differ by more than 10x (an adaptive
+    controller beside the base), the y axis is logarithmic so both stay legible.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 3.5))
+    medians = []
     for label, (time, error) in series.items():
         time = np.asarray(time)
         error = np.asarray(error) * scale
@@ -84,10 +87,16 @@ def plot_tracking_error(
             kernel = np.ones(width) / width
             error = np.sqrt(np.convolve(error * error, kernel, mode="same"))
         ax.plot(time, error, linewidth=1, label=label)
+        positive = error[np.isfinite(error) & (error > 0)]
+        if positive.size:
+            medians.append(float(np.median(positive)))
     _mark_events(ax, events or {})
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
+    if len(medians) > 1 and max(medians) > 10 * min(medians):
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
