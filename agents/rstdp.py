@@ -37,7 +37,7 @@ import numpy as np
 
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.dense import OperationalSpaceController
-from neurocontrol.agents.persistence import Persistent, rng_from_words, rng_to_words
+from neurocontrol.agents.persistence import Persistent
 from neurocontrol.envs.tasks.trajectory import minimum_jerk
 from neurocontrol.errors import ConfigError
 from neurocontrol.learning import sync_weights
@@ -52,6 +52,7 @@ from neurocontrol.model import (
     Uniform,
 )
 from neurocontrol.model.reward_rules import RewardSTDP
+from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.simulator import Simulator
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 

@@ -28,12 +28,12 @@ from neurocontrol.agents.adaptive import (
     AdaptiveController,
 )
 from neurocontrol.agents.dense import BaseController
-from neurocontrol.agents.persistence import rng_from_words, rng_to_words
 from neurocontrol.decoding import FilteredSpikeDecoder
 from neurocontrol.encoding import GaussianPopulationEncoder, SendOnDeltaEncoder
 from neurocontrol.errors import CheckpointError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.model import LIF, Input, Network, Population, Projection
+from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.simulator import Simulator
 from neurocontrol.validation import require_in, require_int, require_positive
 

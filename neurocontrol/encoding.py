@@ -22,6 +22,7 @@ import numpy as np
 
 from neurocontrol.errors import CheckpointError, ConfigError, ObservationError, ShapeError
 from neurocontrol.kernels import coding as kernels
+from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.validation import require_in, require_int, require_positive
 
 __all__ = [
@@ -36,8 +37,6 @@ __all__ = [
     "lif_rates_stepped",
     "reconstruct_send_on_delta",
 ]
-
-_MASK64 = (1 << 64) - 1
 
 
 def _per_signal(name: str, value: Any, n: int, check: Callable[[str, Any], float]) -> np.ndarray:
@@ -65,23 +64,6 @@ def _seed(seed: Any) -> int:
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
     return require_int("seed", seed, minimum=0)
-
-
-def _rng_to_array(rng: np.random.Generator) -> np.ndarray:
-    state = rng.bit_generator.state
-    s, inc = state["state"]["state"], state["state"]["inc"]
-    words = [s >> 64, s & _MASK64, inc >> 64, inc & _MASK64, state["has_uint32"], state["uinteger"]]
-    return np.array(words, dtype=np.uint64)
-
-
-def _rng_from_array(rng: np.random.Generator, words: np.ndarray) -> None:
-    w = [int(v) for v in words]
-    rng.bit_generator.state = {
-        "bit_generator": "PCG64",
-        "state": {"state": (w[0] << 64) | w[1], "inc": (w[2] << 64) | w[3]},
-        "has_uint32": w[4],
-        "uinteger": w[5],
-    }
 
 
 def lif_rates(current: Any, tau_rc: float = 0.02, tau_ref: float = 0.002) -> np.ndarray:
@@ -187,7 +169,7 @@ class Coder:
         """Copies of every state array (and ``rng_state`` as ``uint64`` words)."""
         state = {name: getattr(self, "_" + name).copy() for name in self._state_names}
         if self._rng is not None:
-            state["rng_state"] = _rng_to_array(self._rng)
+            state["rng_state"] = rng_to_words(self._rng)
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -218,7 +200,7 @@ class Coder:
         for key, value in arrays.items():
             if key == "rng_state":
                 assert self._rng is not None  # by construction of `expected`
-                _rng_from_array(self._rng, value)
+                rng_from_words(self._rng, value)
             else:
                 expected[key][...] = value
         self._after_load()
