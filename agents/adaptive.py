@@ -41,7 +41,7 @@ from neurocontrol.agents.base import Agent
 from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.encoding import NEFEncoder
-from neurocontrol.errors import ConfigError
+from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.kernels.pes import pes_decoder_update
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
@@ -79,7 +79,8 @@ class AdaptiveController(Persistent, Agent):
     force : mapping, optional
         Parameters of a :class:`~neurocontrol.agents.force.TactileForceRegulator`
         (ArmPress): its torque is added to the command; its tactile events
-        count as SynOps. PES pauses while the pads touch the surface.
+        count as SynOps. PES pauses while the pads touch the surface, and the
+        adaptive torque acts only through the hand (:meth:`_task_part`).
     """
 
     def __init__(
@@ -136,6 +137,17 @@ class AdaptiveController(Persistent, Agent):
         self._action = np.zeros(n, dtype=np.float32)
         self.force = self._force_regulator(force)
         self._commanded = np.zeros(n)  # tau_b + force torque
+        self._tau_a_task = np.zeros(n)
+        d = base.layout.dim
+        # workspace of kernels.task_space_part: low_m, mj, task, low_t, force
+        self._task_work = (
+            np.zeros((n, n)),
+            np.zeros((n, d)),
+            np.zeros((d, d)),
+            np.zeros((d, d)),
+            np.zeros(d),
+        )
+        self._task_damping = float(getattr(base, "damping", 1e-4))
 
     def _force_regulator(self, force: Mapping[str, Any] | None) -> TactileForceRegulator | None:
         if force is None:
@@ -200,17 +212,38 @@ class AdaptiveController(Persistent, Agent):
         tau_a = self._adapt()
         np.negative(self.base.feedback_torque, out=self.error)
         if self.force is not None:
-            tau_f = self.force.update(obs["tactile"], self.base.q, self.base.robot_model)
+            mass, jac = self.base.mass_and_jacobian()
+            tau_f = self.force.update(obs["tactile"], jac)
             self.ops[OPS_SYNOPS] += self.force.n_events
             tau_b = np.add(tau_b, tau_f, out=self._commanded)
             if self.force.in_contact:
                 # The surface, not a model error, holds the hand off its reference: learning
-                # from that feedback would integrate it into an ever harder push.
+                # from that feedback would integrate it into an ever harder push (PES pauses).
                 self.error[:] = 0.0
+                # The paused decoders are evaluated at states they never learned (the arm
+                # at rest on the surface): in the null space of the hand task no loop but
+                # the weak posture task would oppose that torque, and the arm drifts.
+                tau_a = self._task_part(tau_a, mass, jac)
         kernels.add_and_clip_action(
             tau_a, tau_b, self.base.inverse_torque_limit, self.torque, self._action
         )
         return self._action.copy()
+
+    def _task_part(self, tau_a: np.ndarray, mass: np.ndarray, jac: np.ndarray) -> np.ndarray:
+        r"""The part of ``tau_a`` that acts on the hand: :math:`J^\top \Lambda J M^{-1} \tau_a`.
+
+        Dynamically consistent (Khatib 1987): what is left, :math:`N^\top \tau_a`,
+        moves the redundant arm in the null space of the hand task and puts
+        no force on the hand.
+        """
+        if not kernels.task_space_part(
+            mass, jac, self._task_damping, tau_a, *self._task_work, self._tau_a_task
+        ):
+            raise SimulationError(
+                f"{type(self).__name__}: M or J M^-1 J^T + damping I is not positive "
+                f"definite at q = {self.base.q.tolist()}"
+            )
+        return self._tau_a_task
 
     def observe(
         self, reward: float, terminated: bool, truncated: bool, info: Mapping[str, Any]

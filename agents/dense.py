@@ -114,6 +114,14 @@ class BaseController(Persistent, Agent):
         self.dq = self.state[n : 2 * n]
         self._action = np.zeros(n, dtype=np.float32)
 
+    def mass_and_jacobian(self) -> tuple[np.ndarray, np.ndarray]:
+        """Nominal :math:`M(q)` and hand Jacobian :math:`J(q)` at the last read ``q``.
+
+        Read-only; valid until the next :meth:`torque` (the operational-space
+        controller returns the arrays its last torque used, no new model call).
+        """
+        return self.robot_model.mass_matrix(self.q), self.robot_model.jacobian(self.q)
+
     @classmethod
     def from_env(cls, env: gym.Env, **kwargs: Any) -> BaseController:
         """Build for ``env``, taking spaces, nominal model and control period from it."""
@@ -230,6 +238,12 @@ class OperationalSpaceController(BaseController):
         self._low_t = np.zeros((d, d))
         self._force = np.zeros(d)
         self._posture = np.zeros((2, n))
+        self._mass_jacobian: tuple[np.ndarray, np.ndarray] | None = None
+
+    def mass_and_jacobian(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._mass_jacobian is None:
+            return super().mass_and_jacobian()
+        return self._mass_jacobian
 
     def torque(self, obs: Any) -> np.ndarray:
         self.read(obs)
@@ -240,6 +254,7 @@ class OperationalSpaceController(BaseController):
         else:
             mass, jac = model.mass_matrix(q), model.jacobian(q)
             gravity = model.gravity(q) if self.gravity_compensation else self._no_gravity
+        self._mass_jacobian = (mass, jac)
         if not kernels.operational_space_torque(
             mass, jac, gravity, self.state, self.q_home,
             self._gains, self._low_m, self._mj, self._task, self._low_t, self._force,

@@ -25,7 +25,9 @@ than :math:`F^*`:
     f = F^* + k_p e + k_i I, \quad \tau_F = J(q)^\top (-f\,\hat n).
 
 The position controller keeps the hand on its press point in the tangent
-directions; the adaptive term keeps learning from the position feedback.
+directions. In contact the adaptive term pauses learning (the surface, not a
+model error, holds the hand off its reference) and acts only through the hand
+(see :meth:`~neurocontrol.agents.adaptive.AdaptiveController._task_part`).
 Out of contact the integral is cleared and :math:`\tau_F = 0`.
 """
 
@@ -107,14 +109,12 @@ class TactileForceRegulator:
         self.rng_state = np.zeros(6, dtype=np.uint64)  # snapshot of the afferents' generator
         self.n_events = 0
         self.in_contact = False
-        self._force_task = np.zeros(0)
 
     def bind(self, n_joints: int, dim: int) -> None:
         """Allocate the outputs for an arm of ``n_joints`` joints in ``dim`` dimensions."""
         if dim != 3:
             raise ConfigError(f"force regulation needs a 3-D arm (pressing along z), got {dim}-D")
         self.torque = np.zeros(n_joints)
-        self._force_task = np.zeros(dim)
 
     def reset(self) -> None:
         """Out of contact, no estimate, no integral."""
@@ -124,8 +124,12 @@ class TactileForceRegulator:
         self.torque[:] = 0.0
         self.in_contact = False
 
-    def update(self, tactile: np.ndarray, q: np.ndarray, model: Any) -> np.ndarray:
-        """Torque (N·m) of this step from the ``tactile`` observation; zero out of contact."""
+    def update(self, tactile: np.ndarray, jacobian: np.ndarray) -> np.ndarray:
+        """Torque (N·m) of this step from the ``tactile`` observation; zero out of contact.
+
+        ``jacobian`` is the hand's translational Jacobian (3, n) at the current
+        posture (the base controller's, so no second model evaluation).
+        """
         k = self.afferents_per_pad
         for pad, index in enumerate(PAD_FORCE_INDEX):
             self._pad_forces[pad * k : (pad + 1) * k] = tactile[index]
@@ -144,8 +148,7 @@ class TactileForceRegulator:
         self.integral[0] = min(max(self.integral[0] + error * self.dt, -limit), limit)
         push = self.target_force + self.kp * error + self.ki * float(self.integral[0])
         # f < 0 lifts: the arm carries part of a load resting on the pads (a payload)
-        self._force_task[2] = -push
-        np.dot(model.jacobian(q).T, self._force_task, out=self.torque)
+        np.multiply(jacobian[2], -push, out=self.torque)  # J^T (0, 0, -f)
         return self.torque
 
     def config(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ __all__ = [
     "operational_space_torque",
     "spike_decode_step",
     "spike_pes_update",
+    "task_space_part",
     "unpack_arm_observation",
 ]
 
@@ -166,6 +167,51 @@ def operational_space_torque(
             feedback[i] += torque[i] - s
     for i in range(n):
         tau[i] = feedback[i] + gravity[i] if gains[5] != 0.0 else feedback[i]
+    return True
+
+
+@njit(**_JIT)
+def task_space_part(
+    mass, jac, damping, tau, low_m, mj, task, low_t, force, out
+):  # pragma: no cover - compiled
+    r"""The part of ``tau`` that acts on the hand, into ``out``; False if not positive definite.
+
+    .. math::
+
+        \tau_x = J^T \Lambda J M^{-1} \tau, \qquad
+        \Lambda = (J M^{-1} J^T + \lambda I)^{-1}
+
+    (dynamically consistent, Khatib 1987): the rest, :math:`\tau - \tau_x =
+    N^T \tau`, moves the arm in the null space of the hand task. Workspace as
+    :func:`operational_space_torque`.
+    """
+    n = mass.shape[0]
+    d = jac.shape[0]
+    if not cholesky(mass, low_m):
+        return False
+    for i in range(n):  # mj = M^-1 J^T
+        for k in range(d):
+            mj[i, k] = jac[k, i]
+    cholesky_solve(low_m, mj)
+    for r in range(d):  # task = J M^-1 J^T + damping I; force = J M^-1 tau
+        s = 0.0
+        for i in range(n):
+            s += mj[i, r] * tau[i]
+        force[r] = s
+        for c in range(d):
+            s = 0.0
+            for i in range(n):
+                s += jac[r, i] * mj[i, c]
+            task[r, c] = s
+        task[r, r] += damping
+    if not cholesky(task, low_t):
+        return False
+    cholesky_solve(low_t, force)
+    for i in range(n):
+        s = 0.0
+        for k in range(d):
+            s += jac[k, i] * force[k]
+        out[i] = s
     return True
 
 
