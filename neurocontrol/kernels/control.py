@@ -315,8 +315,18 @@ def flush_small(values, threshold):  # pragma: no cover - compiled
 
 @njit(**_JIT)
 def spike_decode_step(
-    spikes, decoders, decay, gain, decay_powers, step, trace, last, filtered, output_scale,
-    value, command,
+    spikes,
+    decoders,
+    decay,
+    gain,
+    decay_powers,
+    step,
+    trace,
+    last,
+    filtered,
+    output_scale,
+    value,
+    command,
 ):  # pragma: no cover - compiled
     r"""Event-driven :math:`y = D^\top a` of exponentially filtered spikes; return the spike count.
 
