@@ -7,6 +7,7 @@ perturbations. See :class:`ArmEnv` for the contract.
 
 from __future__ import annotations
 
+import abc
 import math
 import struct
 from collections.abc import Sequence
@@ -44,7 +45,7 @@ _FLOAT64 = np.dtype(np.float64)
 MAX_OBSERVED_FORCE = 1000.0
 
 
-class ArmEnv(gymnasium.Env):
+class ArmEnv(gymnasium.Env, abc.ABC):
     """A torque-controlled arm in PyBullet, stepped at a fixed physics ``dt``.
 
     Action
@@ -226,9 +227,9 @@ class ArmEnv(gymnasium.Env):
         self._step_count = 0
 
     # -- subclass hooks -------------------------------------------------------------
+    @abc.abstractmethod
     def _build(self) -> None:
         """Load the robot (set ``self.robot``, ``self.robot_model``, ``self.task``)."""
-        raise NotImplementedError
 
     def _sense(self) -> None:
         """Read task sensors after each env step and reset (none by default)."""

@@ -10,6 +10,7 @@ is what adaptation is judged on.
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 import numpy as np
@@ -70,8 +71,9 @@ class _ReachEnv(ArmEnv):
         self._return_to_centre = return_to_centre
         super().__init__(**kwargs)
 
+    @abc.abstractmethod
     def _build_robot(self) -> None:
-        raise NotImplementedError
+        """Load the robot (set ``self.robot`` and ``self.robot_model``)."""
 
     def _build(self) -> None:
         self._build_robot()

@@ -14,6 +14,7 @@ restored encoder continues bit-identically) and ``reset()``.
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -137,7 +138,7 @@ def reconstruct_send_on_delta(events: Any, delta: Any, origin: Any) -> np.ndarra
     return np.asarray(origin, dtype=np.float64) + counts * np.asarray(delta, dtype=np.float64)
 
 
-class Coder:
+class Coder(abc.ABC):
     """Base of encoders and decoders: the checkpoint protocol.
 
     Subclasses list their state arrays (attribute names without the leading
@@ -147,9 +148,9 @@ class Coder:
     _state_names: ClassVar[tuple[str, ...]] = ()
     _rng: np.random.Generator | None = None
 
+    @abc.abstractmethod
     def config(self) -> dict[str, Any]:
         """JSON-able constructor parameters: ``type(self).from_config(c.config())`` rebuilds."""
-        raise NotImplementedError
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Any:
@@ -205,7 +206,7 @@ class Coder:
                 expected[key][...] = value
         self._after_load()
 
-    def _after_load(self) -> None:
+    def _after_load(self) -> None:  # noqa: B027 - optional hook
         """Hook: recompute derived arrays after :meth:`load_state_dict`."""
 
 
@@ -377,8 +378,9 @@ class _RandomEncoder(Encoder):
             self._rng = np.random.default_rng(self.seed)
         self._clear()
 
+    @abc.abstractmethod
     def _clear(self) -> None:
-        raise NotImplementedError
+        """Zero the encoder's per-episode state and outputs."""
 
 
 def _spike_mode(mode: str, max_rate: float, dt: float) -> float:

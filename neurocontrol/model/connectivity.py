@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -115,14 +116,14 @@ class ExplicitMatrix(Connectivity):
 
 
 @dataclass(frozen=True)
-class WeightInit:
+class WeightInit(abc.ABC):
     """Base class of the weight initialisers."""
 
     kind: ClassVar[str] = "weights"
 
+    @abc.abstractmethod
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` weights (float64)."""
-        raise NotImplementedError
 
     @property
     def support(self) -> tuple[float, float]:
