@@ -173,10 +173,17 @@ class AdaptiveController(Persistent, Agent):
         """Step of the simulated neurons the tuning is solved for; None: continuous rates."""
         return None
 
+    @classmethod
+    def from_env(cls, env: Any, base: BaseController | None = None, **kwargs: Any) -> Any:
+        """Build for ``env`` on ``base`` (default: operational-space control of the env)."""
+        from neurocontrol.agents.dense import OperationalSpaceController
+
+        return cls(OperationalSpaceController.from_env(env) if base is None else base, **kwargs)
+
     @property
-    @abc.abstractmethod
     def decoders(self) -> np.ndarray:
         """The learned decoder matrix, ``(n_neurons, n_joints)``, N·m/Hz (updated in place)."""
+        return self.decoder.decoders
 
     @property
     @abc.abstractmethod

@@ -430,17 +430,6 @@ class AdaptiveRateController(AdaptiveController):
         synapse = 0 if self.tau_synapse is None else n
         self._macs = float(n * 2 * j + n + synapse + n * j)
 
-    @classmethod
-    def from_env(
-        cls, env: gym.Env, base: BaseController | None = None, **kwargs: Any
-    ) -> AdaptiveRateController:
-        """Build for ``env`` on ``base`` (default: operational-space control of the env)."""
-        return cls(OperationalSpaceController.from_env(env) if base is None else base, **kwargs)
-
-    @property
-    def decoders(self) -> np.ndarray:
-        return self.decoder.decoders
-
     @property
     def activities(self) -> np.ndarray:
         return self._rates

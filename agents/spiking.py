@@ -18,7 +18,6 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import gymnasium as gym
 import numpy as np
 
 from neurocontrol.agents.adaptive import (
@@ -236,19 +235,6 @@ class AdaptiveSpikingController(AdaptiveController):
         neuron = LIF(tau_m=encoder.tau_rc, tau_ref=encoder.tau_ref, tau_syn=self.tau_input)
         hidden = Population(self.n_neurons, neuron, name="hidden")
         return Network([afferents, hidden], [Projection(afferents, hidden, weights=weights)])
-
-    @classmethod
-    def from_env(
-        cls, env: gym.Env, base: BaseController | None = None, **kwargs: Any
-    ) -> AdaptiveSpikingController:
-        """Build for ``env`` on ``base`` (default: operational-space control of the env)."""
-        from neurocontrol.agents.dense import OperationalSpaceController
-
-        return cls(OperationalSpaceController.from_env(env) if base is None else base, **kwargs)
-
-    @property
-    def decoders(self) -> np.ndarray:
-        return self.decoder.decoders
 
     @property
     def activities(self) -> np.ndarray:
