@@ -74,6 +74,32 @@ def cholesky_solve(low, b):  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
+def task_space_factors(mass, jac, damping, low_m, mj, task, low_t):  # pragma: no cover
+    r"""Cholesky factors of M and of :math:`\Lambda^{-1} = J M^{-1} J^T + \lambda I`.
+
+    Writes ``low_m`` (n, n), ``mj`` = :math:`M^{-1} J^T` (n, d), ``task`` =
+    :math:`\Lambda^{-1}` and its factor ``low_t`` (d, d). Returns False if
+    either matrix is not positive definite.
+    """
+    n = mass.shape[0]
+    d = jac.shape[0]
+    if not cholesky(mass, low_m):
+        return False
+    for i in range(n):  # mj = M^-1 J^T
+        for k in range(d):
+            mj[i, k] = jac[k, i]
+    cholesky_solve(low_m, mj)
+    for r in range(d):  # task = J M^-1 J^T + damping I
+        for c in range(d):
+            s = 0.0
+            for i in range(n):
+                s += jac[r, i] * mj[i, c]
+            task[r, c] = s
+        task[r, r] += damping
+    return cholesky(task, low_t)
+
+
+@njit(**_JIT)
 def unpack_arm_observation(proprio, ee, goal, n, d, state):  # pragma: no cover - compiled
     """Copy ``q, dq`` (proprio), ``x, dx`` (ee), ``x_ref, dx_ref`` (goal) into ``state`` (float64).
 
@@ -115,20 +141,7 @@ def operational_space_torque(
     n = mass.shape[0]
     d = jac.shape[0]
     kp, kd, kp_null, kd_null, damping = gains[0], gains[1], gains[2], gains[3], gains[4]
-    if not cholesky(mass, low_m):
-        return False
-    for i in range(n):  # mj = M^-1 J^T
-        for k in range(d):
-            mj[i, k] = jac[k, i]
-    cholesky_solve(low_m, mj)
-    for r in range(d):  # task = J M^-1 J^T + damping I
-        for c in range(d):
-            s = 0.0
-            for i in range(n):
-                s += jac[r, i] * mj[i, c]
-            task[r, c] = s
-        task[r, r] += damping
-    if not cholesky(task, low_t):
+    if not task_space_factors(mass, jac, damping, low_m, mj, task, low_t):
         return False
     q = state[0:n]
     dq = state[n : 2 * n]
@@ -187,25 +200,13 @@ def task_space_part(
     """
     n = mass.shape[0]
     d = jac.shape[0]
-    if not cholesky(mass, low_m):
+    if not task_space_factors(mass, jac, damping, low_m, mj, task, low_t):
         return False
-    for i in range(n):  # mj = M^-1 J^T
-        for k in range(d):
-            mj[i, k] = jac[k, i]
-    cholesky_solve(low_m, mj)
-    for r in range(d):  # task = J M^-1 J^T + damping I; force = J M^-1 tau
+    for r in range(d):  # force = J M^-1 tau
         s = 0.0
         for i in range(n):
             s += mj[i, r] * tau[i]
         force[r] = s
-        for c in range(d):
-            s = 0.0
-            for i in range(n):
-                s += jac[r, i] * mj[i, c]
-            task[r, c] = s
-        task[r, r] += damping
-    if not cholesky(task, low_t):
-        return False
     cholesky_solve(low_t, force)
     for i in range(n):
         s = 0.0
