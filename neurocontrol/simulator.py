@@ -257,11 +257,17 @@ class Simulator:
         """Set the broadcast third factor (reward, error vector) of ``rule`` for the next steps.
 
         ``rule`` is ``"<projection>.<rule name>"`` or the rule name if unique.
+        Values must be finite. A rule whose state has a field
+        ``<third factor>_pending`` (R-STDP: ``reward_pending``) takes the
+        value once, at the next step; that flag is raised here.
         """
         info = self._rule(rule)
         if info.third_factor is None:
             raise ConfigError(f"learning rule {rule!r} takes no third factor")
         self.state[info.third_factor] = value
+        pending = info.third_factor + "_pending"
+        if pending in self.state:
+            self.state[pending][...] = 1
 
     def set_plasticity(self, enabled: bool) -> None:
         """Freeze (False) or unfreeze (True) the weights of every learning rule."""

@@ -120,7 +120,10 @@ class RewardSTDPState(NamedTuple):
     # (sparse); column-major, synapse i * n_post + j in slot j * n_pre + i (dense)
     eligibility: np.ndarray
     dopamine: np.ndarray  # f8 [1], d (without the tonic level)
-    reward: np.ndarray  # f8 [1], pending reward (third factor); NaN: none pending
+    reward: np.ndarray  # f8 [1], the reward (third factor) of the next step, if pending
+    # i8 [1]: 1 when ``reward`` is pending (set with it by Simulator.set_third_factor), 0
+    # once the next step has taken it; an explicit flag, so every state value stays finite
+    reward_pending: np.ndarray
     context: np.ndarray  # i8 [1], context of the next reward
     baseline: np.ndarray  # f8 [n_contexts], running-mean reward per context
     decay_powers: np.ndarray  # f8 [epoch_length + 1], lambda_e ** k
@@ -213,8 +216,8 @@ def _begin_step(net: NetworkState, q: int, rule: RewardSTDPState) -> int:
         decayed = y[j] * post_decay
         y[j] = decayed if decayed >= TRACE_FLOOR else 0.0
     dopamine = rule.dopamine[0] * params[RSTDP_DOPAMINE_DECAY]
-    reward = rule.reward[0]
-    if reward == reward:  # not NaN: a reward is pending
+    if rule.reward_pending[0] != 0:
+        reward = rule.reward[0]
         n_contexts = rule.baseline.shape[0]
         context = min(max(rule.context[0], 0), n_contexts - 1)
         if switches[RSTDP_BASELINE] == 1:
@@ -226,7 +229,8 @@ def _begin_step(net: NetworkState, q: int, rule: RewardSTDPState) -> int:
                 )
         else:
             dopamine += reward
-        rule.reward[0] = np.nan
+        rule.reward[0] = 0.0
+        rule.reward_pending[0] = 0
     rule.dopamine[0] = dopamine
     dopamine_now = dopamine + params[RSTDP_TONIC] if switches[RSTDP_ENABLED] == 1 else 0.0
     rule.dopamine_sum[offset] = (

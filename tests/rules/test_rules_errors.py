@@ -83,9 +83,24 @@ def test_a_nan_reward_is_refused_and_leaves_no_reward_pending():
         sim.set_third_factor("plastic.rstdp", math.nan)
     with pytest.raises(ConfigError, match=r"must be finite"):
         sim.set_third_factor("rstdp", [math.inf])
-    assert math.isnan(sim.state["plastic.rstdp.reward"][0])  # nothing pending
+    assert sim.state["plastic.rstdp.reward_pending"][0] == 0  # nothing pending
+    assert np.all(np.isfinite(sim.state["plastic.rstdp.reward"]))
     sim.step()
     assert sim.state["plastic.rstdp.dopamine"][0] == 0.0
+
+
+def test_a_reward_is_pending_until_the_next_step_takes_it():
+    sim = reward_network()
+    sim.set_third_factor("plastic.rstdp", 0.0)  # a zero reward is a reward (baseline, flag)
+    assert sim.state["plastic.rstdp.reward_pending"][0] == 1
+    sim.step()
+    assert sim.state["plastic.rstdp.reward_pending"][0] == 0
+    sim.set_third_factor("plastic.rstdp", -0.5)
+    sim.step()
+    dopamine = sim.state["plastic.rstdp.dopamine"][0]
+    assert dopamine == -0.5
+    sim.step()  # taken once: the dopamine only decays
+    assert sim.state["plastic.rstdp.dopamine"][0] == dopamine * math.exp(-1e-3 / 0.2)
 
 
 def test_pes_error_of_the_wrong_dimension_is_refused():
