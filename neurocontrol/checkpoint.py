@@ -3,9 +3,9 @@
 :func:`save` / :func:`load` are the generic core (any JSON-able config and
 named arrays, so an agent can store encoder/decoder state beside its
 network); :func:`save_simulator` / :func:`load_simulator` store a network's
-description and every state array (weights, voltages, traces, ring buffer,
-random-generator state, clock) so that a loaded simulator continues
-bit-identically.
+description and its :meth:`~neurocontrol.simulator.Simulator.state_dict`
+(weights, voltages, traces, ring buffer, random-generator state, clock) so
+that a loaded simulator continues bit-identically.
 
 A checkpoint is a directory-free pair of files: ``<path>.json`` and
 ``<path>.npz``; each is replaced atomically, and the JSON records the
@@ -21,14 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.errors import CheckpointError
+from neurocontrol.errors import CheckpointError, ConfigError, ShapeError
 from neurocontrol.fileio import atomic_path, atomic_write_text
 from neurocontrol.model.serialize import network_from_config, network_to_config
 
 __all__ = ["FORMAT_VERSION", "load", "load_simulator", "save", "save_simulator"]
 
-FORMAT_VERSION = 1
+#: 2: simulator state as ``Simulator.state_dict`` entries (1 stored the raw arenas)
+FORMAT_VERSION = 2
 _MAGIC = "neurocontrol-checkpoint"
+_STATE = "state/"
+_VERSION_NOTES = {1: " (simulator state stored as raw arenas; re-create the checkpoint)"}
 
 
 def _paths(path: str | Path) -> tuple[Path, Path]:
@@ -76,8 +79,9 @@ def load(path: str | Path, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
         raise CheckpointError(f"{json_path} is not a neurocontrol checkpoint")
     if header.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
-            f"{json_path} has format version {header.get('format_version')!r}; this version "
-            f"reads {FORMAT_VERSION}"
+            f"{json_path} has format version {header.get('format_version')!r}"
+            f"{_VERSION_NOTES.get(header.get('format_version'), '')}; this version reads "
+            f"{FORMAT_VERSION}"
         )
     if header.get("kind") != kind:
         raise CheckpointError(
@@ -97,13 +101,11 @@ def load(path: str | Path, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
 
 
 def save_simulator(path: str | Path, sim: Any, extra: dict[str, Any] | None = None) -> None:
-    """Save a :class:`~neurocontrol.simulator.Simulator` (description + all state)."""
+    """Save a :class:`~neurocontrol.simulator.Simulator`: its description and state dict."""
     network_config, network_arrays = network_to_config(sim.network)
-    built = sim.built
     arrays = {f"model/{name}": value for name, value in network_arrays.items()}
-    arrays.update({f"arena/{kind}": array for kind, array in built.arenas.arrays.items()})
-    arrays["arena/layout"] = built.arenas.layout
-    config = {"network": network_config, "dt": built.dt, "seed": built.seed, "extra": extra or {}}
+    arrays.update({f"{_STATE}{key}": value for key, value in sim.state_dict().items()})
+    config = {"network": network_config, "dt": sim.dt, "seed": sim.seed, "extra": extra or {}}
     save(path, config, arrays, kind="simulator")
 
 
@@ -118,13 +120,11 @@ def load_simulator(path: str | Path) -> Any:
         sim = Simulator(network, dt=config["dt"], seed=config["seed"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint {path} holds an invalid network: {exc}") from exc
-    built = sim.built
-    if not np.array_equal(arrays.get("arena/layout"), built.arenas.layout):
-        raise CheckpointError(f"checkpoint {path}: state layout does not match its network")
-    for kind, target in built.arenas.arrays.items():
-        stored = arrays.get(f"arena/{kind}")
-        if stored is None or stored.shape != target.shape or stored.dtype != target.dtype:
-            raise CheckpointError(f"checkpoint {path}: state array {kind!r} missing or mismatched")
-    for kind, target in built.arenas.arrays.items():
-        target[...] = arrays[f"arena/{kind}"]
+    state = {k[len(_STATE) :]: v for k, v in arrays.items() if k.startswith(_STATE)}
+    try:
+        sim.load_state_dict(state)
+    except (ConfigError, ShapeError) as exc:
+        raise CheckpointError(
+            f"checkpoint {path}: its state does not match its network: {exc}"
+        ) from exc
     return sim

@@ -8,6 +8,8 @@ flags of all neurons, in place.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -18,15 +20,41 @@ from neurocontrol.errors import ConfigError, ShapeError
 from neurocontrol.kernels.state import (
     POP_SPIKE_COUNT,
     POP_SPIKE_TOTAL,
+    PRJ_INT_COLUMNS,
+    PRJ_N_TOUCHED,
     PRJ_SYNOPS_STEP,
     PRJ_SYNOPS_TOTAL,
 )
 from neurocontrol.model.network import Input, Network
 from neurocontrol.validation import require_finite_array, require_int
 
-__all__ = ["Simulator", "SimulatorState"]
+__all__ = ["STRUCTURE_KEY", "Simulator", "SimulatorState"]
 
 EventsLike = np.ndarray | Mapping[str, Any] | None
+
+#: key of :meth:`Simulator.state_dict` holding the SHA-256 of the network's structure
+STRUCTURE_KEY = "simulator.structure"
+#: per-neuron variables :meth:`Simulator.reset_state` sets back to their values at build
+_EPISODE_NEURON_FIELDS = ("v", "i_syn", "recovery", "adaptation", "refractory", "spiked")
+#: rule state fields that :meth:`Simulator.reset_state` sets back to their values at build:
+#: spike traces, filtered activity, rate estimates, eligibility, dopamine and pending third
+#: factors (what a rule accumulates from recent activity, not what it has learned: weights,
+#: reward baselines and adaptive thresholds are kept)
+_EPISODE_RULE_FIELDS = (
+    "pre_trace",
+    "post_trace",
+    "pre_traces",
+    "post_traces",
+    "activity",
+    "error",
+    "rate",
+    "eligibility",
+    "dopamine",
+    "reward",
+    "reward_pending",
+)
+#: columns of the projection table that the step writes (counters), not structure
+_PRJ_COUNTERS = (PRJ_N_TOUCHED, PRJ_SYNOPS_STEP, PRJ_SYNOPS_TOTAL)
 
 
 class SimulatorState(Mapping[str, np.ndarray]):
@@ -109,6 +137,15 @@ class Simulator:
         self._synops_step = projections[:, PRJ_SYNOPS_STEP]
         self._synops_total = projections[:, PRJ_SYNOPS_TOTAL]
         self.state = SimulatorState(views)
+        # every array the step reads or writes, by its arena key, in layout order
+        self._arrays = {key: views[key] for key in built.arenas.kinds}
+        # eligibility (per synapse) starts at zero: zeroed on reset rather than copied
+        self._initial = {
+            key: self._arrays[key].copy()
+            for key in self._episode_keys()
+            if not key.endswith(".eligibility")
+        }
+        self._structure: np.ndarray | None = None
 
     # -- properties -------------------------------------------------------
     @property
@@ -235,6 +272,146 @@ class Simulator:
             events = None if input_fn is None else input_fn(self.n_steps)
             counts += self.step(events)
         return {name: counts[part].copy() for name, part in self._built.node_slices.items()}
+
+    # -- whole state --------------------------------------------------------
+    def _episode_keys(self) -> list[str]:
+        keys = [f"neurons.{name}" for name in _EPISODE_NEURON_FIELDS]
+        for info in self._built.rules:
+            keys += [info.prefix + name for name in _EPISODE_RULE_FIELDS]
+        return [key for key in keys if key in self._built.arenas.kinds]
+
+    def structure_digest(self) -> np.ndarray:
+        """SHA-256 (uint8 [32]) of what a state dict must match: description, dt, connectivity.
+
+        Covers the network description (populations, models, projections,
+        initial weights, rules and their parameters), the step length, the
+        connectivity the seed drew (sparse indices, CSC views), the layout of
+        the state arrays and their names, shapes and dtypes; not the seed
+        itself (two dense networks of different seeds share their structure).
+        """
+        if self._structure is None:
+            from neurocontrol.model.serialize import network_to_config
+
+            digest = hashlib.sha256()
+            config, model_arrays = network_to_config(self.network)
+            digest.update(json.dumps(config, sort_keys=True).encode())
+            for name in sorted(model_arrays):
+                array = np.ascontiguousarray(model_arrays[name])
+                digest.update(f"{name}{array.dtype.str}{array.shape}".encode())
+                digest.update(array.tobytes())
+            digest.update(np.float64(self.dt).tobytes())
+            arenas = self._built.arenas
+            digest.update(arenas.layout.tobytes())
+            for key, view in self._arrays.items():
+                digest.update(f"{key}{view.dtype.str}{view.shape}".encode())
+            populations = self._arrays["populations.ints"][:, :POP_SPIKE_COUNT]
+            digest.update(np.ascontiguousarray(populations).tobytes())
+            fixed = [c for c in range(len(PRJ_INT_COLUMNS)) if c not in _PRJ_COUNTERS]
+            digest.update(np.ascontiguousarray(self._arrays["synapses.ints"][:, fixed]).tobytes())
+            for name in ("indices", "indptr", "col_ptr", "col_syn", "row_hint"):
+                digest.update(self._arrays[f"synapses.{name}"].tobytes())
+            self._structure = np.frombuffer(digest.digest(), dtype=np.uint8).copy()
+        return self._structure.copy()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every array the step reads or writes, by name, plus the structure digest.
+
+        Neuron variables, spike ids, per-population and per-projection
+        counters, weights, delay ring buffer, noise generator words, clock,
+        every learning rule's state (traces, eligibility, third factors,
+        switches) and the parameters. Loading it into a simulator built from
+        the same network (:meth:`load_state_dict`) continues bit-identically.
+        Lazily written weights (R-STDP) stay lazy: the pending changes are
+        part of the rule state.
+        """
+        arrays = {key: view.copy() for key, view in self._arrays.items()}
+        arrays[STRUCTURE_KEY] = self.structure_digest()
+        return arrays
+
+    def check_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Raise unless ``state`` (a :meth:`state_dict`) fits this simulator; changes nothing.
+
+        ConfigError: not a mapping, missing or unexpected keys, or another
+        network structure; ShapeError: an array of another shape or dtype.
+        """
+        if not isinstance(state, Mapping):
+            raise ConfigError(
+                f"a simulator state dict must be a mapping of arrays, got {type(state).__name__}"
+            )
+        expected = [*self._arrays, STRUCTURE_KEY]
+        missing = [key for key in expected if key not in state]
+        unexpected = sorted(str(key) for key in state if key not in self._arrays)
+        unexpected = [key for key in unexpected if key != STRUCTURE_KEY]
+        if missing or unexpected:
+            raise ConfigError(
+                f"state dict does not fit this simulator: missing keys {missing[:8]}"
+                f"{' ...' if len(missing) > 8 else ''}, unexpected keys {unexpected[:8]}"
+                f"{' ...' if len(unexpected) > 8 else ''}"
+            )
+        digest = np.asarray(state[STRUCTURE_KEY])
+        if digest.dtype != np.uint8 or not np.array_equal(digest, self.structure_digest()):
+            raise ConfigError(
+                "state dict is from a different network structure (populations, models, "
+                "projections, connectivity, rules or dt differ; "
+                f"{STRUCTURE_KEY!r} does not match this simulator's)"
+            )
+        for key, view in self._arrays.items():
+            value = state[key]
+            if not isinstance(value, np.ndarray) or value.shape != view.shape:
+                got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+                raise ShapeError(
+                    f"state dict array {key!r} must have shape {view.shape}, got {got}"
+                )
+            if value.dtype != view.dtype:
+                raise ShapeError(
+                    f"state dict array {key!r} must have dtype {view.dtype}, got {value.dtype}"
+                )
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from ``state`` (from :meth:`state_dict` of a simulator of the same network).
+
+        Every entry is checked first (:meth:`check_state_dict`; nothing
+        changes if any is wrong), then copied into the existing arrays in
+        place: views held elsewhere (``sim.state[...]``, :attr:`spikes`)
+        and the compiled step keep seeing the live state.
+        """
+        self.check_state_dict(state)
+        for key, view in self._arrays.items():
+            view[...] = state[key]
+
+    def reset_state(self, clock: bool = False) -> None:
+        """Start an episode: neuron and activity state back to their values at build.
+
+        Reset: membrane potentials, synaptic currents, Izhikevich recovery,
+        threshold adaptation, refractory counters, spike flags and ids, the
+        spike counts of the last step, the delay ring buffer, and each
+        learning rule's traces, filtered activities, rate estimates,
+        eligibility, dopamine and pending third factors. Kept: weights
+        (R-STDP's pending weight changes are written first), reward
+        baselines, adaptive thresholds, external currents ``i_ext``, the
+        noise generator, the plasticity switches, the totals since build
+        and, unless ``clock`` is True, the clock (:attr:`n_steps`).
+        """
+        from neurocontrol.kernels.reward_stdp import RSTDP_EPOCH_START
+        from neurocontrol.learning import sync_weights
+
+        sync_weights(self)  # eligibility holds unwritten weight changes: write them first
+        for key, initial in self._initial.items():
+            self._arrays[key][...] = initial
+        for key in self._episode_keys():
+            if key.endswith(".eligibility"):
+                self._arrays[key][...] = 0.0
+        self._arrays["neurons.spike_ids"][...] = 0
+        self._arrays["network.ring"][...] = 0.0
+        self._spike_count[...] = 0
+        self._synops_step[...] = 0
+        if clock:
+            self._clock[0] = 0
+            for info in self._built.rules:
+                # R-STDP: its epoch offsets count from the clock; every slot is empty now
+                if info.prefix + "dopamine_sum" in self._arrays:
+                    self._arrays[info.prefix + "switches"][RSTDP_EPOCH_START] = -1
+                    self._arrays[info.prefix + "dopamine_sum"][...] = 0.0
 
     # -- inputs and third factors ----------------------------------------
     def set_current(self, population: str, values: Any) -> None:

@@ -96,7 +96,29 @@ def test_mismatched_state_is_refused(tmp_path):
     other = Simulator(Network([Input(3, name="a"), Population(2, LIF(), name="b")]), seed=5)
     save_simulator(tmp_path / "ckpt", sim)
     config, arrays = load(tmp_path / "ckpt", kind="simulator")
-    arrays["arena/f8"] = other.built.arenas.arrays["f8"]
+    arrays["state/neurons.v"] = other.state_dict()["neurons.v"]
     save(tmp_path / "bad", config, arrays, kind="simulator")
-    with pytest.raises(CheckpointError, match="mismatched"):
+    with pytest.raises(
+        CheckpointError, match=r"state does not match its network: .*'neurons\.v' must have shape"
+    ):
         load_simulator(tmp_path / "bad")
+    del arrays["state/neurons.v"]
+    save(tmp_path / "bad", config, arrays, kind="simulator")
+    with pytest.raises(CheckpointError, match=r"missing keys \['neurons\.v'\]"):
+        load_simulator(tmp_path / "bad")
+    arrays.update({f"state/{k}": v for k, v in other.state_dict().items()})
+    save(tmp_path / "bad", config, arrays, kind="simulator")
+    with pytest.raises(CheckpointError, match=r"different network structure"):
+        load_simulator(tmp_path / "bad")
+
+
+def test_a_checkpoint_of_the_old_raw_arena_format_is_refused(tmp_path):
+    sim = Simulator(make_network(), seed=5)
+    save_simulator(tmp_path / "ckpt", sim)
+    header = json.loads((tmp_path / "ckpt.json").read_text())
+    header["format_version"] = 1
+    (tmp_path / "ckpt.json").write_text(json.dumps(header))
+    with pytest.raises(
+        CheckpointError, match=r"format version 1 \(simulator state stored as raw arenas.*reads 2"
+    ):
+        load_simulator(tmp_path / "ckpt")
