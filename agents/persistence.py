@@ -3,7 +3,10 @@
 A checkpoint records the agent type, the agent's spec (plain data, as
 :func:`~neurocontrol.agents.factory.make_agent` takes it) and one array per
 piece of mutable state; both files are written atomically and the header
-holds the hash of the arrays. Loading rebuilds nothing by itself: an agent
+holds the hash of the arrays. A simulator an agent runs is stored through
+its own :meth:`~neurocontrol.simulator.Simulator.state_dict` (keys
+``<prefix>.<state key>``, :meth:`Persistent.simulators`), which checks
+that it belongs to the same network when loaded. Loading rebuilds nothing by itself: an agent
 built from the same spec takes the arrays in place (:meth:`Persistent.load`),
 so learning continues bit-identically;
 :func:`~neurocontrol.agents.factory.load_agent` does both.
@@ -20,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurocontrol import checkpoint
-from neurocontrol.errors import CheckpointError
+from neurocontrol.errors import CheckpointError, ConfigError, ShapeError
 
 __all__ = [
     "CHECKPOINT_KIND",
@@ -76,9 +79,7 @@ def check_arrays(
                 f"{owner} checkpoint array {key!r} has shape {value.shape} dtype {value.dtype}; "
                 f"expected shape {target.shape} dtype {target.dtype}"
             )
-        # raw simulator arenas may hold NaN markers (R-STDP's "no reward pending")
-        raw = key.rsplit(".", 1)[0].endswith("snn.arena")
-        if value.dtype.kind == "f" and not raw and not np.all(np.isfinite(value)):
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             raise CheckpointError(f"{owner} checkpoint array {key!r} contains NaN or inf")
 
 
@@ -96,7 +97,8 @@ class Persistent(abc.ABC):
 
     Subclasses set :attr:`agent_type` (the factory's ``type`` name) and
     implement :meth:`spec` (plain data that rebuilds the agent) and
-    :meth:`state_targets` (every mutable state array, live).
+    :meth:`state_targets` (every mutable state array, live, except the
+    simulators named by :meth:`simulators`).
     """
 
     agent_type: ClassVar[str]
@@ -109,14 +111,53 @@ class Persistent(abc.ABC):
     def state_targets(self) -> dict[str, np.ndarray]:
         """Live views of every mutable state array, by name."""
 
+    def simulators(self) -> dict[str, Any]:
+        """Simulators this agent runs, by key prefix; saved whole through their state dicts."""
+        return {}
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the state arrays."""
+        """Copies of the state arrays, then each simulator's state dict under its prefix."""
         self._snapshot()
-        return {key: value.copy() for key, value in self.state_targets().items()}
+        arrays = {key: value.copy() for key, value in self.state_targets().items()}
+        for prefix, simulator in self.simulators().items():
+            arrays.update({f"{prefix}.{k}": v for k, v in simulator.state_dict().items()})
+        return arrays
+
+    def _split(
+        self, arrays: Mapping[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+        """``arrays`` as (the agent's own, {simulator prefix: its state dict})."""
+        parts: dict[str, dict[str, np.ndarray]] = {prefix: {} for prefix in self.simulators()}
+        own: dict[str, np.ndarray] = {}
+        for key, value in arrays.items():
+            prefix, _, rest = key.partition(".")
+            if prefix in parts and rest:
+                parts[prefix][rest] = value
+            else:
+                own[key] = value
+        return own, parts
+
+    def check_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """CheckpointError unless ``arrays`` fits this agent (its simulators included)."""
+        owner = type(self).__name__
+        own, parts = self._split(arrays)
+        check_arrays(owner, self.state_targets(), own)
+        for prefix, simulator in self.simulators().items():
+            try:
+                simulator.check_state_dict(parts[prefix])
+            except (ConfigError, ShapeError) as exc:
+                raise CheckpointError(
+                    f"{owner} checkpoint: simulator state {prefix!r} does not match: {exc}"
+                ) from exc
 
     def load_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict` output in place (nothing changes if any entry is wrong)."""
-        restore_arrays(type(self).__name__, self.state_targets(), arrays)
+        self.check_state_dict(arrays)
+        own, parts = self._split(arrays)
+        for key, target in self.state_targets().items():
+            target[...] = own[key]
+        for prefix, simulator in self.simulators().items():
+            simulator.load_state_dict(parts[prefix])
         self._restored()
 
     def _snapshot(self) -> None:  # noqa: B027 - optional hook

@@ -273,8 +273,8 @@ class RewardSpikingController(Persistent, Agent):
         self.base.reset(seed)
         self._set_phase(IDLE)
         self.trial[6] = 0.0  # the env's first target starts a trial
-        for variable in ("v", "i_syn", "refractory", "spiked"):
-            self.simulator.state[f"motor.{variable}"][...] = 0
+        # neurons, traces, eligibility and dopamine of the last episode; weights kept
+        self.simulator.reset_state()
 
     def act(self, obs: Any) -> np.ndarray:
         self.base.guard.check(obs)
@@ -370,12 +370,13 @@ class RewardSpikingController(Persistent, Agent):
             "seed": self.seed,
         }
 
+    def simulators(self) -> dict[str, Simulator]:
+        return {"snn": self.simulator}
+
     def state_targets(self) -> dict[str, np.ndarray]:
-        arenas = self.simulator.built.arenas.arrays
         base = {f"base.{k}": v for k, v in self.base.state_targets().items()}
         return {
             **base,
-            **{f"snn.arena.{kind}": array for kind, array in arenas.items()},
             "trial": self.trial,
             "start": self._start,
             "goal_point": self._goal_point,

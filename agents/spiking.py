@@ -29,7 +29,6 @@ from neurocontrol.agents.adaptive import (
 from neurocontrol.agents.dense import BaseController
 from neurocontrol.decoding import FilteredSpikeDecoder
 from neurocontrol.encoding import GaussianPopulationEncoder, SendOnDeltaEncoder
-from neurocontrol.errors import CheckpointError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.model import LIF, Input, Network, Population, Projection
 from neurocontrol.rng import rng_from_words, rng_to_words
@@ -45,7 +44,6 @@ INPUT_CODINGS = ("nef_currents", "population_events", "delta_events")
 #: How spikes become the adaptive torque and drive PES.
 DECODINGS = ("spike_events", "filtered_activities")
 #: Neuron variables cleared at an episode start.
-_EPISODE_VARIABLES = ("v", "i_syn", "adaptation", "refractory", "spiked")
 
 
 class AdaptiveSpikingController(AdaptiveController):
@@ -198,7 +196,6 @@ class AdaptiveSpikingController(AdaptiveController):
         self._decay_powers = self.decoder.decay ** np.arange(n_powers)
         self._scaled_error = np.zeros(self.n_joints)
         self._afferent_rng = np.zeros(6, dtype=np.uint64)
-        self._layout_copy = self.simulator.built.arenas.layout.copy()
         self._has_projections = bool(self.network.projections)
 
     def _tuning_dt(self, base: BaseController) -> float | None:
@@ -243,9 +240,7 @@ class AdaptiveSpikingController(AdaptiveController):
     def reset(self, seed: int | None = None) -> None:
         """New episode: clear neuron states and synaptic filters; decoders are kept."""
         super().reset(seed)
-        state = self.simulator.state
-        for variable in _EPISODE_VARIABLES:
-            state[f"hidden.{variable}"][...] = 0
+        self.simulator.reset_state()  # neurons, synaptic currents, delay buffer; clock kept
         self.decoder.reset()
         self.output_filtered[:] = 0.0
         self.trace[:] = 0.0
@@ -347,8 +342,10 @@ class AdaptiveSpikingController(AdaptiveController):
             "decoding": self.decoding,
         }
 
+    def simulators(self) -> dict[str, Simulator]:
+        return {"snn": self.simulator}
+
     def state_targets(self) -> dict[str, np.ndarray]:
-        arenas = self.simulator.built.arenas
         extra: dict[str, np.ndarray] = {}
         if self.afferents is not None:
             extra["afferents.rng"] = self._afferent_rng
@@ -367,9 +364,6 @@ class AdaptiveSpikingController(AdaptiveController):
             "trace": self.trace,
             "last_spike": self.last_spike,
             "clock": self.clock,
-            **{f"snn.arena.{kind}": array for kind, array in arenas.arrays.items()},
-            # where each state variable sits in the arenas: compared on load, never changed
-            "snn.arena.layout": self._layout_copy,
         }
 
     def _snapshot(self) -> None:
@@ -381,12 +375,3 @@ class AdaptiveSpikingController(AdaptiveController):
         super()._restored()
         if self.afferents is not None:
             rng_from_words(self.afferents._rng, self._afferent_rng)
-
-    def load_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
-        layout = arrays.get("snn.arena.layout")
-        if layout is not None and not np.array_equal(layout, self.simulator.built.arenas.layout):
-            raise CheckpointError(
-                "checkpoint's network state layout does not match this network "
-                "(saved by another version of the simulator?)"
-            )
-        super().load_state_dict(arrays)

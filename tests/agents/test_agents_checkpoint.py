@@ -123,7 +123,7 @@ def test_state_arrays_of_the_wrong_shape_change_nothing(planar):
     state = agent.state_dict()
     state["dense.decoders"] = np.zeros((3, 2))
     before = agent.spiking.decoders.copy()
-    with pytest.raises(CheckpointError, match=r"'dense.decoders' has shape \(3, 2\)"):
+    with pytest.raises(CheckpointError, match=r"side 'dense': .*'decoders' has shape \(3, 2\)"):
         agent.load_state_dict(state)
     np.testing.assert_array_equal(agent.spiking.decoders, before)
 
@@ -133,3 +133,45 @@ def test_checkpoint_header_records_type_and_spec(planar, tmp_path):
     header = json.loads((tmp_path / "pd.json").read_text())
     assert header["config"]["agent_type"] == "joint_pd"
     assert header["config"]["spec"]["kp"] == [50.0, 50.0]
+
+
+def test_simulator_state_of_another_network_is_refused_and_changes_nothing(planar):
+    agent = make_agent(SPECS["adaptive_spiking"], planar, seed=0)
+    state = agent.state_dict()
+    assert "snn.neurons.v" in state and not any(".arena." in key for key in state)
+    other = make_agent({**SPECS["adaptive_spiking"], "n_neurons": 301}, planar, seed=0)
+    foreign = {
+        **state,
+        **{k: v for k, v in other.state_dict().items() if k.startswith("snn.")},
+    }
+    before = agent.state_dict()
+    with pytest.raises(
+        CheckpointError,
+        match=r"simulator state 'snn' does not match: state dict is from a different network",
+    ):
+        agent.load_state_dict(foreign)
+    del state["snn.network.ring"]
+    with pytest.raises(CheckpointError, match=r"'snn' does not match: .*\['network\.ring'\]"):
+        agent.load_state_dict(state)
+    for key, value in agent.state_dict().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
+
+
+def test_hybrid_refuses_keys_of_neither_side(planar):
+    agent = make_agent(SPECS["hybrid"], planar, seed=0)
+    with pytest.raises(CheckpointError, match=r"unexpected \['other\.decoders'\]"):
+        agent.load_state_dict({**agent.state_dict(), "other.decoders": np.zeros(2)})
+
+
+def test_reset_clears_the_spiking_network_but_keeps_decoders(planar, planar_observations):
+    agent = make_agent(SPECS["adaptive_spiking"], planar, seed=0)
+    fresh = make_agent(SPECS["adaptive_spiking"], planar, seed=0).simulator.state_dict()
+    drive(agent, planar_observations[:300])
+    decoders = agent.decoders.copy()
+    assert np.any(decoders != 0.0)
+    agent.reset(0)
+    np.testing.assert_array_equal(agent.decoders, decoders)
+    sim = agent.simulator
+    assert sim.n_steps == 300
+    for key in ("neurons.v", "neurons.i_syn", "neurons.refractory", "network.ring"):
+        np.testing.assert_array_equal(sim.state_dict()[key], fresh[key], err_msg=key)

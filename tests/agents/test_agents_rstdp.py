@@ -10,6 +10,7 @@ from neurocontrol.agents import RewardSpikingController, load_agent, make_agent
 from neurocontrol.errors import ConfigError
 from neurocontrol.learning import eligibility, sync_weights
 from neurocontrol.loop import run_episode
+from neurocontrol.simulator import Simulator
 
 from .conftest import drive
 
@@ -81,6 +82,29 @@ def test_checkpoint_continues_bit_identically(four_targets, tmp_path):
     restored = load_agent(tmp_path / "r", four_targets)
     np.testing.assert_array_equal(drive(restored, stream[1000:]), continued)
     np.testing.assert_array_equal(restored.weights(), agent.weights())
+    for key, value in restored.state_dict().items():  # rule state, traces, trial, generator
+        np.testing.assert_array_equal(value, agent.state_dict()[key], err_msg=key)
+
+
+def test_reset_clears_traces_eligibility_and_dopamine_and_keeps_weights(four_targets):
+    agent = make_agent({"type": "reward_spiking", "exploration": 0.3}, four_targets, seed=2)
+    obs, _ = four_targets.reset(seed=2)
+    agent.reset(2)
+    for _ in range(1500):
+        obs, *_ = four_targets.step(agent.act(obs))
+    assert agent.trial[4] >= 1  # a reward was delivered
+    sim = agent.simulator
+    twin = Simulator(agent.network, dt=sim.dt, seed=sim.seed)
+    twin.load_state_dict(sim.state_dict())
+    sync_weights(twin)  # the weights with the pending changes written (once)
+    agent.reset(3)
+    key = "context_to_motor.weights"
+    np.testing.assert_array_equal(sim.state[key], twin.state[key])
+    state = agent.simulator.state
+    for field in ("pre_trace", "post_trace", "dopamine", "reward_pending"):
+        assert not np.any(state[f"context_to_motor.rstdp.{field}"]), field
+    assert not np.any(eligibility(agent.simulator, "context_to_motor.rstdp"))
+    assert not np.any(state["motor.v"]) and not np.any(state["motor.spiked"])
 
 
 def test_bad_parameters(four_targets):
