@@ -113,6 +113,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
     observation_space: spaces.Dict
     #: bound (m) on every hand/target coordinate in the observation
     workspace_radius = 1.0
+    #: body id of a surface the robot works on (set by :meth:`_build`), the target of the
+    #: ``surface_friction`` perturbation; None: the env has none
+    surface: int | None = None
     #: values of the task's extra observation keys, in :meth:`_task_bounds` order
     #: (a subclass keeps one list and updates it in place, e.g. in :meth:`_sense`)
     _task_values: Sequence[float] = ()
@@ -177,13 +180,18 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         self._limits = [float(v) for v in model.torque_limit]
         self._joint_weights = [1.0 / (n * v * v) for v in self._limits]
         self._cid = self.sim.client_id
-        self._perturbations = ActivePerturbations(self.robot, self.dt)
+        self._perturbations = ActivePerturbations(self.robot, self.dt, self.surface)
         mass_diagonal = np.diag(model.mass_matrix(model.q_home))
         # explicit damping c is stable while c * dt < 2 M_jj; keep a factor 4 margin
         self.damping_limit = (0.5 * mass_diagonal / self.dt).tolist()
         self._default_perturbation = perturbation
         parse_perturbations(  # validate now; reset() draws any random values
-            perturbation, n, self.dt, self.damping_limit, np.random.default_rng(0)
+            perturbation,
+            n,
+            self.dt,
+            self.damping_limit,
+            np.random.default_rng(0),
+            has_surface=self.surface is not None,
         )
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
         bounds = self._observation_bounds()
@@ -276,7 +284,12 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             raise ConfigError(f"unknown reset option(s) {unknown}; accepted: ['perturbation']")
         spec = options.get("perturbation", self._default_perturbation)
         perturbations = parse_perturbations(
-            spec, self.n_joints, self.dt, self.damping_limit, self.np_random
+            spec,
+            self.n_joints,
+            self.dt,
+            self.damping_limit,
+            self.np_random,
+            has_surface=self.surface is not None,
         )
         self._perturbations.clear()
         self.sim.restore()
@@ -298,7 +311,12 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         ``onset`` is episode time; a past onset takes effect at the next step.
         """
         perturbations = parse_perturbations(
-            spec, self.n_joints, self.dt, self.damping_limit, self.np_random
+            spec,
+            self.n_joints,
+            self.dt,
+            self.damping_limit,
+            self.np_random,
+            has_surface=self.surface is not None,
         )
         self._perturbations.set(perturbations, self._step_count, self._tau_cmd)
 

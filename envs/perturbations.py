@@ -25,12 +25,25 @@ kind               parameters                             effect
 ``actuator_gain``  ``gain`` (>= 0; scalar or per joint)   applied torque = gain * command
 ``dead_joint``     ``joint`` (index, or list of indices)  that joint's motor gives 0 N·m
 ``command_delay``  ``delay_ms`` (>= 0, a multiple of dt)  commands reach the motors late
+``surface_friction`` ``friction`` (0 .. 10; scalar or     the surface's (table's) friction
+                   [lateral, spinning, rolling])          coefficients, set at the onset
 =================  =====================================  ================================
 
 The nominal robot has no joint damping or friction, so worn joints are given
 as absolute coefficients rather than as a scale of zero. The curl field
 turns the hand velocity clockwise (seen from +z) for b > 0, so it always
 pushes perpendicular to the motion (Shadmehr & Mussa-Ivaldi 1994).
+
+``surface_friction`` needs an env with a surface (ArmPress's table); a scalar
+sets the lateral coefficient only, three values set lateral, spinning and
+rolling friction (``changeDynamics`` of the surface; the spinning and rolling
+coefficients act as torque per normal force, m). Bullet multiplies the two
+bodies' coefficients at a contact and clamps the product at 10; the pads'
+lateral coefficient is 1, so ``lateral`` is the contact's Coulomb friction
+coefficient. Among several active ones the latest onset sets the surface;
+clearing restores the surface's nominal coefficients. Friction acts
+tangentially: on a hand held still it changes no normal force, only how much
+tangential load the contact takes before it slips.
 """
 
 from __future__ import annotations
@@ -61,7 +74,13 @@ KINDS: dict[str, tuple[str, ...]] = {
     "actuator_gain": ("gain",),
     "dead_joint": ("joint",),
     "command_delay": ("delay_ms",),
+    "surface_friction": ("friction",),
 }
+
+#: Bullet clamps the combined friction coefficients of a contact at this value (MAX_FRICTION).
+MAX_SURFACE_FRICTION = 10.0
+#: The order of a surface_friction list.
+SURFACE_FRICTION_PARTS = ("lateral", "spinning", "rolling")
 
 
 @dataclass(frozen=True)
@@ -76,8 +95,10 @@ class Perturbation:
         Episode time (s) from which it acts.
     value : float or tuple of float or tuple of int
         The resolved parameter: a float for ``mass``, ``strength`` and
-        ``delay_ms``; one value per joint for ``damping``, ``friction``,
-        ``gain``; joint indices for ``dead_joint``.
+        ``delay_ms`` and a scalar ``surface_friction``; one value per joint
+        for ``damping``, ``friction`` (joint), ``gain``; joint indices for
+        ``dead_joint``; (lateral, spinning, rolling) for a three-value
+        ``surface_friction``.
     """
 
     kind: str
@@ -133,12 +154,40 @@ def _per_joint(name: str, value: Any, n_joints: int, unit: str) -> tuple[float, 
     return tuple(_number(name, v, minimum=0.0, unit=unit) for v in values)
 
 
+def _surface_friction(name: str, raw: Any, rng: np.random.Generator) -> float | tuple[float, ...]:
+    """A lateral coefficient, or (lateral, spinning, rolling); each may be drawn."""
+    if isinstance(raw, (Sequence, np.ndarray)) and not isinstance(raw, str):
+        values = list(raw)
+        if len(values) != len(SURFACE_FRICTION_PARTS):
+            raise PerturbationError(
+                f"{name} must be a scalar (lateral) or 3 values [lateral, spinning, rolling], "
+                f"got {len(values)}"
+            )
+        parts = [f"{name}.{part}" for part in SURFACE_FRICTION_PARTS]
+        return tuple(
+            _surface_coefficient(part, _draw(part, v, rng))
+            for part, v in zip(parts, values, strict=True)
+        )
+    return _surface_coefficient(name, raw)
+
+
+def _surface_coefficient(name: str, value: Any) -> float:
+    number = _number(name, value, minimum=0.0)
+    if number > MAX_SURFACE_FRICTION:
+        raise PerturbationError(
+            f"{name} must be <= {MAX_SURFACE_FRICTION:g} (Bullet clamps a contact's combined "
+            f"friction there), got {value!r}"
+        )
+    return number
+
+
 def _parse_one(
     spec: Any,
     n_joints: int,
     dt: float,
     damping_limit: Sequence[float],
     rng: np.random.Generator,
+    has_surface: bool,
 ) -> Perturbation:
     if not isinstance(spec, Mapping):
         raise PerturbationError(
@@ -178,6 +227,13 @@ def _parse_one(
                 )
     elif kind in ("joint_friction", "actuator_gain"):
         value = _per_joint(name, raw, n_joints, " N·m" if kind == "joint_friction" else "")
+    elif kind == "surface_friction":
+        if not has_surface:
+            raise PerturbationError(
+                "surface_friction changes the friction of the surface the robot presses on; "
+                "this env has none (accepted on ArmPress)"
+            )
+        value = _surface_friction(name, raw, rng)
     elif kind == "dead_joint":
         joints = list(raw) if isinstance(raw, (Sequence, np.ndarray)) else [raw]
         for joint in joints:
@@ -204,15 +260,20 @@ def parse_perturbations(
     dt: float,
     damping_limit: Sequence[float],
     rng: np.random.Generator,
+    *,
+    has_surface: bool = False,
 ) -> tuple[Perturbation, ...]:
     """Validate a perturbation spec (None, ``{"kind": "none"}``, a dict, or a list of dicts).
+
+    ``has_surface``: the env has a surface for ``surface_friction``.
 
     Raises
     ------
     PerturbationError
         For an unknown kind or parameter, a missing parameter, or a bad value
-        (negative mass, non-finite number, wrong number of joints, ...); the
-        message names it and what is accepted.
+        (negative mass, non-finite number, wrong number of joints, ...), a
+        ``surface_friction`` without a surface or two of them with the same
+        onset; the message names it and what is accepted.
     """
     if spec is None:
         return ()
@@ -221,11 +282,18 @@ def parse_perturbations(
         raise PerturbationError(
             f"perturbation must be None, a dict or a list of dicts, got {type(spec).__name__}"
         )
-    return tuple(
-        _parse_one(s, n_joints, dt, damping_limit, rng)
+    parsed = tuple(
+        _parse_one(s, n_joints, dt, damping_limit, rng, has_surface)
         for s in specs
         if not (isinstance(s, Mapping) and s.get("kind") == "none" and len(s) == 1)
     )
+    onsets = [p.onset for p in parsed if p.kind == "surface_friction"]
+    if len(onsets) != len(set(onsets)):
+        raise PerturbationError(
+            "two surface_friction perturbations with the same onset: which one sets the surface "
+            f"is ambiguous; give them different onsets (got onsets {onsets})"
+        )
+    return parsed
 
 
 def _copy_flat(entry: dict[str, Any]) -> dict[str, Any]:
@@ -245,11 +313,19 @@ class ActivePerturbations:
         The simulated arm the effects act on.
     dt : float
         Physics time step (s).
+    surface : int, optional
+        Body id of the surface ``surface_friction`` acts on (its base link).
     """
 
-    def __init__(self, robot: Any, dt: float) -> None:
+    def __init__(self, robot: Any, dt: float, surface: int | None = None) -> None:
         self.robot = robot
         self.dt = dt
+        self.surface = surface
+        self._surface_nominal: tuple[float, float, float] | None = None
+        if surface is not None:
+            info = robot.sim.client.getDynamicsInfo(surface, -1)
+            self._surface_nominal = (info[1], info[7], info[6])  # lateral, spinning, rolling
+        self._surface_set = False  # a surface_friction changed the surface
         self.nominal_hand_mass = robot.hand_mass()
         self.pending: list[Perturbation] = []
         self.active: list[Perturbation] = []
@@ -279,6 +355,8 @@ class ActivePerturbations:
             self.robot.set_hand_mass(self.nominal_hand_mass)
         if any(p.kind == "joint_friction" for p in self.active):
             self.robot.release_joint_friction()
+        if self._surface_set:
+            self._set_surface_friction(None)
         self.pending, self.active = [], []
         self.next_onset_step = math.inf
         self._refresh([0.0] * self.robot.n_joints)
@@ -323,6 +401,23 @@ class ActivePerturbations:
     def _schedule(self) -> None:
         self.next_onset_step = min((self._onset_step(p) for p in self.pending), default=math.inf)
 
+    def _set_surface_friction(self, value: float | tuple[float, ...] | None) -> None:
+        """Set the surface's coefficients (None: back to nominal)."""
+        assert self._surface_nominal is not None  # parse_perturbations checked has_surface
+        lateral, spinning, rolling = self._surface_nominal
+        if isinstance(value, tuple):
+            lateral, spinning, rolling = value
+        elif value is not None:
+            lateral = value
+        self.robot.sim.client.changeDynamics(
+            self.surface,
+            -1,
+            lateralFriction=lateral,
+            spinningFriction=spinning,
+            rollingFriction=rolling,
+        )
+        self._surface_set = value is not None
+
     def _sum(self, kind: str, start: list[float]) -> list[float]:
         total = list(start)
         for p in self.active:
@@ -339,6 +434,10 @@ class ActivePerturbations:
             self.robot.set_hand_mass(self.nominal_hand_mass + mass)
         if "joint_friction" in kinds:
             self.robot.set_joint_friction(self._sum("joint_friction", [0.0] * n))
+        if "surface_friction" in kinds:
+            # the latest onset sets the surface (sorted by onset: the last active one)
+            latest = [p for p in self.active if p.kind == "surface_friction"]
+            self._set_surface_friction(max(latest, key=lambda p: p.onset).value)
         self.curl_strength = float(sum(p.value for p in self.active if p.kind == "curl_field"))
         gain = [1.0] * n
         for p in self.active:

@@ -4,6 +4,8 @@ Protocol (one episode): a minimum-jerk approach from the home pose to a point
 ``approach_height`` above the press point (phase 0), a minimum-jerk descent
 until the fingertip pads touch the table (phase 1), then pressing (phase 2):
 hold the hand there and keep the summed pad normal force at ``target_force``.
+With ``slide_amplitude > 0`` the press point slides along the table while
+pressing (a wiping motion), so the surface's friction loads the contact.
 
 Tactile sensing follows DESIGN.md: per pad (the two fingertips) the contact
 normal forces are summed over contact points (single contact forces are
@@ -12,6 +14,7 @@ solver noise), with a contact flag and the force-weighted contact point.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,7 +30,47 @@ from neurocontrol.validation import (
     require_positive,
 )
 
-__all__ = ["ArmPressEnv"]
+__all__ = ["ArmPressEnv", "SlidingPressTask"]
+
+
+class SlidingPressTask(PressTask):
+    r"""The press protocol, with the press point sliding along the table's y axis while pressing.
+
+    From the start of the press phase (time :math:`\tau` since then) the
+    reference, and the contact point it presses on, move by
+
+    .. math::
+
+        \Delta y = \frac{A}{2}\left(1 - \cos\frac{2\pi\tau}{P}\right)
+
+    out to :math:`A` and back every period :math:`P`, starting with zero
+    velocity (the acceleration steps to :math:`A\omega^2/2`, 0.05 m/s^2 for
+    4 cm in 4 s) and turning smoothly: a wipe.
+    Sliding, the pads drag with the Coulomb force :math:`\mu F_n` against
+    the motion: friction acts on a hand that moves, and on nothing else.
+    """
+
+    def __init__(self, *args: Any, slide_amplitude: float, slide_period: float, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.slide_amplitude = slide_amplitude
+        self.slide_period = slide_period
+        self._press_start = self.approach_time + self.descend_time
+        self._centre = list(self.target)
+
+    def reset(self, rng: np.random.Generator) -> None:
+        super().reset(rng)
+        self._centre = list(self.target)
+
+    def update(self, time: float) -> None:
+        super().update(time)
+        if self.phase != PRESS:
+            return
+        x, y, z = self._centre
+        omega = 2.0 * math.pi / self.slide_period
+        phase = omega * (time - self._press_start)
+        half = 0.5 * self.slide_amplitude
+        self.target = self.ref_pos = [x, y + half * (1.0 - math.cos(phase)), z]
+        self.ref_vel = [0.0, half * omega * math.sin(phase), 0.0]
 
 
 class ArmPressEnv(ArmEnv):
@@ -43,7 +86,9 @@ class ArmPressEnv(ArmEnv):
     Reward adds ``reward_force = -force_weight * |F - F*| / F*`` while pressing
     (phase 2), F the normal force summed over both pads. ``is_success``:
     pressing, ``|F - F*| <= force_tolerance`` and the hand within
-    ``success_radius`` of the contact point.
+    ``success_radius`` of the contact point (the sliding one, with
+    ``slide_amplitude``). The table is :attr:`surface`: the
+    ``surface_friction`` perturbation changes its friction.
 
     Parameters
     ----------
@@ -63,6 +108,11 @@ class ArmPressEnv(ArmEnv):
         Force error (N) still counted a success.
     force_weight : float
         Weight of the force-tracking reward term.
+    slide_amplitude : float
+        How far (m) the press point slides along y while pressing, out and
+        back (:class:`SlidingPressTask`); 0: it stays put.
+    slide_period : float
+        Duration (s) of one out-and-back slide.
     **kwargs
         Passed to :class:`~neurocontrol.envs.arm_env.ArmEnv`.
     """
@@ -92,6 +142,8 @@ class ArmPressEnv(ArmEnv):
         target_force: float = 10.0,
         force_tolerance: float = 2.0,
         force_weight: float = 1.0,
+        slide_amplitude: float = 0.0,
+        slide_period: float = 4.0,
         **kwargs: Any,
     ) -> None:
         self.press_point = require_finite_array("press_point", press_point, shape=(2,))
@@ -103,6 +155,8 @@ class ArmPressEnv(ArmEnv):
         self.target_force = require_positive("target_force", target_force)
         self.force_tolerance = require_nonnegative("force_tolerance", force_tolerance)
         self.force_weight = require_nonnegative("force_weight", force_weight)
+        self.slide_amplitude = require_nonnegative("slide_amplitude", slide_amplitude)
+        self.slide_period = require_positive("slide_period", slide_period)
         self._tactile = [0.0] * 10
         self._task_values = self._tactile  # updated in place by _sense
         self._normal_force = 0.0
@@ -126,8 +180,13 @@ class ArmPressEnv(ArmEnv):
             basePosition=centre,
         )
         client.changeDynamics(self.table, -1, lateralFriction=1.0)
+        self.surface = self.table
         for link in PANDA_FINGER_LINKS:
-            client.changeDynamics(self.robot.body, link, lateralFriction=1.0)
+            # The URDF gives the fingers friction anchors: a sticking contact point then keeps
+            # the friction coefficient it was made with until it slips, and a change of the
+            # table's friction (surface_friction) would not reach a pad that holds still.
+            # Without them a held press is the same (lateral force within 2%, measured).
+            client.changeDynamics(self.robot.body, link, lateralFriction=1.0, frictionAnchor=0)
         # Height of the hand point above the surface when the pads touch it (hand
         # pointing down), as the collision detector sees it: at home, the hand
         # height minus the pads' closest distance to the table.
@@ -140,16 +199,22 @@ class ArmPressEnv(ArmEnv):
             )
         )
         hand_offset = self.robot.hand_pos[2] - height - gap
-        self.task = PressTask(
-            start=np.asarray(self.robot.hand_pos),
-            press_point=self.press_point,
-            press_point_range=self.press_point_range,
-            surface_height=height,
-            hand_offset=hand_offset,
-            approach_height=self.approach_height,
-            approach_time=self.approach_time,
-            descend_time=self.descend_time,
-        )
+        protocol: dict[str, Any] = {
+            "start": np.asarray(self.robot.hand_pos),
+            "press_point": self.press_point,
+            "press_point_range": self.press_point_range,
+            "surface_height": height,
+            "hand_offset": hand_offset,
+            "approach_height": self.approach_height,
+            "approach_time": self.approach_time,
+            "descend_time": self.descend_time,
+        }
+        if self.slide_amplitude > 0.0:
+            self.task = SlidingPressTask(
+                **protocol, slide_amplitude=self.slide_amplitude, slide_period=self.slide_period
+            )
+        else:
+            self.task = PressTask(**protocol)
         self._pads = {link: index for index, link in enumerate(PANDA_FINGER_LINKS)}
         self._add_markers()
 

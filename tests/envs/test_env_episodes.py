@@ -123,3 +123,41 @@ def test_reach_goal_holds_reference_and_target() -> None:
         atol=1e-6,
     )
     env.close()
+
+
+def test_press_point_slides_out_and_back_while_pressing() -> None:
+    amplitude, period = 0.04, 4.0
+    env = gymnasium.make(
+        "neurocontrol/ArmPress-v0", slide_amplitude=amplitude, slide_period=period
+    ).unwrapped
+    env.reset(seed=0)
+    task = env.task
+    press_start = task.approach_time + task.descend_time
+    task.update(press_start - 0.1)  # descending: no slide
+    assert task.phase == 1
+    centre = list(task._centre)
+    samples = {}
+    for tau in (0.0, 0.5 - 1e-4, 0.5, 0.5 + 1e-4, period / 4, period / 2, period):
+        task.update(press_start + tau)
+        samples[tau] = (list(task.ref_pos), list(task.ref_vel), list(task.target))
+    for position, velocity, target in samples.values():
+        assert target == position  # the contact point slides with the reference
+        assert position[0] == centre[0] and position[2] == centre[2] and velocity[0] == 0.0
+    np.testing.assert_allclose(samples[0.0][0], centre)
+    np.testing.assert_allclose(samples[0.0][1], 0.0, atol=1e-12)
+    assert samples[period / 2][0][1] == pytest.approx(centre[1] + amplitude)
+    assert samples[period][0][1] == pytest.approx(centre[1])
+    peak = np.pi * amplitude / period  # (A/2) * 2 pi / P at a quarter period
+    assert samples[period / 4][1][1] == pytest.approx(peak)
+    slope = (samples[0.5 + 1e-4][0][1] - samples[0.5 - 1e-4][0][1]) / 2e-4
+    assert slope == pytest.approx(samples[0.5][1][1], rel=1e-6)  # the velocity is d position/dt
+    env.close()
+    still = gymnasium.make("neurocontrol/ArmPress-v0").unwrapped
+    still.reset(seed=0)
+    still.task.update(press_start + 1.0)
+    assert still.task.ref_pos is still.task.target and still.task.ref_vel == [0.0, 0.0, 0.0]
+    still.close()
+    with pytest.raises(neurocontrol.errors.ConfigError, match=r"slide_period must be .* > 0"):
+        gymnasium.make("neurocontrol/ArmPress-v0", slide_amplitude=0.02, slide_period=0.0)
+    with pytest.raises(neurocontrol.errors.ConfigError, match=r"slide_amplitude must be .* >= 0"):
+        gymnasium.make("neurocontrol/ArmPress-v0", slide_amplitude=-0.02)

@@ -169,3 +169,103 @@ def test_constructor_perturbation_applies_at_every_reset_unless_overridden() -> 
     assert env.reset(seed=0, options={"perturbation": None})[1]["perturbation"] == {"kind": "none"}
     assert env.reset(seed=0)[1]["perturbation"]["strength"] == 15.0
     env.close()
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        (
+            {"kind": "surface_friction", "friction": -0.1},
+            r"surface_friction\.friction must be >= 0, got -0\.1",
+        ),
+        (
+            {"kind": "surface_friction", "friction": 12.0},
+            r"surface_friction\.friction must be <= 10 \(Bullet clamps.*got 12\.0",
+        ),
+        (
+            {"kind": "surface_friction", "friction": [1.0, 0.1]},
+            r"scalar \(lateral\) or 3 values \[lateral, spinning, rolling\], got 2",
+        ),
+        (
+            {"kind": "surface_friction", "friction": [1.0, float("inf"), 0.0]},
+            r"surface_friction\.friction\.spinning must be finite",
+        ),
+        (
+            {"kind": "surface_friction", "friction": [1.0, 0.0, {"uniform": [0.2, 0.1]}]},
+            r"surface_friction\.friction\.rolling: 'uniform' needs finite low <= high",
+        ),
+        (
+            [
+                {"kind": "surface_friction", "friction": 0.5, "onset": 1.0},
+                {"kind": "surface_friction", "friction": 2.0, "onset": 1.0},
+            ],
+            r"two surface_friction perturbations with the same onset.*\[1\.0, 1\.0\]",
+        ),
+    ],
+)
+def test_bad_surface_friction_raises_perturbation_error(spec, match: str) -> None:
+    env = make("ArmPress")
+    env.reset(seed=0)
+    with pytest.raises(PerturbationError, match=match):
+        env.set_perturbation(spec)
+    with pytest.raises(PerturbationError, match=match):
+        env.reset(options={"perturbation": spec})
+    env.close()
+
+
+def test_surface_friction_needs_an_env_with_a_surface() -> None:
+    spec = {"kind": "surface_friction", "friction": 0.5}
+    with pytest.raises(PerturbationError, match=r"this env has none \(accepted on ArmPress\)"):
+        make(perturbation=spec)
+    env = make("ArmReach")
+    env.reset(seed=0)
+    with pytest.raises(PerturbationError, match=r"surface_friction .* this env has none"):
+        env.set_perturbation(spec)
+    env.close()
+
+
+def _table_friction(env) -> tuple[float, float, float]:
+    """The table's (lateral, spinning, rolling) coefficients as PyBullet has them."""
+    info = env.sim.client.getDynamicsInfo(env.surface, -1)
+    return info[1], info[7], info[6]
+
+
+def test_surface_friction_changes_the_table_at_its_onset_and_reset_restores_it() -> None:
+    env = make("ArmPress")
+    env.reset(seed=0)
+    assert env.surface == env.table
+    nominal = _table_friction(env)
+    assert nominal == (1.0, 0.0, 0.0)
+    env.set_perturbation(
+        [
+            {"kind": "surface_friction", "friction": 0.2, "onset": 0.003},
+            {"kind": "surface_friction", "friction": [2.0, 0.01, 0.002], "onset": 0.006},
+        ]
+    )
+    seen = []
+    for _ in range(8):
+        info = env.step(np.zeros(7, np.float32))[4]
+        seen.append(_table_friction(env))
+    # steps start at t = 0, 1, ... ms: onset 3 ms acts from the 4th step on; the later onset wins
+    assert seen[:3] == [nominal] * 3
+    assert seen[3:6] == [(0.2, 0.0, 0.0)] * 3
+    np.testing.assert_allclose(seen[6:], [(2.0, 0.01, 0.002)] * 2)
+    parts = info["perturbation"]["parts"]
+    assert [p["friction"] for p in parts] == [0.2, [2.0, 0.01, 0.002]]
+    env.set_perturbation(None)
+    assert _table_friction(env) == nominal
+    env.set_perturbation({"kind": "surface_friction", "friction": 0.3})
+    assert _table_friction(env)[0] == pytest.approx(0.3)
+    env.reset(seed=0)
+    assert _table_friction(env) == nominal
+    env.close()
+
+
+def test_surface_friction_values_are_drawn_from_the_env_rng() -> None:
+    spec = {"kind": "surface_friction", "friction": [{"uniform": [0.1, 1.0]}, 0.0, 0.0]}
+    env = make("ArmPress", perturbation=spec)
+    draws = [env.reset(seed=seed)[1]["perturbation"]["friction"][0] for seed in (3, 4, 3)]
+    assert draws[0] == draws[2] != draws[1]
+    assert 0.1 <= draws[0] <= 1.0
+    assert _table_friction(env)[0] == pytest.approx(draws[2])
+    env.close()

@@ -216,3 +216,72 @@ def test_curl_field_pushes_the_panda_hand_sideways() -> None:
     expected = np.array([velocity[1], -velocity[0], 0.0])  # horizontal, right of the motion
     cosine = deviation @ expected / (np.linalg.norm(deviation) * np.linalg.norm(expected))
     assert cosine > 0.8
+
+
+def _press_then_push(friction: float | None, push: float, load: float = 10.0) -> dict:
+    """Press the pads on the table with ``load`` N, then push the hand along +y with ``push`` N.
+
+    Operational-space control holds the hand on its reference (x, and y until the push),
+    z only pushes down with the load; the table friction is set to ``friction`` as the
+    push starts (None: left nominal). Returns the hand's y travel over 0.3 s of pushing,
+    the mean normal force then, and the last contact's normal and lateral forces.
+    """
+    env = make("ArmPress", target_force=load)
+    model = env.robot_model
+    observation, _ = env.reset(seed=0)
+    start_push, steps = 2500, 2800
+    forces, y_start = [], 0.0
+    for step in range(steps):
+        pushing = step >= start_push
+        if step == start_push:
+            y_start = float(observation["ee"][1])
+            if friction is not None:
+                env.set_perturbation({"kind": "surface_friction", "friction": friction})
+        q = observation["proprio"][:7].astype(np.float64)
+        dq = observation["proprio"][7:14].astype(np.float64)
+        hand, velocity = observation["ee"][:3], observation["ee"][3:]
+        reference, reference_velocity = observation["goal"][:3], observation["goal"][3:6]
+        jacobian, mass = model.jacobian(q), model.mass_matrix(q)
+        inverse_mass = np.linalg.inv(mass)
+        task_inertia = np.linalg.inv(jacobian @ inverse_mass @ jacobian.T)
+        acceleration = 400.0 * (reference - hand) + 40.0 * (reference_velocity - velocity)
+        pressing = env.task.phase == 2
+        if pressing:
+            acceleration[2] = -40.0 * velocity[2]
+        if pushing:
+            acceleration[1] = -40.0 * velocity[1]
+        force = task_inertia @ acceleration
+        if pressing:
+            force[2] -= load
+        if pushing:
+            force[1] += push
+        null = np.eye(7) - jacobian.T @ (inverse_mass @ jacobian.T @ task_inertia).T
+        tau = jacobian.T @ force + null @ (mass @ (50.0 * (model.q_home - q) - 10.0 * dq))
+        tau += model.gravity(q)
+        action = np.clip(tau / model.torque_limit, -1.0, 1.0).astype(np.float32)
+        observation, _, terminated, _, info = env.step(action)
+        assert not terminated
+        if pushing:
+            forces.append(info["normal_force"])
+    contacts = env.sim.client.getContactPoints(bodyA=env.robot.body, bodyB=env.table)
+    env.close()
+    return {
+        "travel": float(observation["ee"][1]) - y_start,
+        "normal": float(np.mean(forces)),
+        "contact_normal": sum(c[9] for c in contacts),
+        "contact_lateral": abs(sum(c[10] for c in contacts)),
+    }
+
+
+def test_table_friction_limits_the_tangential_load_of_a_press() -> None:
+    """Coulomb friction: a 3 N push holds at mu = 1 (limit ~10 N) and slips at mu = 0.1,
+    the friction force then at mu F_n; the normal force is the same either way."""
+    held = _press_then_push(None, push=3.0)
+    slipped = _press_then_push(0.1, push=3.0)  # dropped while the pads stick
+    assert abs(held["travel"]) < 1e-4
+    assert slipped["travel"] > 2e-3
+    assert slipped["contact_lateral"] == pytest.approx(0.1 * slipped["contact_normal"], rel=0.1)
+    # sticking, the contact takes most of the push, inside its cone mu F_n
+    assert 1.5 < held["contact_lateral"] < 1.0 * held["contact_normal"]
+    for run_ in (held, slipped):
+        assert run_["normal"] == pytest.approx(10.0, rel=0.05)
