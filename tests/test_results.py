@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from neurocontrol.config import from_dict
 from neurocontrol.errors import CheckpointError
 from neurocontrol.experiment import ExperimentConfig, run_experiment
+from neurocontrol.metrics import EnergyModel
 from neurocontrol.reporting import write_experiment
 from neurocontrol.results import (
     END,
@@ -28,6 +31,11 @@ def run_dir(tmp_path_factory):
             "agents": {
                 "spiking": {"type": "adaptive_spiking", "n_neurons": 200},
                 "twin": {"type": "adaptive_rate", "n_neurons": 200},
+                "hybrid": {
+                    "type": "hybrid",
+                    "spiking": {"type": "adaptive_spiking", "n_neurons": 200},
+                    "dense": {"type": "adaptive_rate", "n_neurons": 200},
+                },
                 "base": {"type": "osc"},
             },
             "schedule": [{"at": 4.0, "perturbation": {"kind": "curl_field", "strength": 15.0}}],
@@ -55,6 +63,28 @@ def test_figures_follow_the_run_files(run_dir) -> None:
     assert targets["min_real_time_factor"] == min(figures["real_time_factor"].values())
     markdown = results_markdown([figures])
     assert "| spiking |" in markdown and "error below base, 30 s after onset" in markdown
+
+
+def test_the_energy_ratio_names_its_model_and_gives_loihi_s(run_dir) -> None:
+    (log_path,) = run_dir.glob("hybrid_*.json")
+    log = json.loads(log_path.read_text())
+    figures = experiment_figures(run_dir)
+    energy = figures["energy"]
+    assert figures["targets"]["energy_ratio_spiking_to_dense"] == energy["ratio"]
+    assert energy["model"] == EnergyModel().to_dict()  # the default: Horowitz 45 nm
+    # the same op counts priced with Loihi's per-op energies (pJ) on the spiking side
+    spiking = (
+        log["spiking_synops_per_step"] * 23.6
+        + log["spiking_neuron_updates_per_step"] * 52.0
+        + log["spiking_macs_per_step"] * 4.6
+    )
+    dense = log["dense_macs_per_step"] * 4.6
+    assert energy["loihi_ratio"] == pytest.approx(spiking / dense)
+    assert energy["loihi_ratio"] > 5 * energy["ratio"]  # neuron updates dominate on Loihi
+    markdown = results_markdown([figures])
+    assert "energy spiking / dense (hybrid log; per-op energies below)" in markdown
+    assert "priced with Horowitz 2014 (ISSCC), 45 nm, 32-bit float per-op energies" in markdown
+    assert f"the same counts give {energy['loihi_ratio']:.2f}." in markdown
 
 
 def test_update_readme_replaces_only_the_block(tmp_path) -> None:
