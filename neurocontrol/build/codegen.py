@@ -36,7 +36,7 @@ from neurocontrol.kernels.state import NetworkState
 
 __all__ = ["RuleCall", "StepPlan", "cache_directory", "load_step_function"]
 
-_GENERATOR_VERSION = "2"
+_GENERATOR_VERSION = "3"
 #: The plain arrays of NetworkState after its three groups, in order.
 _CORE_FIELDS: tuple[str, ...] = NetworkState._fields[3:]
 
@@ -71,10 +71,11 @@ def cache_directory() -> Path:
 
 
 def _field_expression(slot: int, kind: str, width: int) -> str:
+    """Slot ``slot`` as a view of arena ``kind`` (:mod:`neurocontrol.kernels.arena_views`)."""
     start, stop = f"layout[{2 * slot}]", f"layout[{2 * slot + 1}]"
     if width == 0:
-        return f"{kind}[{start}:{stop}]"
-    return f"{kind}[{start}:{stop}].reshape((({stop} - {start}) // {width}, {width}))"
+        return f"arena_view({kind}, {start}, {stop})"
+    return f"arena_table({kind}, {start}, {stop}, {width})"
 
 
 def _fields(group: Group) -> str:
@@ -134,8 +135,10 @@ def _source(
             modules.append(module)
         return name
 
-    from neurocontrol.kernels import flags, step
+    from neurocontrol.kernels import arena_views, flags, step
 
+    need(arena_views.arena_view)
+    need(arena_views.arena_table)
     by_variable = {group.variable: group for group in (*core, *rules)}
     arenas = ", ".join(ARENA_KINDS)
     body = []
