@@ -97,7 +97,11 @@ class Projection:
         Extra transmission delay in steps (>= 0): a spike of step ``t``
         reaches the postsynaptic neurons in step ``t + 1 + delay``.
     rule : LearningRule, sequence of them, or None
-        Plasticity of these synapses.
+        Plasticity of these synapses. Initial weights must lie within each
+        rule's ``weight_bounds`` ``[w_min, w_max]``: explicit values are
+        checked, an initialiser's :attr:`WeightInit.support` must lie
+        inside; they are refused (ConfigError naming the projection, the
+        bounds and the range), never clipped.
     sign : {None, "excitatory", "inhibitory"}
         Optional sign constraint: weights stay >= 0 or <= 0. Initial weights
         are never clipped to it: explicit weights of the wrong sign, a rule
@@ -141,6 +145,7 @@ class Projection:
         object.__setattr__(self, "weights", self._checked_weights())
         object.__setattr__(self, "rule", self._checked_rules())
         self._check_sign()
+        self._check_rule_bounds()
 
     def _check_delay(self) -> None:
         delay = self.delay
@@ -223,6 +228,27 @@ class Projection:
                 f"Projection {self.name!r} is {self.sign} but has weights of the wrong sign "
                 f"(e.g. {values[bad].flat[0]!r})"
             )
+
+    def _check_rule_bounds(self) -> None:
+        """Initial weights must lie within every rule's ``[w_min, w_max]`` (never clipped)."""
+        if isinstance(self.weights, WeightInit):
+            low, high = self.weights.support
+            what = f"{self.weights!r} can be drawn in [{low}, {high}]"
+        else:
+            values = np.asarray(self.fixed_weight_values(), dtype=np.float64)
+            if values.size == 0:
+                return
+            low, high = float(values.min()), float(values.max())
+            what = f"range [{low}, {high}]"
+        for rule in self.rules:
+            w_min, w_max = rule.weight_bounds
+            if low < w_min or high > w_max:
+                raise ConfigError(
+                    f"Projection {self.name!r}: initial weights {what}, outside the bounds "
+                    f"[{w_min}, {w_max}] of its rule {type(rule).__name__}; initial weights are "
+                    "not clipped: give weights (or an initialiser whose range lies) within "
+                    "[w_min, w_max]"
+                )
 
     def fixed_weight_values(self) -> np.ndarray | None:
         """The weights if they are given explicitly (constant, array or matrix), else None."""

@@ -17,7 +17,6 @@ from neurocontrol.model import (
     Input,
     Izhikevich,
     Network,
-    Normal,
     PairSTDP,
     Population,
     Projection,
@@ -50,7 +49,7 @@ def make_network(n_hidden: int = 40, p_recurrent: float = 0.2) -> Network:
                 name="plastic",
             ),
             Projection(
-                hidden, hidden, FixedProbability(p_recurrent), Normal(0.0, 0.05), delay=3,
+                hidden, hidden, FixedProbability(p_recurrent), Uniform(-0.1, 0.1), delay=3,
                 rule=PairSTDP(w_min=-0.5, w_max=0.5), name="recurrent",
             ),
             Projection(

@@ -9,6 +9,7 @@ from neurocontrol.build import RULE_BUILDERS, build_network
 from neurocontrol.errors import BuildError, ConfigError, ShapeError
 from neurocontrol.model import (
     LIF,
+    PES,
     AdaptiveLIF,
     AllToAll,
     ExplicitMatrix,
@@ -22,6 +23,7 @@ from neurocontrol.model import (
     PairSTDP,
     Population,
     Projection,
+    SynapticScaling,
     Uniform,
 )
 from neurocontrol.model.serialize import from_config
@@ -143,3 +145,40 @@ def test_sign_constrained_initialisers_are_refused_not_clipped():
     expected = np.random.default_rng(np.random.SeedSequence(2, spawn_key=(0,)))
     np.testing.assert_array_equal(drawn.ravel(), expected.uniform(-0.1, 0.0, 12).astype(np.float32))
     np.testing.assert_array_equal(sim.state["exc.weights"], np.float32(0.2))
+
+
+def test_initial_weights_outside_a_rules_bounds_are_refused_not_clipped():
+    a, b = Input(3, name="a"), Population(4, LIF(), name="b")
+    stdp = PairSTDP(w_min=0.0, w_max=0.5)
+    with pytest.raises(
+        ConfigError,
+        match=r"Projection 'big': initial weights range \[0\.6, 0\.6\], outside the bounds "
+        r"\[0\.0, 0\.5\] of its rule PairSTDP",
+    ):
+        Projection(a, b, weights=0.6, rule=stdp, name="big")
+    matrix = np.full((3, 4), 0.2)
+    matrix[1, 2] = -0.1
+    with pytest.raises(ConfigError, match=r"'m': initial weights range \[-0\.1, 0\.2\], outside"):
+        Projection(a, b, ExplicitMatrix(matrix), rule=stdp, name="m")
+    array = np.full((3, 4), 0.5)
+    array[0, 0] = 0.7
+    with pytest.raises(
+        ConfigError, match=r"range \[0\.5, 0\.7\], outside the bounds \[0\.0, 0\.5\]"
+    ):
+        Projection(a, b, AllToAll(), array, rule=stdp)
+    with pytest.raises(
+        ConfigError,
+        match=r"'u': initial weights Uniform\(low=0\.0, high=0\.6\) can be drawn in "
+        r"\[0\.0, 0\.6\], outside the bounds \[0\.0, 0\.5\]",
+    ):
+        Projection(a, b, FixedProbability(0.5), Uniform(0.0, 0.6), rule=stdp, name="u")
+    with pytest.raises(ConfigError, match=r"Normal\(mean=0\.2, std=0\.01\) can be drawn in \[-inf"):
+        Projection(a, b, weights=Normal(0.2, 0.01), rule=stdp)
+    # several rules: each one's bounds hold (here SynapticScaling's w_max = 0.3)
+    with pytest.raises(ConfigError, match=r"\[0\.0, 0\.3\] of its rule SynapticScaling"):
+        Projection(a, b, weights=0.4, rule=[stdp, SynapticScaling(w_max=0.3)])
+    # within the bounds, the bounds included: accepted
+    Projection(a, b, weights=Uniform(0.0, 0.5), rule=stdp)
+    Projection(a, b, weights=Normal(0.5, 0.0), rule=stdp)
+    Projection(a, b, ExplicitMatrix(np.clip(matrix, 0.0, None)), rule=stdp)
+    Projection(a, b, weights=-3.0, rule=PES())  # a rule without bounds
