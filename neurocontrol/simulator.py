@@ -294,7 +294,7 @@ class Simulator:
 
             digest = hashlib.sha256()
             config, model_arrays = network_to_config(self.network)
-            digest.update(json.dumps(config, sort_keys=True).encode())
+            digest.update(json.dumps(config, sort_keys=True, default=repr).encode())
             for name in sorted(model_arrays):
                 array = np.ascontiguousarray(model_arrays[name])
                 digest.update(f"{name}{array.dtype.str}{array.shape}".encode())
