@@ -1,4 +1,4 @@
-"""Synapse arrays of a projection: dense rows or CSR, optional CSC view.
+"""Synapse arrays of a projection: dense rows or CSR, optional CSC or post-major form.
 
 Weights are float32, indices int32. Random patterns and weights are drawn
 from a generator seeded per projection, so a network is a pure function of
@@ -27,7 +27,13 @@ from neurocontrol.model.connectivity import (
 )
 from neurocontrol.model.network import Projection
 
-__all__ = ["ProjectionArrays", "build_projection_arrays", "column_view"]
+__all__ = [
+    "PostMajorArrays",
+    "ProjectionArrays",
+    "build_projection_arrays",
+    "column_view",
+    "post_major_view",
+]
 
 _ROW_CHUNK_CELLS = 4_000_000  # random draws per chunk when sampling a sparse pattern
 #: Patterns of at least this many cells are cached on disk (drawing 10k x 10k cells
@@ -228,3 +234,59 @@ def column_view(
 
 
 _EMPTY_I4 = np.zeros(0, dtype=np.int32)
+
+
+@dataclass
+class PostMajorArrays:
+    """A sparse projection stored by postsynaptic neuron, with a packed presynaptic view.
+
+    Synapse ``k`` (local) lies in column ``j`` when ``col_ptr[j] <= k <
+    col_ptr[j + 1]``; its weight is ``weights[k]`` and its presynaptic
+    neuron ``pre_indices[k]`` (ascending within a column). Row ``i`` is
+    ``row_entries[row_ptr[i] : row_ptr[i + 1]]`` (ascending postsynaptic
+    neuron), each entry ``(j << offset_bits) | (k - col_ptr[j])``. A
+    postsynaptic walk is contiguous; a presynaptic walk reads one packed
+    entry and one column pointer per synapse. 12 bytes per synapse.
+    """
+
+    weights: np.ndarray  # float32 [n_syn]
+    pre_indices: np.ndarray  # int32 [n_syn]
+    col_ptr: np.ndarray  # int32 [n_post + 1]
+    row_ptr: np.ndarray  # int32 [n_pre + 1]
+    row_entries: np.ndarray  # int32 [n_syn]
+    offset_bits: int
+
+    @property
+    def n_syn(self) -> int:
+        return int(self.weights.size)
+
+
+def post_major_view(arrays: ProjectionArrays, n_post: int) -> PostMajorArrays | None:
+    """``arrays`` (CSR) reordered by postsynaptic neuron; None if its entries cannot be packed.
+
+    The weights are the same values, permuted: CSR synapse ``c`` becomes
+    post-major synapse ``order_inverse[c]``.
+    """
+    indices, indptr = arrays.indices, arrays.indptr.astype(np.int64)
+    n_pre, n_syn = indptr.size - 1, indices.size
+    counts = np.bincount(indices, minlength=n_post)
+    max_column = int(counts.max()) if n_post else 0
+    offset_bits = max(max_column - 1, 0).bit_length()
+    if n_post and ((n_post - 1) << offset_bits) >= PACK_LIMIT:
+        return None
+    col_ptr = np.zeros(n_post + 1, dtype=np.int64)
+    np.cumsum(counts, out=col_ptr[1:])
+    order = np.argsort(indices, kind="stable")  # by column, ascending row within a column
+    rows = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(indptr))
+    position = np.empty(n_syn, dtype=np.int64)
+    position[order] = np.arange(n_syn, dtype=np.int64)
+    columns = indices.astype(np.int64)
+    packed = (columns << offset_bits) | (position - col_ptr[columns])
+    return PostMajorArrays(
+        weights=np.ascontiguousarray(arrays.weights[order]),
+        pre_indices=rows[order].astype(np.int32),
+        col_ptr=col_ptr.astype(np.int32),
+        row_ptr=arrays.indptr.astype(np.int32),
+        row_entries=packed.astype(np.int32),
+        offset_bits=offset_bits,
+    )

@@ -10,7 +10,13 @@ import numpy as np
 from neurocontrol.build import neurons as _neuron_builders  # noqa: F401  (registers them)
 from neurocontrol.build.arena import ArenaBuilder, Arenas
 from neurocontrol.build.codegen import RuleCall, StepPlan, load_step_function
-from neurocontrol.build.connectivity import ProjectionArrays, build_projection_arrays, column_view
+from neurocontrol.build.connectivity import (
+    PostMajorArrays,
+    ProjectionArrays,
+    build_projection_arrays,
+    column_view,
+    post_major_view,
+)
 from neurocontrol.build.registry import NEURON_BUILDERS, RULE_BUILDERS
 from neurocontrol.build.rules import RuleBuild, RuleContext
 from neurocontrol.kernels.neurons import read_input_events
@@ -28,7 +34,14 @@ from neurocontrol.kernels.state import (
     Populations,
     Synapses,
 )
-from neurocontrol.kernels.synapses import propagate_dense, propagate_sparse
+from neurocontrol.kernels.synapses import (
+    STORAGE_CSR,
+    STORAGE_DENSE,
+    STORAGE_POST_MAJOR,
+    propagate_by_rule,
+    propagate_dense,
+    propagate_sparse,
+)
 from neurocontrol.model.network import Input, Network, Node, Projection, rule_name
 from neurocontrol.validation import require_int, require_positive
 
@@ -65,6 +78,32 @@ class BuiltNetwork:
     n_inputs: int
     n_neurons: int
     synapse_bytes: dict[str, int] = field(default_factory=dict)
+
+    def synapse_indices(self, projection: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(pre, post)`` neuron of each synapse of ``projection``, in the order of its weights.
+
+        Any storage: dense (row-major ``[n_pre, n_post]``, flattened), CSR
+        (``.indptr``/``.indices``) or post-major (``.col_ptr``/``.pre_indices``),
+        so ``matrix[pre, post] = state[f"{projection}.weights"].ravel()``
+        rebuilds the dense weight matrix.
+        """
+        if projection not in self.projection_index:
+            raise KeyError(
+                f"no projection {projection!r}; known: {', '.join(sorted(self.projection_index))}"
+            )
+        views = self.arenas.views
+        model = self.network.projections[self.projection_index[projection]]
+        n_pre, n_post = model.pre.n, model.post.n
+        if f"{projection}.col_ptr" in views:
+            counts = np.diff(views[f"{projection}.col_ptr"].astype(np.int64))
+            post = np.repeat(np.arange(n_post), counts)
+            return views[f"{projection}.pre_indices"].astype(np.int64), post
+        if f"{projection}.indptr" in views:
+            counts = np.diff(views[f"{projection}.indptr"].astype(np.int64))
+            pre = np.repeat(np.arange(n_pre), counts)
+            return pre, views[f"{projection}.indices"].astype(np.int64)
+        pre, post = np.divmod(np.arange(n_pre * n_post), n_post)
+        return pre, post
 
 
 def _ordered_nodes(network: Network) -> list[Node]:
@@ -121,6 +160,14 @@ class _BuiltProjection:
     arrays: ProjectionArrays
     rules: list[tuple[str, RuleBuild]]
     columns: tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None
+    #: the post-major form, when the projection's only rule has a kernel for it
+    post_major: PostMajorArrays | None = None
+
+    @property
+    def propagation_kernel(self) -> Callable[..., None]:
+        if self.post_major is not None:
+            return propagate_by_rule  # type: ignore[no-any-return]
+        return propagate_dense if self.arrays.dense else propagate_sparse  # type: ignore[no-any-return]
 
 
 def _synapse_arrays(
@@ -156,15 +203,25 @@ def _synapse_arrays(
         projection, arrays = item.projection, item.arrays
         table["pre"][q] = node_index[id(projection.pre)]
         table["post"][q] = node_index[id(projection.post)]
-        table["dense"][q] = int(arrays.dense)
+        table["dense"][q] = STORAGE_DENSE if arrays.dense else STORAGE_CSR
         table["n_pre"][q], table["n_post"][q] = projection.pre.n, projection.post.n
         table["n_syn"][q] = arrays.n_syn
         table["delay"][q] = projection.delay
-        table["w_start"][q] = put("weights", arrays.weights)
-        table["idx_start"][q] = put("indices", arrays.indices)
-        table["ptr_start"][q] = put("indptr", arrays.indptr)
         table["col_ptr_start"][q] = -1
         table["col_offset_bits"][q] = -1
+        major = item.post_major
+        if major is not None:  # column pointers and pre indices first, then the packed rows
+            table["dense"][q] = STORAGE_POST_MAJOR
+            table["w_start"][q] = put("weights", major.weights)
+            table["idx_start"][q] = put("indices", major.pre_indices)
+            table["ptr_start"][q] = put("indptr", major.col_ptr)
+            table["col_ptr_start"][q] = put("col_ptr", major.row_ptr)
+            table["col_start"][q] = put("col_syn", major.row_entries)
+            table["col_offset_bits"][q] = major.offset_bits
+        else:
+            table["w_start"][q] = put("weights", arrays.weights)
+            table["idx_start"][q] = put("indices", arrays.indices)
+            table["ptr_start"][q] = put("indptr", arrays.indptr)
         if item.columns is not None:
             col_ptr, col_syn, row_hint, hint_shift, offset_bits = item.columns
             table["col_ptr_start"][q] = put("col_ptr", col_ptr)
@@ -235,9 +292,14 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
             (rule_name(rule), RULE_BUILDERS.lookup(rule)(rule, context))
             for rule in projection.rules
         ]
+        post_major = None
+        if not arrays.dense and len(rules) == 1 and rules[0][1].post_major_kernel is not None:
+            post_major = post_major_view(arrays, projection.post.n)
         needs_columns = not arrays.dense and any(rule.needs_columns for _, rule in rules)
-        columns = column_view(arrays, projection.post.n) if needs_columns else None
-        built.append(_BuiltProjection(projection, arrays, rules, columns))
+        columns = None
+        if needs_columns and post_major is None:
+            columns = column_view(arrays, projection.post.n)
+        built.append(_BuiltProjection(projection, arrays, rules, columns, post_major))
 
     max_delay = max((projection.delay for projection in network.projections), default=0)
     ring_len = max_delay + 1
@@ -260,7 +322,8 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
             variable = f"rule_{len(calls)}"
             prefix = f"{item.projection.name}.{name}."
             arena.add_group(variable, rule.state_type, prefix, rule.arrays)
-            calls.append(RuleCall(rule.kernel, q, variable))
+            kernel = rule.kernel if item.post_major is None else rule.post_major_kernel
+            calls.append(RuleCall(kernel, q, variable))
             third = None if rule.third_factor is None else prefix + rule.third_factor
             enabled = None if rule.enabled is None else (prefix + rule.enabled[0], rule.enabled[1])
             rule_infos.append(RuleInfo(str(item.projection.name), name, prefix, third, enabled))
@@ -270,9 +333,7 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
     rule_groups = [g for g in groups if g.variable.startswith("rule_")]
     plan = StepPlan(
         population_kernels=tuple(population_kernels),
-        projection_kernels=tuple(
-            propagate_dense if item.arrays.dense else propagate_sparse for item in built
-        ),
+        projection_kernels=tuple(item.propagation_kernel for item in built),
         rule_calls=tuple(calls),
         deferred=any(len(item.rules) >= 2 for item in built),
     )
@@ -331,14 +392,19 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
             named[f"{name}.weights"] = weights.reshape(
                 item.projection.pre.n, item.projection.post.n
             )
+        elif item.post_major is not None:
+            i0, p0 = int(table["idx_start"][q]), int(table["ptr_start"][q])
+            named[f"{name}.weights"] = weights
+            named[f"{name}.pre_indices"] = syn_views["indices"][i0 : i0 + n_syn]
+            named[f"{name}.col_ptr"] = syn_views["indptr"][p0 : p0 + item.projection.post.n + 1]
         else:
             i0, p0 = int(table["idx_start"][q]), int(table["ptr_start"][q])
             named[f"{name}.weights"] = weights
             named[f"{name}.indices"] = syn_views["indices"][i0 : i0 + n_syn]
             named[f"{name}.indptr"] = syn_views["indptr"][p0 : p0 + item.projection.pre.n + 1]
         per_synapse = 4 if arrays.dense else 8
-        if item.columns is not None:
-            per_synapse += 4
+        if item.columns is not None or item.post_major is not None:
+            per_synapse += 4  # CSC view, or the packed rows of the post-major form
         if len(item.rules) >= 2:
             per_synapse += 8
         for _, rule in item.rules:  # per-synapse rule state: arrays [n_syn, ...] (eligibility)

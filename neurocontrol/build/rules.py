@@ -39,7 +39,7 @@ from neurocontrol.kernels.pair_stdp import (
     STDP_W_MIN,
     PairSTDPState,
     pair_stdp_additive_dense,
-    pair_stdp_additive_sparse,
+    pair_stdp_additive_post_major,
     pair_stdp_step,
 )
 from neurocontrol.model.rules import PairSTDP
@@ -86,6 +86,11 @@ class RuleBuild:
     needs_columns : bool
         Whether the kernel walks columns (postsynaptic side) of a sparse
         projection, which then gets a CSC view (4 bytes per synapse).
+    post_major_kernel : numba dispatcher or None
+        A kernel for the post-major storage of a sparse projection whose only
+        rule this is (see :mod:`neurocontrol.kernels.synapses`): it must also
+        propagate the projection's spikes. The builder stores the projection
+        post-major and calls this kernel instead of ``kernel`` when given.
     """
 
     state_type: type
@@ -94,6 +99,7 @@ class RuleBuild:
     third_factor: str | None = None
     needs_columns: bool = False
     enabled: tuple[str, int] | None = None
+    post_major_kernel: Callable[..., None] | None = None
 
 
 def scalar(value: float, dtype: type = np.float64) -> np.ndarray:
@@ -122,13 +128,16 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
         "scratch_rows": np.zeros(scratch, dtype=np.int32),
         "scratch_synapses": np.zeros(scratch, dtype=np.int32),
     }
-    kernel = pair_stdp_step
+    kernel, post_major = pair_stdp_step, None
     if rule.weight_dependence == "additive" and context.n_rules == 1:  # write-through paths
-        kernel = pair_stdp_additive_dense if context.dense else pair_stdp_additive_sparse
+        # sparse: post-major storage, unless its packed entries would not fit in int32
+        kernel = pair_stdp_additive_dense if context.dense else pair_stdp_step
+        post_major = None if context.dense else pair_stdp_additive_post_major
     return RuleBuild(
         PairSTDPState,
         arrays,
         kernel,
         needs_columns=True,
         enabled=("switches", STDP_ENABLED),
+        post_major_kernel=post_major,
     )

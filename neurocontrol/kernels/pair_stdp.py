@@ -7,8 +7,10 @@ before this step's spikes are added), then add this step's spikes to the
 traces. Weight changes go through
 :func:`~neurocontrol.kernels.synapses.add_weight_change` in the general
 kernel; additive STDP as a projection's only rule has a write-through
-kernel per storage (dense, sparse), and the builder picks the one that
-fits, so a network compiles only the path it runs.
+kernel per storage (dense, sparse post-major), and the builder picks the
+one that fits, so a network compiles only the path it runs. The
+post-major kernel also propagates its projection's spikes, in the same
+pass over a presynaptic row as the depression.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from neurocontrol.kernels.state import (
     PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
+    PRJ_SYNOPS_STEP,
+    PRJ_SYNOPS_TOTAL,
     PRJ_W_HIGH,
     PRJ_W_LOW,
     PRJ_W_START,
@@ -40,8 +44,9 @@ from neurocontrol.kernels.state import (
 from neurocontrol.kernels.synapses import (
     add_weight_change,
     clipped_weight,
-    column_entry,
     column_synapses,
+    prefetch,
+    ring_base,
 )
 
 __all__ = [
@@ -56,7 +61,7 @@ __all__ = [
     "STDP_W_MIN",
     "PairSTDPState",
     "pair_stdp_additive_dense",
-    "pair_stdp_additive_sparse",
+    "pair_stdp_additive_post_major",
     "pair_stdp_step",
 ]
 
@@ -72,6 +77,9 @@ STDP_W_MAX = 5
 STDP_MULTIPLICATIVE = 0  # 1: weight-dependent, 0: additive
 STDP_NEAREST = 1  # 1: nearest-spike pairing, 0: all-to-all
 STDP_ENABLED = 2  # 0 freezes the weights (traces still run)
+
+#: Packed entries the presynaptic walk of a post-major projection prefetches ahead.
+PREFETCH_AHEAD = 16
 
 
 class PairSTDPState(NamedTuple):
@@ -120,7 +128,7 @@ def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
 
     Weight changes go through :func:`add_weight_change` (buffered when the
     projection has several rules). The builder picks
-    :func:`pair_stdp_additive_dense` or :func:`pair_stdp_additive_sparse`
+    :func:`pair_stdp_additive_dense` or :func:`pair_stdp_additive_post_major`
     instead for additive STDP as the only rule of a projection.
     """
     syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
@@ -168,53 +176,67 @@ def pair_stdp_additive_dense(net: NetworkState, q: int, rule: PairSTDPState) -> 
 
 
 @njit(**KERNEL_JIT)
-def pair_stdp_additive_sparse(net: NetworkState, q: int, rule: PairSTDPState) -> None:
-    """Additive pair STDP, the only rule of sparse projection ``q``: weights updated in place.
+def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState) -> None:
+    """Propagation and additive pair STDP of post-major sparse projection ``q`` (its only rule).
 
-    As :func:`pair_stdp_additive_dense`; a column is walked through the CSC
-    view, whose packed ``(row, offset)`` entries need no row search, so the
-    independent loads of a column walk overlap in the memory system.
+    Each presynaptic spike walks its packed row once: the weight (read
+    before any change of this step, as in propagation) goes into the ring
+    slot ``t + 1 + delay``, then is depressed by ``A- y_j``; the walk
+    prefetches the weights of :data:`PREFETCH_AHEAD` entries ahead (they
+    are scattered over the projection). Each postsynaptic spike then
+    potentiates its contiguous column by ``A+ x_i``. The arithmetic is that
+    of :func:`pair_stdp_additive_dense` (float64 sum, clip to the
+    projection's bounds, no change when the change is 0), the counters
+    those of :func:`~neurocontrol.kernels.synapses.propagate_sparse`.
     """
-    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
-    table, weights = syn.ints, syn.weights
+    syn, populations, spike_ids = net.synapses, net.populations, net.neurons.spike_ids
+    table, weights, pops = syn.ints, syn.weights, populations.ints
     _decay_traces(rule)
     pre_start = pops[table[q, PRJ_PRE], POP_START]
     post_start = pops[table[q, PRJ_POST], POP_START]
     n_pre_spikes = pops[table[q, PRJ_PRE], POP_SPIKE_COUNT]
     n_post_spikes = pops[table[q, PRJ_POST], POP_SPIKE_COUNT]
-    if rule.switches[STDP_ENABLED] == 1:
-        x, y = rule.pre_trace, rule.post_trace
-        a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
-        low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
-        w_start, ptr = table[q, PRJ_W_START], table[q, PRJ_PTR_START]
-        indptr, indices = syn.indptr, syn.indices
-        idx = table[q, PRJ_IDX_START]
-        for s in range(n_pre_spikes):
-            i = spike_ids[pre_start + s] - pre_start
-            for k in range(indptr[ptr + i], indptr[ptr + i + 1]):
-                position = w_start + k
-                change = -a_minus * y[indices[idx + k]]
-                weights[position] = clipped_weight(weights[position], change, low, high)
-        col_ptr, col_syn = syn.col_ptr, syn.col_syn
-        col_base, col_start = table[q, PRJ_COL_PTR_START], table[q, PRJ_COL_START]
-        bits = table[q, PRJ_COL_OFFSET_BITS]
+    enabled = rule.switches[STDP_ENABLED] == 1
+    x, y = rule.pre_trace, rule.post_trace
+    a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    w_start = table[q, PRJ_W_START]
+    col_ptr = syn.indptr[table[q, PRJ_PTR_START] :]  # column pointers
+    pre_indices = syn.indices[table[q, PRJ_IDX_START] :]
+    row_ptr = syn.col_ptr[table[q, PRJ_COL_PTR_START] :]
+    entries = syn.col_syn[table[q, PRJ_COL_START] :]
+    bits = table[q, PRJ_COL_OFFSET_BITS]
+    mask = (1 << bits) - 1
+    ring = net.ring
+    base = ring_base(populations, q, table, net.clock)
+    events = 0
+    for s in range(n_pre_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        begin, end = row_ptr[i], row_ptr[i + 1]
+        for e in range(begin, min(begin + PREFETCH_AHEAD, end)):
+            entry = np.int64(entries[e])
+            prefetch(weights, w_start + col_ptr[entry >> bits] + (entry & mask))
+        for e in range(begin, end):
+            if e + PREFETCH_AHEAD < end:
+                ahead = np.int64(entries[e + PREFETCH_AHEAD])
+                prefetch(weights, w_start + col_ptr[ahead >> bits] + (ahead & mask))
+            entry = np.int64(entries[e])
+            j = entry >> bits
+            position = w_start + col_ptr[j] + (entry & mask)
+            w = weights[position]
+            ring[base + j] += w
+            if enabled:
+                weights[position] = clipped_weight(w, -a_minus * y[j], low, high)
+        events += end - begin
+    table[q, PRJ_SYNOPS_STEP] = events
+    table[q, PRJ_SYNOPS_TOTAL] += events
+    if enabled:
         for s in range(n_post_spikes):
             j = spike_ids[post_start + s] - post_start
-            begin, end = col_ptr[col_base + j], col_ptr[col_base + j + 1]
-            if bits >= 0:  # packed (row, offset) entries: no search
-                mask = (1 << bits) - 1
-                for e in range(col_start + begin, col_start + end):
-                    entry = np.int64(col_syn[e])
-                    i = entry >> bits
-                    position = w_start + indptr[ptr + i] + (entry & mask)
-                    change = a_plus * x[i]
-                    weights[position] = clipped_weight(weights[position], change, low, high)
-            else:
-                for e in range(begin, end):
-                    i, k = column_entry(syn, q, e)
-                    position = w_start + k
-                    change = a_plus * x[i]
-                    weights[position] = clipped_weight(weights[position], change, low, high)
+            for k in range(col_ptr[j], col_ptr[j + 1]):
+                position = w_start + k
+                change = a_plus * x[pre_indices[k]]
+                weights[position] = clipped_weight(weights[position], change, low, high)
     _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
 
 

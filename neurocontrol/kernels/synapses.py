@@ -10,12 +10,28 @@ projection's bounds) or buffers the change (several rules on one
 projection: all read the start-of-step weights, then
 :func:`apply_weight_changes` sums and clips), so rules compose independently
 of their order.
+
+Storage kinds (``PRJ_DENSE`` column): dense rows (1), CSR by presynaptic
+neuron (0; plastic ones with a CSC view), or post-major (2): a sparse
+projection whose only rule is additive pair STDP is stored by
+postsynaptic neuron, because its postsynaptic walk (every postsynaptic
+spike potentiates its whole column) outnumbers the presynaptic one in
+recurrent-rate networks; the presynaptic walk goes through packed
+``(post << bits) | offset`` entries. For such a projection ``indptr`` and
+``indices`` hold the column pointers and presynaptic indices, ``col_ptr``
+and ``col_syn`` the row pointers and packed entries
+(:class:`~neurocontrol.build.connectivity.PostMajorArrays`), and its rule
+kernel propagates its spikes in the same pass as the depression
+(:func:`propagate_by_rule` stands in the projection's propagation slot).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
 from neurocontrol.kernels.state import (
@@ -53,19 +69,59 @@ from neurocontrol.kernels.state import (
 )
 
 __all__ = [
+    "STORAGE_CSR",
+    "STORAGE_DENSE",
+    "STORAGE_POST_MAJOR",
     "add_weight_change",
     "apply_weight_changes",
     "clipped_weight",
     "column_entry",
     "column_synapses",
+    "prefetch",
+    "propagate_by_rule",
     "propagate_dense",
     "propagate_sparse",
+    "ring_base",
     "row_of_synapse",
 ]
 
+# Values of the PRJ_DENSE column.
+STORAGE_CSR = 0
+STORAGE_DENSE = 1
+STORAGE_POST_MAJOR = 2
+
+
+@intrinsic
+def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
+    """Hint the cache to load ``array[index]`` (LLVM ``llvm.prefetch``: read, keep in all levels).
+
+    A presynaptic walk of a post-major projection reads weights scattered
+    over the projection; prefetching a few entries ahead overlaps those
+    cache misses. No effect on results; an index past the end is not
+    dereferenced (a prefetch never faults).
+    """
+    signature = types.void(array, index)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        array_type = sig.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = builder.gep(view.data, [args[1]])
+        byte_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        flags = [ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), *flags])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
 
 @njit(**HELPER_JIT)
-def _ring_base(populations: Populations, q: int, table: np.ndarray, clock: np.ndarray) -> int:
+def ring_base(populations: Populations, q: int, table: np.ndarray, clock: np.ndarray) -> int:
     """Ring-buffer offset of the first postsynaptic neuron of ``q`` in its arrival slot."""
     slot = (clock[CLK_STEP] + 1 + table[q, PRJ_DELAY]) % clock[CLK_RING_LEN]
     return slot * clock[CLK_N_NEURONS] + populations.ints[table[q, PRJ_POST], POP_START]
@@ -93,7 +149,7 @@ def propagate_dense(
     if n_spikes == 0:
         table[q, PRJ_SYNOPS_STEP] = 0
         return
-    base = _ring_base(populations, q, table, clock)
+    base = ring_base(populations, q, table, clock)
     pre_start = pops[pre, POP_START]
     n_post = table[q, PRJ_N_POST]
     w_start = table[q, PRJ_W_START]
@@ -121,7 +177,7 @@ def propagate_sparse(
     if n_spikes == 0:
         table[q, PRJ_SYNOPS_STEP] = 0
         return
-    base = _ring_base(populations, q, table, clock)
+    base = ring_base(populations, q, table, clock)
     pre_start = pops[pre, POP_START]
     w_start = table[q, PRJ_W_START]
     ptr, idx = table[q, PRJ_PTR_START], table[q, PRJ_IDX_START]
@@ -135,6 +191,25 @@ def propagate_sparse(
             ring[base + indices[idx + k]] += weights[w_start + k]
         events += end - begin
     _count_events(table, q, events)
+
+
+@njit(**KERNEL_JIT)
+def propagate_by_rule(
+    populations: Populations,
+    q: int,
+    synapses: Synapses,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+) -> None:
+    """Nothing: post-major projection ``q`` is propagated by its rule kernel.
+
+    Propagation shares the pass over presynaptic rows with the depression.
+
+    The rule kernel runs later in the step but writes the same ring slot
+    (``t + 1 + delay``), which no kernel reads before the next step.
+    """
+    return
 
 
 @njit(**KERNEL_JIT)

@@ -38,6 +38,8 @@ def _network(model: object, feedforward: object, rules: tuple = ()) -> Network:
 
 def _plan(network: Network, tmp_path, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NEUROCONTROL_CACHE_DIR", str(tmp_path))
+    for name in [m for m in sys.modules if m.startswith("neurocontrol_step_")]:
+        monkeypatch.delitem(sys.modules, name)  # an earlier test's step of the same structure
     built = build_network(network)
     (source,) = (tmp_path / "steps").glob("neurocontrol_step_*.py")
     assert built.step_function.py_func.__module__ == source.stem
@@ -59,7 +61,7 @@ def test_plan_calls_the_kernels_of_the_models_and_storage_used(tmp_path, monkeyp
     ("feedforward", "rules", "kernel"),
     [
         (AllToAll(), (PairSTDP(),), pair_stdp.pair_stdp_additive_dense),
-        (FixedProbability(0.5, seed=1), (PairSTDP(),), pair_stdp.pair_stdp_additive_sparse),
+        (FixedProbability(0.5, seed=1), (PairSTDP(),), pair_stdp.pair_stdp_additive_post_major),
         (AllToAll(), (PairSTDP(weight_dependence="multiplicative"),), pair_stdp.pair_stdp_step),
         (AllToAll(), (PairSTDP(name="a"), PairSTDP(name="b")), pair_stdp.pair_stdp_step),
     ],
@@ -72,10 +74,14 @@ def test_pair_stdp_variant_fits_the_projection(
     assert ("apply_weight_changes(synapses)" in source) == (len(rules) >= 2)
     other = {
         pair_stdp.pair_stdp_additive_dense,
-        pair_stdp.pair_stdp_additive_sparse,
+        pair_stdp.pair_stdp_additive_post_major,
         pair_stdp.pair_stdp_step,
     } - {kernel}
     assert not any(f"{k.__name__}(" in source for k in other)
+    # a post-major projection is propagated by its rule kernel, every other one by its storage's
+    post_major = kernel is pair_stdp.pair_stdp_additive_post_major
+    assert ("propagate_by_rule(populations, 0," in source) == post_major
+    assert "propagate_sparse(populations, 0," not in source
 
 
 def test_noisy_lif_gets_the_noisy_kernel(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -68,16 +68,9 @@ def run_network(rules, connectivity, seed=0):
     plastic = Projection(pre, post, connectivity, Uniform(0.0, 0.02), rule=rules, name="plastic")
     drive = Projection(teacher, post, OneToOne(), 2.0, name="drive")
     sim = Simulator(Network([pre, teacher, post], [plastic, drive]), dt=DT, seed=seed)
-    w_view = sim.state["plastic.weights"]
-    if w_view.ndim == 2:
-        w0, mask = w_view.copy(), np.ones((N_PRE, N_POST), bool)
-    else:
-        indptr, indices = sim.state["plastic.indptr"], sim.state["plastic.indices"]
-        w0, mask = np.zeros((N_PRE, N_POST), np.float32), np.zeros((N_PRE, N_POST), bool)
-        for i in range(N_PRE):
-            cols = indices[indptr[i] : indptr[i + 1]]
-            w0[i, cols] = w_view[indptr[i] : indptr[i + 1]]
-            mask[i, cols] = True
+    w0 = dense_weights(sim)
+    mask = np.zeros((N_PRE, N_POST), bool)
+    mask[sim.built.synapse_indices("plastic")] = True
     rng = np.random.default_rng(seed + 11)
     pre_raster = rng.random((STEPS, N_PRE)) < 0.08
     teacher_raster = rng.random((STEPS, N_POST)) < 0.06
@@ -89,13 +82,9 @@ def run_network(rules, connectivity, seed=0):
 
 
 def dense_weights(sim):
-    w_view = sim.state["plastic.weights"]
-    if w_view.ndim == 2:
-        return w_view.copy()
-    indptr, indices = sim.state["plastic.indptr"], sim.state["plastic.indices"]
+    """The plastic weights as [N_PRE, N_POST] (0 where no synapse), whatever their storage."""
     weights = np.zeros((N_PRE, N_POST), np.float32)
-    for i in range(N_PRE):
-        weights[i, indices[indptr[i] : indptr[i + 1]]] = w_view[indptr[i] : indptr[i + 1]]
+    weights[sim.built.synapse_indices("plastic")] = sim.state["plastic.weights"].ravel()
     return weights
 
 
