@@ -28,10 +28,14 @@ from neurocontrol.model.serialize import network_from_config, network_to_config
 __all__ = ["FORMAT_VERSION", "load", "load_simulator", "save", "save_simulator"]
 
 #: 2: simulator state as ``Simulator.state_dict`` entries (1 stored the raw arenas)
-FORMAT_VERSION = 2
+#: 3: sparse projections whose only rule is additive pair STDP stored post-major
+FORMAT_VERSION = 3
 _MAGIC = "neurocontrol-checkpoint"
 _STATE = "state/"
-_VERSION_NOTES = {1: " (simulator state stored as raw arenas; re-create the checkpoint)"}
+_VERSION_NOTES = {
+    1: " (simulator state stored as raw arenas; re-create the checkpoint)",
+    2: " (sparse pair-STDP weights stored by presynaptic neuron; re-create the checkpoint)",
+}
 
 
 def _paths(path: str | Path) -> tuple[Path, Path]:

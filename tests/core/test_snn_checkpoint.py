@@ -24,13 +24,17 @@ from neurocontrol.model import (
 from neurocontrol.simulator import Simulator
 
 
-def make_network() -> Network:
+def make_network(feedforward: object = None) -> Network:
+    """Plastic input (dense by default; sparse: stored post-major) and static recurrence."""
     source = Input(30, name="source")
     hidden = Population(60, LIF(noise_sigma=0.05, tau_syn=0.005), name="hidden")
+    plastic = Projection(
+        source, hidden, feedforward or AllToAll(), Uniform(0, 0.3), rule=PairSTDP(w_max=0.3)
+    )
     return Network(
         [source, hidden],
         [
-            Projection(source, hidden, AllToAll(), Uniform(0, 0.3), rule=PairSTDP(w_max=0.3)),
+            plastic,
             Projection(hidden, hidden, FixedProbability(0.1), Normal(0, 0.05), delay=2),
         ],
     )
@@ -44,8 +48,11 @@ def drive(sim: Simulator, steps: int, seed: int) -> np.ndarray:
     return np.array(raster)
 
 
-def test_loaded_simulator_continues_bit_identically(tmp_path):
-    reference = Simulator(make_network(), seed=5)
+@pytest.mark.parametrize(
+    "feedforward", [AllToAll(), FixedProbability(0.4)], ids=["dense", "sparse"]
+)
+def test_loaded_simulator_continues_bit_identically(tmp_path, feedforward):
+    reference = Simulator(make_network(feedforward), seed=5)
     drive(reference, 300, seed=1)
     save_simulator(tmp_path / "ckpt", reference, extra={"episode": 3})
     expected = drive(reference, 1000, seed=2)
@@ -119,6 +126,20 @@ def test_a_checkpoint_of_the_old_raw_arena_format_is_refused(tmp_path):
     header["format_version"] = 1
     (tmp_path / "ckpt.json").write_text(json.dumps(header))
     with pytest.raises(
-        CheckpointError, match=r"format version 1 \(simulator state stored as raw arenas.*reads 2"
+        CheckpointError, match=r"format version 1 \(simulator state stored as raw arenas.*reads 3"
+    ):
+        load_simulator(tmp_path / "ckpt")
+
+
+def test_a_checkpoint_of_the_presynaptic_sparse_stdp_layout_is_refused(tmp_path):
+    sim = Simulator(make_network(), seed=5)
+    save_simulator(tmp_path / "ckpt", sim)
+    header = json.loads((tmp_path / "ckpt.json").read_text())
+    header["format_version"] = 2
+    (tmp_path / "ckpt.json").write_text(json.dumps(header))
+    with pytest.raises(
+        CheckpointError,
+        match=r"format version 2 \(sparse pair-STDP weights stored by presynaptic neuron; "
+        r"re-create the checkpoint\); this version reads 3",
     ):
         load_simulator(tmp_path / "ckpt")
