@@ -14,7 +14,11 @@ appends its spikes to ``neurons.spike_ids[start:]``, flags them in
 
 The kernels take the flat :class:`Populations` / :class:`Neurons` tuples,
 not the nested :class:`NetworkState`: every function numba compiles with
-the nested tuple in its signature costs about 0.2 s more to compile.
+the nested tuple in its signature costs about 0.2 s more to compile. The
+spike bookkeeping (clear last step's flags, record the count) is written
+out in each kernel rather than in IR-inlined helpers: numba re-runs its
+front end on an inlined helper at every call site, which cost about 0.03 s
+per site on a cold start, more than the few repeated lines.
 """
 
 from __future__ import annotations
@@ -61,26 +65,16 @@ from neurocontrol.kernels.state import (
 __all__ = ["read_input_events", "update_izhikevich", "update_lif", "update_lif_noisy"]
 
 
-@njit(**HELPER_JIT)
-def _clear_last_spikes(ints: np.ndarray, p: int, neurons: Neurons) -> int:
-    """Clear the spike flags of population ``p``'s last step; return its first neuron."""
-    start = ints[p, POP_START]
-    spiked, spike_ids = neurons.spiked, neurons.spike_ids
-    for s in range(ints[p, POP_SPIKE_COUNT]):
-        spiked[spike_ids[start + s]] = 0
-    return start
+@njit(**KERNEL_JIT)
+def _standard_normal(rng: np.ndarray) -> float:
+    """:func:`~neurocontrol.kernels.rng.next_normal`, compiled apart for the noisy kernel.
 
-
-@njit(**HELPER_JIT)
-def _record_count(ints: np.ndarray, p: int, count: int) -> None:
-    ints[p, POP_SPIKE_COUNT] = count
-    ints[p, POP_SPIKE_TOTAL] += count
-
-
-@njit(**HELPER_JIT)
-def _slot_base(clock: np.ndarray) -> int:
-    """Offset of this step's ring-buffer slot."""
-    return (clock[CLK_STEP] % clock[CLK_RING_LEN]) * clock[CLK_N_NEURONS]
+    Called from the ``noisy`` branch of :func:`_lif`, which numba prunes
+    (after inlining ``_lif`` with ``noisy=False``) before typing: the
+    noiseless kernel never compiles the generator, as it would if its
+    helpers were IR-inlined into ``_lif``.
+    """
+    return next_normal(rng)
 
 
 @njit(**KERNEL_JIT)
@@ -95,15 +89,18 @@ def read_input_events(
 ) -> None:
     """Record the given events (uint8 per input afferent) of input population ``p`` as spikes."""
     ints = populations.ints
-    start = _clear_last_spikes(ints, p, neurons)
+    start = ints[p, POP_START]
     spiked, spike_ids = neurons.spiked, neurons.spike_ids
+    for s in range(ints[p, POP_SPIKE_COUNT]):  # clear the last step's flags
+        spiked[spike_ids[start + s]] = 0
     count = 0
     for n in range(start, ints[p, POP_STOP]):
         if events[n] != 0:
             spike_ids[start + count] = n
             spiked[n] = 1
             count += 1
-    _record_count(ints, p, count)
+    ints[p, POP_SPIKE_COUNT] = count
+    ints[p, POP_SPIKE_TOTAL] += count
 
 
 @njit(**HELPER_JIT)
@@ -117,9 +114,8 @@ def _lif(
     noisy: bool,
 ) -> None:
     ints, floats = populations.ints, populations.floats
-    start = _clear_last_spikes(ints, p, neurons)
-    slot_base = _slot_base(clock)
-    stop = ints[p, POP_STOP]
+    start, stop = ints[p, POP_START], ints[p, POP_STOP]
+    slot_base = (clock[CLK_STEP] % clock[CLK_RING_LEN]) * clock[CLK_N_NEURONS]
     decay_m, v_rest = floats[p, POP_DECAY_M], floats[p, POP_V_REST]
     r_m, i_bias = floats[p, POP_R_M], floats[p, POP_I_BIAS]
     v_reset, v_th = floats[p, POP_V_RESET], floats[p, POP_V_TH]
@@ -132,6 +128,8 @@ def _lif(
     v, i_syn, i_ext = neurons.v, neurons.i_syn, neurons.i_ext
     refractory, adaptation = neurons.refractory, neurons.adaptation
     spiked, spike_ids = neurons.spiked, neurons.spike_ids
+    for s in range(ints[p, POP_SPIKE_COUNT]):  # clear the last step's flags
+        spiked[spike_ids[start + s]] = 0
     count = 0
     for n in range(start, stop):
         received = ring[slot_base + n]
@@ -151,7 +149,7 @@ def _lif(
             else:
                 v_new += syn_to_v * i_syn[n]
             if noisy:
-                v_new += noise_scale * next_normal(rng)
+                v_new += noise_scale * _standard_normal(rng)
         if not delta:
             i_syn[n] = i_syn[n] * syn_decay + received
         if v_new >= threshold:
@@ -163,7 +161,8 @@ def _lif(
             spiked[n] = 1
             count += 1
         v[n] = v_new
-    _record_count(ints, p, count)
+    ints[p, POP_SPIKE_COUNT] = count
+    ints[p, POP_SPIKE_TOTAL] += count
 
 
 @njit(**KERNEL_JIT)
@@ -206,9 +205,8 @@ def update_izhikevich(
 ) -> None:
     """Advance the Izhikevich population ``p`` one step."""
     ints, floats = populations.ints, populations.floats
-    start = _clear_last_spikes(ints, p, neurons)
-    slot_base = _slot_base(clock)
-    stop = ints[p, POP_STOP]
+    start, stop = ints[p, POP_START], ints[p, POP_STOP]
+    slot_base = (clock[CLK_STEP] % clock[CLK_RING_LEN]) * clock[CLK_N_NEURONS]
     a, b = floats[p, POP_IZH_A], floats[p, POP_IZH_B]
     c, d = floats[p, POP_IZH_C], floats[p, POP_IZH_D]
     v_peak, i_bias = floats[p, POP_V_PEAK], floats[p, POP_I_BIAS]
@@ -218,6 +216,8 @@ def update_izhikevich(
     syn_decay = floats[p, POP_SYN_DECAY]
     v, u, i_syn, i_ext = neurons.v, neurons.recovery, neurons.i_syn, neurons.i_ext
     spiked, spike_ids = neurons.spiked, neurons.spike_ids
+    for s in range(ints[p, POP_SPIKE_COUNT]):  # clear the last step's flags
+        spiked[spike_ids[start + s]] = 0
     count = 0
     for n in range(start, stop):
         received = ring[slot_base + n]
@@ -241,4 +241,5 @@ def update_izhikevich(
             spiked[n] = 1
             count += 1
         v[n], u[n] = v_n, u_n
-    _record_count(ints, p, count)
+    ints[p, POP_SPIKE_COUNT] = count
+    ints[p, POP_SPIKE_TOTAL] += count
