@@ -3,7 +3,9 @@
 All state lives in preallocated arrays (see :mod:`neurocontrol.build.arena`);
 a step reads the input events, updates every population, propagates spikes
 through every projection, runs the learning rules and returns the spike
-flags of all neurons, in place.
+flags of all neurons, in place. :meth:`Simulator.state_dict` /
+:meth:`Simulator.load_state_dict` save and restore the whole state (bit-
+identical continuation); :meth:`Simulator.reset_state` starts an episode.
 """
 
 from __future__ import annotations
@@ -390,7 +392,9 @@ class Simulator:
         (R-STDP's pending weight changes are written first), reward
         baselines, adaptive thresholds, external currents ``i_ext``, the
         noise generator, the plasticity switches, the totals since build
-        and, unless ``clock`` is True, the clock (:attr:`n_steps`).
+        and, unless ``clock`` is True, the clock (:attr:`n_steps`). Decoders
+        and encoders live outside the simulator: reset them with their own
+        ``reset()``.
         """
         from neurocontrol.kernels.reward_stdp import RSTDP_EPOCH_START
         from neurocontrol.learning import sync_weights
