@@ -36,7 +36,7 @@ from neurocontrol.kernels.state import NetworkState
 
 __all__ = ["RuleCall", "StepPlan", "cache_directory", "load_step_function"]
 
-_GENERATOR_VERSION = "3"
+_GENERATOR_VERSION = "4"
 #: The plain arrays of NetworkState after its three groups, in order.
 _CORE_FIELDS: tuple[str, ...] = NetworkState._fields[3:]
 
@@ -72,10 +72,9 @@ def cache_directory() -> Path:
 
 def _field_expression(slot: int, kind: str, width: int) -> str:
     """Slot ``slot`` as a view of arena ``kind`` (:mod:`neurocontrol.kernels.arena_views`)."""
-    start, stop = f"layout[{2 * slot}]", f"layout[{2 * slot + 1}]"
     if width == 0:
-        return f"arena_view({kind}, {start}, {stop})"
-    return f"arena_table({kind}, {start}, {stop}, {width})"
+        return f"arena_view({kind}, layout, {slot})"
+    return f"arena_table({kind}, layout, {slot}, {width})"
 
 
 def _fields(group: Group) -> str:

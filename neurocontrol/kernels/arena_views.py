@@ -1,13 +1,13 @@
 """Views of the state arrays inside the arenas, for the generated step entry point.
 
-``arena_view(arena, start, stop)`` is ``arena[start:stop]`` and
-``arena_table(arena, start, stop, columns)`` is
-``arena[start:stop].reshape((stop - start) // columns, columns)`` for a
-literal ``columns``, both built directly as an array header (data pointer,
-shape, strides) instead of through numba's slicing and ``reshape``: the
-entry point rebuilds some 30 such arrays, and numba's general slice
-(negative-index wrapping, clamping) and reshape (a compiled helper and a
-C call that leaves the strides unknown to LLVM) made it the most expensive
+``arena_view(arena, layout, slot)`` is ``arena[layout[2 slot] : layout[2 slot + 1]]``
+and ``arena_table(arena, layout, slot, columns)`` the same elements as a
+``[rows, columns]`` table, for literal ``slot`` and ``columns``. Both build
+the array header (data pointer, shape, strides) directly instead of going
+through numba's indexing, slicing and ``reshape``: the entry point rebuilds
+some 30 arrays per step, and numba's general index (negative-index
+wrapping), slice (clamping) and reshape (a compiled helper and a C call
+that leaves the strides unknown to LLVM) made it the most expensive
 function of a cold start to type, lower and optimise (measured in
 :mod:`neurocontrol.kernels.flags`). The bounds come from the layout the
 builder computed (:mod:`neurocontrol.build.arena`) and are not checked:
@@ -19,6 +19,9 @@ kernels) and alias the arena.
 
 from __future__ import annotations
 
+from typing import Any
+
+from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
@@ -29,70 +32,84 @@ def _is_arena(arena: types.Type) -> bool:
     return isinstance(arena, types.Array) and arena.ndim == 1 and arena.layout == "C"
 
 
-def _build_view(context, builder, arena_type, arena, start, shape, strides, result_type):
-    """An array header over ``arena`` from element ``start`` with ``shape`` and ``strides``."""
-    source = context.make_array(arena_type)(context, builder, arena)
-    view = context.make_array(result_type)(context, builder)
+def _literal_at_least(value: types.Type, minimum: int) -> bool:
+    return isinstance(value, types.IntegerLiteral) and value.literal_value >= minimum
+
+
+def _valid(arena: types.Type, layout: types.Type, slot: types.Type) -> bool:
+    integer_layout = _is_arena(layout) and isinstance(layout.dtype, types.Integer)
+    return _is_arena(arena) and integer_layout and _literal_at_least(slot, 0)
+
+
+def _field(context: Any, array_type: types.Array, value: Any, builder: Any, name: str) -> Any:
+    position = context.data_model_manager[array_type].get_field_position(name)
+    return builder.extract_value(value, position)
+
+
+def _build_view(
+    context: Any,
+    builder: Any,
+    signature: Any,
+    args: Any,
+    columns: int,
+) -> Any:
+    """The header of ``arena[start:stop]`` with ``columns`` columns (0: 1-D)."""
+    arena_type, layout_type, slot_type = signature.args[:3]
+    result_type = signature.return_type
+    arena, layout = args[0], args[1]
+    slot = slot_type.literal_value
+    intp = context.get_value_type(types.intp)
+    bounds = _field(context, layout_type, layout, builder, "data")
+    start = builder.load(builder.gep(bounds, [ir.Constant(intp, 2 * slot)]))
+    stop = builder.load(builder.gep(bounds, [ir.Constant(intp, 2 * slot + 1)]))
+    start = context.cast(builder, start, layout_type.dtype, types.intp)
+    stop = context.cast(builder, stop, layout_type.dtype, types.intp)
     itemsize = context.get_abi_sizeof(context.get_data_type(result_type.dtype))
-    context.populate_array(
-        view,
-        data=builder.gep(source.data, [start]),
-        shape=shape,
-        strides=[context.get_constant(types.intp, stride * itemsize) for stride in strides],
-        itemsize=context.get_constant(types.intp, itemsize),
-        meminfo=None,
-    )
-    return view._getvalue()
+    length = builder.sub(stop, start)
+    if columns:
+        width = ir.Constant(intp, columns)
+        shape = [builder.sdiv(length, width), width]
+        strides = [ir.Constant(intp, columns * itemsize), ir.Constant(intp, itemsize)]
+    else:
+        shape, strides = [length], [ir.Constant(intp, itemsize)]
+    data = builder.gep(_field(context, arena_type, arena, builder, "data"), [start])
+    model = context.data_model_manager[result_type]
+    header = ir.Constant(model.get_value_type(), ir.Undefined)
+    null = {
+        name: ir.Constant(header.type.elements[model.get_field_position(name)], None)
+        for name in ("meminfo", "parent")
+    }
+    fields = {**null, "nitems": length, "itemsize": ir.Constant(intp, itemsize), "data": data}
+    for name, value in fields.items():
+        header = builder.insert_value(header, value, model.get_field_position(name))
+    for name, values in (("shape", shape), ("strides", strides)):
+        position = model.get_field_position(name)
+        for dimension, value in enumerate(values):
+            header = builder.insert_value(header, value, [position, dimension])
+    return header
 
 
 @intrinsic
-def arena_view(typingctx, arena, start, stop):
-    """``arena[start:stop]`` (1-D, C-contiguous) for ``0 <= start <= stop <= arena.size``."""
-    if not (_is_arena(arena) and isinstance(start, types.Integer)):
-        return None
-    if not isinstance(stop, types.Integer):
-        return None
+def arena_view(typingctx: Any, arena: Any, layout: Any, slot: Any) -> Any:
+    """``arena[layout[2 slot] : layout[2 slot + 1]]`` (1-D, C-contiguous); ``slot`` a literal."""
+    if not _valid(arena, layout, slot):
+        return None  # numba retries with literal argument types; a non-literal slot fails typing
     result = types.Array(arena.dtype, 1, "C")
 
-    def codegen(context, builder, signature, args):
-        arena_value, start_value, stop_value = args
-        start_value = context.cast(builder, start_value, signature.args[1], types.intp)
-        stop_value = context.cast(builder, stop_value, signature.args[2], types.intp)
-        length = builder.sub(stop_value, start_value)
-        return _build_view(
-            context, builder, signature.args[0], arena_value, start_value, [length], [1], result
-        )
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return _build_view(context, builder, signature, args, 0)
 
-    return result(arena, start, stop), codegen
+    return result(arena, layout, slot), codegen
 
 
 @intrinsic
-def arena_table(typingctx, arena, start, stop, columns):
-    """``arena[start:stop]`` as a C-contiguous ``[rows, columns]`` table; ``columns`` a literal."""
-    if not (_is_arena(arena) and isinstance(start, types.Integer)):
+def arena_table(typingctx: Any, arena: Any, layout: Any, slot: Any, columns: Any) -> Any:
+    """The elements of ``arena_view(arena, layout, slot)`` as a C-contiguous ``[rows, columns]``."""
+    if not (_valid(arena, layout, slot) and _literal_at_least(columns, 1)):
         return None
-    if not isinstance(stop, types.Integer):
-        return None
-    if not isinstance(columns, types.IntegerLiteral) or columns.literal_value < 1:
-        return None  # numba retries with literal argument types; a non-literal fails typing
-    width = columns.literal_value
     result = types.Array(arena.dtype, 2, "C")
 
-    def codegen(context, builder, signature, args):
-        arena_value, start_value, stop_value, _ = args
-        start_value = context.cast(builder, start_value, signature.args[1], types.intp)
-        stop_value = context.cast(builder, stop_value, signature.args[2], types.intp)
-        n_columns = context.get_constant(types.intp, width)
-        rows = builder.sdiv(builder.sub(stop_value, start_value), n_columns)
-        return _build_view(
-            context,
-            builder,
-            signature.args[0],
-            arena_value,
-            start_value,
-            [rows, n_columns],
-            [width, 1],
-            result,
-        )
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return _build_view(context, builder, signature, args, signature.args[3].literal_value)
 
-    return result(arena, start, stop, columns), codegen
+    return result(arena, layout, slot, columns), codegen
