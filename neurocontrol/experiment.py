@@ -15,6 +15,8 @@ on disk (config, CSV, JSON, checkpoint, plots).
 from __future__ import annotations
 
 import math
+import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -211,6 +213,10 @@ class AgentResult:
     """One agent's episodes (one per seed) and its trained instance of the last seed.
 
     ``config`` says what is measured (default: tracking error per env cycle).
+    ``cpu_times`` (s) is the process CPU time of each episode and
+    ``load_averages`` the machine's 1-minute load average at its end: on a
+    shared machine the wall-clock real-time factor depends on what else runs,
+    the CPU time only on the run itself.
     """
 
     label: str
@@ -218,6 +224,23 @@ class AgentResult:
     agent: Agent
     raster: tuple[np.ndarray, np.ndarray] | None = None
     config: ExperimentConfig | None = None
+    cpu_times: list[float] = field(default_factory=list)
+    load_averages: list[float] = field(default_factory=list)
+
+    def episode_summaries(self) -> list[dict[str, Any]]:
+        """Each episode's summary, with its CPU time, CPU real-time factor and load average."""
+        out = []
+        for k, episode in enumerate(self.episodes):
+            summary = episode.summary()
+            if k < len(self.cpu_times):
+                cpu = self.cpu_times[k]
+                summary["cpu_time_s"] = cpu
+                summary["cpu_real_time_factor"] = episode.sim_time / cpu if cpu > 0 else math.inf
+            if k < len(self.load_averages):
+                summary["load_average_1min"] = self.load_averages[k]
+                summary["cpu_count"] = os.cpu_count()
+            out.append(summary)
+        return out
 
     def per_cycle(self) -> np.ndarray:
         """The measure per cycle, window or block (seeds x entries, the shortest seed's length).
@@ -406,7 +429,7 @@ class ExperimentResult:
             per_cycle = result.per_cycle().tolist()
             entry: dict[str, Any] = {
                 "per_cycle": per_cycle,
-                "episodes": [ep.summary() for ep in result.episodes],
+                "episodes": result.episode_summaries(),
             }
             if measure.trial_based:
                 entry["trials"] = [trial_outcomes(ep.trace)[1].size for ep in result.episodes]
@@ -532,6 +555,8 @@ def run_experiment(
         results: dict[str, AgentResult] = {}
         for label, spec in config.agents.items():
             episodes = []
+            cpu_times: list[float] = []
+            load_averages: list[float] = []
             recorder = None
             for seed in config.seeds:
                 agent = make_agent(spec, env, seed)
@@ -546,6 +571,7 @@ def run_experiment(
                         simulator, start=max(0, round((onset - 0.5) / dt)), length=1000
                     )
                     callbacks.append(recorder)
+                cpu_start = time.process_time()
                 episode = run_episode(
                     env,
                     agent,
@@ -556,10 +582,14 @@ def run_experiment(
                     progress=bar,
                     info_keys=config.measure.info_keys,
                 )
+                cpu_times.append(time.process_time() - cpu_start)
+                load_averages.append(os.getloadavg()[0])
                 _check_measurable(episode, config, config.env.id)
                 episodes.append(episode)
             raster = recorder.raster() if recorder is not None else None
-            results[label] = AgentResult(label, episodes, agent, raster, config)
+            results[label] = AgentResult(
+                label, episodes, agent, raster, config, cpu_times, load_averages
+            )
         if bar is not None:
             bar.close()
     finally:

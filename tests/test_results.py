@@ -65,6 +65,28 @@ def test_figures_follow_the_run_files(run_dir) -> None:
     assert "| spiking |" in markdown and "error below base, 30 s after onset" in markdown
 
 
+def test_speed_is_reported_in_wall_clock_and_in_cpu_time(run_dir) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    figures = experiment_figures(run_dir)
+    for label, data in summary["agents"].items():
+        for episode in data["episodes"]:
+            # CPU time of the episode's process: at most its wall time (one thread runs it)
+            assert 0 < episode["cpu_time_s"] <= episode["wall_time_s"] * 1.05
+            assert episode["cpu_real_time_factor"] == pytest.approx(
+                episode["sim_time_s"] / episode["cpu_time_s"]
+            )
+            assert episode["load_average_1min"] >= 0 and episode["cpu_count"] >= 1
+        assert figures["cpu_real_time_factor"][label] == min(
+            ep["cpu_real_time_factor"] for ep in data["episodes"]
+        )
+    targets = figures["targets"]
+    assert targets["min_cpu_real_time_factor"] == min(figures["cpu_real_time_factor"].values())
+    markdown = results_markdown([figures])
+    assert "| x real time | x real time (CPU) |" in markdown
+    assert f"(wall clock; 1-min load average up to {figures['load_average']:.1f} on " in markdown
+    assert "slowest agent, x real time in CPU time (the run's own cost)" in markdown
+
+
 def test_the_energy_ratio_names_its_model_and_gives_loihi_s(run_dir) -> None:
     (log_path,) = run_dir.glob("hybrid_*.json")
     log = json.loads(log_path.read_text())
