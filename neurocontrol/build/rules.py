@@ -127,6 +127,7 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
         "switches": switches,
         "scratch_rows": np.zeros(scratch, dtype=np.int32),
         "scratch_synapses": np.zeros(scratch, dtype=np.int32),
+        "scratch_traces": np.zeros(max(context.max_in_degree, 1)),
     }
     kernel, post_major = pair_stdp_step, None
     if rule.weight_dependence == "additive" and context.n_rules == 1:  # write-through paths

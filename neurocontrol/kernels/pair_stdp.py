@@ -91,6 +91,7 @@ class PairSTDPState(NamedTuple):
     switches: np.ndarray  # i8 [3], STDP_MULTIPLICATIVE, STDP_NEAREST, STDP_ENABLED
     scratch_rows: np.ndarray  # i4 [max in-degree], column gather buffer
     scratch_synapses: np.ndarray  # i4 [max in-degree], column gather buffer
+    scratch_traces: np.ndarray  # f8 [max in-degree], presynaptic traces of one column
 
 
 @njit(**HELPER_JIT)
@@ -184,7 +185,8 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
     slot ``t + 1 + delay``, then is depressed by ``A- y_j``; the walk
     prefetches the weights of :data:`PREFETCH_AHEAD` entries ahead (they
     are scattered over the projection). Each postsynaptic spike then
-    potentiates its contiguous column by ``A+ x_i``. The arithmetic is that
+    potentiates its contiguous column by ``A+ x_i`` (traces gathered into
+    ``scratch_traces`` first, so the update loop vectorises). The arithmetic is that
     of :func:`pair_stdp_additive_dense` (float64 sum, clip to the
     projection's bounds, no change when the change is 0), the counters
     those of :func:`~neurocontrol.kernels.synapses.propagate_sparse`.
@@ -231,12 +233,18 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
     table[q, PRJ_SYNOPS_STEP] = events
     table[q, PRJ_SYNOPS_TOTAL] += events
     if enabled:
+        traces = rule.scratch_traces
         for s in range(n_post_spikes):
             j = spike_ids[post_start + s] - post_start
-            for k in range(col_ptr[j], col_ptr[j + 1]):
-                position = w_start + k
-                change = a_plus * x[pre_indices[k]]
-                weights[position] = clipped_weight(weights[position], change, low, high)
+            begin, end = col_ptr[j], col_ptr[j + 1]
+            # gather the column's presynaptic traces first: LLVM does not vectorise a
+            # loop with a gather on this target, but vectorises the update without it
+            rows = pre_indices[begin:end]
+            for e in range(end - begin):
+                traces[e] = x[rows[e]]
+            column = weights[w_start + begin : w_start + end]
+            for e in range(end - begin):
+                column[e] = clipped_weight(column[e], a_plus * traces[e], low, high)
     _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
 
 

@@ -188,6 +188,7 @@ SCRATCH = {
     "plastic.rstdp.increments",
     "scaled.stdp.scratch_rows",
     "scaled.stdp.scratch_synapses",
+    "recurrent.stdp.scratch_traces",
     "scaled.scaling.factor",
     "readout.pes.projected",
 }
