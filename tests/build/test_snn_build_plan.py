@@ -48,11 +48,11 @@ def _plan(network: Network, tmp_path, monkeypatch) -> str:  # type: ignore[no-un
 
 def test_plan_calls_the_kernels_of_the_models_and_storage_used(tmp_path, monkeypatch) -> None:
     source = _plan(_network(Izhikevich(), AllToAll()), tmp_path, monkeypatch)
-    assert "read_input_events(populations, 0," in source
-    assert "update_izhikevich(populations, 1," in source
+    assert "read_input_events(populations, int64(0)," in source
+    assert "update_izhikevich(populations, int64(1)," in source
     assert "update_lif" not in source
-    assert "propagate_dense(populations, 0," in source
-    assert "propagate_sparse(populations, 1," in source
+    assert "propagate_dense(populations, int64(0)," in source
+    assert "propagate_sparse(populations, int64(1)," in source
     assert "NetworkState" not in source  # no rule: the nested tuple is not built
     assert "apply_weight_changes" not in source
 
@@ -70,7 +70,7 @@ def test_pair_stdp_variant_fits_the_projection(
     feedforward, rules, kernel, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     source = _plan(_network(LIF(), feedforward, rules), tmp_path, monkeypatch)
-    assert f"{kernel.__name__}(net, 0, rule_0)" in source
+    assert f"{kernel.__name__}(net, int64(0), rule_0)" in source
     assert ("apply_weight_changes(synapses)" in source) == (len(rules) >= 2)
     other = {
         pair_stdp.pair_stdp_additive_dense,
@@ -80,13 +80,13 @@ def test_pair_stdp_variant_fits_the_projection(
     assert not any(f"{k.__name__}(" in source for k in other)
     # a post-major projection is propagated by its rule kernel, every other one by its storage's
     post_major = kernel is pair_stdp.pair_stdp_additive_post_major
-    assert ("propagate_by_rule(populations, 0," in source) == post_major
-    assert "propagate_sparse(populations, 0," not in source
+    assert ("propagate_by_rule(populations, int64(0)," in source) == post_major
+    assert "propagate_sparse(populations, int64(0)," not in source
 
 
 def test_noisy_lif_gets_the_noisy_kernel(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     source = _plan(_network(LIF(noise_sigma=0.1), AllToAll()), tmp_path, monkeypatch)
-    assert "update_lif_noisy(populations, 1," in source
+    assert "update_lif_noisy(populations, int64(1)," in source
     assert neurons.update_lif_noisy is not neurons.update_lif
     assert synapses.propagate_dense is not synapses.propagate_sparse
 
