@@ -31,6 +31,7 @@ from neurocontrol.kernels.state import (
     PRJ_IDX_START,
     PRJ_N_POST,
     PRJ_N_PRE,
+    PRJ_N_SYN,
     PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
@@ -207,28 +208,32 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
     pre_indices = syn.indices[table[q, PRJ_IDX_START] :]
     row_ptr = syn.col_ptr[table[q, PRJ_COL_PTR_START] :]
     entries = syn.col_syn[table[q, PRJ_COL_START] :]
-    bits = table[q, PRJ_COL_OFFSET_BITS]
-    mask = (1 << bits) - 1
-    ring = net.ring
+    bits = np.uint64(table[q, PRJ_COL_OFFSET_BITS])
+    mask = np.uint64((1 << table[q, PRJ_COL_OFFSET_BITS]) - 1)
+    n_post = table[q, PRJ_N_POST]
     base = ring_base(populations, q, table, net.clock)
+    target = net.ring[base : base + n_post]
+    projection_weights = weights[w_start : w_start + table[q, PRJ_N_SYN]]
     events = 0
+    # unsigned indices into zero-based slices: no negative-index wraparound selects
     for s in range(n_pre_spikes):
         i = spike_ids[pre_start + s] - pre_start
         begin, end = row_ptr[i], row_ptr[i + 1]
-        for e in range(begin, min(begin + PREFETCH_AHEAD, end)):
-            entry = np.int64(entries[e])
-            prefetch(weights, w_start + col_ptr[entry >> bits] + (entry & mask))
-        for e in range(begin, end):
-            if e + PREFETCH_AHEAD < end:
-                ahead = np.int64(entries[e + PREFETCH_AHEAD])
-                prefetch(weights, w_start + col_ptr[ahead >> bits] + (ahead & mask))
-            entry = np.int64(entries[e])
+        row = entries[begin:end]
+        for e in range(min(PREFETCH_AHEAD, end - begin)):
+            entry = np.uint64(row[e])
+            prefetch(projection_weights, np.uint64(col_ptr[entry >> bits]) + (entry & mask))
+        for e in range(end - begin):
+            if e + PREFETCH_AHEAD < end - begin:
+                ahead = np.uint64(row[e + PREFETCH_AHEAD])
+                prefetch(projection_weights, np.uint64(col_ptr[ahead >> bits]) + (ahead & mask))
+            entry = np.uint64(row[e])
             j = entry >> bits
-            position = w_start + col_ptr[j] + (entry & mask)
-            w = weights[position]
-            ring[base + j] += w
+            position = np.uint64(col_ptr[j]) + (entry & mask)
+            w = projection_weights[position]
+            target[j] += w
             if enabled:
-                weights[position] = clipped_weight(w, -a_minus * y[j], low, high)
+                projection_weights[position] = clipped_weight(w, -a_minus * y[j], low, high)
         events += end - begin
     table[q, PRJ_SYNOPS_STEP] = events
     table[q, PRJ_SYNOPS_TOTAL] += events
@@ -241,7 +246,7 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
             # loop with a gather on this target, but vectorises the update without it
             rows = pre_indices[begin:end]
             for e in range(end - begin):
-                traces[e] = x[rows[e]]
+                traces[e] = x[np.uint32(rows[e])]
             column = weights[w_start + begin : w_start + end]
             for e in range(end - begin):
                 column[e] = clipped_weight(column[e], a_plus * traces[e], low, high)

@@ -183,12 +183,17 @@ def propagate_sparse(
     ptr, idx = table[q, PRJ_PTR_START], table[q, PRJ_IDX_START]
     weights, indptr, indices = synapses.weights, synapses.indptr, synapses.indices
     spike_ids = neurons.spike_ids
+    target = ring[base : base + table[q, PRJ_N_POST]]
     events = 0
     for s in range(n_spikes):
         i = spike_ids[pre_start + s] - pre_start
         begin, end = indptr[ptr + i], indptr[ptr + i + 1]
-        for k in range(begin, end):
-            ring[base + indices[idx + k]] += weights[w_start + k]
+        row = weights[w_start + begin : w_start + end]
+        columns = indices[idx + begin : idx + end]
+        for k in range(end - begin):
+            # zero-based slices and an unsigned index: no negative-index wraparound
+            # select per event (about a third of the loop's cost)
+            target[np.uint32(columns[k])] += row[k]
         events += end - begin
     _count_events(table, q, events)
 
