@@ -9,20 +9,59 @@ module, changes (numba issue #6845); the entry point's file name hashes the
 source of every kernel module instead.
 
 What a cold start compiles was measured per function (numba's
-``numba:compile`` and ``numba:llvm_lock`` events, CPU time, CL-1k with pair
-STDP; 11-12 s before these choices, about 3 s after):
+``numba:compile``, ``numba:run_pass`` and ``numba:llvm_lock`` events, CPU
+time exclusive of nested compiles; CL-1k with pair STDP, median of 5 fresh
+caches at load ~4.5 on 2 cores, so ~10% above a quiet machine):
+
+==============================  =====  =====================================
+function                        CPU s  of which
+==============================  =====  =====================================
+network_step (entry point)      0.61   LLVM 0.45: the linked module (every
+                                       kernel again) optimised and emitted
+pair_stdp_additive_dense        0.60
+update_lif (+ ``_lif`` inlined) 0.39
+propagate_sparse                0.28
+propagate_dense                 0.20
+read_input_events               0.18
+all compiles                    2.40   LLVM 0.89, lowering 0.58, typing 0.43,
+                                       IR inlining 0.11
+==============================  =====  =====================================
+
+plus 0.46 s of imports (0.36 s of them numpy + numba) and 0.15 s outside
+the compiler: about 3.0 s after interpreter start under that load (3.8 s
+before this round, 11-12 s before the first). Measured choices:
 
 - kernels are compiled as functions of their own (``inline="never"``) and
-  LLVM inlines them into the entry point; numba-IR inlining of whole
-  kernels (``inline="always"``) made the entry point's lowering several
-  times slower;
+  LLVM inlines (or calls) them from the entry point. Re-measured:
+  numba-IR inlining of every kernel costs more (3.3 s vs 2.75 s for the
+  first step) because numba re-runs its front end and copies the IR per
+  call site. The price of compiling apart is that numba optimises each
+  kernel and emits its machine code in a library of its own, then links
+  its IR into the entry point and does both again (~0.5 s of LLVM time
+  here); numba has no option to skip the first round.
 - kernels are never called from Python, so numba builds no Python or C
   wrapper for them (``no_cpython_wrapper``, ``no_cfunc_wrapper``): the
   wrapper of a function taking the nested state tuple costs more to compile
-  than the function (-40% in all);
-- tiny helpers (a few lines, flat arguments) are inlined at the numba-IR
-  level (``HELPER_JIT``), which costs less than compiling each apart
-  (about 0.1 s per function).
+  than the function (-40% in all).
+- the entry point rebuilds its ~30 state arrays with
+  :mod:`~neurocontrol.kernels.arena_views` intrinsics (array headers from
+  the layout) instead of slicing, ``reshape`` and indexing the layout: its
+  own compile 1.4 s -> 0.6 s.
+- population and projection indices reach the kernels as ``int64``, not as
+  literals: numba compiled a kernel once per literal value (a network with
+  3 LIF populations and 4 sparse projections: 3.5 s -> 1.8 s).
+- IR-inlined helpers (``HELPER_JIT``) cost about 0.03 s per call site
+  (the inlining of ``read_input_events`` itself saved nothing measurable);
+  a function compiled apart costs ~0.02 s even when trivial (its own
+  pipeline, LLVM module and machine code). So helpers stay IR-inlined
+  where they carry real code, the neuron kernels' two-line spike
+  bookkeeping is written out, and code only one variant needs (membrane
+  noise) is a separately compiled call inside a branch on a constant,
+  which numba prunes before typing in the other variant.
+- the nested :class:`~neurocontrol.kernels.state.NetworkState` in a rule
+  kernel's signature costs ~0.08 s more than the flat groups; passing
+  ``None`` for the NamedTuple fields a kernel does not use saved nothing
+  measurable.
 
 ``_nrt=False``: the kernels allocate nothing, so they need no reference
 counting; without it numba increments and decrements a counter for every
@@ -30,7 +69,15 @@ array a NamedTuple carries, which costs more than the arithmetic of a small
 network step. (A kernel that allocates fails to compile under this flag,
 which enforces the rule.) No ``fastmath``: kernel results are compared
 exactly against NumPy references. ``error_model="numpy"`` drops the
-division-by-zero checks.
+division-by-zero checks. numba's optimisation level (``NUMBA_OPT``) is left
+alone: it is process-wide and would slow the step.
+
+A warm start is numba's floor (import numpy and numba, first call of a
+cached function: ~0.5 s CPU) plus ~0.1 s of ours: importing the model and
+builder modules (~0.08 s, including the kernels of every learning rule,
+whose dispatchers are created but not compiled), drawing the connectivity
+(~0.02 s for CL-1k) and generating + fingerprinting the entry point source
+(~4 ms; the fingerprint reads the kernel files' bytes).
 """
 
 from __future__ import annotations
