@@ -43,6 +43,7 @@ from neurocontrol.kernels.state import (
     NetworkState,
 )
 from neurocontrol.kernels.synapses import (
+    FLOATS_PER_LINE,
     add_weight_change,
     clipped_weight,
     column_synapses,
@@ -187,7 +188,8 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
     prefetches the weights of :data:`PREFETCH_AHEAD` entries ahead (they
     are scattered over the projection). Each postsynaptic spike then
     potentiates its contiguous column by ``A+ x_i`` (traces gathered into
-    ``scratch_traces`` first, so the update loop vectorises). The arithmetic is that
+    ``scratch_traces`` first, so the update loop vectorises), with the
+    next spiking column prefetched. The arithmetic is that
     of :func:`pair_stdp_additive_dense` (float64 sum, clip to the
     projection's bounds, no change when the change is 0), the counters
     those of :func:`~neurocontrol.kernels.synapses.propagate_sparse`.
@@ -240,6 +242,11 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
     if enabled:
         traces = rule.scratch_traces
         for s in range(n_post_spikes):
+            if s + 1 < n_post_spikes:  # the next column: its cache misses overlap this one's work
+                following = spike_ids[post_start + s + 1] - post_start
+                for k in range(col_ptr[following], col_ptr[following + 1], FLOATS_PER_LINE):
+                    prefetch(weights, w_start + k)
+                    prefetch(pre_indices, k)
             j = spike_ids[post_start + s] - post_start
             begin, end = col_ptr[j], col_ptr[j + 1]
             # gather the column's presynaptic traces first: LLVM does not vectorise a

@@ -69,6 +69,7 @@ from neurocontrol.kernels.state import (
 )
 
 __all__ = [
+    "FLOATS_PER_LINE",
     "STORAGE_CSR",
     "STORAGE_DENSE",
     "STORAGE_POST_MAJOR",
@@ -84,6 +85,9 @@ __all__ = [
     "ring_base",
     "row_of_synapse",
 ]
+
+#: 4-byte entries (weights, indices) per 64-byte cache line: the stride of row prefetches.
+FLOATS_PER_LINE = 16
 
 # Values of the PRJ_DENSE column.
 STORAGE_CSR = 0
@@ -170,7 +174,11 @@ def propagate_sparse(
     ring: np.ndarray,
     clock: np.ndarray,
 ) -> None:
-    """Add the CSR rows of the spiking presynaptic neurons of sparse projection ``q``."""
+    """Add the CSR rows of the spiking presynaptic neurons of sparse projection ``q``.
+
+    The row of the next spike is prefetched while one row is added (rows
+    of large projections come from beyond the L2 cache).
+    """
     table, pops = synapses.ints, populations.ints
     pre = table[q, PRJ_PRE]
     n_spikes = pops[pre, POP_SPIKE_COUNT]
@@ -186,6 +194,11 @@ def propagate_sparse(
     target = ring[base : base + table[q, PRJ_N_POST]]
     events = 0
     for s in range(n_spikes):
+        if s + 1 < n_spikes:  # the next row: its cache misses overlap this row's work
+            following = spike_ids[pre_start + s + 1] - pre_start
+            for k in range(indptr[ptr + following], indptr[ptr + following + 1], FLOATS_PER_LINE):
+                prefetch(weights, w_start + k)
+                prefetch(indices, idx + k)
         i = spike_ids[pre_start + s] - pre_start
         begin, end = indptr[ptr + i], indptr[ptr + i + 1]
         row = weights[w_start + begin : w_start + end]
