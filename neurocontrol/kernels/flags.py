@@ -62,6 +62,10 @@ before this round, 11-12 s before the first). Measured choices:
   kernel's signature costs ~0.08 s more than the flat groups; passing
   ``None`` for the NamedTuple fields a kernel does not use saved nothing
   measurable.
+- what remains is per operation: every indexing site costs a few ms to
+  type and again to lower (numba resolves ``getitem`` through its list of
+  overloads, hashing the compile flags for each), a third of the lowering
+  of the pair-STDP kernel; fewer indexing sites compile faster.
 
 ``_nrt=False``: the kernels allocate nothing, so they need no reference
 counting; without it numba increments and decrements a counter for every
