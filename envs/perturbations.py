@@ -12,22 +12,22 @@ constructor argument (applied at every reset), or to
 the onset may also be ``{"uniform": [low, high]}``: drawn once, from the
 env's ``np_random``, when the perturbation is set.
 
-=================  =====================================  ================================
-kind               parameters                             effect
-=================  =====================================  ================================
-``payload``        ``mass`` (kg, >= 0)                    point mass added at the hand
-``curl_field``     ``strength`` b (N·s/m, signed)         hand force F = b (v_y, -v_x[, 0])
-                                                          re-applied every physics step
-``joint_damping``  ``damping`` (N·m·s/rad, >= 0; scalar   tau -= damping * dq (worn joints)
-                   or one per joint)
-``joint_friction`` ``friction`` (N·m, >= 0; scalar or     Coulomb friction through the
-                   one per joint)                         (implicit) velocity motor
-``actuator_gain``  ``gain`` (>= 0; scalar or per joint)   applied torque = gain * command
-``dead_joint``     ``joint`` (index, or list of indices)  that joint's motor gives 0 N·m
-``command_delay``  ``delay_ms`` (>= 0, a multiple of dt)  commands reach the motors late
-``surface_friction`` ``friction`` (0 .. 10; scalar or     the surface's (table's) friction
-                   [lateral, spinning, rolling])          coefficients, set at the onset
-=================  =====================================  ================================
+====================  =====================================  ================================
+kind                  parameters                             effect
+====================  =====================================  ================================
+``payload``           ``mass`` (kg, >= 0)                    point mass added at the hand
+``curl_field``        ``strength`` b (N·s/m, signed)         hand force F = b (v_y, -v_x[, 0])
+                                                             re-applied every physics step
+``joint_damping``     ``damping`` (N·m·s/rad, >= 0; scalar   tau -= damping * dq (worn joints)
+                      or one per joint)
+``joint_friction``    ``friction`` (N·m, >= 0; scalar or     Coulomb friction through the
+                      one per joint)                         (implicit) velocity motor
+``actuator_gain``     ``gain`` (>= 0; scalar or per joint)   applied torque = gain * command
+``dead_joint``        ``joint`` (index, or list of indices)  that joint's motor gives 0 N·m
+``command_delay``     ``delay_ms`` (>= 0, a multiple of dt)  commands reach the motors late
+``surface_friction``  ``friction`` (0 .. 10; scalar or       the surface's (table's) friction
+                      [lateral, spinning, rolling])          coefficients, set at the onset
+====================  =====================================  ================================
 
 The nominal robot has no joint damping or friction, so worn joints are given
 as absolute coefficients rather than as a scale of zero. The curl field
@@ -41,9 +41,10 @@ coefficients act as torque per normal force, m). Bullet multiplies the two
 bodies' coefficients at a contact and clamps the product at 10; the pads'
 lateral coefficient is 1, so ``lateral`` is the contact's Coulomb friction
 coefficient. Among several active ones the latest onset sets the surface;
-clearing restores the surface's nominal coefficients. Friction acts
-tangentially: on a hand held still it changes no normal force, only how much
-tangential load the contact takes before it slips.
+clearing restores the surface's nominal coefficients (ArmPress turns the
+pads' friction anchors off, so a change reaches a pad that sticks). Friction
+acts tangentially: on a hand held still it changes no normal force, only how
+much tangential load the contact takes before it slips.
 """
 
 from __future__ import annotations
