@@ -37,7 +37,7 @@ def _literal_at_least(value: types.Type, minimum: int) -> bool:
 
 
 def _valid(arena: types.Type, layout: types.Type, slot: types.Type) -> bool:
-    integer_layout = _is_arena(layout) and isinstance(layout.dtype, types.Integer)
+    integer_layout = _is_arena(layout) and isinstance(getattr(layout, "dtype", None), types.Integer)
     return _is_arena(arena) and integer_layout and _literal_at_least(slot, 0)
 
 
