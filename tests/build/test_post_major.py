@@ -156,3 +156,27 @@ def test_synapse_indices_of_an_unknown_projection_is_refused() -> None:
     sim = Simulator(_network(RULE), seed=2)
     with pytest.raises(KeyError, match="no projection 'nope'; known: plastic, rec"):
         sim.built.synapse_indices("nope")
+
+
+def test_post_major_propagation_matches_numpy() -> None:
+    """The fused walk delivers W^T s (float64 sums in presynaptic order) before it depresses."""
+    sim = Simulator(_network(RULE), seed=4)
+    pre, post = sim.built.synapse_indices("plastic")
+    rng = np.random.default_rng(8)
+    sim.state["plastic.weights"] = rng.uniform(0.0, 0.1, pre.size)
+    sim.state["rec.weights"] = 0.0
+    sim.state["plastic.stdp.post_trace"] = 1.0  # every delivered synapse is also depressed
+    weights = sim.state["plastic.weights"].copy()
+    events = rng.random(60) < 0.2
+    expected = np.zeros(80)
+    for i in np.flatnonzero(events):  # the kernel's order: spikes ascending, one add per synapse
+        mine = pre == i
+        expected[post[mine]] += weights[mine].astype(np.float64)
+    assert 0.0 < expected.max() < 1.0  # below threshold: v is the delivered input
+    sim.step(events)
+    delivered = np.isin(pre, np.flatnonzero(events))
+    assert np.all(sim.state["plastic.weights"][delivered] < weights[delivered])
+    np.testing.assert_array_equal(sim.state["plastic.weights"][~delivered], weights[~delivered])
+    sim.step(None)
+    sim.step(None)  # delay 1: arrives in the input of step 2
+    np.testing.assert_array_equal(sim.state["hidden.v"], expected)
