@@ -64,8 +64,11 @@ class SimulatorState(Mapping[str, np.ndarray]):
 
     Keys are ``"<population>.<variable>"`` (``v``, ``i_syn``, ``recovery``,
     ``adaptation``, ``i_ext``, ``refractory``, ``spiked``),
-    ``"<projection>.weights"`` (``[n_pre, n_post]`` when dense; CSR data
-    with ``.indices``/``.indptr`` when sparse) and
+    ``"<projection>.weights"`` (``[n_pre, n_post]`` when dense; when sparse,
+    CSR data with ``.indices``/``.indptr``, or post-major data with
+    ``.col_ptr``/``.pre_indices`` for a plastic projection:
+    ``sim.built.synapse_indices(name)`` gives the (pre, post) of each weight
+    for any storage) and
     ``"<projection>.<rule>.<field>"``. Assigning ``state[key] = values``
     copies finite values of the right shape into the view.
     """
