@@ -92,7 +92,7 @@ POP_FLOAT_COLUMNS = (
 # Columns of Synapses.ints (int64, one row per projection).
 PRJ_PRE = 0  # presynaptic population index
 PRJ_POST = 1  # postsynaptic population index
-PRJ_DENSE = 2  # 1 dense, 0 CSR
+PRJ_DENSE = 2  # storage: 0 CSR, 1 dense, 2 post-major (kernels.synapses.STORAGE_*)
 PRJ_N_PRE = 3
 PRJ_N_POST = 4
 PRJ_N_SYN = 5
@@ -178,6 +178,14 @@ class Synapses(NamedTuple):
     view: ``col_ptr`` (per post neuron) and ``col_syn`` (local synapse
     numbers, ascending within a column), plus ``row_hint[k >> hint_shift]``,
     the row of synapse ``(k >> hint_shift) << hint_shift``.
+
+    Post-major projections (``PRJ_DENSE == 2``: sparse, additive pair STDP
+    only) group their weights by postsynaptic neuron, so a postsynaptic
+    spike potentiates a contiguous run: there ``indptr`` holds the column
+    pointers ``[n_post + 1]`` and ``indices`` the presynaptic indices, while
+    ``col_ptr``/``col_syn`` hold the row pointers ``[n_pre + 1]`` and packed
+    ``(post << col_offset_bits) | offset in column`` entries for the
+    presynaptic walk.
     """
 
     ints: np.ndarray  # i8 [n_projections, len(PRJ_INT_COLUMNS)]
