@@ -127,6 +127,8 @@ class AdaptiveController(Persistent, Agent):
             seed=self.seed,
             dt=self._tuning_dt(base),
         )
+        #: False while PES is switched off (:meth:`set_learning`); the decoders are kept.
+        self.learning = True
         self.rate_dt = self.learning_rate * base.dt
         self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
         self.torque = np.zeros(n)  # the commanded total, N·m (before clipping)
@@ -261,6 +263,11 @@ class AdaptiveController(Persistent, Agent):
             # kappa dt e_j once per output, then a_k (kappa dt e_j) into D_kj per active neuron
             self._count_learning(self.n_joints + self.n_active * self.n_joints)
         self.error[:] = 0.0  # one update per act
+
+    def set_learning(self, enabled: bool) -> None:
+        """Switch PES off (False: the decoders stay as they are) or back on at ``learning_rate``."""
+        self.learning = bool(enabled)
+        self.rate_dt = self.learning_rate * self.base.dt if self.learning else 0.0
 
     def _count_learning(self, updates: int) -> None:
         """Add the weight updates of PES to :attr:`ops` (spiking: SynOps, rate: MACs)."""

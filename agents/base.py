@@ -93,6 +93,13 @@ class Agent(abc.ABC):
     ) -> None:
         """Receive the outcome of the last action (reward, error in ``info``)."""
 
+    def set_learning(self, enabled: bool) -> None:  # noqa: B027 - optional hook
+        """Switch on-line learning off (False) or back on (True); learned state is kept.
+
+        Agents without on-line learning (the base controllers, fixed policies)
+        ignore it, so an experiment can freeze every agent at once.
+        """
+
     def predict(
         self,
         observation: Any,

@@ -172,6 +172,11 @@ class HybridAgent(Persistent, Agent):
         if self.steps:
             self.episode += 1
 
+    def set_learning(self, enabled: bool) -> None:
+        """Switch learning of both sides off or on together."""
+        self.spiking.set_learning(enabled)
+        self.dense.set_learning(enabled)
+
     def act(self, obs: Any) -> np.ndarray:
         a_s = self.spiking.act(obs)
         if self._base_copies:

@@ -276,6 +276,10 @@ class RewardSpikingController(Persistent, Agent):
         # neurons, traces, eligibility and dopamine of the last episode; weights kept
         self.simulator.reset_state()
 
+    def set_learning(self, enabled: bool) -> None:
+        """Freeze (False) or unfreeze the R-STDP weights; traces and rewards keep running."""
+        self.simulator.set_plasticity(enabled)
+
     def act(self, obs: Any) -> np.ndarray:
         self.base.guard.check(obs)
         target = np.asarray(obs["goal"][4:6], dtype=np.float64)

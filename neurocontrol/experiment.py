@@ -70,14 +70,41 @@ class EnvConfig:
 
 @dataclass(frozen=True)
 class ScheduleEvent:
-    """At ``at`` seconds, replace the active perturbation by ``perturbation`` (None clears)."""
+    """At ``at`` seconds, replace the active perturbation, or switch learning off or on.
+
+    An event without ``learning`` replaces the active perturbation by
+    ``perturbation`` (None clears it). An event with ``learning`` (false:
+    every agent's on-line learning stops, its learned state kept; true: it
+    resumes) leaves the perturbation as it is: the probe of what an agent has
+    stored, as against what its learning keeps correcting step by step.
+    """
 
     at: float
     perturbation: dict | list | None = None
     label: str = ""
+    learning: bool | None = None
 
     def __post_init__(self) -> None:
         require_nonnegative("at", self.at)
+        if self.learning is not None and self.perturbation is not None:
+            raise ConfigError(
+                f"schedule event at {self.at} s sets both perturbation and learning; an event "
+                "switches either the perturbation or learning: split it into two events"
+            )
+
+    @property
+    def switches_learning(self) -> bool:
+        """True for a learning switch (the perturbation is left as it is)."""
+        return self.learning is not None
+
+    @property
+    def description(self) -> str:
+        """The label, or what the event does."""
+        if self.label:
+            return self.label
+        if self.switches_learning:
+            return "learning on" if self.learning else "learning frozen"
+        return "perturbation off" if self.perturbation is None else "perturbation on"
 
 
 @dataclass(frozen=True)
@@ -153,6 +180,11 @@ class ExperimentConfig:
         times = [event.at for event in self.schedule]
         if times != sorted(times):
             raise ConfigError(f"schedule must be in time order, got times {times}")
+        if self.measure.trial_based and any(e.switches_learning for e in self.schedule):
+            raise ConfigError(
+                f"learning switches apply to RMS measures (their phases are cycles); metric "
+                f"{self.metric!r} is measured in blocks of trials"
+            )
 
     @property
     def measure(self) -> Measure:
@@ -162,11 +194,21 @@ class ExperimentConfig:
     @property
     def onsets(self) -> dict[str, float]:
         """Event label (or a description) -> time, for plots."""
-        return {
-            event.label
-            or ("perturbation off" if event.perturbation is None else "perturbation on"): event.at
-            for event in self.schedule
-        }
+        return {event.description: event.at for event in self.schedule}
+
+    @property
+    def perturbation_events(self) -> list[ScheduleEvent]:
+        """The events that replace the perturbation (learning switches left out)."""
+        return [event for event in self.schedule if not event.switches_learning]
+
+    def learning_at(self, times: np.ndarray) -> np.ndarray:
+        """Whether the agents learn at each of ``times`` (s): on until a switch turns it off."""
+        times = np.asarray(times, dtype=float)
+        learning = np.ones(times.shape, dtype=bool)
+        for event in self.schedule:
+            if event.switches_learning:
+                learning[times >= event.at] = bool(event.learning)
+        return learning
 
 
 def default_config() -> ExperimentConfig:
@@ -292,22 +334,39 @@ class ExperimentResult:
         # Only whole cycles count; the env may switch cycle a step early or late.
         whole = (ends - starts) >= 0.9 * np.max(ends - starts)
         tol = 1.5 * first.sim_time / max(first.steps, 1)
-        on = next((e.at for e in self.config.schedule if e.perturbation is not None), None)
+        events = self.config.perturbation_events
+        on = next((e.at for e in events if e.perturbation is not None), None)
         phases: dict[str, tuple[int, int]] = {}
         if on is None:
             phases["all"] = (0, int(np.flatnonzero(whole)[-1]))
             return phases
-        off = next(
-            (e.at for e in self.config.schedule if e.perturbation is None and e.at > on), math.inf
+        off = next((e.at for e in events if e.perturbation is None and e.at > on), math.inf)
+        # Learning switched off under the perturbation: "adapted" is the last cycle that
+        # learned, "learning frozen" the first whole cycle after the switch (before learning
+        # resumes or the perturbation changes) - what the agent kept.
+        freeze = next(
+            (e.at for e in self.config.schedule if e.learning is False and on <= e.at < off),
+            None,
         )
+        adapted_end = off if freeze is None else freeze
         before = np.flatnonzero(whole & (ends <= on + tol))
-        during = np.flatnonzero(whole & (starts >= on - tol) & (ends <= off + tol))
+        during = np.flatnonzero(whole & (starts >= on - tol) & (ends <= adapted_end + tol))
         after = np.flatnonzero(whole & (starts >= off - tol))
         if before.size:
             phases["before"] = (int(before[-1]), int(before[-1]))
         if during.size:
             phases["first perturbed"] = (int(during[0]), int(during[0]))
             phases["adapted"] = (int(during[-1]), int(during[-1]))
+        if freeze is not None:
+            resume = next(
+                (e.at for e in self.config.schedule if e.learning is True and e.at > freeze),
+                math.inf,
+            )
+            frozen = np.flatnonzero(
+                whole & (starts >= freeze - tol) & (ends <= min(resume, off) + tol)
+            )
+            if frozen.size:
+                phases["learning frozen"] = (int(frozen[0]), int(frozen[0]))
         if after.size:
             phases["after-effect"] = (int(after[0]), int(after[0]))
         return phases
@@ -417,6 +476,7 @@ class ExperimentResult:
             "cycle_starts_s": measure_table(first, self.config)[0].tolist(),
             "schedule": [
                 {"at": e.at, "perturbation": e.perturbation, "label": e.label}
+                | ({"learning": e.learning} if e.switches_learning else {})
                 for e in self.config.schedule
             ],
             "table": table,
@@ -512,8 +572,15 @@ def _check_measurable(episode: EpisodeResult, config: ExperimentConfig, env_id: 
     measure_table(episode, config)
 
 
+def _apply_event(env: gym.Env, agent: Agent, event: ScheduleEvent) -> None:
+    if event.switches_learning:
+        agent.set_learning(bool(event.learning))
+    else:
+        env.unwrapped.set_perturbation(event.perturbation)
+
+
 def _schedule_callback(
-    env: gym.Env, schedule: list[ScheduleEvent], dt: float
+    env: gym.Env, agent: Agent, schedule: list[ScheduleEvent], dt: float
 ) -> Callable[..., None]:
     event_steps = [round(event.at / dt) for event in schedule]
     pending = [0]
@@ -522,7 +589,7 @@ def _schedule_callback(
         # After env.step number `step` the episode time is (step + 1) * dt: events
         # due by then act from the next step on.
         while pending[0] < len(schedule) and event_steps[pending[0]] <= step + 1:
-            env.unwrapped.set_perturbation(schedule[pending[0]].perturbation)
+            _apply_event(env, agent, schedule[pending[0]])
             pending[0] += 1
 
     return apply_due
@@ -548,7 +615,8 @@ def run_experiment(
         dt = control_period(env)
         n_steps = max(1, round(config.duration / dt))
         env = gym.wrappers.TimeLimit(env.unwrapped, max_episode_steps=n_steps)
-        initial = [e for e in config.schedule if e.at == 0.0]
+        initial = [e for e in config.perturbation_events if e.at == 0.0]
+        initial_learning = [e for e in config.schedule if e.at == 0.0 and e.switches_learning]
         later = [e for e in config.schedule if e.at > 0.0]
         options = {"perturbation": initial[-1].perturbation if initial else None}
         bar = _progress_bar(progress, n_steps * len(config.seeds) * len(config.agents))
@@ -560,13 +628,15 @@ def run_experiment(
             recorder = None
             for seed in config.seeds:
                 agent = make_agent(spec, env, seed)
+                for event in initial_learning:
+                    _apply_event(env, agent, event)
                 if bar is not None:
                     bar.set_description(f"{label} seed {seed}")
-                callbacks: list[Any] = [_schedule_callback(env, later, dt)]
+                callbacks: list[Any] = [_schedule_callback(env, agent, later, dt)]
                 simulator = _simulator_of(agent)
                 if recorder is None and simulator is not None:
                     # One second of spikes around the first perturbation onset.
-                    onset = later[0].at if later else 0.0
+                    onset = next((e.at for e in later if not e.switches_learning), 0.0)
                     recorder = SpikeRecorder(
                         simulator, start=max(0, round((onset - 0.5) / dt)), length=1000
                     )

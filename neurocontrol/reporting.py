@@ -25,7 +25,7 @@ import numpy as np
 
 from neurocontrol import plots
 from neurocontrol.config import to_dict
-from neurocontrol.experiment import ExperimentResult
+from neurocontrol.experiment import ExperimentResult, measure_table
 from neurocontrol.measures import Measure, nan_mean, trial_outcomes
 from neurocontrol.runs import RunDirectory
 
@@ -48,10 +48,12 @@ def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> Run
             columns[f"{label}_seed{seed}_{suffix}"] = per_cycle[k]
     n_cycles = min(len(c) for c in columns.values())
     index = "block" if measure.trial_based else "cycle"
-    run.write_csv(
-        "cycles.csv",
-        {index: np.arange(n_cycles), **{k: v[:n_cycles] for k, v in columns.items()}},
-    )
+    cycles: dict[str, Any] = {index: np.arange(n_cycles)}
+    if not measure.trial_based:
+        # 1 where the agents learned through the cycle, 0 where learning was switched off
+        cycles["learning"] = _cycle_learning(result)[:n_cycles].astype(np.int64)
+    cycles.update({k: v[:n_cycles] for k, v in columns.items()})
+    run.write_csv("cycles.csv", cycles)
 
     run.write_csv("episodes.csv", _episode_columns(result))
     if measure.trial_based:
@@ -70,6 +72,19 @@ def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> Run
     return run
 
 
+def _cycle_bounds(result: ExperimentResult) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end time (s) of each cycle of the first agent's first episode."""
+    first = next(iter(result.agents.values())).episodes[0]
+    starts, _ = measure_table(first, result.config)
+    return starts, np.append(starts[1:], first.sim_time)
+
+
+def _cycle_learning(result: ExperimentResult) -> np.ndarray:
+    """Whether the agents learned at the middle of each cycle."""
+    starts, ends = _cycle_bounds(result)
+    return result.config.learning_at(0.5 * (starts + ends))
+
+
 def _column_suffix(measure: Measure) -> str:
     """Column name ending of a per-cycle value, with its unit (``rms_m``, ``rms_N``, ...)."""
     if measure.trial_based:
@@ -86,6 +101,7 @@ def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Meas
     step_columns: dict[str, Any] = {
         "sim_time_s": main.trace["sim_time"][:steps],
         "perturbed": main.trace["perturbed"][:steps],
+        "learning": config.learning_at(main.trace["sim_time"][:steps]).astype(np.int64),
         "cycle": main.trace["cycle"][:steps],
     }
     values = {label: measure.per_step(ep.trace) for label, ep in first.items()}  # type: ignore[misc]
@@ -103,11 +119,19 @@ def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Meas
         scale=measure.scale,
     )
     window = "cycle" if config.cycle_duration is None else f"{config.cycle_duration:g} s window"
+    starts, _ = _cycle_bounds(result)
+    # an event at a cycle's start is drawn between that cycle and the one before (x from 1)
+    positions = np.arange(starts.size) + 0.5
     plots.plot_learning_curve(
         {label: nan_mean(r.per_cycle(), axis=0) for label, r in result.agents.items()},
         run.file("learning_curve.png"),
         ylabel=f"{measure.description} per {window} ({measure.display_unit})",
         scale=measure.scale,
+        events={
+            label: float(np.interp(at, starts, positions))
+            for label, at in config.onsets.items()
+            if at <= config.duration
+        },
         xlabel=window,
     )
 

@@ -181,18 +181,22 @@ def _adaptation_targets(
     then while the perturbation is still on; it is left out if the run does
     not reach that time under the perturbation.
     """
-    schedule = summary["schedule"]
+    # learning switches leave the perturbation as it is
+    switches = [e for e in summary["schedule"] if e.get("learning") is not None]
+    schedule = [e for e in summary["schedule"] if e.get("learning") is None]
     onset = next((e["at"] for e in schedule if e["perturbation"] is not None), None)
     if onset is not None and "spiking" in roles and "base" in roles:
         off = next(
             (e["at"] for e in schedule if e["perturbation"] is None and e["at"] > onset), math.inf
         )
+        # the targets are on cycles that learn: up to learning's first switch-off
+        freeze = next((e["at"] for e in switches if not e["learning"]), math.inf)
         ends = [*starts[1:], math.inf]
         spiking = _mean_over_seeds(per_cycle[roles["spiking"]])
         base = _mean_over_seeds(per_cycle[roles["base"]])
 
         def perturbed(k: int) -> bool:
-            return k >= 0 and starts[k] >= onset - 1e-6 and ends[k] <= off + 1e-6
+            return k >= 0 and starts[k] >= onset - 1e-6 and ends[k] <= min(off, freeze) + 1e-6
 
         k30, s30 = _cycle_value(spiking, starts, onset + 30.0)
         # A base whose episodes hit the env's safety stop has fewer cycles: compare
@@ -204,6 +208,14 @@ def _adaptation_targets(
         before = table[roles["base"]].get("before")
         if perturbed(k60) and before:
             targets["ratio_to_base_unperturbed_60s"] = s60 / before
+    base_frozen = table[roles["base"]].get("learning frozen") if "base" in roles else None
+    for role in ("spiking", "twin"):
+        row = table[roles[role]] if role in roles else {}
+        adapted, frozen = row.get("adapted"), row.get("learning frozen")
+        if adapted is not None and frozen is not None and base_frozen and base_frozen > adapted:
+            # what stays of the compensation once learning stops (1: all, 0: none)
+            retention = 1.0 - (frozen - adapted) / (base_frozen - adapted)
+            targets[f"retention::{roles[role]}"] = retention
     if "spiking" in roles and "twin" in roles:
         phase = "adapted" if "adapted" in summary["phases"] else next(iter(summary["phases"]))
         s = table[roles["spiking"]].get(phase)
@@ -256,6 +268,12 @@ _TARGETS = {
         "<= 0.20",
         lambda v: v <= 0.2,
     ),
+    "retention": (
+        "{label}: compensation kept with learning frozen, 1 - (frozen - adapted) / "
+        "(base perturbed - adapted) (a probe, not an issue-6 target)",
+        ">= 50%",
+        lambda v: v >= 0.5,
+    ),
     "min_real_time_factor": ("slowest agent, x real time", ">= 5x", lambda v: v >= 5.0),
     "min_cpu_real_time_factor": (
         "slowest agent, x real time in CPU time (the run's own cost)",
@@ -285,7 +303,7 @@ def _target_spec(key: str) -> tuple[str, str, Any]:
 def _format_target(key: str, value: float) -> str:
     if key.startswith("ablation_gap"):
         return f"{value * 100:.0f} points"
-    if key in ("reduction_vs_base_30s", "success_at_500"):
+    if key in ("reduction_vs_base_30s", "success_at_500") or key.startswith("retention"):
         return f"{value:.0%}"
     if key in ("min_real_time_factor", "min_cpu_real_time_factor"):
         return f"{value:.1f}x"
