@@ -19,7 +19,7 @@ import numpy as np
 import pybullet
 from gymnasium import spaces
 
-from neurocontrol.envs.perturbations import ActivePerturbations, parse_perturbations
+from neurocontrol.envs.perturbations import ActivePerturbations, Perturbation, parse_perturbations
 from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
 from neurocontrol.envs.tasks.trajectory import Task
@@ -283,14 +283,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         if unknown:
             raise ConfigError(f"unknown reset option(s) {unknown}; accepted: ['perturbation']")
         spec = options.get("perturbation", self._default_perturbation)
-        perturbations = parse_perturbations(
-            spec,
-            self.n_joints,
-            self.dt,
-            self.damping_limit,
-            self.np_random,
-            has_surface=self.surface is not None,
-        )
+        perturbations = self._parse_perturbations(spec)
         self._perturbations.clear()
         self.sim.restore()
         self.robot.read_joints()
@@ -305,12 +298,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         observation, _, info = self._outputs()
         return observation, info
 
-    def set_perturbation(self, spec: Any) -> None:
-        """Replace the perturbation mid-episode (``None`` removes it).
-
-        ``onset`` is episode time; a past onset takes effect at the next step.
-        """
-        perturbations = parse_perturbations(
+    def _parse_perturbations(self, spec: Any) -> tuple[Perturbation, ...]:
+        """``spec`` as validated perturbations of this arm (values drawn from ``np_random``)."""
+        return parse_perturbations(
             spec,
             self.n_joints,
             self.dt,
@@ -318,6 +308,13 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             self.np_random,
             has_surface=self.surface is not None,
         )
+
+    def set_perturbation(self, spec: Any) -> None:
+        """Replace the perturbation mid-episode (``None`` removes it).
+
+        ``onset`` is episode time; a past onset takes effect at the next step.
+        """
+        perturbations = self._parse_perturbations(spec)
         self._perturbations.set(perturbations, self._step_count, self._tau_cmd)
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
