@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium
 import numpy as np
 import pytest
@@ -124,30 +126,45 @@ def test_payload_makes_the_gravity_compensated_panda_sag_and_reset_removes_it() 
     env.close()
 
 
+def _press_action(
+    model: Any, observation: dict, pressing: bool, load: float, push: float | None = None
+) -> np.ndarray:
+    """Operational-space control of the Panda's hand onto its reference, pressing with ``load``.
+
+    While ``pressing``, z only pushes down with ``load`` N (no position servo); with
+    ``push`` (N) the hand is pushed along +y instead of servoed there. Posture in the
+    null space, nominal gravity compensation.
+    """
+    q = observation["proprio"][:7].astype(np.float64)
+    dq = observation["proprio"][7:14].astype(np.float64)
+    hand, velocity = observation["ee"][:3], observation["ee"][3:]
+    reference, reference_velocity = observation["goal"][:3], observation["goal"][3:6]
+    jacobian, mass = model.jacobian(q), model.mass_matrix(q)
+    inverse_mass = np.linalg.inv(mass)
+    task_inertia = np.linalg.inv(jacobian @ inverse_mass @ jacobian.T)
+    acceleration = 400.0 * (reference - hand) + 40.0 * (reference_velocity - velocity)
+    if pressing:
+        acceleration[2] = -40.0 * velocity[2]
+    if push is not None:
+        acceleration[1] = -40.0 * velocity[1]
+    force = task_inertia @ acceleration
+    if pressing:
+        force[2] -= load
+    if push is not None:
+        force[1] += push
+    null = np.eye(7) - jacobian.T @ (inverse_mass @ jacobian.T @ task_inertia).T
+    tau = jacobian.T @ force + null @ (mass @ (50.0 * (model.q_home - q) - 10.0 * dq))
+    tau += model.gravity(q)
+    return np.clip(tau / model.torque_limit, -1.0, 1.0).astype(np.float32)
+
+
 def test_press_pad_force_at_rest_matches_the_applied_load() -> None:
     load = 10.0
     env = make("ArmPress", target_force=load)
     model = env.robot_model
     observation, _ = env.reset(seed=0)
     for _ in range(3000):
-        q = observation["proprio"][:7].astype(np.float64)
-        dq = observation["proprio"][7:14].astype(np.float64)
-        hand, velocity = observation["ee"][:3], observation["ee"][3:]
-        reference, reference_velocity = observation["goal"][:3], observation["goal"][3:6]
-        jacobian, mass = model.jacobian(q), model.mass_matrix(q)
-        inverse_mass = np.linalg.inv(mass)
-        task_inertia = np.linalg.inv(jacobian @ inverse_mass @ jacobian.T)
-        acceleration = 400.0 * (reference - hand) + 40.0 * (reference_velocity - velocity)
-        pressing = env.task.phase == 2
-        if pressing:
-            acceleration[2] = -40.0 * velocity[2]
-        force = task_inertia @ acceleration
-        if pressing:
-            force[2] -= load  # push down with the load, no position servo in z
-        null = np.eye(7) - jacobian.T @ (inverse_mass @ jacobian.T @ task_inertia).T
-        tau = jacobian.T @ force + null @ (mass @ (50.0 * (model.q_home - q) - 10.0 * dq))
-        tau += model.gravity(q)
-        action = np.clip(tau / model.torque_limit, -1.0, 1.0).astype(np.float32)
+        action = _press_action(model, observation, env.task.phase == 2, load)
         observation, _, terminated, _, info = env.step(action)
         assert not terminated
     tactile = observation["tactile"]
@@ -237,28 +254,9 @@ def _press_then_push(friction: float | None, push: float, load: float = 10.0) ->
             y_start = float(observation["ee"][1])
             if friction is not None:
                 env.set_perturbation({"kind": "surface_friction", "friction": friction})
-        q = observation["proprio"][:7].astype(np.float64)
-        dq = observation["proprio"][7:14].astype(np.float64)
-        hand, velocity = observation["ee"][:3], observation["ee"][3:]
-        reference, reference_velocity = observation["goal"][:3], observation["goal"][3:6]
-        jacobian, mass = model.jacobian(q), model.mass_matrix(q)
-        inverse_mass = np.linalg.inv(mass)
-        task_inertia = np.linalg.inv(jacobian @ inverse_mass @ jacobian.T)
-        acceleration = 400.0 * (reference - hand) + 40.0 * (reference_velocity - velocity)
-        pressing = env.task.phase == 2
-        if pressing:
-            acceleration[2] = -40.0 * velocity[2]
-        if pushing:
-            acceleration[1] = -40.0 * velocity[1]
-        force = task_inertia @ acceleration
-        if pressing:
-            force[2] -= load
-        if pushing:
-            force[1] += push
-        null = np.eye(7) - jacobian.T @ (inverse_mass @ jacobian.T @ task_inertia).T
-        tau = jacobian.T @ force + null @ (mass @ (50.0 * (model.q_home - q) - 10.0 * dq))
-        tau += model.gravity(q)
-        action = np.clip(tau / model.torque_limit, -1.0, 1.0).astype(np.float32)
+        action = _press_action(
+            model, observation, env.task.phase == 2, load, push if pushing else None
+        )
         observation, _, terminated, _, info = env.step(action)
         assert not terminated
         if pushing:
