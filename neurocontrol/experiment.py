@@ -305,13 +305,16 @@ class ExperimentResult:
     agents: dict[str, AgentResult]
 
     def phases(self) -> dict[str, tuple[int, int]]:
-        """Named cycle ranges: ``before``, ``first perturbed``, ``adapted``, ``after-effect``.
+        """Named cycle ranges: ``before``, ``first perturbed``, ``adapted``,
+        ``learning frozen``, ``after-effect``.
 
         Cycles are indexed from 0; a range is ``(first, last)`` inclusive. Only
         phases that the schedule and duration produce are listed: the last full
         cycle before the first onset, the first cycle after it, the last cycle
-        before the perturbation is cleared (or the run ends), and the first
-        cycle after it is cleared. A trial measure has ``first block`` and
+        before the perturbation is cleared (or the run ends, or learning is
+        switched off under the perturbation), the first whole cycle after that
+        switch (before learning resumes or the perturbation is cleared), and the
+        first cycle after the perturbation is cleared. A trial measure has ``first block`` and
         ``last block`` (of the blocks every seed completed).
 
         Raises
