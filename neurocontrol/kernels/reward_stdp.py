@@ -131,7 +131,8 @@ class RewardSTDPState(NamedTuple):
     dopamine_sum: np.ndarray  # f8 [epoch_length + 1], S at each step of the epoch
     params: np.ndarray  # f8 [8], RSTDP_A_PLUS ... RSTDP_BASELINE_RATE
     switches: np.ndarray  # i8 [3], RSTDP_ENABLED, RSTDP_BASELINE, RSTDP_EPOCH_START
-    # f8 [2 n_pre] (dense; [2] sparse): this step's column increments of c_hat and B per row
+    # f8 [2 n_pre] (dense; [2] sparse): this step's column increments of c_hat and B per
+    # row; then, viewed as float32, scratch for the (c_hat, B) of part of the row being written
     increments: np.ndarray
 
 
@@ -159,19 +160,27 @@ def _settle(state: np.ndarray, m: int, total: float) -> float:
 
 @njit(**HELPER_JIT)
 def _pair_and_settle(
-    state: np.ndarray, position: np.uint64, scaled: float, settled: float, total: float
+    c_hats: np.ndarray,
+    offsets: np.ndarray,
+    position: np.uint64,
+    step: np.uint64,
+    scaled: float,
+    settled: float,
+    total: float,
 ) -> float:
-    """:func:`_pair` (``scaled`` = change / P_o) then :func:`_settle` at ``state[position]``.
+    """:func:`_pair` (``scaled`` = change / P_o) then :func:`_settle` of one slot.
 
-    One load and one store per field; the float32 rounding of the stored
-    state is that of the two calls.
+    The slot's ``c_hat`` is ``c_hats[position]``, its ``B``
+    ``offsets[position + step]`` (the eligibility array with ``step`` 1, or
+    two scratch arrays with ``step`` 0). One load and one store per field;
+    the float32 rounding of the stored state is that of the two calls.
     """
-    second = position + np.uint64(1)
-    c_hat = np.float32(np.float64(state[position]) + scaled)
-    offset_b = np.float32(np.float64(state[second]) + scaled * settled)
+    second = position + step
+    c_hat = np.float32(np.float64(c_hats[position]) + scaled)
+    offset_b = np.float32(np.float64(offsets[second]) + scaled * settled)
     settled_now = np.float64(c_hat) * total
-    state[position] = c_hat
-    state[second] = settled_now
+    c_hats[position] = c_hat
+    offsets[second] = settled_now
     return settled_now - np.float64(offset_b)
 
 
@@ -261,9 +270,11 @@ def reward_stdp_dense(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
     are contiguous. Postsynaptic spikes usually outnumber presynaptic ones
     times ``n_post / n_pre`` less (CL-1k: 77 columns of 100 slots per step
     against 2.5 rows of 1000), so this layout touches about 3000 cache lines
-    per step where the row-major one touched 8000. A row walk settles each
-    slot in registers (the float32 rounding of the stored state kept) and
-    writes its weight directly when the projection has no other rule.
+    per step where the row-major one touched 8000. A row walk pairs and
+    settles each slot (the float32 rounding of the stored state kept) and
+    writes its weight directly when the projection has no other rule; it
+    copies the strided slots of part of a row into the float32 view of
+    ``increments`` and back, so the arithmetic runs in a vectorised loop.
     """
     syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
     table, weights, state = syn.ints, syn.weights, rule.eligibility.reshape(-1)
@@ -296,18 +307,42 @@ def reward_stdp_dense(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
     deferred = table[q, PRJ_DEFERRED] == 1
     w_start = table[q, PRJ_W_START]
     stride = np.uint64(2 * n_pre)  # unsigned positions: no negative-index wraparound code
+    one, zero = np.uint64(1), np.uint64(0)
+    # a write-through row is walked in parts of `width` slots, copied to contiguous float32
+    # scratch (the increments, free by now: 4 n_pre floats) and back, so that the update
+    # loop between vectorises (LLVM emits no gathers on this target): -4 us/step in CL-1k
+    gathered = increments.view(np.float32)
+    width = max(min(2 * n_pre, n_post), 1)
     for s in range(n_pre_spikes):
         i = spike_ids[pre_start + s] - pre_start
         slots = state[2 * i :]  # slot (i, j) at position j * stride
-        row = weights[w_start + i * n_post :]
-        position = np.uint64(0)
-        for j in range(n_post):
-            pending = _pair_and_settle(slots, position, (-a_minus * y[j]) * scale, settled, total)
-            if deferred:
+        row = weights[w_start + i * n_post : w_start + (i + 1) * n_post]
+        if deferred:
+            position = zero
+            for j in range(n_post):
+                scaled = (-a_minus * y[j]) * scale
+                pending = _pair_and_settle(slots, slots, position, one, scaled, settled, total)
                 add_weight_change(syn, q, i * n_post + j, rate_dt * pending)
-            else:
-                row[j] = clipped_weight(row[j], rate_dt * pending, low, high)
-            position += stride
+                position += stride
+            continue
+        for begin in range(0, n_post, width):
+            count = min(width, n_post - begin)
+            part_c, part_b = gathered[:count], gathered[width : width + count]
+            part_y, part_w = y[begin : begin + count], row[begin : begin + count]
+            first = np.uint64(begin) * stride
+            position = first
+            for j in range(count):
+                part_c[j], part_b[j] = slots[position], slots[position + one]
+                position += stride
+            for j in range(count):
+                scaled = (-a_minus * part_y[j]) * scale
+                j_u = np.uint64(j)
+                pending = _pair_and_settle(part_c, part_b, j_u, zero, scaled, settled, total)
+                part_w[j] = clipped_weight(part_w[j], rate_dt * pending, low, high)
+            position = first
+            for j in range(count):
+                slots[position], slots[position + one] = part_c[j], part_b[j]
+                position += stride
     _add_spikes_to_traces(rule, spike_ids, pre_start, n_pre_spikes, post_start, n_post_spikes)
 
 
