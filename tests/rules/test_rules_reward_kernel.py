@@ -28,6 +28,7 @@ from neurocontrol.model import (
     Projection,
     RewardSTDP,
     Uniform,
+    WeightNormalization,
 )
 from neurocontrol.simulator import Simulator
 
@@ -71,11 +72,12 @@ def reward_stdp_reference(rule, w0, mask, pre_raster, post_raster, rewards, cont
     return np.clip(w, rule.w_min, rule.w_max), c, d, baseline, path  # clipped when synchronised
 
 
-def build(rule, connectivity, seed=0):
+def build(rule, connectivity, seed=0, other_rules=()):
     pre = Input(N_PRE, name="pre")
     teacher = Input(N_POST, name="teacher")
     post = Population(N_POST, LIF(tau_m=0.001, tau_ref=0.0), name="post")
-    plastic = Projection(pre, post, connectivity, Uniform(0.2, 0.4), rule=rule, name="plastic")
+    rules = [rule, *other_rules] if other_rules else rule
+    plastic = Projection(pre, post, connectivity, Uniform(0.2, 0.4), rule=rules, name="plastic")
     drive = Projection(teacher, post, OneToOne(), 2.0, name="drive")
     return Simulator(Network([pre, teacher, post], [plastic, drive]), dt=DT, seed=seed)
 
@@ -136,9 +138,23 @@ CASES = {
 )
 @pytest.mark.parametrize("case", list(CASES))
 def test_reward_stdp_matches_eager_numpy(case, connectivity, seed):
+    check_against_reference(case, connectivity, seed)
+
+
+@pytest.mark.parametrize("case", ["short-trace", "bounded"])
+def test_dense_reward_stdp_sharing_its_projection_matches_eager_numpy(case):
+    """With a second rule on the projection, the dense kernel buffers its weight changes."""
+    # the normalisation's period (100 s) does not end within the run: only R-STDP learns
+    sim = check_against_reference(
+        case, AllToAll(), 0, (WeightNormalization(total=1.0, period=100.0),)
+    )
+    assert sim.built.synapse_bytes["plastic"] == (4 + 8 + 8) * N_PRE * N_POST  # + the buffer
+
+
+def check_against_reference(case, connectivity, seed, other_rules=()):
     params = CASES[case]
     rule = RewardSTDP(**{"a_plus": 1.0, "a_minus": 0.7, **params})
-    sim = build(rule, connectivity, seed)
+    sim = build(rule, connectivity, seed, other_rules)
     w0 = as_dense(sim, sim.state["plastic.weights"].reshape(-1))
     mask = as_dense(sim, np.ones(sim.state["plastic.weights"].size)) > 0
     rewards, contexts, enabled = reward_schedule(seed, rule.n_contexts)
@@ -167,6 +183,7 @@ def test_reward_stdp_matches_eager_numpy(case, connectivity, seed):
     np.testing.assert_allclose(sim.state["plastic.rstdp.baseline"], b_ref, rtol=1e-12)
     if case == "bounded":
         assert np.isclose(weights[mask], 0.4).sum() > 5 and np.isclose(weights[mask], 0.2).sum() > 5
+    return sim
 
 
 def test_silent_steps_touch_no_synapse_yet_integrate_the_reward():
