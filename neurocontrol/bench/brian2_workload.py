@@ -8,7 +8,7 @@ without depending on Brian2 (whose releases do not import with numpy >=
 2.3); :mod:`neurocontrol.bench.brian2_env` runs it in a virtual environment
 of its own.
 
-The model matches :func:`neurocontrol.bench.snn.build_workload` step for
+The model matches :func:`neurocontrol.bench.workloads.build_workload` step for
 step, so the two simulators integrate the same equations:
 
 - hidden LIF, exact integration ``v <- v exp(-dt/tau_m)``, then this step's
@@ -34,7 +34,7 @@ import json
 import time
 
 #: name -> (inputs, hidden neurons, input->hidden probability or None for all-to-all,
-#: hidden->hidden probability); keep equal to neurocontrol.bench.snn.WORKLOADS.
+#: hidden->hidden probability); keep equal to neurocontrol.bench.workloads.WORKLOADS.
 WORKLOADS = {"CL-1k": (100, 1000, None, 0.1), "CL-10k": (1000, 10000, 0.1, 0.01)}
 TAU_M = 0.02
 REF_STEPS = 2

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.bench.snn import READOUT_TAU, build_workload
+from neurocontrol.bench.workloads import READOUT_TAU, build_workload
 from neurocontrol.model import (
     LIF,
     PES,

@@ -13,7 +13,6 @@ plastic synapse.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -21,53 +20,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurocontrol.model import (
-    LIF,
-    AllToAll,
-    FixedProbability,
-    Input,
-    Network,
-    Normal,
-    PairSTDP,
-    Population,
-    Projection,
-    Uniform,
-)
+from neurocontrol.bench.workloads import READOUT_TAU, WORKLOADS, build_workload
+from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_arguments", "build_workload", "run"]
-
-WORKLOADS = {"CL-1k": (100, 1000), "CL-10k": (1000, 10000)}
-READOUT_TAU = 0.02
-
-
-def build_workload(name: str, plastic: bool = True) -> Network:
-    """The network of workload ``name`` ("CL-1k" or "CL-10k")."""
-    n_in, n_hidden = WORKLOADS[name]
-    source = Input(n_in, name="input")
-    hidden = Population(
-        n_hidden, LIF(tau_m=0.02, v_th=1.0, v_reset=0.0, tau_ref=0.002), name="hidden"
-    )
-    rule = PairSTDP(a_plus=1e-4, a_minus=1.05e-4, w_min=0.0, w_max=0.1) if plastic else None
-    if name == "CL-1k":
-        feedforward, recurrent = AllToAll(), FixedProbability(0.1, allow_self_connections=False)
-    else:
-        feedforward, recurrent = (
-            FixedProbability(0.1),
-            FixedProbability(0.01, allow_self_connections=False),
-        )
-    return Network(
-        [source, hidden],
-        [
-            Projection(
-                source, hidden, feedforward, Uniform(0.0, 0.1), rule=rule, name="input_to_hidden"
-            ),
-            Projection(hidden, hidden, recurrent, Normal(0.0, 0.02), name="hidden_to_hidden"),
-        ],
-    )
 
 
 def _closed_loop(
@@ -164,7 +127,7 @@ _START_SCRIPT = """
 import time
 t0, c0 = time.perf_counter(), time.process_time()
 import numpy as np
-from neurocontrol.bench.snn import build_workload
+from neurocontrol.bench.workloads import build_workload
 from neurocontrol.simulator import Simulator
 sim = Simulator(build_workload("CL-1k"), seed=1)
 sim.step(np.zeros(100, dtype=bool))
