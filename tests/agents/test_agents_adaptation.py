@@ -79,3 +79,36 @@ def test_learning_rate_zero_is_the_base_controller(planar, base_errors):
     assert frozen_rms == base_rms
     np.testing.assert_array_equal(actions, base_actions)
     assert not np.any(agent.decoders)
+
+
+HEADLINE_RATE = 7e-7  # launch/curl_planar.yaml: the rate at which half the compensation is kept
+SHORT_STEPS = 20_000  # 20 s: the field from t = 0, judged over 12-20 s
+
+
+@pytest.fixture(scope="module")
+def planar_20s():
+    env = gym.make("neurocontrol/PlanarReach-v0", max_episode_steps=SHORT_STEPS)
+    yield env
+    env.close()
+
+
+def late_rms(env, agent, seed: int, options) -> float:
+    result = run_episode(env, agent, seed=seed, options=options)
+    assert result.steps == SHORT_STEPS and not result.terminated
+    return rms(result.trace["tracking_error"][12_000:])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("controller", [AdaptiveRateController, AdaptiveSpikingController])
+def test_headline_rate_cuts_the_excess_error_of_the_curl_field_in_20_s(
+    planar_20s, controller, seed
+):
+    """Experiment 1 shortened, at its own learning rate: the field's excess error
+    (perturbed minus unperturbed error of the base controller) at least halved."""
+    unperturbed = late_rms(planar_20s, OperationalSpaceController.from_env(planar_20s), seed, {})
+    perturbed = late_rms(planar_20s, OperationalSpaceController.from_env(planar_20s), seed, CURL)
+    agent = controller.from_env(planar_20s, learning_rate=HEADLINE_RATE, seed=seed)
+    adapted = late_rms(planar_20s, agent, seed, CURL)
+    excess, remaining = perturbed - unperturbed, adapted - unperturbed
+    assert excess > 0.005  # the field adds over 5 mm RMS without adaptation
+    assert remaining <= 0.5 * excess, (adapted, perturbed, unperturbed)
