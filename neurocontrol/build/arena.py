@@ -1,7 +1,7 @@
 """Allocation of every state array of a network in a few typed arenas.
 
 Each array of the step's state is a slice of one arena per dtype, so one
-Python call into the compiled step passes six arrays, whatever the size of
+Python call into the compiled step passes seven arrays, whatever the size of
 the network; the Python side keeps numpy views of the same memory, so state
 is read and written by name in place.
 """
@@ -22,6 +22,7 @@ ARENA_KINDS: dict[str, np.dtype] = {
     "f4": np.dtype(np.float32),
     "i8": np.dtype(np.int64),
     "i4": np.dtype(np.int32),
+    "u2": np.dtype(np.uint16),
     "u1": np.dtype(np.uint8),
     "u8": np.dtype(np.uint64),
 }

@@ -35,12 +35,15 @@ from neurocontrol.kernels.state import (
     Synapses,
 )
 from neurocontrol.kernels.synapses import (
+    NARROW_INDEX_LIMIT,
     STORAGE_CSR,
+    STORAGE_CSR_NARROW,
     STORAGE_DENSE,
     STORAGE_POST_MAJOR,
     propagate_by_rule,
     propagate_dense,
     propagate_sparse,
+    propagate_sparse_narrow,
 )
 from neurocontrol.model.network import Input, Network, Node, Projection, rule_name
 from neurocontrol.validation import require_int, require_positive
@@ -164,9 +167,22 @@ class _BuiltProjection:
     post_major: PostMajorArrays | None = None
 
     @property
+    def narrow(self) -> bool:
+        """Static CSR onto at most 65,536 neurons: uint16 postsynaptic indices."""
+        return (
+            not self.arrays.dense
+            and self.post_major is None
+            and self.columns is None
+            and not self.rules
+            and self.projection.post.n <= NARROW_INDEX_LIMIT
+        )
+
+    @property
     def propagation_kernel(self) -> Callable[..., None]:
         if self.post_major is not None:
             return propagate_by_rule  # type: ignore[no-any-return]
+        if self.narrow:
+            return propagate_sparse_narrow  # type: ignore[no-any-return]
         return propagate_dense if self.arrays.dense else propagate_sparse  # type: ignore[no-any-return]
 
 
@@ -189,6 +205,7 @@ def _synapse_arrays(
             "row_hint",
             "dw",
             "touched",
+            "narrow_indices",
         )
     }
     offsets = dict.fromkeys(flat, 0)
@@ -218,6 +235,11 @@ def _synapse_arrays(
             table["col_ptr_start"][q] = put("col_ptr", major.row_ptr)
             table["col_start"][q] = put("col_syn", major.row_entries)
             table["col_offset_bits"][q] = major.offset_bits
+        elif item.narrow:
+            table["dense"][q] = STORAGE_CSR_NARROW
+            table["w_start"][q] = put("weights", arrays.weights)
+            table["idx_start"][q] = put("narrow_indices", arrays.indices.astype(np.uint16))
+            table["ptr_start"][q] = put("indptr", arrays.indptr)
         else:
             table["w_start"][q] = put("weights", arrays.weights)
             table["idx_start"][q] = put("indices", arrays.indices)
@@ -244,7 +266,9 @@ def _synapse_arrays(
             table["touched_start"][q] = put("touched", np.zeros(arrays.n_syn, dtype=np.int32))
     result: dict[str, np.ndarray] = {"ints": ints, "floats": floats}
     for name, parts in flat.items():
-        dtype = np.float32 if name in ("weights", "dw") else np.int32
+        dtype = {"weights": np.float32, "dw": np.float32, "narrow_indices": np.uint16}.get(
+            name, np.int32
+        )
         result[name] = (
             np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
         )
@@ -377,7 +401,10 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
         variables = ("spiked",) if isinstance(node, Input) else _NEURON_VARIABLES
         for variable in variables:
             named[f"{node.name}.{variable}"] = views[f"neurons.{variable}"][part]
-    syn_views = {name: views[f"synapses.{name}"] for name in ("weights", "indices", "indptr")}
+    syn_views = {
+        name: views[f"synapses.{name}"]
+        for name in ("weights", "indices", "narrow_indices", "indptr")
+    }
     projection_table = views["synapses.ints"]
     table = {
         name: projection_table[:, PRJ_INT_COLUMNS.index(name)]
@@ -400,9 +427,10 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
         else:
             i0, p0 = int(table["idx_start"][q]), int(table["ptr_start"][q])
             named[f"{name}.weights"] = weights
-            named[f"{name}.indices"] = syn_views["indices"][i0 : i0 + n_syn]
+            indices = syn_views["narrow_indices" if item.narrow else "indices"]
+            named[f"{name}.indices"] = indices[i0 : i0 + n_syn]
             named[f"{name}.indptr"] = syn_views["indptr"][p0 : p0 + item.projection.pre.n + 1]
-        per_synapse = 4 if arrays.dense else 8
+        per_synapse = 4 if arrays.dense else 6 if item.narrow else 8
         if item.columns is not None or item.post_major is not None:
             per_synapse += 4  # CSC view, or the packed rows of the post-major form
         if len(item.rules) >= 2:

@@ -1,7 +1,7 @@
 """Struct-of-arrays state of a built network, as NamedTuples of 1-D arrays.
 
 Every array is a slice of one of a few typed arenas (``f8``, ``f4``, ``i8``,
-``i4``, ``u1``, ``u8``) allocated once by :mod:`neurocontrol.build`; the
+``i4``, ``u2``, ``u1``, ``u8``) allocated once by :mod:`neurocontrol.build`; the
 generated step entry point rebuilds these NamedTuples from the arenas (a few
 nanoseconds) so that one Python call carries only the arenas. Scalars are
 arrays of length 1. Neurons of all populations are concatenated, inputs
@@ -92,7 +92,7 @@ POP_FLOAT_COLUMNS = (
 # Columns of Synapses.ints (int64, one row per projection).
 PRJ_PRE = 0  # presynaptic population index
 PRJ_POST = 1  # postsynaptic population index
-PRJ_DENSE = 2  # storage: 0 CSR, 1 dense, 2 post-major (kernels.synapses.STORAGE_*)
+PRJ_DENSE = 2  # storage: 0 CSR, 1 dense, 2 post-major, 3 CSR with uint16 indices (STORAGE_*)
 PRJ_N_PRE = 3
 PRJ_N_POST = 4
 PRJ_N_SYN = 5
@@ -186,6 +186,10 @@ class Synapses(NamedTuple):
     ``col_ptr``/``col_syn`` hold the row pointers ``[n_pre + 1]`` and packed
     ``(post << col_offset_bits) | offset in column`` entries for the
     presynaptic walk.
+
+    Static CSR projections onto at most 65,536 neurons (``PRJ_DENSE == 3``)
+    keep their postsynaptic indices in ``narrow_indices`` (uint16, same
+    ``idx_start`` addressing): half the index traffic of propagation.
     """
 
     ints: np.ndarray  # i8 [n_projections, len(PRJ_INT_COLUMNS)]
@@ -198,6 +202,7 @@ class Synapses(NamedTuple):
     row_hint: np.ndarray  # i4
     dw: np.ndarray  # f4, buffered weight changes (deferred projections)
     touched: np.ndarray  # i4, synapses with a buffered change
+    narrow_indices: np.ndarray  # u2, postsynaptic indices of PRJ_DENSE == 3 projections
 
 
 class NetworkState(NamedTuple):

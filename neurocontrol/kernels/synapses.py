@@ -12,7 +12,9 @@ projection: all read the start-of-step weights, then
 of their order.
 
 Storage kinds (``PRJ_DENSE`` column): dense rows (1), CSR by presynaptic
-neuron (0; plastic ones with a CSC view), or post-major (2): a sparse
+neuron (0; plastic ones with a CSC view), CSR with uint16 postsynaptic
+indices (3: static projections onto at most 65,536 neurons, propagated by
+:func:`propagate_sparse_narrow`), or post-major (2): a sparse
 projection whose only rule is additive pair STDP is stored by
 postsynaptic neuron, because its postsynaptic walk (every postsynaptic
 spike potentiates its whole column) outnumbers the presynaptic one in
@@ -70,7 +72,9 @@ from neurocontrol.kernels.state import (
 
 __all__ = [
     "FLOATS_PER_LINE",
+    "NARROW_INDEX_LIMIT",
     "STORAGE_CSR",
+    "STORAGE_CSR_NARROW",
     "STORAGE_DENSE",
     "STORAGE_POST_MAJOR",
     "add_weight_change",
@@ -82,6 +86,7 @@ __all__ = [
     "propagate_by_rule",
     "propagate_dense",
     "propagate_sparse",
+    "propagate_sparse_narrow",
     "ring_base",
     "row_of_synapse",
 ]
@@ -93,6 +98,9 @@ FLOATS_PER_LINE = 16
 STORAGE_CSR = 0
 STORAGE_DENSE = 1
 STORAGE_POST_MAJOR = 2
+STORAGE_CSR_NARROW = 3  # static CSR with uint16 postsynaptic indices (Synapses.narrow_indices)
+#: the most postsynaptic neurons a STORAGE_CSR_NARROW projection may have
+NARROW_INDEX_LIMIT = 1 << 16
 
 
 @intrinsic
@@ -165,16 +173,17 @@ def propagate_dense(
     _count_events(table, q, n_spikes * n_post)
 
 
-@njit(**KERNEL_JIT)
-def propagate_sparse(
+@njit(**HELPER_JIT)
+def _propagate_csr(
     populations: Populations,
     q: int,
     synapses: Synapses,
     neurons: Neurons,
     ring: np.ndarray,
     clock: np.ndarray,
+    indices: np.ndarray,
 ) -> None:
-    """Add the CSR rows of the spiking presynaptic neurons of sparse projection ``q``.
+    """Add the CSR rows of the spiking presynaptic neurons of ``q``; ``indices``: int32 or uint16.
 
     The row of the next spike is prefetched while one row is added (rows
     of large projections come from beyond the L2 cache).
@@ -189,7 +198,7 @@ def propagate_sparse(
     pre_start = pops[pre, POP_START]
     w_start = table[q, PRJ_W_START]
     ptr, idx = table[q, PRJ_PTR_START], table[q, PRJ_IDX_START]
-    weights, indptr, indices = synapses.weights, synapses.indptr, synapses.indices
+    weights, indptr = synapses.weights, synapses.indptr
     spike_ids = neurons.spike_ids
     target = ring[base : base + table[q, PRJ_N_POST]]
     events = 0
@@ -209,6 +218,37 @@ def propagate_sparse(
             target[np.uint32(columns[k])] += row[k]
         events += end - begin
     _count_events(table, q, events)
+
+
+@njit(**KERNEL_JIT)
+def propagate_sparse(
+    populations: Populations,
+    q: int,
+    synapses: Synapses,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+) -> None:
+    """Add the CSR rows of the spiking presynaptic neurons of sparse projection ``q``."""
+    _propagate_csr(populations, q, synapses, neurons, ring, clock, synapses.indices)
+
+
+@njit(**KERNEL_JIT)
+def propagate_sparse_narrow(
+    populations: Populations,
+    q: int,
+    synapses: Synapses,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+) -> None:
+    """:func:`propagate_sparse` for a ``STORAGE_CSR_NARROW`` projection (uint16 indices).
+
+    Static projections onto at most 65,536 neurons: 6 instead of 8 bytes
+    read per synaptic event (CL-10k recurrent propagation about -10% in
+    isolation).
+    """
+    _propagate_csr(populations, q, synapses, neurons, ring, clock, synapses.narrow_indices)
 
 
 @njit(**KERNEL_JIT)

@@ -26,10 +26,10 @@ def test_population_and_projection_indices_are_not_literal(tmp_path, monkeypatch
     generated = next((tmp_path / "steps").glob("neurocontrol_step_*.py")).read_text()
     assert "update_lif(populations, int64(1)," in generated
     assert "update_lif(populations, int64(2)," in generated
-    assert "propagate_sparse(populations, int64(2)," in generated
+    assert "propagate_sparse_narrow(populations, int64(2)," in generated
     for _ in range(5):
         sim.step(np.ones(6, dtype=bool))
     assert sim.total_spikes()["first"] > 0
-    for kernel in (neurons.update_lif, synapses.propagate_sparse):
+    for kernel in (neurons.update_lif, synapses.propagate_sparse_narrow):
         index_types = {signature[1] for signature in kernel.signatures}
         assert index_types == {types.int64}, (kernel.__name__, index_types)

@@ -15,7 +15,7 @@ import pytest
 from neurocontrol.build import connectivity, network
 from neurocontrol.build.connectivity import ProjectionArrays, post_major_view
 from neurocontrol.kernels.state import PRJ_INT_COLUMNS
-from neurocontrol.kernels.synapses import STORAGE_CSR, STORAGE_POST_MAJOR
+from neurocontrol.kernels.synapses import STORAGE_CSR_NARROW, STORAGE_POST_MAJOR
 from neurocontrol.model import (
     LIF,
     FixedProbability,
@@ -108,7 +108,7 @@ RULE = PairSTDP(a_plus=0.01, a_minus=0.0105, w_min=0.0, w_max=0.5)
 def test_post_major_network_spikes_and_learns_as_the_csr_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     post_major = Simulator(_network(RULE), seed=2)
     storage = post_major.built.arenas.views["synapses.ints"][:, PRJ_INT_COLUMNS.index("dense")]
-    assert storage.tolist() == [STORAGE_POST_MAJOR, STORAGE_CSR]
+    assert storage.tolist() == [STORAGE_POST_MAJOR, STORAGE_CSR_NARROW]
     monkeypatch.setattr(network, "post_major_view", lambda arrays, n_post: None)
     csr = Simulator(_network(RULE), seed=2)
     assert "plastic.indptr" in csr.state and "plastic.col_ptr" not in csr.state

@@ -52,7 +52,7 @@ def test_plan_calls_the_kernels_of_the_models_and_storage_used(tmp_path, monkeyp
     assert "update_izhikevich(populations, int64(1)," in source
     assert "update_lif" not in source
     assert "propagate_dense(populations, int64(0)," in source
-    assert "propagate_sparse(populations, int64(1)," in source
+    assert "propagate_sparse_narrow(populations, int64(1)," in source  # static, uint16 indices
     assert "NetworkState" not in source  # no rule: the nested tuple is not built
     assert "apply_weight_changes" not in source
 
