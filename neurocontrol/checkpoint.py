@@ -30,13 +30,15 @@ __all__ = ["FORMAT_VERSION", "load", "load_simulator", "save", "save_simulator"]
 #: 2: simulator state as ``Simulator.state_dict`` entries (1 stored the raw arenas)
 #: 3: sparse projections whose only rule is additive pair STDP stored post-major
 #: 4: static sparse projections onto at most 65,536 neurons keep uint16 indices
-FORMAT_VERSION = 4
+#: 5: post-major projections keep uint16 presynaptic indices
+FORMAT_VERSION = 5
 _MAGIC = "neurocontrol-checkpoint"
 _STATE = "state/"
 _VERSION_NOTES = {
     1: " (simulator state stored as raw arenas; re-create the checkpoint)",
     2: " (sparse pair-STDP weights stored by presynaptic neuron; re-create the checkpoint)",
     3: " (static sparse projection indices stored as int32; re-create the checkpoint)",
+    4: " (post-major presynaptic indices stored as int32; re-create the checkpoint)",
 }
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from neurocontrol.errors import BuildError
 from neurocontrol.fileio import atomic_write
+from neurocontrol.kernels.synapses import NARROW_INDEX_LIMIT
 from neurocontrol.model.connectivity import (
     AllToAll,
     Connectivity,
@@ -246,11 +247,13 @@ class PostMajorArrays:
     ``row_entries[row_ptr[i] : row_ptr[i + 1]]`` (ascending postsynaptic
     neuron), each entry ``(j << offset_bits) | (k - col_ptr[j])``. A
     postsynaptic walk is contiguous; a presynaptic walk reads one packed
-    entry and one column pointer per synapse. 12 bytes per synapse.
+    entry and one column pointer per synapse. 10 bytes per synapse
+    (uint16 presynaptic indices: the form needs at most 65,536 presynaptic
+    neurons).
     """
 
     weights: np.ndarray  # float32 [n_syn]
-    pre_indices: np.ndarray  # int32 [n_syn]
+    pre_indices: np.ndarray  # uint16 [n_syn]
     col_ptr: np.ndarray  # int32 [n_post + 1]
     row_ptr: np.ndarray  # int32 [n_pre + 1]
     row_entries: np.ndarray  # int32 [n_syn]
@@ -262,13 +265,18 @@ class PostMajorArrays:
 
 
 def post_major_view(arrays: ProjectionArrays, n_post: int) -> PostMajorArrays | None:
-    """``arrays`` (CSR) reordered by postsynaptic neuron; None if its entries cannot be packed.
+    """``arrays`` (CSR) reordered by postsynaptic neuron; None if it does not fit the form.
+
+    It does not when its entries cannot be packed or when it has more than
+    65,536 presynaptic neurons (uint16 presynaptic indices).
 
     The weights are the same values, permuted: CSR synapse ``c`` becomes
     post-major synapse ``order_inverse[c]``.
     """
     indices, indptr = arrays.indices, arrays.indptr.astype(np.int64)
     n_pre, n_syn = indptr.size - 1, indices.size
+    if n_pre > NARROW_INDEX_LIMIT:
+        return None
     counts = np.bincount(indices, minlength=n_post)
     max_column = int(counts.max()) if n_post else 0
     offset_bits = max(max_column - 1, 0).bit_length()
@@ -284,7 +292,7 @@ def post_major_view(arrays: ProjectionArrays, n_post: int) -> PostMajorArrays | 
     packed = (columns << offset_bits) | (position - col_ptr[columns])
     return PostMajorArrays(
         weights=np.ascontiguousarray(arrays.weights[order]),
-        pre_indices=rows[order].astype(np.int32),
+        pre_indices=rows[order].astype(np.uint16),
         col_ptr=col_ptr.astype(np.int32),
         row_ptr=arrays.indptr.astype(np.int32),
         row_entries=packed.astype(np.int32),

@@ -230,7 +230,7 @@ def _synapse_arrays(
         if major is not None:  # column pointers and pre indices first, then the packed rows
             table["dense"][q] = STORAGE_POST_MAJOR
             table["w_start"][q] = put("weights", major.weights)
-            table["idx_start"][q] = put("indices", major.pre_indices)
+            table["idx_start"][q] = put("narrow_indices", major.pre_indices)
             table["ptr_start"][q] = put("indptr", major.col_ptr)
             table["col_ptr_start"][q] = put("col_ptr", major.row_ptr)
             table["col_start"][q] = put("col_syn", major.row_entries)
@@ -422,7 +422,7 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
         elif item.post_major is not None:
             i0, p0 = int(table["idx_start"][q]), int(table["ptr_start"][q])
             named[f"{name}.weights"] = weights
-            named[f"{name}.pre_indices"] = syn_views["indices"][i0 : i0 + n_syn]
+            named[f"{name}.pre_indices"] = syn_views["narrow_indices"][i0 : i0 + n_syn]
             named[f"{name}.col_ptr"] = syn_views["indptr"][p0 : p0 + item.projection.post.n + 1]
         else:
             i0, p0 = int(table["idx_start"][q]), int(table["ptr_start"][q])
@@ -430,7 +430,8 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
             indices = syn_views["narrow_indices" if item.narrow else "indices"]
             named[f"{name}.indices"] = indices[i0 : i0 + n_syn]
             named[f"{name}.indptr"] = syn_views["indptr"][p0 : p0 + item.projection.pre.n + 1]
-        per_synapse = 4 if arrays.dense else 6 if item.narrow else 8
+        narrow = item.narrow or item.post_major is not None  # uint16 indices
+        per_synapse = 4 if arrays.dense else 6 if narrow else 8
         if item.columns is not None or item.post_major is not None:
             per_synapse += 4  # CSC view, or the packed rows of the post-major form
         if len(item.rules) >= 2:

@@ -216,7 +216,7 @@ def pair_stdp_additive_post_major(net: NetworkState, q: int, rule: PairSTDPState
     low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
     w_start = table[q, PRJ_W_START]
     col_ptr = syn.indptr[table[q, PRJ_PTR_START] :]  # column pointers
-    pre_indices = syn.indices[table[q, PRJ_IDX_START] :]
+    pre_indices = syn.narrow_indices[table[q, PRJ_IDX_START] :]  # uint16
     row_ptr = syn.col_ptr[table[q, PRJ_COL_PTR_START] :]
     entries = syn.col_syn[table[q, PRJ_COL_START] :]
     bits = np.uint64(table[q, PRJ_COL_OFFSET_BITS])

@@ -182,14 +182,16 @@ class Synapses(NamedTuple):
     Post-major projections (``PRJ_DENSE == 2``: sparse, additive pair STDP
     only) group their weights by postsynaptic neuron, so a postsynaptic
     spike potentiates a contiguous run: there ``indptr`` holds the column
-    pointers ``[n_post + 1]`` and ``indices`` the presynaptic indices, while
+    pointers ``[n_post + 1]`` and ``narrow_indices`` the presynaptic indices, while
     ``col_ptr``/``col_syn`` hold the row pointers ``[n_pre + 1]`` and packed
     ``(post << col_offset_bits) | offset in column`` entries for the
     presynaptic walk.
 
     Static CSR projections onto at most 65,536 neurons (``PRJ_DENSE == 3``)
     keep their postsynaptic indices in ``narrow_indices`` (uint16, same
-    ``idx_start`` addressing): half the index traffic of propagation.
+    ``idx_start`` addressing): half the index traffic of propagation; so do
+    post-major projections their presynaptic indices (the form requires at
+    most 65,536 presynaptic neurons).
     """
 
     ints: np.ndarray  # i8 [n_projections, len(PRJ_INT_COLUMNS)]
@@ -202,7 +204,7 @@ class Synapses(NamedTuple):
     row_hint: np.ndarray  # i4
     dw: np.ndarray  # f4, buffered weight changes (deferred projections)
     touched: np.ndarray  # i4, synapses with a buffered change
-    narrow_indices: np.ndarray  # u2, postsynaptic indices of PRJ_DENSE == 3 projections
+    narrow_indices: np.ndarray  # u2, indices of PRJ_DENSE == 3 (post) and 2 (pre) projections
 
 
 class NetworkState(NamedTuple):

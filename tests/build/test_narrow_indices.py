@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurocontrol.build import network
+from neurocontrol.build.connectivity import ProjectionArrays, post_major_view
 from neurocontrol.kernels.state import PRJ_INT_COLUMNS
 from neurocontrol.kernels.synapses import (
     STORAGE_CSR,
@@ -99,3 +100,16 @@ def test_plastic_and_too_large_projections_keep_int32_indices(monkeypatch) -> No
     monkeypatch.setattr(network, "NARROW_INDEX_LIMIT", 69)  # hidden has 70 neurons
     too_large = Simulator(_network(), seed=3)
     assert _storage(too_large) == [STORAGE_DENSE, STORAGE_CSR, STORAGE_CSR]
+
+
+def test_post_major_form_needs_at_most_65536_presynaptic_neurons() -> None:
+    def pattern(n_pre: int) -> ProjectionArrays:
+        indptr = np.zeros(n_pre + 1, dtype=np.int32)
+        indptr[1:] = np.minimum(np.arange(1, n_pre + 1), 3)  # rows 0..2: one synapse each
+        indices = np.array([4, 0, 2], dtype=np.int32)
+        return ProjectionArrays(False, np.ones(3, np.float32), indices, indptr)
+
+    major = post_major_view(pattern(1 << 16), n_post=5)
+    assert major is not None and major.pre_indices.dtype == np.uint16
+    np.testing.assert_array_equal(major.pre_indices, [1, 2, 0])
+    assert post_major_view(pattern((1 << 16) + 1), n_post=5) is None

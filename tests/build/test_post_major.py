@@ -119,7 +119,11 @@ def test_post_major_network_spikes_and_learns_as_the_csr_one(monkeypatch) -> Non
     np.testing.assert_array_equal(_dense(post_major), _dense(csr))
     assert post_major.synops_per_projection() == csr.synops_per_projection()
     assert post_major.total_synops == csr.total_synops > 0
-    assert post_major.built.synapse_bytes == csr.built.synapse_bytes
+    n_plastic = post_major.state["plastic.weights"].size
+    assert post_major.state["plastic.pre_indices"].dtype == np.uint16
+    assert post_major.built.synapse_bytes["plastic"] == 10 * n_plastic  # f4 + u2 + packed i4
+    assert csr.built.synapse_bytes["plastic"] == 12 * n_plastic  # f4 + i4 + CSC i4
+    assert post_major.built.synapse_bytes["rec"] == csr.built.synapse_bytes["rec"]
 
 
 def test_frozen_post_major_projection_still_propagates() -> None:

@@ -126,7 +126,7 @@ def test_a_checkpoint_of_the_old_raw_arena_format_is_refused(tmp_path):
     header["format_version"] = 1
     (tmp_path / "ckpt.json").write_text(json.dumps(header))
     with pytest.raises(
-        CheckpointError, match=r"format version 1 \(simulator state stored as raw arenas.*reads 4"
+        CheckpointError, match=r"format version 1 \(simulator state stored as raw arenas.*reads 5"
     ):
         load_simulator(tmp_path / "ckpt")
 
@@ -140,7 +140,7 @@ def test_a_checkpoint_of_the_presynaptic_sparse_stdp_layout_is_refused(tmp_path)
     with pytest.raises(
         CheckpointError,
         match=r"format version 2 \(sparse pair-STDP weights stored by presynaptic neuron; "
-        r"re-create the checkpoint\); this version reads 4",
+        r"re-create the checkpoint\); this version reads 5",
     ):
         load_simulator(tmp_path / "ckpt")
 
@@ -154,6 +154,20 @@ def test_a_checkpoint_of_the_int32_static_index_layout_is_refused(tmp_path):
     with pytest.raises(
         CheckpointError,
         match=r"format version 3 \(static sparse projection indices stored as int32; "
-        r"re-create the checkpoint\); this version reads 4",
+        r"re-create the checkpoint\); this version reads 5",
+    ):
+        load_simulator(tmp_path / "ckpt")
+
+
+def test_a_checkpoint_of_the_int32_post_major_index_layout_is_refused(tmp_path):
+    sim = Simulator(make_network(), seed=5)
+    save_simulator(tmp_path / "ckpt", sim)
+    header = json.loads((tmp_path / "ckpt.json").read_text())
+    header["format_version"] = 4
+    (tmp_path / "ckpt.json").write_text(json.dumps(header))
+    with pytest.raises(
+        CheckpointError,
+        match=r"format version 4 \(post-major presynaptic indices stored as int32; "
+        r"re-create the checkpoint\); this version reads 5",
     ):
         load_simulator(tmp_path / "ckpt")
