@@ -105,7 +105,7 @@ class ObservationGuard:
                 if self._shapes:
                     return
         except (KeyError, TypeError, AttributeError, IndexError):
-            pass
+            pass  # not the fast path's shape: the full check below says what is wrong
         check_observation(obs, self.space, self.who)
         if self._shapes:  # check_observation accepted what the fast path refused
             raise ObservationError(f"{self.who} cannot read observation {obs!r}")

@@ -63,7 +63,7 @@ def cache_directory() -> Path:
         if os.access(directory, os.W_OK):
             return directory
     except OSError:
-        pass
+        pass  # not creatable (read-only home): the per-user temporary directory below
     fallback = Path(tempfile.gettempdir()) / f"neurocontrol-steps-{os.getuid()}"
     fallback.mkdir(parents=True, exist_ok=True)
     return fallback

@@ -142,7 +142,7 @@ def _cached_sparse_pattern(
             rng.bit_generator.state = state
             return indptr, indices
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
-        pass
+        pass  # missing or unreadable entry: drawn afresh below
     indptr, indices = _sparse_pattern(connectivity, n_pre, n_post, same, rng)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,7 @@ def _cached_sparse_pattern(
                 state_after=np.array(json.dumps(rng.bit_generator.state)),
             )
     except OSError:
-        pass
+        pass  # a cache that cannot be written only costs the next build the draw
     return indptr, indices
 
 
