@@ -43,7 +43,6 @@ ACTIVITY_FLOOR = 1e-3
 INPUT_CODINGS = ("nef_currents", "population_events", "delta_events")
 #: How spikes become the adaptive torque and drive PES.
 DECODINGS = ("spike_events", "filtered_activities")
-#: Neuron variables cleared at an episode start.
 
 
 class AdaptiveSpikingController(AdaptiveController):
