@@ -4,11 +4,11 @@ Each step, Python computes fresh input events
 (``p_i = 0.05 clip(0.5 + 0.5 sin(2 pi t + i/10), 0, 1)``), calls
 ``sim.step(events)`` once, and reads a 7-value readout (hidden spikes
 filtered with tau 20 ms times a fixed 1000 x 7 matrix). Reported: us/step
-(median of repeats x steps, compile time apart), mean hidden rate, SynOps
-per step, fixed overhead of a 10-neuron network, cold and warm start to the
-first step (fresh processes) beside the floor of any numba program (import
-numba, first call of a cached trivial function), and state bytes per
-plastic synapse.
+(median of repeats x steps, compile time apart, the workloads' repeats
+interleaved), mean hidden rate, SynOps per step, fixed overhead of a
+10-neuron network, cold and warm start to the first step (fresh processes)
+beside the floor of any numba program (import numba, first call of a
+cached trivial function), and state bytes per plastic synapse.
 """
 
 from __future__ import annotations
@@ -70,40 +70,57 @@ def _closed_loop(
     return elapsed, cpu, sim.total_spikes()["hidden"] - spikes0, sim.total_synops - synops0
 
 
-def measure_workload(name: str, steps: int, repeats: int, plastic: bool = True) -> dict[str, Any]:
-    """us/step (median), rate, SynOps/step and memory figures of one workload."""
+def measure_workloads(
+    names: list[str], steps: int, repeats: int, plastic: bool = True
+) -> dict[str, dict[str, Any]]:
+    """us/step (median), rate, SynOps/step and memory figures of each workload in ``names``.
+
+    The repeats are interleaved (round ``r`` runs every workload once) so
+    that every workload's median sees the same stretch of machine time: on
+    a shared machine the speed drifts by 10-20% over a minute, which would
+    otherwise land on one workload only and skew the ratio between them.
+    """
     from neurocontrol.simulator import Simulator
 
-    n_in, n_hidden = WORKLOADS[name]
-    t0 = time.perf_counter()
-    sim = Simulator(build_workload(name, plastic), seed=1)
-    t1 = time.perf_counter()
-    sim.step(np.zeros(n_in, dtype=bool))
-    t2 = time.perf_counter()
-    rng = np.random.default_rng(0)
-    times, cpu_times, spikes, synops = [], [], 0, 0
+    sims: dict[str, Any] = {}
+    rngs: dict[str, np.random.Generator] = {}
+    figures: dict[str, dict[str, Any]] = {}
+    tallies: dict[str, dict[str, Any]] = {}
+    for name in names:
+        n_in = WORKLOADS[name][0]
+        t0 = time.perf_counter()
+        sim = Simulator(build_workload(name, plastic), seed=1)
+        t1 = time.perf_counter()
+        sim.step(np.zeros(n_in, dtype=bool))
+        figures[name] = {"build_s": t1 - t0, "first_step_s": time.perf_counter() - t1}
+        sims[name], rngs[name] = sim, np.random.default_rng(0)
+        tallies[name] = {"times": [], "cpu_times": [], "spikes": 0, "synops": 0}
     for _ in range(repeats):
-        elapsed, cpu, s, ops = _closed_loop(sim, n_in, steps, rng)
-        times.append(elapsed / steps * 1e6)
-        cpu_times.append(cpu / steps * 1e6)
-        spikes, synops = spikes + s, synops + ops
-    total_steps = steps * repeats
-    built = sim.built
-    n_plastic = int(sim.state["input_to_hidden.weights"].size)
-    return {
-        "us_per_step": float(np.median(times)),
-        "us_per_step_runs": times,
-        "cpu_us_per_step": float(np.median(cpu_times)),
-        "hidden_rate_hz": spikes / (n_hidden * total_steps * sim.dt),
-        "synops_per_step": synops / total_steps,
-        "build_s": t1 - t0,
-        "first_step_s": t2 - t1,
-        "plastic_synapses": n_plastic,
-        "bytes_per_plastic_synapse": built.synapse_bytes["input_to_hidden"] / n_plastic
-        if plastic
-        else None,
-        "static_synapses": int(sim.state["hidden_to_hidden.weights"].size),
-    }
+        for name in names:
+            elapsed, cpu, s, ops = _closed_loop(sims[name], WORKLOADS[name][0], steps, rngs[name])
+            tally = tallies[name]
+            tally["times"].append(elapsed / steps * 1e6)
+            tally["cpu_times"].append(cpu / steps * 1e6)
+            tally["spikes"] += s
+            tally["synops"] += ops
+    for name in names:
+        sim, tally, total_steps = sims[name], tallies[name], steps * repeats
+        n_plastic = int(sim.state["input_to_hidden.weights"].size)
+        figures[name].update(
+            {
+                "us_per_step": float(np.median(tally["times"])),
+                "us_per_step_runs": tally["times"],
+                "cpu_us_per_step": float(np.median(tally["cpu_times"])),
+                "hidden_rate_hz": tally["spikes"] / (WORKLOADS[name][1] * total_steps * sim.dt),
+                "synops_per_step": tally["synops"] / total_steps,
+                "plastic_synapses": n_plastic,
+                "bytes_per_plastic_synapse": sim.built.synapse_bytes["input_to_hidden"] / n_plastic
+                if plastic
+                else None,
+                "static_synapses": int(sim.state["hidden_to_hidden.weights"].size),
+            }
+        )
+    return figures
 
 
 def fixed_overhead_us(steps: int = 20000) -> float:
@@ -284,8 +301,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the suite; return the figures and a printable table."""
     report: dict[str, Any] = {"workloads": {}, "load_average_start": list(os.getloadavg())}
     table = []
-    for name in args.workloads:
-        figures = measure_workload(name, args.steps, args.repeats, plastic=not args.static)
+    measured = measure_workloads(args.workloads, args.steps, args.repeats, not args.static)
+    for name, figures in measured.items():
         report["workloads"][name] = figures
         bytes_text = (
             "-"

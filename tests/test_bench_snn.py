@@ -1,0 +1,35 @@
+"""``bench snn`` runs end to end on short windows and reports consistent figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from neurocontrol.bench.snn import measure_workloads
+from neurocontrol.cli import main
+
+
+def test_bench_snn_reports_both_workloads_and_their_ratio_as_json(capsys) -> None:
+    assert main(["bench", "snn", "--steps", "300", "--repeats", "2", "--no-start", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    small, large = report["workloads"]["CL-1k"], report["workloads"]["CL-10k"]
+    for figures in (small, large):
+        assert len(figures["us_per_step_runs"]) == 2
+        assert figures["us_per_step"] > 0 and figures["cpu_us_per_step"] > 0
+        assert 20.0 < figures["hidden_rate_hz"] < 200.0
+    assert small["plastic_synapses"] == 100_000 and small["bytes_per_plastic_synapse"] == 4.0
+    assert large["bytes_per_plastic_synapse"] <= 12.0
+    ratio = report["cl10k_over_cl1k"]
+    assert ratio["synops"] == pytest.approx(large["synops_per_step"] / small["synops_per_step"])
+    assert 0.0 < report["fixed_overhead_us"] < 1000.0
+
+
+def test_interleaved_repeats_count_what_the_simulator_counted() -> None:
+    figures = measure_workloads(["CL-1k"], steps=200, repeats=3)["CL-1k"]
+    assert len(figures["us_per_step_runs"]) == 3
+    assert figures["synops_per_step"] > 0
+    # the same seeds give the same activity, whatever else ran in between
+    again = measure_workloads(["CL-1k", "CL-10k"], steps=200, repeats=3)["CL-1k"]
+    assert again["synops_per_step"] == figures["synops_per_step"]
+    assert again["hidden_rate_hz"] == figures["hidden_rate_hz"]
