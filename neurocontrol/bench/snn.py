@@ -140,13 +140,16 @@ def fixed_overhead_us(steps: int = 20000) -> float:
     return best
 
 
-_START_SCRIPT = """
-import time
-t0, c0 = time.perf_counter(), time.process_time()
+_IMPORTS = """
 import numpy as np
 from neurocontrol.bench.workloads import build_workload
 from neurocontrol.simulator import Simulator
-sim = Simulator(build_workload("CL-1k"), seed=1)
+"""
+
+_START_SCRIPT = f"""
+import time
+t0, c0 = time.perf_counter(), time.process_time()
+{_IMPORTS}sim = Simulator(build_workload("CL-1k"), seed=1)
 sim.step(np.zeros(100, dtype=bool))
 print(time.perf_counter() - t0, time.process_time() - c0)
 """
@@ -205,23 +208,28 @@ def start_times(repeats: int = 3) -> dict[str, Any]:
     Cold: an empty step cache (a fresh ``NEUROCONTROL_CACHE_DIR`` per run; the
     kernels have no cache of their own). Warm: the same cache, filled.
     Floor: ``import numpy, numba`` and the first call of a trivial cached
-    njit function, below which no numba program starts. Each figure is the
+    njit function, below which no numba program starts. Python's bytecode
+    cache is on, as in a default install (pip writes it at install time); a
+    ``PYTHONDONTWRITEBYTECODE`` in this environment would otherwise make
+    every process recompile the package's sources (about 0.07 s). Each figure is the
     median of ``repeats`` processes: ``wall`` and ``cpu`` of the whole process
     (interpreter start and exit included), ``in_process`` and
     ``in_process_cpu`` from the first import to the end of the first step.
     """
     cold, warm, floor = [], [], []
+    base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as scratch:
+        # write the package's bytecode if missing (an editable install has none yet)
+        subprocess.run([sys.executable, "-c", _IMPORTS], env=base_env, check=True)
         for run in range(repeats):
             cache = os.path.join(scratch, f"cache{run}")
-            env = dict(os.environ, NEUROCONTROL_CACHE_DIR=cache)
+            env = dict(base_env, NEUROCONTROL_CACHE_DIR=cache)
             cold.append(_timed_process(["-c", _START_SCRIPT], env))
             warm.append(_timed_process(["-c", _START_SCRIPT], env))
         with open(os.path.join(scratch, "floor_kernel.py"), "w", encoding="utf-8") as handle:
             handle.write(_FLOOR_KERNEL)
-        env = dict(os.environ)
-        _timed_process(["-c", _FLOOR_SCRIPT, scratch], env)  # fills numba's cache
-        floor = [_timed_process(["-c", _FLOOR_SCRIPT, scratch], env) for _ in range(repeats)]
+        _timed_process(["-c", _FLOOR_SCRIPT, scratch], base_env)  # fills numba's cache
+        floor = [_timed_process(["-c", _FLOOR_SCRIPT, scratch], base_env) for _ in range(repeats)]
     result: dict[str, Any] = {
         "cold_start": _median_runs(cold),
         "warm_start": _median_runs(warm),
