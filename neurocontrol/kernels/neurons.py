@@ -6,11 +6,12 @@ The arithmetic of :class:`~neurocontrol.model.neurons.LIF`,
 docstrings). The generated step entry point (:mod:`neurocontrol.build.codegen`)
 calls, for each population, only the kernel of its model, with the signature
 ``kernel(populations, p, neurons, ring, clock, rng, events)``: a network
-compiles only the models it uses. Each kernel first clears the spike flags
-of its population's last step (event-driven: only the neurons that spiked),
-reads its input from (and clears) the ring-buffer slot of this step,
-appends its spikes to ``neurons.spike_ids[start:]``, flags them in
-``neurons.spiked`` and records the spike count in the population table.
+compiles only the models it uses. Each kernel reads its input from (and
+clears) the ring-buffer slot of this step, sets ``neurons.spiked`` to this
+step's spikes (the scalar kernels clear the last step's flags and set the
+new ones; the noiseless LIF kernel writes every flag in its branch-free
+pass), lists the spikes in ``neurons.spike_ids[start:]`` and records the
+spike count in the population table.
 
 The kernels take the flat :class:`Populations` / :class:`Neurons` tuples,
 not the nested :class:`NetworkState`: every function numba compiles with
@@ -175,8 +176,60 @@ def update_lif(
     rng: np.ndarray,
     events: np.ndarray,
 ) -> None:
-    """Advance the noiseless (adaptive) LIF population ``p`` one step."""
-    _lif(populations, p, neurons, ring, clock, rng, False)
+    """Advance the noiseless (adaptive) LIF population ``p`` one step.
+
+    The arithmetic of :func:`_lif` in two passes: the update of every
+    neuron without branches (refractoriness and the spike are selects, the
+    model switches loop-invariant), which vectorises, then the spike list.
+    The branches of the one-pass loop mispredicted on every refractory
+    neuron and spike: CL-10k's 10,000 neurons took about 75 us per step.
+    """
+    ints, floats = populations.ints, populations.floats
+    start, stop = ints[p, POP_START], ints[p, POP_STOP]
+    slot_base = (clock[CLK_STEP] % clock[CLK_RING_LEN]) * clock[CLK_N_NEURONS]
+    decay_m, v_rest = floats[p, POP_DECAY_M], floats[p, POP_V_REST]
+    r_m, i_bias = floats[p, POP_R_M], floats[p, POP_I_BIAS]
+    v_reset, v_th = floats[p, POP_V_RESET], floats[p, POP_V_TH]
+    delta = ints[p, POP_DELTA_SYNAPSES] == 1
+    syn_decay, syn_to_v = floats[p, POP_SYN_DECAY], floats[p, POP_SYN_TO_V]
+    adaptive = ints[p, POP_MODEL] == MODEL_ALIF
+    adapt_decay, adapt_increment = floats[p, POP_ADAPT_DECAY], floats[p, POP_ADAPT_INCREMENT]
+    ref_steps = np.int32(ints[p, POP_REF_STEPS])
+    # zero-based slices of this population: the loops below index them from 0 unsigned
+    n_neurons = stop - start
+    v, i_syn, i_ext = neurons.v[start:stop], neurons.i_syn[start:stop], neurons.i_ext[start:stop]
+    refractory, adaptation = neurons.refractory[start:stop], neurons.adaptation[start:stop]
+    spiked = neurons.spiked[start:stop]
+    received = ring[slot_base + start : slot_base + stop]
+    for n in range(n_neurons):
+        threshold = v_th
+        if adaptive:
+            adaptation[n] *= adapt_decay
+            threshold += adaptation[n]
+        v_inf = v_rest + r_m * (i_bias + i_ext[n])
+        v_free = v_inf + (v[n] - v_inf) * decay_m
+        if delta:
+            v_free += received[n]
+        else:
+            v_free += syn_to_v * i_syn[n]
+            i_syn[n] = i_syn[n] * syn_decay + received[n]
+        received[n] = 0.0
+        waiting = refractory[n]
+        v_new = v_reset if waiting > 0 else v_free
+        fired = v_new >= threshold
+        v[n] = v_reset if fired else v_new
+        refractory[n] = ref_steps if fired else (waiting - 1 if waiting > 0 else waiting)
+        if adaptive:
+            adaptation[n] = adaptation[n] + adapt_increment if fired else adaptation[n]
+        spiked[n] = fired
+    spike_ids = neurons.spike_ids
+    count = 0
+    for n in range(n_neurons):
+        if spiked[n] != 0:
+            spike_ids[start + count] = start + n
+            count += 1
+    ints[p, POP_SPIKE_COUNT] = count
+    ints[p, POP_SPIKE_TOTAL] += count
 
 
 @njit(**KERNEL_JIT)
