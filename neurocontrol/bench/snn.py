@@ -333,7 +333,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # each round ran both workloads back to back: its ratio shares the machine's state
         per_round = [
             large_time / small_time / ops_ratio
-            for small_time, large_time in zip(small["us_per_step_runs"], large["us_per_step_runs"])
+            for small_time, large_time in zip(
+                small["us_per_step_runs"], large["us_per_step_runs"], strict=True
+            )
         ]
         report["cl10k_over_cl1k"] = {
             "time": time_ratio,
