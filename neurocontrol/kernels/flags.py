@@ -19,7 +19,7 @@ function                        CPU s  of which
 network_step (entry point)      0.61   LLVM 0.45: the linked module (every
                                        kernel again) optimised and emitted
 pair_stdp_additive_dense        0.60
-update_lif (+ ``_lif`` inlined) 0.39
+update_lif (+ ``_lif`` inlined) 0.39   +0.12 in its two-pass form (A/B x3)
 propagate_sparse                0.28
 propagate_dense                 0.20
 read_input_events               0.18
