@@ -7,11 +7,11 @@ docstrings). The generated step entry point (:mod:`neurocontrol.build.codegen`)
 calls, for each population, only the kernel of its model, with the signature
 ``kernel(populations, p, neurons, ring, clock, rng, events)``: a network
 compiles only the models it uses. Each kernel reads its input from (and
-clears) the ring-buffer slot of this step, sets ``neurons.spiked`` to this
-step's spikes (the input and Izhikevich kernels clear the last step's flags
-and set the new ones; the LIF kernels write every flag in their update
-pass), lists the spikes in ``neurons.spike_ids[start:]`` and records the
-spike count in the population table.
+clears) the ring-buffer slot of this step, writes every flag of its
+population in ``neurons.spiked`` (1 for this step's spikes, 0 otherwise, so
+a flag set by hand lasts until the next step), lists the spikes in
+``neurons.spike_ids[start:]`` and records the spike count in the population
+table.
 
 The kernels take the flat :class:`Populations` / :class:`Neurons` tuples,
 not the nested :class:`NetworkState`: every function numba compiles with
@@ -92,13 +92,12 @@ def read_input_events(
     ints = populations.ints
     start = ints[p, POP_START]
     spiked, spike_ids = neurons.spiked, neurons.spike_ids
-    for s in range(ints[p, POP_SPIKE_COUNT]):  # clear the last step's flags
-        spiked[spike_ids[start + s]] = 0
     count = 0
     for n in range(start, ints[p, POP_STOP]):
-        if events[n] != 0:
+        fired = events[n] != 0
+        spiked[n] = fired
+        if fired:
             spike_ids[start + count] = n
-            spiked[n] = 1
             count += 1
     ints[p, POP_SPIKE_COUNT] = count
     ints[p, POP_SPIKE_TOTAL] += count
@@ -229,8 +228,6 @@ def update_izhikevich(
     syn_decay = floats[p, POP_SYN_DECAY]
     v, u, i_syn, i_ext = neurons.v, neurons.recovery, neurons.i_syn, neurons.i_ext
     spiked, spike_ids = neurons.spiked, neurons.spike_ids
-    for s in range(ints[p, POP_SPIKE_COUNT]):  # clear the last step's flags
-        spiked[spike_ids[start + s]] = 0
     count = 0
     for n in range(start, stop):
         received = ring[slot_base + n]
@@ -247,11 +244,12 @@ def update_izhikevich(
             u_n += h * a * (b * v_n - u_n)
             if v_n >= v_peak:
                 break
-        if v_n >= v_peak:
+        fired = v_n >= v_peak
+        spiked[n] = fired
+        if fired:
             v_n = c
             u_n += d
             spike_ids[start + count] = n
-            spiked[n] = 1
             count += 1
         v[n], u[n] = v_n, u_n
     ints[p, POP_SPIKE_COUNT] = count

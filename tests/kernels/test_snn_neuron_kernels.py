@@ -165,3 +165,18 @@ def test_izhikevich_presets_fire_differently():
         rates[name] = spikes.sum()
     assert rates["fast_spiking"] > rates["regular_spiking"] > 0
     assert rates["chattering"] > rates["regular_spiking"]
+
+
+@pytest.mark.parametrize("name", ["source", *MODELS])
+def test_spike_flags_set_by_hand_last_until_the_next_step(name):
+    """Every kernel writes all its flags each step: ``spiked`` is this step's spikes only."""
+    source = Input(N_IN, name="source")
+    populations = [source, *(Population(N, model, name=key) for key, (model, _) in MODELS.items())]
+    sim = Simulator(Network(populations, []), dt=DT, seed=3)
+    silent = np.zeros(N_IN, dtype=bool)
+    sim.step(silent)
+    sim.state[f"{name}.spiked"] = 1
+    assert sim.spikes[sim.slice_of(name)].all()
+    sim.step(silent)  # no input, no current: nothing fires
+    assert not sim.spikes.any()
+    assert sum(sim.total_spikes().values()) == 0
