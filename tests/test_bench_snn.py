@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from neurocontrol.bench.snn import measure_workloads
@@ -22,6 +23,15 @@ def test_bench_snn_reports_both_workloads_and_their_ratio_as_json(capsys) -> Non
     assert large["bytes_per_plastic_synapse"] <= 12.0
     ratio = report["cl10k_over_cl1k"]
     assert ratio["synops"] == pytest.approx(large["synops_per_step"] / small["synops_per_step"])
+    # each round's ratio uses that round's times and SynOps
+    rounds = [
+        (large["us_per_step_runs"][r] / small["us_per_step_runs"][r])
+        / (large["synops_per_step_runs"][r] / small["synops_per_step_runs"][r])
+        for r in range(2)
+    ]
+    assert ratio["time_over_synops_per_round"] == pytest.approx(rounds)
+    for figures in (small, large):
+        assert np.mean(figures["synops_per_step_runs"]) == pytest.approx(figures["synops_per_step"])
     assert 0.0 < report["fixed_overhead_us"] < 1000.0
 
 
@@ -33,3 +43,7 @@ def test_interleaved_repeats_count_what_the_simulator_counted() -> None:
     again = measure_workloads(["CL-1k", "CL-10k"], steps=200, repeats=3)["CL-1k"]
     assert again["synops_per_step"] == figures["synops_per_step"]
     assert again["hidden_rate_hz"] == figures["hidden_rate_hz"]
+    # a workload named twice is measured once, not twice per round
+    twice = measure_workloads(["CL-1k", "CL-1k"], steps=200, repeats=3)
+    assert list(twice) == ["CL-1k"] and len(twice["CL-1k"]["us_per_step_runs"]) == 3
+    assert twice["CL-1k"]["synops_per_step"] == figures["synops_per_step"]
