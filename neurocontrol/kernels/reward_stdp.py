@@ -70,7 +70,13 @@ from neurocontrol.kernels.state import (
     PRJ_W_START,
     NetworkState,
 )
-from neurocontrol.kernels.synapses import add_weight_change, clipped_weight, column_entry
+from neurocontrol.kernels.synapses import (
+    FLOATS_PER_LINE,
+    add_weight_change,
+    clipped_weight,
+    column_entry,
+    prefetch,
+)
 
 __all__ = [
     "RSTDP_A_MINUS",
@@ -296,6 +302,10 @@ def reward_stdp_dense(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
             increments[2 * i] = scaled
             increments[2 * i + 1] = scaled * settled
     for s in range(n_post_spikes):
+        if s + 1 < n_post_spikes:  # the next column's misses overlap this one (-0.9 us, CL-1k)
+            following = 2 * (spike_ids[post_start + s + 1] - post_start) * n_pre
+            for e in range(following, following + 2 * n_pre, FLOATS_PER_LINE):
+                prefetch(state, e)
         # a view from the column's first slot: indices provably >= 0, no wraparound code
         column = state[2 * (spike_ids[post_start + s] - post_start) * n_pre :]
         for e in range(2 * n_pre):
