@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 
-from neurocontrol.bench.snn import measure_workloads
+from neurocontrol.bench.snn import _timed_process, measure_workloads
 from neurocontrol.cli import main
 
 
@@ -47,3 +48,18 @@ def test_interleaved_repeats_count_what_the_simulator_counted() -> None:
     twice = measure_workloads(["CL-1k", "CL-1k"], steps=200, repeats=3)
     assert list(twice) == ["CL-1k"] and len(twice["CL-1k"]["us_per_step_runs"]) == 3
     assert twice["CL-1k"]["synops_per_step"] == figures["synops_per_step"]
+
+
+def test_start_time_process_reports_launch_to_first_line_and_its_own_figures() -> None:
+    script = "import time; print(0.25, 0.125, flush=True); time.sleep(0.3)"
+    figures = _timed_process(["-c", script], dict(os.environ))
+    assert figures["in_process"] == 0.25 and figures["in_process_cpu"] == 0.125
+    # the line comes before the child's last 0.3 s; the whole process includes them
+    assert figures["to_first_step"] < figures["wall"] - 0.25
+    assert figures["cpu"] >= 0.0
+
+
+def test_start_time_process_that_fails_says_why() -> None:
+    script = "import sys; sys.stderr.write('no numba here'); sys.exit(3)"
+    with pytest.raises(RuntimeError, match=r"exited with 3: no numba here"):
+        _timed_process(["-c", script], dict(os.environ))
