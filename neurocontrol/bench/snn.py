@@ -238,31 +238,34 @@ def start_times(repeats: int = 3) -> dict[str, Any]:
     median of ``repeats`` processes: ``to_first_step`` from launch to the end
     of the first step, ``wall`` and ``cpu`` of the whole process (interpreter
     start and exit included), ``in_process`` and ``in_process_cpu`` from the
-    first import to the end of the first step.
+    first import to the end of the first step; warm above the floor is the
+    median of each round's difference.
     """
     cold, warm, floor = [], [], []
     base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as scratch:
         # write the package's bytecode if missing (an editable install has none yet)
         subprocess.run([sys.executable, "-c", _IMPORTS], env=base_env, check=True)
+        with open(os.path.join(scratch, "floor_kernel.py"), "w", encoding="utf-8") as handle:
+            handle.write(_FLOOR_KERNEL)
+        _timed_process(["-c", _FLOOR_SCRIPT, scratch], base_env)  # fills numba's cache
+        # one of each per round, back to back: the machine's speed drifts within a minute
         for run in range(repeats):
             cache = os.path.join(scratch, f"cache{run}")
             env = dict(base_env, NEUROCONTROL_CACHE_DIR=cache)
             cold.append(_timed_process(["-c", _START_SCRIPT], env))
             warm.append(_timed_process(["-c", _START_SCRIPT], env))
-        with open(os.path.join(scratch, "floor_kernel.py"), "w", encoding="utf-8") as handle:
-            handle.write(_FLOOR_KERNEL)
-        _timed_process(["-c", _FLOOR_SCRIPT, scratch], base_env)  # fills numba's cache
-        floor = [_timed_process(["-c", _FLOOR_SCRIPT, scratch], base_env) for _ in range(repeats)]
+            floor.append(_timed_process(["-c", _FLOOR_SCRIPT, scratch], base_env))
     result: dict[str, Any] = {
         "cold_start": _median_runs(cold),
         "warm_start": _median_runs(warm),
         "numba_floor": _median_runs(floor),
         "start_repeats": repeats,
     }
-    result["warm_above_floor"] = {
-        key: result["warm_start"][key] - result["numba_floor"][key] for key in floor[0]
-    }
+    # the median of each round's difference, which shares the round's machine speed
+    result["warm_above_floor"] = _median_runs(
+        [{key: w[key] - f[key] for key in f} for w, f in zip(warm, floor, strict=True)]
+    )
     return result
 
 
