@@ -38,8 +38,9 @@ __all__ = [
 
 _ROW_CHUNK_CELLS = 4_000_000  # random draws per chunk when sampling a sparse pattern
 #: Patterns of at least this many cells are cached on disk (drawing 10k x 10k cells
-#: takes about 1 s; reading the CSR arrays back a few ms). Smaller ones are redrawn.
-CACHE_MIN_CELLS = 4_000_000
+#: takes about 1 s, 1k x 1k about 15 ms; reading the CSR arrays back 2 ms). Smaller
+#: ones are redrawn.
+CACHE_MIN_CELLS = 1_000_000
 _PATTERN_CACHE_VERSION = "1"
 #: Packed CSC entries (row << offset_bits | offset) must stay below this (int32).
 PACK_LIMIT = 2**31
