@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from neurocontrol.bench.snn import _timed_process, measure_workloads
+from neurocontrol.bench.snn import ClosedLoop, _timed_process, measure_workloads
 from neurocontrol.cli import main
 
 
@@ -40,6 +40,10 @@ def test_interleaved_repeats_count_what_the_simulator_counted() -> None:
     figures = measure_workloads(["CL-1k"], steps=200, repeats=3)["CL-1k"]
     assert len(figures["us_per_step_runs"]) == 3
     assert figures["synops_per_step"] > 0
+    # 3 repeats of 20 chunks of 10 steps: one uninterrupted run of 600 steps
+    _, _, spikes, synops = ClosedLoop("CL-1k").run(600)
+    assert figures["synops_per_step"] * 600 == synops
+    assert figures["hidden_rate_hz"] == pytest.approx(spikes / (1000 * 0.6))
     # the same seeds give the same activity, whatever else ran in between
     again = measure_workloads(["CL-1k", "CL-10k"], steps=200, repeats=3)["CL-1k"]
     assert again["synops_per_step"] == figures["synops_per_step"]

@@ -4,8 +4,8 @@ Each step, Python computes fresh input events
 (``p_i = 0.05 clip(0.5 + 0.5 sin(2 pi t + i/10), 0, 1)``), calls
 ``sim.step(events)`` once, and reads a 7-value readout (hidden spikes
 filtered with tau 20 ms times a fixed 1000 x 7 matrix). Reported: us/step
-(median of repeats x steps, compile time apart, the workloads' repeats
-interleaved), mean hidden rate, SynOps per step, fixed overhead of a
+(median of repeats x steps, compile time apart, the workloads interleaved
+in chunks), mean hidden rate, SynOps per step, fixed overhead of a
 10-neuron network, cold and warm start to the first step (fresh processes)
 beside the floor of any numba program (import numba, first call of a
 cached trivial function), and state bytes per plastic synapse.
@@ -33,41 +33,61 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "build_workload", "run"]
 
 
-def _closed_loop(
-    sim: Any, n_in: int, steps: int, rng: np.random.Generator
-) -> tuple[float, float, int, int]:
-    """Run ``steps`` closed-loop steps; return (seconds, CPU seconds, hidden spikes, synops).
+#: Chunks each repeat of ``bench snn`` interleaves its workloads in.
+CHUNKS = 20
 
-    CPU seconds are this thread's (``time.thread_time``): on a shared
-    machine they leave out the time other processes hold the core.
-    """
-    phase = np.arange(n_in) / 10.0
-    hidden = sim.slice_of("hidden")
-    n_hidden = hidden.stop - hidden.start
-    readout = np.random.default_rng(99).normal(0.0, 0.1, (n_hidden, 7))
-    decay = np.exp(-sim.dt / READOUT_TAU)
-    # (filtered spikes) @ readout, updated by the rows of this step's spikers only:
-    # trace_t = decay trace_{t-1} + s_t, so command_t = decay command_{t-1} + s_t @ readout.
-    command = np.zeros(7)
-    uniform = np.empty(n_in)
-    prob = np.empty(n_in)
-    events = np.empty(n_in, dtype=bool)
-    spikes0, synops0 = sim.total_spikes()["hidden"], sim.total_synops
-    start, cpu_start = time.perf_counter(), time.thread_time()
-    for _ in range(steps):
-        t = sim.time
-        np.sin(2.0 * np.pi * t + phase, out=prob)
-        prob *= 0.5
-        prob += 0.5
-        np.clip(prob, 0.0, 1.0, out=prob)
-        prob *= 0.05
-        rng.random(out=uniform)
-        np.less(uniform, prob, out=events)
-        spikes = sim.step(events)
-        command *= decay
-        command += readout[np.flatnonzero(spikes[hidden])].sum(axis=0)
-    elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
-    return elapsed, cpu, sim.total_spikes()["hidden"] - spikes0, sim.total_synops - synops0
+
+class ClosedLoop:
+    """One workload's simulator with the bench's per-step Python I/O, built once."""
+
+    def __init__(self, name: str, plastic: bool = True) -> None:
+        from neurocontrol.simulator import Simulator
+
+        self.n_in = WORKLOADS[name][0]
+        t0 = time.perf_counter()
+        self.sim = sim = Simulator(build_workload(name, plastic), seed=1)
+        t1 = time.perf_counter()
+        sim.step(np.zeros(self.n_in, dtype=bool))
+        self.build_s, self.first_step_s = t1 - t0, time.perf_counter() - t1
+        self.rng = np.random.default_rng(0)
+        self.phase = np.arange(self.n_in) / 10.0
+        self.hidden = sim.slice_of("hidden")
+        n_hidden = self.hidden.stop - self.hidden.start
+        self.readout = np.random.default_rng(99).normal(0.0, 0.1, (n_hidden, 7))
+        self.decay = np.exp(-sim.dt / READOUT_TAU)
+        # (filtered spikes) @ readout, updated by the rows of this step's spikers only:
+        # trace_t = decay trace_{t-1} + s_t, so command_t = decay command_{t-1} + s_t @ readout
+        self.command = np.zeros(7)
+        self.uniform, self.prob = np.empty(self.n_in), np.empty(self.n_in)
+        self.events = np.empty(self.n_in, dtype=bool)
+
+    def run(self, steps: int) -> tuple[float, float, int, int]:
+        """Run ``steps`` steps; return (seconds, CPU seconds, hidden spikes, SynOps).
+
+        CPU seconds are this thread's (``time.thread_time``): on a shared
+        machine they leave out the time other processes hold the core.
+        """
+        sim, prob, events, command = self.sim, self.prob, self.events, self.command
+        phase, uniform, rng, readout, hidden = (
+            self.phase, self.uniform, self.rng, self.readout, self.hidden
+        )  # fmt: skip
+        decay = self.decay
+        spikes0, synops0 = sim.total_spikes()["hidden"], sim.total_synops
+        start, cpu_start = time.perf_counter(), time.thread_time()
+        for _ in range(steps):
+            t = sim.time
+            np.sin(2.0 * np.pi * t + phase, out=prob)
+            prob *= 0.5
+            prob += 0.5
+            np.clip(prob, 0.0, 1.0, out=prob)
+            prob *= 0.05
+            rng.random(out=uniform)
+            np.less(uniform, prob, out=events)
+            spikes = sim.step(events)
+            command *= decay
+            command += readout[np.flatnonzero(spikes[hidden])].sum(axis=0)
+        elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
+        return elapsed, cpu, sim.total_spikes()["hidden"] - spikes0, sim.total_synops - synops0
 
 
 def measure_workloads(
@@ -75,54 +95,54 @@ def measure_workloads(
 ) -> dict[str, dict[str, Any]]:
     """us/step (median), rate, SynOps/step and memory figures of each workload in ``names``.
 
-    The repeats are interleaved (round ``r`` runs every workload once) so
-    that every workload's median sees the same stretch of machine time: on
-    a shared machine the speed drifts by 10-20% over a minute, which would
-    otherwise land on one workload only and skew the ratio between them.
+    Each repeat runs every workload for ``steps`` steps, interleaved in
+    :data:`CHUNKS` chunks (CL-1k 500 steps, CL-10k 500 steps, CL-1k ...),
+    so that all workloads of a repeat see the same stretch of machine time:
+    on a shared machine the speed changes by 10-70% within seconds, which
+    would otherwise land on one workload only and skew the ratio between
+    them. A chunk starts with the caches the other workload left, about
+    50 us of CL-1k's 20 ms chunk.
     """
-    from neurocontrol.simulator import Simulator
-
     names = list(dict.fromkeys(names))  # a workload named twice is measured once
-    sims: dict[str, Any] = {}
-    rngs: dict[str, np.random.Generator] = {}
-    figures: dict[str, dict[str, Any]] = {}
-    tallies: dict[str, dict[str, Any]] = {}
-    for name in names:
-        n_in = WORKLOADS[name][0]
-        t0 = time.perf_counter()
-        sim = Simulator(build_workload(name, plastic), seed=1)
-        t1 = time.perf_counter()
-        sim.step(np.zeros(n_in, dtype=bool))
-        figures[name] = {"build_s": t1 - t0, "first_step_s": time.perf_counter() - t1}
-        sims[name], rngs[name] = sim, np.random.default_rng(0)
-        tallies[name] = {"times": [], "cpu_times": [], "synops_runs": [], "spikes": 0, "synops": 0}
+    loops = {name: ClosedLoop(name, plastic) for name in names}
+    tallies: dict[str, dict[str, Any]] = {
+        name: {"times": [], "cpu_times": [], "synops_runs": [], "spikes": 0, "synops": 0}
+        for name in names
+    }
+    n_chunks = max(1, min(CHUNKS, steps))
+    chunk_steps = [steps // n_chunks + (c < steps % n_chunks) for c in range(n_chunks)]
     for _ in range(repeats):
+        totals = {name: np.zeros(4) for name in names}  # seconds, CPU seconds, spikes, synops
+        for n_steps in chunk_steps:
+            for name in names:
+                totals[name] += loops[name].run(n_steps)
         for name in names:
-            elapsed, cpu, s, ops = _closed_loop(sims[name], WORKLOADS[name][0], steps, rngs[name])
+            elapsed, cpu, s, ops = totals[name]
             tally = tallies[name]
             tally["times"].append(elapsed / steps * 1e6)
             tally["cpu_times"].append(cpu / steps * 1e6)
             tally["synops_runs"].append(ops / steps)
-            tally["spikes"] += s
-            tally["synops"] += ops
-    for name in names:
-        sim, tally, total_steps = sims[name], tallies[name], steps * repeats
+            tally["spikes"] += int(s)
+            tally["synops"] += int(ops)
+    figures: dict[str, dict[str, Any]] = {}
+    for name, loop in loops.items():
+        sim, tally, total_steps = loop.sim, tallies[name], steps * repeats
         n_plastic = int(sim.state["input_to_hidden.weights"].size)
-        figures[name].update(
-            {
-                "us_per_step": float(np.median(tally["times"])),
-                "us_per_step_runs": tally["times"],
-                "cpu_us_per_step": float(np.median(tally["cpu_times"])),
-                "hidden_rate_hz": tally["spikes"] / (WORKLOADS[name][1] * total_steps * sim.dt),
-                "synops_per_step": tally["synops"] / total_steps,
-                "synops_per_step_runs": tally["synops_runs"],
-                "plastic_synapses": n_plastic,
-                "bytes_per_plastic_synapse": sim.built.synapse_bytes["input_to_hidden"] / n_plastic
-                if plastic
-                else None,
-                "static_synapses": int(sim.state["hidden_to_hidden.weights"].size),
-            }
-        )
+        figures[name] = {
+            "build_s": loop.build_s,
+            "first_step_s": loop.first_step_s,
+            "us_per_step": float(np.median(tally["times"])),
+            "us_per_step_runs": tally["times"],
+            "cpu_us_per_step": float(np.median(tally["cpu_times"])),
+            "hidden_rate_hz": tally["spikes"] / (WORKLOADS[name][1] * total_steps * sim.dt),
+            "synops_per_step": tally["synops"] / total_steps,
+            "synops_per_step_runs": tally["synops_runs"],
+            "plastic_synapses": n_plastic,
+            "bytes_per_plastic_synapse": sim.built.synapse_bytes["input_to_hidden"] / n_plastic
+            if plastic
+            else None,
+            "static_synapses": int(sim.state["hidden_to_hidden.weights"].size),
+        }
     return figures
 
 
