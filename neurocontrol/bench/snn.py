@@ -35,6 +35,8 @@ __all__ = ["add_arguments", "build_workload", "run"]
 
 #: Chunks each repeat of ``bench snn`` interleaves its workloads in.
 CHUNKS = 20
+#: Untimed steps at the start of each interleaved chunk.
+CHUNK_WARMUP = 10
 
 
 class ClosedLoop:
@@ -61,12 +63,15 @@ class ClosedLoop:
         self.uniform, self.prob = np.empty(self.n_in), np.empty(self.n_in)
         self.events = np.empty(self.n_in, dtype=bool)
 
-    def run(self, steps: int) -> tuple[float, float, int, int]:
-        """Run ``steps`` steps; return (seconds, CPU seconds, hidden spikes, SynOps).
+    def run(self, steps: int, warmup: int = 0) -> tuple[float, float, int, int]:
+        """Run ``warmup`` untimed steps, then ``steps`` timed ones.
 
-        CPU seconds are this thread's (``time.thread_time``): on a shared
-        machine they leave out the time other processes hold the core.
+        Returns (seconds, CPU seconds, hidden spikes, SynOps) of the timed
+        steps. CPU seconds are this thread's (``time.thread_time``): on a
+        shared machine they leave out the time other processes hold the core.
         """
+        if warmup > 0:
+            self.run(warmup)
         sim, prob, events, command = self.sim, self.prob, self.events, self.command
         phase, uniform, rng, readout, hidden = (
             self.phase, self.uniform, self.rng, self.readout, self.hidden
@@ -100,8 +105,9 @@ def measure_workloads(
     so that all workloads of a repeat see the same stretch of machine time:
     on a shared machine the speed changes by 10-70% within seconds, which
     would otherwise land on one workload only and skew the ratio between
-    them. A chunk starts with the caches the other workload left, about
-    50 us of CL-1k's 20 ms chunk.
+    them. A chunk starts with :data:`CHUNK_WARMUP` untimed steps, which
+    bring back into the caches what the other workload evicted (without
+    them, interleaved CL-1k measured ~5% slower than CL-1k alone).
     """
     names = list(dict.fromkeys(names))  # a workload named twice is measured once
     loops = {name: ClosedLoop(name, plastic) for name in names}
@@ -115,7 +121,8 @@ def measure_workloads(
         totals = {name: np.zeros(4) for name in names}  # seconds, CPU seconds, spikes, synops
         for n_steps in chunk_steps:
             for name in names:
-                totals[name] += loops[name].run(n_steps)
+                warmup = CHUNK_WARMUP if len(names) > 1 else 0
+                totals[name] += loops[name].run(n_steps, warmup)
         for name in names:
             elapsed, cpu, s, ops = totals[name]
             tally = tallies[name]
