@@ -35,7 +35,7 @@ from neurocontrol.kernels.state import NetworkState
 
 __all__ = ["RuleCall", "StepPlan", "cache_directory", "load_step_function"]
 
-_GENERATOR_VERSION = "4"
+_GENERATOR_VERSION = "5"
 #: The plain arrays of NetworkState after its three groups, in order.
 _CORE_FIELDS: tuple[str, ...] = NetworkState._fields[3:]
 
@@ -96,9 +96,10 @@ class StepPlan:
     population_kernels : sequence of numba dispatchers
         Per population (index ``p``), the kernel of its model:
         ``kernel(populations, p, neurons, ring, clock, rng, events)``.
-    projection_kernels : sequence of numba dispatchers
+    projection_kernels : sequence of numba dispatchers or RuleCall
         Per projection (index ``q``), its propagation kernel:
-        ``kernel(populations, q, synapses, neurons, ring, clock)``.
+        ``kernel(populations, q, synapses, neurons, ring, clock)``, or the
+        call of its only rule's kernel when that kernel also propagates.
     rule_calls : sequence of RuleCall
         Learning-rule kernels, in projection then rule order.
     deferred : bool
@@ -107,7 +108,7 @@ class StepPlan:
     """
 
     population_kernels: tuple[Callable[..., None], ...]
-    projection_kernels: tuple[Callable[..., None], ...]
+    projection_kernels: tuple[Callable[..., None] | RuleCall, ...]
     rule_calls: tuple[RuleCall, ...] = ()
     deferred: bool = False
 
@@ -156,19 +157,31 @@ def _source(
         body.append(
             f"    {need(kernel)}(populations, int64({p}), neurons, ring, clock, rng, events)"
         )
-    for q, kernel in enumerate(plan.projection_kernels):
-        body.append(f"    {need(kernel)}(populations, int64({q}), synapses, neurons, ring, clock)")
-    if plan.rule_calls:
-        body.append(
-            f"    net = {need(NetworkState)}(neurons, populations, synapses, "
-            f"{', '.join(_CORE_FIELDS)})"
-        )
-    for call in plan.rule_calls:
+    net_built = False
+
+    def rule_call(call: RuleCall) -> None:
+        nonlocal net_built
+        if not net_built:
+            body.append(
+                f"    net = {need(NetworkState)}(neurons, populations, synapses, "
+                f"{', '.join(_CORE_FIELDS)})"
+            )
+            net_built = True
         group = by_variable[call.variable]
         body.append(f"    {call.variable} = {need(group.cls)}({_fields(group)})")
         body.append(
             f"    {need(call.kernel)}(net, int64({call.projection_index}), {call.variable})"
         )
+
+    for q, kernel in enumerate(plan.projection_kernels):
+        if isinstance(kernel, RuleCall):  # the projection's only rule, which also propagates
+            rule_call(kernel)
+        else:
+            body.append(
+                f"    {need(kernel)}(populations, int64({q}), synapses, neurons, ring, clock)"
+            )
+    for call in plan.rule_calls:
+        rule_call(call)
     if plan.deferred:
         body.append(f"    {need(step.apply_weight_changes)}(synapses)")
     body.append(f"    {need(step.advance_clock)}(clock)")

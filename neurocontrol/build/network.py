@@ -341,13 +341,18 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
     }
     arena.add_group("core", _CoreFields, "network.", core_arrays)
     calls: list[RuleCall] = []
+    # rule kernels that also propagate (a projection's only rule), by projection
+    propagating: dict[int, RuleCall] = {}
     for q, item in enumerate(built):
         for name, rule in item.rules:
-            variable = f"rule_{len(calls)}"
+            variable = f"rule_{len(calls) + len(propagating)}"
             prefix = f"{item.projection.name}.{name}."
             arena.add_group(variable, rule.state_type, prefix, rule.arrays)
             kernel = rule.kernel if item.post_major is None else rule.post_major_kernel
-            calls.append(RuleCall(kernel, q, variable))
+            if rule.propagates:
+                propagating[q] = RuleCall(kernel, q, variable)
+            else:
+                calls.append(RuleCall(kernel, q, variable))
             third = None if rule.third_factor is None else prefix + rule.third_factor
             enabled = None if rule.enabled is None else (prefix + rule.enabled[0], rule.enabled[1])
             rule_infos.append(RuleInfo(str(item.projection.name), name, prefix, third, enabled))
@@ -357,7 +362,9 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
     rule_groups = [g for g in groups if g.variable.startswith("rule_")]
     plan = StepPlan(
         population_kernels=tuple(population_kernels),
-        projection_kernels=tuple(item.propagation_kernel for item in built),
+        projection_kernels=tuple(
+            propagating.get(q, item.propagation_kernel) for q, item in enumerate(built)
+        ),
         rule_calls=tuple(calls),
         deferred=any(len(item.rules) >= 2 for item in built),
     )

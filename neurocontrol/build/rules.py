@@ -91,6 +91,10 @@ class RuleBuild:
         rule this is (see :mod:`neurocontrol.kernels.synapses`): it must also
         propagate the projection's spikes. The builder stores the projection
         post-major and calls this kernel instead of ``kernel`` when given.
+    propagates : bool
+        Whether ``kernel`` also propagates the projection's spikes (the rule
+        is the projection's only one). The step then calls it in the
+        projection's propagation slot instead of a propagation kernel.
     """
 
     state_type: type
@@ -100,6 +104,7 @@ class RuleBuild:
     needs_columns: bool = False
     enabled: tuple[str, int] | None = None
     post_major_kernel: Callable[..., None] | None = None
+    propagates: bool = False
 
 
 def scalar(value: float, dtype: type = np.float64) -> np.ndarray:
@@ -130,7 +135,8 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
         "scratch_traces": np.zeros(max(context.max_in_degree, 1)),
     }
     kernel, post_major = pair_stdp_step, None
-    if rule.weight_dependence == "additive" and context.n_rules == 1:  # write-through paths
+    additive_alone = rule.weight_dependence == "additive" and context.n_rules == 1
+    if additive_alone:  # write-through paths that also propagate
         # sparse: post-major storage, unless its packed entries would not fit in int32
         kernel = pair_stdp_additive_dense if context.dense else pair_stdp_step
         post_major = None if context.dense else pair_stdp_additive_post_major
@@ -141,4 +147,5 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
         needs_columns=True,
         enabled=("switches", STDP_ENABLED),
         post_major_kernel=post_major,
+        propagates=additive_alone and context.dense,
     )

@@ -8,9 +8,9 @@ traces. Weight changes go through
 :func:`~neurocontrol.kernels.synapses.add_weight_change` in the general
 kernel; additive STDP as a projection's only rule has a write-through
 kernel per storage (dense, sparse post-major), and the builder picks the
-one that fits, so a network compiles only the path it runs. The
-post-major kernel also propagates its projection's spikes, in the same
-pass over a presynaptic row as the depression.
+one that fits, so a network compiles only the path it runs. Both also
+propagate their projection's spikes, in the same pass over a presynaptic
+row as the depression.
 """
 
 from __future__ import annotations
@@ -146,32 +146,46 @@ def pair_stdp_step(net: NetworkState, q: int, rule: PairSTDPState) -> None:
 
 @njit(**KERNEL_JIT)
 def pair_stdp_additive_dense(net: NetworkState, q: int, rule: PairSTDPState) -> None:
-    """Additive pair STDP, the only rule of dense projection ``q``: weights updated in place.
+    """Propagation and additive pair STDP of dense projection ``q`` (its only rule).
 
-    The same arithmetic as :func:`add_weight_change` (float64 sum, clip to
-    the projection's bounds, no change when the change is 0) through
-    :func:`clipped_weight`, in loops without calls or data-dependent
-    branches: depression rows vectorise. Each synapse changes at most once
-    per step by each of depression and potentiation, depression first, so
-    the order of the potentiation loops does not change the result.
+    The builder calls it in the projection's propagation slot, so the ring
+    slot ``t + 1 + delay`` receives this projection's rows in the same order
+    as from :func:`~neurocontrol.kernels.synapses.propagate_dense`, and a
+    network compiles no separate propagation kernel for it. Each spiking
+    row is propagated (its weights before any change of this step) and
+    depressed in one contiguous pass. The arithmetic is that of
+    :func:`add_weight_change` (float64 sum, clip to the projection's
+    bounds, no change when the change is 0) through :func:`clipped_weight`,
+    in loops without calls or data-dependent branches: depression rows
+    vectorise. Each synapse changes at most once per step by each of
+    depression and potentiation, depression first, so the order of the
+    potentiation loops does not change the result.
     """
-    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
-    table, weights = syn.ints, syn.weights
+    syn, populations, spike_ids = net.synapses, net.populations, net.neurons.spike_ids
+    table, weights, pops = syn.ints, syn.weights, populations.ints
     _decay_traces(rule)
     pre_start = pops[table[q, PRJ_PRE], POP_START]
     post_start = pops[table[q, PRJ_POST], POP_START]
     n_pre_spikes = pops[table[q, PRJ_PRE], POP_SPIKE_COUNT]
     n_post_spikes = pops[table[q, PRJ_POST], POP_SPIKE_COUNT]
-    if rule.switches[STDP_ENABLED] == 1:
-        x, y = rule.pre_trace, rule.post_trace
-        a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
-        low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
-        n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
-        w_start = table[q, PRJ_W_START]
-        for s in range(n_pre_spikes):  # depression along contiguous rows
-            row = weights[w_start + (spike_ids[pre_start + s] - pre_start) * n_post :]
-            for j in range(n_post):
-                row[j] = clipped_weight(row[j], -a_minus * y[j], low, high)
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    w_start = table[q, PRJ_W_START]
+    x, y = rule.pre_trace, rule.post_trace
+    a_plus, a_minus = rule.params[STDP_A_PLUS], rule.params[STDP_A_MINUS]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    enabled = rule.switches[STDP_ENABLED] == 1
+    base = ring_base(populations, q, table, net.clock)
+    target = net.ring[base : base + n_post]
+    depression = a_minus if enabled else 0.0  # frozen: a change of 0 leaves a weight as is
+    for s in range(n_pre_spikes):  # propagation and depression along contiguous rows
+        row = weights[w_start + (spike_ids[pre_start + s] - pre_start) * n_post :]
+        for j in range(n_post):
+            w = row[j]
+            target[j] += w
+            row[j] = clipped_weight(w, -depression * y[j], low, high)
+    table[q, PRJ_SYNOPS_STEP] = n_pre_spikes * n_post
+    table[q, PRJ_SYNOPS_TOTAL] += n_pre_spikes * n_post
+    if enabled:
         # potentiation of the spiking columns, row by row: each row's spiking entries lie in
         # one contiguous run of n_post weights (column by column, every entry was a cache
         # line of its own: -7 us/step in CL-1k); rows with x_i = 0 do not change
