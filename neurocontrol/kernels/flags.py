@@ -18,10 +18,12 @@ function                        CPU s  of which
 ==============================  =====  =====================================
 network_step (entry point)      0.61   LLVM 0.45: the linked module (every
                                        kernel again) optimised and emitted
-pair_stdp_additive_dense        0.60
+pair_stdp_additive_dense        0.60   +0.12 since it also propagates
 update_lif (+ ``_lif`` inlined) 0.39   +0.12 in its two-pass form (A/B x3)
 propagate_sparse                0.28
-propagate_dense                 0.20
+propagate_dense                 0.20   no longer compiled here: the rule
+                                       kernel above propagates (first
+                                       step -0.27 s net, A/B x3)
 read_input_events               0.18
 all compiles                    2.40   LLVM 0.89, lowering 0.58, typing 0.43,
                                        IR inlining 0.11
