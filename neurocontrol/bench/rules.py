@@ -3,7 +3,8 @@
 The CL-1k network of ``bench snn`` (100 Poisson afferents -> 1000 LIF
 neurons all-to-all, 100k plastic synapses, plus 100k static recurrent
 ones), stepped in a closed loop (fresh input events each step, a 7-value
-readout), in four variants measured in the same run, repeats interleaved:
+readout), in four variants measured in the same run, interleaved in chunks
+within each repeat (the machine's speed changes within seconds):
 
 (a) no learning; (b) pair STDP on the input projection (the ``bench snn``
 rule); (c) reward-modulated STDP with eligibility traces on the input
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.bench.workloads import READOUT_TAU, build_workload
+from neurocontrol.bench.workloads import CHUNK_WARMUP, READOUT_TAU, build_workload, chunk_sizes
 from neurocontrol.model import (
     LIF,
     PES,
@@ -109,8 +110,10 @@ class _Loop:
             self.to_output = (1.0 - self.decay) / self.sim.dt
             self.target = np.linspace(-0.5, 0.5, N_OUT)
 
-    def run(self, steps: int) -> tuple[float, float]:
-        """Wall and thread CPU seconds for ``steps`` closed-loop steps."""
+    def run(self, steps: int, warmup: int = 0) -> tuple[float, float]:
+        """Wall and thread CPU seconds for ``steps`` closed-loop steps after ``warmup`` untimed."""
+        if warmup > 0:
+            self.run(warmup)
         sim, prob, rng = self.sim, self.prob, self.rng
         pes = self.variant == "d_pes_readout"
         reward = self.variant == "c_reward_stdp"
@@ -143,13 +146,17 @@ def _bytes_per_synapse(sim: Any, variant: str) -> float:
 
 
 def measure(steps: int, repeats: int, variants: list[str]) -> dict[str, Any]:
-    """us/step of each variant, repeats interleaved; ratios to the static network."""
+    """us/step of each variant, interleaved in chunks within each repeat; ratios to (a)."""
     loops = {variant: _Loop(variant) for variant in variants}
     times: dict[str, list[float]] = {variant: [] for variant in variants}
     cpu_times: dict[str, list[float]] = {variant: [] for variant in variants}
+    warmup = CHUNK_WARMUP if len(loops) > 1 else 0
     for _ in range(repeats):
-        for variant, loop in loops.items():
-            wall, cpu = loop.run(steps)
+        totals = {variant: np.zeros(2) for variant in loops}  # wall, CPU seconds
+        for chunk in chunk_sizes(steps):  # the variants interleaved within each repeat
+            for variant, loop in loops.items():
+                totals[variant] += loop.run(chunk, warmup)
+        for variant, (wall, cpu) in totals.items():
             times[variant].append(wall / steps * 1e6)
             cpu_times[variant].append(cpu / steps * 1e6)
     figures: dict[str, Any] = {}

@@ -24,19 +24,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurocontrol.bench.workloads import READOUT_TAU, WORKLOADS, build_workload
+from neurocontrol.bench.workloads import (
+    CHUNK_WARMUP,
+    READOUT_TAU,
+    WORKLOADS,
+    build_workload,
+    chunk_sizes,
+)
 from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection
 
 if TYPE_CHECKING:
     import argparse
 
 __all__ = ["add_arguments", "build_workload", "run"]
-
-
-#: Chunks each repeat of ``bench snn`` interleaves its workloads in.
-CHUNKS = 20
-#: Untimed steps at the start of each interleaved chunk.
-CHUNK_WARMUP = 10
 
 
 class ClosedLoop:
@@ -101,13 +101,13 @@ def measure_workloads(
     """us/step (median), rate, SynOps/step and memory figures of each workload in ``names``.
 
     Each repeat runs every workload for ``steps`` steps, interleaved in
-    :data:`CHUNKS` chunks (CL-1k 500 steps, CL-10k 500 steps, CL-1k ...),
-    so that all workloads of a repeat see the same stretch of machine time:
-    on a shared machine the speed changes by 10-70% within seconds, which
-    would otherwise land on one workload only and skew the ratio between
-    them. A chunk starts with :data:`CHUNK_WARMUP` untimed steps, which
-    bring back into the caches what the other workload evicted (without
-    them, interleaved CL-1k measured ~5% slower than CL-1k alone).
+    :data:`~neurocontrol.bench.workloads.CHUNKS` chunks (CL-1k 500 steps,
+    CL-10k 500 steps, CL-1k ...), so that all workloads of a repeat see the
+    same stretch of machine time: on a shared machine the speed changes by
+    10-70% within seconds, which would otherwise land on one workload only
+    and skew the ratio between them. A chunk starts with
+    :data:`~neurocontrol.bench.workloads.CHUNK_WARMUP` untimed steps, which
+    bring back into the caches what the other workload evicted.
     """
     names = list(dict.fromkeys(names))  # a workload named twice is measured once
     loops = {name: ClosedLoop(name, plastic) for name in names}
@@ -115,11 +115,9 @@ def measure_workloads(
         name: {"times": [], "cpu_times": [], "synops_runs": [], "spikes": 0, "synops": 0}
         for name in names
     }
-    n_chunks = max(1, min(CHUNKS, steps))
-    chunk_steps = [steps // n_chunks + (c < steps % n_chunks) for c in range(n_chunks)]
     for _ in range(repeats):
         totals = {name: np.zeros(4) for name in names}  # seconds, CPU seconds, spikes, synops
-        for n_steps in chunk_steps:
+        for n_steps in chunk_sizes(steps):
             for name in names:
                 warmup = CHUNK_WARMUP if len(names) > 1 else 0
                 totals[name] += loops[name].run(n_steps, warmup)

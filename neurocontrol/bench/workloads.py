@@ -21,10 +21,22 @@ from neurocontrol.model import (
     Uniform,
 )
 
-__all__ = ["READOUT_TAU", "WORKLOADS", "build_workload"]
+__all__ = ["CHUNKS", "CHUNK_WARMUP", "READOUT_TAU", "WORKLOADS", "build_workload", "chunk_sizes"]
 
 WORKLOADS = {"CL-1k": (100, 1000), "CL-10k": (1000, 10000)}
 READOUT_TAU = 0.02
+#: Chunks a bench repeat interleaves the networks it compares in: on a shared machine the
+#: speed changes by 10-70% within seconds, so each network must see the same seconds.
+CHUNKS = 20
+#: Untimed steps at the start of each interleaved chunk: they bring back into the caches
+#: what the other networks evicted (without them, interleaved CL-1k measured ~5% slower).
+CHUNK_WARMUP = 10
+
+
+def chunk_sizes(steps: int) -> list[int]:
+    """``steps`` split into at most :data:`CHUNKS` near-equal chunks."""
+    n_chunks = max(1, min(CHUNKS, steps))
+    return [steps // n_chunks + (c < steps % n_chunks) for c in range(n_chunks)]
 
 
 def build_workload(name: str, plastic: bool = True) -> Network:
