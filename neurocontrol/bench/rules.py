@@ -27,7 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.bench.workloads import CHUNK_WARMUP, READOUT_TAU, build_workload, chunk_sizes
+from neurocontrol.bench.workloads import (
+    READOUT_TAU,
+    InputEvents,
+    build_workload,
+    run_interleaved,
+)
 from neurocontrol.model import (
     LIF,
     PES,
@@ -96,14 +101,11 @@ class _Loop:
         self.sim.step(np.zeros(self.sim.n_inputs, dtype=bool))
         self.start_s = time.perf_counter() - t0
         self.n_in = self.sim.n_inputs
-        self.phase = np.arange(self.n_in) / 10.0
         self.hidden = self.sim.slice_of("hidden")
         self.trace = np.zeros(self.hidden.stop - self.hidden.start)
         self.readout = np.random.default_rng(99).normal(0.0, 0.1, (self.trace.size, N_OUT))
         self.decay = math.exp(-self.sim.dt / READOUT_TAU)
-        self.rng = np.random.default_rng(0)
-        self.uniform, self.prob = np.empty(self.n_in), np.empty(self.n_in)
-        self.events = np.empty(self.n_in, dtype=bool)
+        self.inputs = InputEvents(self.n_in)  # its generator also draws the rewards
         if variant == "d_pes_readout":
             self.i_syn = self.sim.state["readout.i_syn"]
             self.error = self.sim.state["hidden_to_readout.pes.error"]
@@ -114,21 +116,15 @@ class _Loop:
         """Wall and thread CPU seconds for ``steps`` closed-loop steps after ``warmup`` untimed."""
         if warmup > 0:
             self.run(warmup)
-        sim, prob, rng = self.sim, self.prob, self.rng
+        sim, inputs = self.sim, self.inputs
         pes = self.variant == "d_pes_readout"
         reward = self.variant == "c_reward_stdp"
         start, start_cpu = time.perf_counter(), time.thread_time()
         for _ in range(steps):
-            np.sin(2.0 * np.pi * sim.time + self.phase, out=prob)
-            prob *= 0.5
-            prob += 0.5
-            np.clip(prob, 0.0, 1.0, out=prob)
-            prob *= 0.05
-            rng.random(out=self.uniform)
-            np.less(self.uniform, prob, out=self.events)
+            events = inputs.draw(sim.time)
             if reward and sim.n_steps % REWARD_PERIOD == 0:
-                sim.set_third_factor("input_to_hidden.rstdp", rng.choice((-1.0, 1.0)))
-            spikes = sim.step(self.events)
+                sim.set_third_factor("input_to_hidden.rstdp", inputs.rng.choice((-1.0, 1.0)))
+            spikes = sim.step(events)
             if pes:
                 np.multiply(self.i_syn, self.to_output, out=self.error)
                 self.error -= self.target
@@ -148,17 +144,11 @@ def _bytes_per_synapse(sim: Any, variant: str) -> float:
 def measure(steps: int, repeats: int, variants: list[str]) -> dict[str, Any]:
     """us/step of each variant, interleaved in chunks within each repeat; ratios to (a)."""
     loops = {variant: _Loop(variant) for variant in variants}
-    times: dict[str, list[float]] = {variant: [] for variant in variants}
-    cpu_times: dict[str, list[float]] = {variant: [] for variant in variants}
-    warmup = CHUNK_WARMUP if len(loops) > 1 else 0
-    for _ in range(repeats):
-        totals = {variant: np.zeros(2) for variant in loops}  # wall, CPU seconds
-        for chunk in chunk_sizes(steps):  # the variants interleaved within each repeat
-            for variant, loop in loops.items():
-                totals[variant] += loop.run(chunk, warmup)
-        for variant, (wall, cpu) in totals.items():
-            times[variant].append(wall / steps * 1e6)
-            cpu_times[variant].append(cpu / steps * 1e6)
+    per_repeat = run_interleaved(
+        {variant: loop.run for variant, loop in loops.items()}, steps, repeats
+    )  # (wall, CPU seconds) per repeat
+    times = {v: [float(wall) / steps * 1e6 for wall, _ in runs] for v, runs in per_repeat.items()}
+    cpu_times = {v: [float(cpu) / steps * 1e6 for _, cpu in runs] for v, runs in per_repeat.items()}
     figures: dict[str, Any] = {}
     for variant, loop in loops.items():
         sim = loop.sim

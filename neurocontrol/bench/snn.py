@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from neurocontrol.bench.workloads import (
-    CHUNK_WARMUP,
     READOUT_TAU,
     WORKLOADS,
+    InputEvents,
     build_workload,
-    chunk_sizes,
+    run_interleaved,
 )
 from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection
 
@@ -51,8 +51,7 @@ class ClosedLoop:
         t1 = time.perf_counter()
         sim.step(np.zeros(self.n_in, dtype=bool))
         self.build_s, self.first_step_s = t1 - t0, time.perf_counter() - t1
-        self.rng = np.random.default_rng(0)
-        self.phase = np.arange(self.n_in) / 10.0
+        self.inputs = InputEvents(self.n_in)
         self.hidden = sim.slice_of("hidden")
         n_hidden = self.hidden.stop - self.hidden.start
         self.readout = np.random.default_rng(99).normal(0.0, 0.1, (n_hidden, 7))
@@ -60,8 +59,6 @@ class ClosedLoop:
         # (filtered spikes) @ readout, updated by the rows of this step's spikers only:
         # trace_t = decay trace_{t-1} + s_t, so command_t = decay command_{t-1} + s_t @ readout
         self.command = np.zeros(7)
-        self.uniform, self.prob = np.empty(self.n_in), np.empty(self.n_in)
-        self.events = np.empty(self.n_in, dtype=bool)
 
     def run(self, steps: int, warmup: int = 0) -> tuple[float, float, int, int]:
         """Run ``warmup`` untimed steps, then ``steps`` timed ones.
@@ -72,23 +69,12 @@ class ClosedLoop:
         """
         if warmup > 0:
             self.run(warmup)
-        sim, prob, events, command = self.sim, self.prob, self.events, self.command
-        phase, uniform, rng, readout, hidden = (
-            self.phase, self.uniform, self.rng, self.readout, self.hidden
-        )  # fmt: skip
-        decay = self.decay
+        sim, inputs, command = self.sim, self.inputs, self.command
+        readout, hidden, decay = self.readout, self.hidden, self.decay
         spikes0, synops0 = sim.total_spikes()["hidden"], sim.total_synops
         start, cpu_start = time.perf_counter(), time.thread_time()
         for _ in range(steps):
-            t = sim.time
-            np.sin(2.0 * np.pi * t + phase, out=prob)
-            prob *= 0.5
-            prob += 0.5
-            np.clip(prob, 0.0, 1.0, out=prob)
-            prob *= 0.05
-            rng.random(out=uniform)
-            np.less(uniform, prob, out=events)
-            spikes = sim.step(events)
+            spikes = sim.step(inputs.draw(sim.time))
             command *= decay
             command += readout[np.flatnonzero(spikes[hidden])].sum(axis=0)
         elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
@@ -115,18 +101,13 @@ def measure_workloads(
         name: {"times": [], "cpu_times": [], "synops_runs": [], "spikes": 0, "synops": 0}
         for name in names
     }
-    for _ in range(repeats):
-        totals = {name: np.zeros(4) for name in names}  # seconds, CPU seconds, spikes, synops
-        for n_steps in chunk_sizes(steps):
-            for name in names:
-                warmup = CHUNK_WARMUP if len(names) > 1 else 0
-                totals[name] += loops[name].run(n_steps, warmup)
-        for name in names:
-            elapsed, cpu, s, ops = totals[name]
+    per_repeat = run_interleaved({name: loop.run for name, loop in loops.items()}, steps, repeats)
+    for name in names:
+        for elapsed, cpu, s, ops in per_repeat[name]:  # seconds, CPU seconds, spikes, SynOps
             tally = tallies[name]
-            tally["times"].append(elapsed / steps * 1e6)
-            tally["cpu_times"].append(cpu / steps * 1e6)
-            tally["synops_runs"].append(ops / steps)
+            tally["times"].append(float(elapsed) / steps * 1e6)
+            tally["cpu_times"].append(float(cpu) / steps * 1e6)
+            tally["synops_runs"].append(float(ops) / steps)
             tally["spikes"] += int(s)
             tally["synops"] += int(ops)
     figures: dict[str, dict[str, Any]] = {}

@@ -7,6 +7,10 @@ own script would: the model description and the simulator.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
 from neurocontrol.model import (
     LIF,
     AllToAll,
@@ -21,7 +25,16 @@ from neurocontrol.model import (
     Uniform,
 )
 
-__all__ = ["CHUNKS", "CHUNK_WARMUP", "READOUT_TAU", "WORKLOADS", "build_workload", "chunk_sizes"]
+__all__ = [
+    "CHUNKS",
+    "CHUNK_WARMUP",
+    "READOUT_TAU",
+    "WORKLOADS",
+    "InputEvents",
+    "build_workload",
+    "chunk_sizes",
+    "run_interleaved",
+]
 
 WORKLOADS = {"CL-1k": (100, 1000), "CL-10k": (1000, 10000)}
 READOUT_TAU = 0.02
@@ -37,6 +50,55 @@ def chunk_sizes(steps: int) -> list[int]:
     """``steps`` split into at most :data:`CHUNKS` near-equal chunks."""
     n_chunks = max(1, min(CHUNKS, steps))
     return [steps // n_chunks + (c < steps % n_chunks) for c in range(n_chunks)]
+
+
+def run_interleaved(
+    runs: Mapping[str, Callable[[int, int], Sequence[float]]], steps: int, repeats: int
+) -> dict[str, list[np.ndarray]]:
+    """Each run's summed figures per repeat of ``steps`` steps, the runs interleaved in chunks.
+
+    ``runs[name](steps, warmup)`` runs ``warmup`` untimed then ``steps``
+    timed steps and returns figures that add up over chunks (seconds, CPU
+    seconds, counts). Chunks start with :data:`CHUNK_WARMUP` untimed steps
+    when several runs share the repeat.
+    """
+    warmup = CHUNK_WARMUP if len(runs) > 1 else 0
+    results: dict[str, list[np.ndarray]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        totals: dict[str, np.ndarray] = {}
+        for chunk in chunk_sizes(steps):
+            for name, run in runs.items():
+                figures = np.asarray(run(chunk, warmup), dtype=np.float64)
+                totals[name] = totals[name] + figures if name in totals else figures
+        for name in runs:
+            results[name].append(totals[name])
+    return results
+
+
+class InputEvents:
+    """The workloads' input events, one draw per step.
+
+    Afferent ``i`` fires with probability
+    ``0.05 clip(0.5 + 0.5 sin(2 pi t + i/10), 0, 1)``, drawn in place (no
+    allocation) from its own generator ``rng``.
+    """
+
+    def __init__(self, n_in: int, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.phase = np.arange(n_in) / 10.0
+        self.prob, self.uniform = np.empty(n_in), np.empty(n_in)
+        self.events = np.empty(n_in, dtype=bool)
+
+    def draw(self, t: float) -> np.ndarray:
+        """This step's events (the same array every step) at time ``t`` (s)."""
+        prob = self.prob
+        np.sin(2.0 * np.pi * t + self.phase, out=prob)
+        prob *= 0.5
+        prob += 0.5
+        np.clip(prob, 0.0, 1.0, out=prob)
+        prob *= 0.05
+        self.rng.random(out=self.uniform)
+        return np.less(self.uniform, prob, out=self.events)
 
 
 def build_workload(name: str, plastic: bool = True) -> Network:

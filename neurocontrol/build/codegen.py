@@ -157,16 +157,13 @@ def _source(
         body.append(
             f"    {need(kernel)}(populations, int64({p}), neurons, ring, clock, rng, events)"
         )
-    net_built = False
+    if plan.rule_calls or any(isinstance(k, RuleCall) for k in plan.projection_kernels):
+        body.append(
+            f"    net = {need(NetworkState)}(neurons, populations, synapses, "
+            f"{', '.join(_CORE_FIELDS)})"
+        )
 
     def rule_call(call: RuleCall) -> None:
-        nonlocal net_built
-        if not net_built:
-            body.append(
-                f"    net = {need(NetworkState)}(neurons, populations, synapses, "
-                f"{', '.join(_CORE_FIELDS)})"
-            )
-            net_built = True
         group = by_variable[call.variable]
         body.append(f"    {call.variable} = {need(group.cls)}({_fields(group)})")
         body.append(
