@@ -40,7 +40,6 @@ from neurocontrol.agents.dense import OperationalSpaceController
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.envs.tasks.trajectory import minimum_jerk
 from neurocontrol.errors import ConfigError
-from neurocontrol.learning import sync_weights
 from neurocontrol.model import (
     LIF,
     AllToAll,
@@ -347,9 +346,8 @@ class RewardSpikingController(Persistent, Agent):
         return float(np.mean(np.array(rewards) > 0)) if rewards else float("nan")
 
     def weights(self) -> np.ndarray:
-        """Afferent-to-motor weights ``(n_afferents, n_motor)``, brought up to date."""
-        sync_weights(self.simulator)
-        return self.simulator.state["context_to_motor.weights"]
+        """Afferent-to-motor weights ``(n_afferents, n_motor)``, current (a copy)."""
+        return self.simulator.weights("context_to_motor")
 
     # -- checkpoint -----------------------------------------------------------------------
     def spec(self) -> dict[str, Any]:

@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.learning import sync_weights
 from neurocontrol.model import (
     FixedProbability,
     Izhikevich,
@@ -104,10 +103,7 @@ def chosen_synapse(sim: Simulator) -> tuple[int, int, int]:
 
 def excitatory_weights(sim: Simulator) -> np.ndarray:
     """All plastic (excitatory) weights, after bringing them up to date."""
-    sync_weights(sim)
-    return np.concatenate(
-        [sim.state["exc_to_exc.weights"], sim.state["exc_to_inh.weights"]]
-    ).astype(np.float64)
+    return np.concatenate([sim.weights("exc_to_exc"), sim.weights("exc_to_inh")]).astype(np.float64)
 
 
 def _summary(weights: np.ndarray, k: int) -> dict[str, float]:

@@ -1,10 +1,9 @@
-"""Python-side helpers of the learning rules, called between simulator steps.
+"""Reading learning-rule state between simulator steps.
 
-:func:`sync_weights` brings the lazily integrated weights of every
-:class:`~neurocontrol.model.reward_rules.RewardSTDP` rule up to date (the
-kernel writes a weight only when its presynaptic neuron spikes and once per
-epoch); call it before reading weights, saving them or comparing them.
-:func:`eligibility` reads the current eligibilities (stored epoch-scaled).
+:func:`eligibility` reads the current eligibilities of a
+:class:`~neurocontrol.model.reward_rules.RewardSTDP` rule (stored
+epoch-scaled). Current weights come from the simulator itself
+(``sim.weights(projection)``, which writes pending changes first).
 """
 
 from __future__ import annotations
@@ -14,16 +13,11 @@ from typing import Any
 import numpy as np
 
 from neurocontrol.errors import ConfigError
-from neurocontrol.kernels.reward_stdp import (
-    RSTDP_EPOCH_START,
-    RSTDP_RATE_DT,
-    sync_reward_stdp_weights,
-)
-from neurocontrol.kernels.state import PRJ_W_HIGH, PRJ_W_LOW
+from neurocontrol.kernels.reward_stdp import RSTDP_EPOCH_START
 from neurocontrol.model.network import rule_name
 from neurocontrol.model.reward_rules import RewardSTDP
 
-__all__ = ["eligibility", "sync_weights"]
+__all__ = ["eligibility"]
 
 
 def _reward_rules(sim: Any) -> list[Any]:
@@ -38,34 +32,6 @@ def _reward_rules(sim: Any) -> list[Any]:
 
 def _last_offset(sim: Any, prefix: str) -> int:
     return sim.n_steps - 1 - int(sim.state[prefix + "switches"][RSTDP_EPOCH_START])
-
-
-def sync_weights(sim: Any) -> int:
-    """Write the pending weight changes of every lazily updated rule of ``sim``.
-
-    Returns the number of rules synchronised. Weights are updated in place
-    to their value after the last completed step (that of the eager rule,
-    up to float rounding); further steps continue from there.
-    """
-    if sim.n_steps == 0:
-        return 0
-    floats = sim.built.arenas.views["synapses.floats"]
-    rules = _reward_rules(sim)
-    for info in rules:
-        q = sim.built.projection_index[info.projection]
-        state = sim.state
-        weights = state[f"{info.projection}.weights"]
-        sync_reward_stdp_weights(
-            weights.reshape(-1),  # a view: C-contiguous
-            float(floats[q, PRJ_W_LOW]),
-            float(floats[q, PRJ_W_HIGH]),
-            state[info.prefix + "eligibility"],
-            state[info.prefix + "dopamine_sum"],
-            float(state[info.prefix + "params"][RSTDP_RATE_DT]),
-            _last_offset(sim, info.prefix),
-            weights.shape[0] if weights.ndim == 2 else 0,
-        )
-    return len(rules)
 
 
 def eligibility(sim: Any, rule: str) -> np.ndarray:

@@ -1,9 +1,10 @@
-"""The simulator: ``Simulator(network).step(events) -> spikes``, one numba call per step.
+"""The simulator: ``Simulator(network).step(events, signals) -> spikes``, one numba call per step.
 
 All state lives in preallocated arrays (see :mod:`neurocontrol.build.arena`);
-a step reads the input events, updates every population, propagates spikes
-through every projection, runs the learning rules and returns the spike
-flags of all neurons, in place. :meth:`Simulator.state_dict` /
+a step reads the input events and signals, runs the encoders, updates every
+population and output, propagates spikes through every projection, runs
+the learning rules, counts its operations and returns the spike flags of
+all neurons, in place. :meth:`Simulator.state_dict` /
 :meth:`Simulator.load_state_dict` save and restore the whole state (bit-
 identical continuation); :meth:`Simulator.reset_state` starts an episode.
 """
@@ -12,17 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from neurocontrol.build.network import BuiltNetwork, build_network
-from neurocontrol.errors import ConfigError, ShapeError
+from neurocontrol.errors import ConfigError, ObservationError, ShapeError
 from neurocontrol.kernels.state import (
+    OPS_TOTAL,
+    POP_MACS_PER_STEP,
     POP_SPIKE_COUNT,
     POP_SPIKE_TOTAL,
+    POP_UPDATES_PER_STEP,
     PRJ_INT_COLUMNS,
+    PRJ_LEARNING_MACS_STEP,
+    PRJ_LEARNING_SYNOPS_STEP,
+    PRJ_MACS_STEP,
     PRJ_N_TOUCHED,
     PRJ_SYNOPS_STEP,
     PRJ_SYNOPS_TOTAL,
@@ -33,37 +41,30 @@ from neurocontrol.validation import require_finite_array, require_int
 __all__ = ["STRUCTURE_KEY", "Simulator", "SimulatorState"]
 
 EventsLike = np.ndarray | Mapping[str, Any] | None
+SignalsLike = np.ndarray | Mapping[str, Any] | None
 
 #: key of :meth:`Simulator.state_dict` holding the SHA-256 of the network's structure
 STRUCTURE_KEY = "simulator.structure"
-#: per-neuron variables :meth:`Simulator.reset_state` sets back to their values at build
-_EPISODE_NEURON_FIELDS = ("v", "i_syn", "recovery", "adaptation", "refractory", "spiked")
-#: rule state fields that :meth:`Simulator.reset_state` sets back to their values at build:
-#: spike traces, filtered activity, rate estimates, eligibility, dopamine and pending third
-#: factors (what a rule accumulates from recent activity, not what it has learned: weights,
-#: reward baselines and adaptive thresholds are kept)
-_EPISODE_RULE_FIELDS = (
-    "pre_trace",
-    "post_trace",
-    "pre_traces",
-    "post_traces",
-    "activity",
-    "error",
-    "rate",
-    "eligibility",
-    "dopamine",
-    "reward",
-    "reward_pending",
-)
 #: columns of the projection table that the step writes (counters), not structure
-_PRJ_COUNTERS = (PRJ_N_TOUCHED, PRJ_SYNOPS_STEP, PRJ_SYNOPS_TOTAL)
+_PRJ_COUNTERS = (
+    PRJ_N_TOUCHED,
+    PRJ_SYNOPS_STEP,
+    PRJ_SYNOPS_TOTAL,
+    PRJ_MACS_STEP,
+    PRJ_LEARNING_SYNOPS_STEP,
+    PRJ_LEARNING_MACS_STEP,
+)
+#: core arrays that are not state variables a user reads or sets by name
+_HIDDEN_CORE = ("network.ring", "network.rng", "network.dt", "network.operations")
 
 
 class SimulatorState(Mapping[str, np.ndarray]):
     """State of a simulator by name: ``state["hidden.v"]`` is a live view.
 
     Keys are ``"<population>.<variable>"`` (``v``, ``i_syn``, ``recovery``,
-    ``adaptation``, ``i_ext``, ``refractory``, ``spiked``),
+    ``adaptation``, ``i_ext``, ``refractory``, ``spiked``; a rate-model
+    population has ``i_syn``, ``i_ext`` and ``rate``, an input ``spiked``),
+    ``"<output>.value"``, ``"<encoder>.<field>"``,
     ``"<projection>.weights"`` (``[n_pre, n_post]`` when dense; when sparse,
     CSR data with ``.indices``/``.indptr``, or post-major data with
     ``.col_ptr``/``.pre_indices`` for a plastic projection:
@@ -78,7 +79,7 @@ class SimulatorState(Mapping[str, np.ndarray]):
             key: view
             for key, view in views.items()
             if not key.startswith(("neurons.", "populations.", "synapses."))
-            and key not in ("network.ring", "network.rng", "network.dt")
+            and key not in _HIDDEN_CORE
         }
 
     def __getitem__(self, key: str) -> np.ndarray:
@@ -124,6 +125,8 @@ class Simulator:
     >>> sim = Simulator(network, dt=1e-3, seed=1)
     >>> spikes = sim.step(events)              # bool [n_neurons], updated in place
     >>> sim.state["hidden.v"][:5]
+    >>> sim.step(signals=x)                    # a network with signal inputs and outputs
+    >>> sim.state["torque.value"]
     """
 
     def __init__(self, network: Network, dt: float = 1e-3, seed: int = 0) -> None:
@@ -133,7 +136,10 @@ class Simulator:
         self._step_function = built.step_function
         self._events = np.zeros(max(built.n_inputs, 1), dtype=np.uint8)
         self._no_events = np.zeros_like(self._events)
+        self._has_signals = built.n_signals > 0
+        self._signals = np.zeros(built.n_signals)
         views = built.arenas.views
+        self._operations = views["network.operations"]
         self._spikes = views["neurons.spiked"].view(np.bool_)
         self._clock = views["network.clock"]
         populations, projections = views["populations.ints"], views["synapses.ints"]
@@ -144,12 +150,15 @@ class Simulator:
         self.state = SimulatorState(views)
         # every array the step reads or writes, by its arena key, in layout order
         self._arrays = {key: views[key] for key in built.arenas.kinds}
-        # eligibility (per synapse) starts at zero: zeroed on reset rather than copied
+        # what an episode start sets back; arrays that start at zero (eligibility: one entry per
+        # synapse) are zeroed rather than copied
         self._initial = {
-            key: self._arrays[key].copy()
-            for key in self._episode_keys()
-            if not key.endswith(".eligibility")
+            key: None if not np.any(self._arrays[key]) else self._arrays[key].copy()
+            for key in built.episode_keys
         }
+        self._rule_hooks = list(zip(built.rules, built.rule_access, strict=True))
+        self._third_factors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._copy_if_finite: Callable[[np.ndarray, np.ndarray], bool] | None = None
         self._structure: np.ndarray | None = None
 
     # -- properties -------------------------------------------------------
@@ -185,8 +194,13 @@ class Simulator:
 
     @property
     def n_inputs(self) -> int:
-        """Length of the event vector (all Input populations, in order)."""
+        """Length of the event vector (the Input populations no encoder drives, in order)."""
         return self._built.n_inputs
+
+    @property
+    def n_signals(self) -> int:
+        """Length of the signal vector (all SignalInputs, in declaration order)."""
+        return self._built.n_signals
 
     @property
     def n_neurons(self) -> int:
@@ -208,10 +222,22 @@ class Simulator:
 
     def input_slice(self, name: str) -> slice:
         """Where input ``name`` sits in the event vector."""
-        part = self.slice_of(name)
-        if not isinstance(self.network.node(name), Input):
-            raise ConfigError(f"{name!r} is a Population, not an Input")
-        return part
+        node = self.network.node(name)
+        if not isinstance(node, Input):
+            raise ConfigError(f"{name!r} is a {type(node).__name__}, not an Input")
+        if self.network.encoder_of(node) is not None:
+            raise ConfigError(
+                f"Input {name!r} takes its spikes from its encoder, not from the events"
+            )
+        return self.slice_of(name)
+
+    def signal_slice(self, name: str) -> slice:
+        """Where signal input ``name`` sits in the signal vector."""
+        try:
+            return self._built.signal_slices[name]
+        except KeyError:
+            known = ", ".join(self._built.signal_slices) or "none"
+            raise ConfigError(f"no signal input {name!r}; signal inputs: {known}") from None
 
     # -- stepping ---------------------------------------------------------
     def _event_vector(self, events: EventsLike) -> np.ndarray:
@@ -250,18 +276,84 @@ class Simulator:
             self._events[part] = array != 0
         return self._events
 
-    def step(self, events: EventsLike = None) -> np.ndarray:
+    def _signal_vector(self, signals: SignalsLike) -> np.ndarray:
+        if signals is None:
+            raise ConfigError(
+                f"this network has signal inputs ({', '.join(self._built.signal_slices)}): "
+                f"step needs signals, an array of shape ({self.n_signals},) or a mapping"
+            )
+        if isinstance(signals, Mapping):
+            self._signals_from_mapping(signals)
+            return self._signals
+        try:
+            array = np.asarray(signals, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ShapeError(
+                f"signals must be numeric with shape ({self.n_signals},), got "
+                f"{type(signals).__name__}"
+            ) from exc
+        if array.shape != (self.n_signals,):
+            raise ShapeError(
+                f"signals must have shape ({self.n_signals},) (all signal inputs: "
+                f"{', '.join(self._built.signal_slices)}), got {array.shape}"
+            )
+        return np.ascontiguousarray(array)
+
+    def _signals_from_mapping(self, signals: Mapping[str, Any]) -> None:
+        missing = sorted(set(self._built.signal_slices) - set(signals))
+        if missing:
+            raise ConfigError(f"signals: missing signal input(s) {missing}")
+        for name, values in signals.items():
+            part = self.signal_slice(name)
+            array = np.asarray(values, dtype=np.float64)
+            size = part.stop - part.start
+            if array.shape != (size,):
+                raise ShapeError(f"signals[{name!r}] must have shape ({size},), got {array.shape}")
+            self._signals[part] = array
+
+    def _bad_signal(self, signals: np.ndarray, index: int) -> ObservationError:
+        name = next(n for n, part in self._built.signal_slices.items() if index < part.stop)
+        local = index - self._built.signal_slices[name].start
+        return ObservationError(
+            f"signal input {name!r} entry {local} is {float(signals[index])!r}; signals must be "
+            "finite (nothing was stepped)"
+        )
+
+    def step(self, events: EventsLike = None, signals: SignalsLike = None) -> np.ndarray:
         """Advance one step; return the spike flags of all neurons (a view, reused).
 
         Parameters
         ----------
         events : array, mapping or None
             Which afferents fire this step: a bool/uint8 (or 0/1 numeric)
-            vector of length :attr:`n_inputs` (all Input populations in
-            declaration order; bool and uint8 are used without a copy), a
-            mapping ``{input name: vector}``, or None for no input spikes.
+            vector of length :attr:`n_inputs` (the Input populations no
+            encoder drives, in declaration order; bool and uint8 are used
+            without a copy), a mapping ``{input name: vector}``, or None for
+            no input spikes.
+        signals : array, mapping or None
+            The values of the signal inputs this step: a float vector of
+            length :attr:`n_signals` (all SignalInputs in declaration order;
+            a contiguous float64 array is used without a copy) or a mapping
+            ``{signal input name: vector}``; required when the network has
+            signal inputs. A non-finite signal raises ObservationError and
+            the network does not step.
         """
-        self._step_function(*self._arguments, self._event_vector(events))
+        event_vector = self._event_vector(events)
+        if not self._has_signals:
+            if signals is not None:
+                raise ConfigError("this network has no SignalInput: step(signals=...) is not taken")
+            self._step_function(*self._arguments, event_vector)
+            return self._spikes
+        if not (
+            type(signals) is np.ndarray
+            and signals.dtype == np.float64
+            and signals.shape == self._signals.shape
+            and signals.flags.c_contiguous
+        ):
+            signals = self._signal_vector(signals)
+        bad = self._step_function(*self._arguments, event_vector, signals)
+        if bad >= 0:
+            raise self._bad_signal(signals, bad)
         return self._spikes
 
     def run(
@@ -272,6 +364,8 @@ class Simulator:
         Returns the spike count of every neuron over the run, per population.
         """
         n_steps = require_int("n_steps", n_steps, minimum=0)
+        if self._has_signals:
+            raise ConfigError("run() drives events only; step a network with signal inputs")
         counts = np.zeros(self._built.n_neurons, dtype=np.int64)
         for _ in range(n_steps):
             events = None if input_fn is None else input_fn(self.n_steps)
@@ -279,12 +373,6 @@ class Simulator:
         return {name: counts[part].copy() for name, part in self._built.node_slices.items()}
 
     # -- whole state --------------------------------------------------------
-    def _episode_keys(self) -> list[str]:
-        keys = [f"neurons.{name}" for name in _EPISODE_NEURON_FIELDS]
-        for info in self._built.rules:
-            keys += [info.prefix + name for name in _EPISODE_RULE_FIELDS]
-        return [key for key in keys if key in self._built.arenas.kinds]
-
     def structure_digest(self) -> np.ndarray:
         """SHA-256 (uint8 [32]) of what a state dict must match: description, dt, connectivity.
 
@@ -385,40 +473,75 @@ class Simulator:
             view[...] = state[key]
 
     def reset_state(self, clock: bool = False) -> None:
-        """Start an episode: neuron and activity state back to their values at build.
+        """Start an episode: neuron, encoder and activity state back to their values at build.
 
         Reset: membrane potentials, synaptic currents, Izhikevich recovery,
-        threshold adaptation, refractory counters, spike flags and ids, the
-        spike counts of the last step, the delay ring buffer, and each
-        learning rule's traces, filtered activities, rate estimates,
-        eligibility, dopamine and pending third factors. Kept: weights
-        (R-STDP's pending weight changes are written first), reward
-        baselines, adaptive thresholds, external currents ``i_ext``, the
-        noise generator, the plasticity switches, the totals since build
-        and, unless ``clock`` is True, the clock (:attr:`n_steps`). Decoders
-        and encoders live outside the simulator: reset them with their own
-        ``reset()``.
+        threshold adaptation, refractory counters, spike flags and ids,
+        rates, output values, the spike counts of the last step, the delay
+        ring buffer, and whatever each encoder and learning rule declares as
+        its episode state (send-on-delta levels; traces, filtered
+        activities, eligibility, pending third factors). Kept: weights
+        (pending weight changes are written first, :meth:`sync_weights`),
+        what rules learned (reward baselines, adaptive thresholds), external
+        currents ``i_ext`` no encoder sets, the noise generator, the
+        plasticity switches, the totals since build and, unless ``clock`` is
+        True, the clock (:attr:`n_steps`).
         """
-        from neurocontrol.kernels.reward_stdp import RSTDP_EPOCH_START
-        from neurocontrol.learning import sync_weights
-
-        sync_weights(self)  # eligibility holds unwritten weight changes: write them first
+        self.sync_weights()  # pending weight changes live in episode state: write them first
         for key, initial in self._initial.items():
-            self._arrays[key][...] = initial
-        for key in self._episode_keys():
-            if key.endswith(".eligibility"):
-                self._arrays[key][...] = 0.0
+            self._arrays[key][...] = 0 if initial is None else initial
         self._arrays["neurons.spike_ids"][...] = 0
         self._arrays["network.ring"][...] = 0.0
         self._spike_count[...] = 0
         self._synops_step[...] = 0
+        self._operations[:OPS_TOTAL] = 0
         if clock:
             self._clock[0] = 0
-            for info in self._built.rules:
-                # R-STDP: its epoch offsets count from the clock; every slot is empty now
-                if info.prefix + "dopamine_sum" in self._arrays:
-                    self._arrays[info.prefix + "switches"][RSTDP_EPOCH_START] = -1
-                    self._arrays[info.prefix + "dopamine_sum"][...] = 0.0
+            for info, access in self._rule_hooks:
+                if info.build is not None and info.build.restart_clock is not None:
+                    info.build.restart_clock(access)
+
+    def sync_weights(self) -> int:
+        """Write the weight changes rules keep pending (lazily integrated rules, e.g. R-STDP).
+
+        Weights are updated in place to their value after the last completed
+        step; further steps continue from there. Returns the number of rules
+        that keep weights pending. :meth:`weights` and :meth:`reset_state`
+        call it; ``state["<projection>.weights"]`` is the raw view, which
+        may lag until then.
+        """
+        count = 0
+        for info, access in self._rule_hooks:
+            if info.build is not None and info.build.sync_weights is not None:
+                info.build.sync_weights(access)
+                count += 1
+        return count
+
+    def weights(self, projection: str) -> np.ndarray:
+        """A copy of the current weights of ``projection`` (pending changes written first).
+
+        Dense projections give ``[n_pre, n_post]``; sparse ones one weight per
+        synapse in storage order (``built.synapse_indices(projection)`` gives
+        each one's (pre, post)); see :meth:`weight_matrix` for a dense form
+        of any projection.
+        """
+        key = f"{projection}.weights"
+        if key not in self.state:
+            known = ", ".join(self._built.projection_index) or "none"
+            raise ConfigError(f"no projection {projection!r}; projections: {known}")
+        self.sync_weights()
+        return self.state[key].copy()
+
+    def weight_matrix(self, projection: str) -> np.ndarray:
+        """The current weights of ``projection`` as a dense ``[n_pre, n_post]`` float64 matrix."""
+        values = self.weights(projection)
+        if values.ndim == 2:  # dense storage
+            return values.astype(np.float64)
+        model = self.network.projection(projection)
+        matrix = np.zeros((model.pre.n, model.post.n))
+        pre, post = self._built.synapse_indices(projection)
+        matrix[pre, post] = values
+        return matrix
 
     # -- inputs and third factors ----------------------------------------
     def set_current(self, population: str, values: Any) -> None:
@@ -437,21 +560,45 @@ class Simulator:
             raise ConfigError(f"{what} learning rule called {name!r}; rules: {known or 'none'}")
         return matches[0]
 
+    def _third_factor(self, rule: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The live third-factor array of ``rule`` and its pending flag (looked up once)."""
+        found = self._third_factors.get(rule)
+        if found is None:
+            # imported at first use: a network without third factors never loads it
+            from neurocontrol.kernels.coding import copy_if_finite
+
+            self._copy_if_finite = copy_if_finite
+            info = self._rule(rule)
+            if info.third_factor is None:
+                raise ConfigError(f"learning rule {rule!r} takes no third factor")
+            pending = info.third_factor + "_pending"
+            found = (self.state[info.third_factor], self.state.get(pending))
+            self._third_factors[rule] = found
+        return found
+
     def set_third_factor(self, rule: str, value: Any) -> None:
         """Set the broadcast third factor (reward, error vector) of ``rule`` for the next steps.
 
         ``rule`` is ``"<projection>.<rule name>"`` or the rule name if unique.
-        Values must be finite. A rule whose state has a field
-        ``<third factor>_pending`` (R-STDP: ``reward_pending``) takes the
-        value once, at the next step; that flag is raised here.
+        Values must be finite, a scalar or of the factor's shape (the error
+        of PES: one entry per error dimension). A rule whose state has a
+        field ``<third factor>_pending`` (R-STDP: ``reward_pending``) takes
+        the value once, at the next step; that flag is raised here. Called
+        every step by a controller: a float64 array of the right shape, or
+        a float, is checked and copied without allocating.
         """
-        info = self._rule(rule)
-        if info.third_factor is None:
-            raise ConfigError(f"learning rule {rule!r} takes no third factor")
-        self.state[info.third_factor] = value
-        pending = info.third_factor + "_pending"
-        if pending in self.state:
-            self.state[pending][...] = 1
+        target, pending = self._third_factor(rule)
+        if type(value) is float and target.size == 1 and math.isfinite(value):
+            target[0] = value
+        elif not (
+            type(value) is np.ndarray
+            and value.dtype == np.float64
+            and value.shape == target.shape
+            and self._copy_if_finite(value, target)  # type: ignore[misc]
+        ):
+            self.state[self._rule(rule).third_factor] = value  # the general path: checks, copies
+        if pending is not None:
+            pending[...] = 1
 
     def set_plasticity(self, enabled: bool) -> None:
         """Freeze (False) or unfreeze (True) the weights of every learning rule."""
@@ -472,6 +619,53 @@ class Simulator:
         return {
             node.name: int(self._spike_total[p]) for p, node in enumerate(self._built.node_order)
         }
+
+    @property
+    def operations(self) -> np.ndarray:
+        """Operations of the last step: ``[SynOps, neuron updates, MACs]`` (int64, live view).
+
+        SynOps: one weight accumulated into one target (a spike delivered to
+        a synapse, a send-on-delta event reaching a neuron, an event-driven
+        weight add); neuron updates: state variables integrated; MACs:
+        multiply-adds computed densely (dense input currents, rate
+        nonlinearities, output synapses, rate-weighted rows, filtered
+        learning). The STDP family of rules does not count its updates.
+        :meth:`operation_counts` splits the counts by node and projection.
+        """
+        return self._operations[:OPS_TOTAL]
+
+    @property
+    def total_operations(self) -> np.ndarray:
+        """``[SynOps, neuron updates, MACs]`` since build (a copy)."""
+        return self._operations[OPS_TOTAL:].copy()
+
+    def operation_counts(self) -> dict[str, dict[str, int]]:
+        """Last step's operations per node and projection, and the encoders' together."""
+        views = self._built.arenas.views
+        pops, table = views["populations.ints"], views["synapses.ints"]
+        counts: dict[str, dict[str, int]] = {}
+        for p, node in enumerate(self._built.node_order):
+            counts[node.name] = {
+                "synops": 0,
+                "neuron_updates": int(pops[p, POP_UPDATES_PER_STEP]),
+                "macs": int(pops[p, POP_MACS_PER_STEP]),
+            }
+        for name, q in self._built.projection_index.items():
+            counts[name] = {
+                "synops": int(table[q, PRJ_SYNOPS_STEP] + table[q, PRJ_LEARNING_SYNOPS_STEP]),
+                "neuron_updates": 0,
+                "macs": int(table[q, PRJ_MACS_STEP] + table[q, PRJ_LEARNING_MACS_STEP]),
+            }
+        listed = np.zeros(3, dtype=np.int64)
+        for entry in counts.values():
+            listed += [entry["synops"], entry["neuron_updates"], entry["macs"]]
+        rest = self.operations - listed
+        counts["encoders"] = {
+            "synops": int(rest[0]),
+            "neuron_updates": int(rest[1]),
+            "macs": int(rest[2]),
+        }
+        return counts
 
     @property
     def synops(self) -> int:

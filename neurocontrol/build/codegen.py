@@ -1,10 +1,11 @@
 """Generation of the whole-network step entry point, one numba call per step.
 
-The entry point rebuilds the state NamedTuples from the arenas, calls the
-kernel of each population's model, the propagation kernel of each
-projection's storage and each learning-rule kernel, and finishes the step.
-Its source depends only on the network's *structure* (which models, which
-storage, which rule kernels on which projections; see :class:`StepPlan`),
+The entry point rebuilds the state NamedTuples from the arenas, checks the
+signals, calls each encoder's kernel, the kernel of each population's
+model, the propagation kernel of each projection and each learning-rule
+kernel, and finishes the step (operation counts, clock). Its source depends
+only on the network's *structure* (which encoders, models, storage, which
+rule kernels on which projections; see :class:`StepPlan`),
 never on sizes or values, so networks of the same structure share one
 compiled function, and a network compiles only the kernels it uses.
 
@@ -33,9 +34,9 @@ from neurocontrol.errors import BuildError
 from neurocontrol.fileio import atomic_write_text
 from neurocontrol.kernels.state import NetworkState
 
-__all__ = ["RuleCall", "StepPlan", "cache_directory", "load_step_function"]
+__all__ = ["EncoderCall", "RuleCall", "StepPlan", "cache_directory", "load_step_function"]
 
-_GENERATOR_VERSION = "5"
+_GENERATOR_VERSION = "6"
 #: The plain arrays of NetworkState after its three groups, in order.
 _CORE_FIELDS: tuple[str, ...] = NetworkState._fields[3:]
 
@@ -46,6 +47,14 @@ class RuleCall:
     def __init__(self, kernel: Callable[..., None], projection_index: int, variable: str) -> None:
         self.kernel = kernel
         self.projection_index = projection_index
+        self.variable = variable
+
+
+class EncoderCall:
+    """One encoder call: ``kernel(populations, neurons, rng, operations, signals, <variable>)``."""
+
+    def __init__(self, kernel: Callable[..., None], variable: str) -> None:
+        self.kernel = kernel
         self.variable = variable
 
 
@@ -93,9 +102,10 @@ class StepPlan:
 
     Attributes
     ----------
-    population_kernels : sequence of numba dispatchers
+    population_kernels : sequence of numba dispatchers or None
         Per population (index ``p``), the kernel of its model:
-        ``kernel(populations, p, neurons, ring, clock, rng, events)``.
+        ``kernel(populations, p, neurons, ring, clock, rng, events)``; None
+        for an input whose spikes an encoder draws.
     projection_kernels : sequence of numba dispatchers or RuleCall
         Per projection (index ``q``), its propagation kernel:
         ``kernel(populations, q, synapses, neurons, ring, clock)``, or the
@@ -105,18 +115,27 @@ class StepPlan:
     deferred : bool
         Whether some projection buffers its weight changes (several rules),
         so the step ends with ``apply_weight_changes``.
+    encoder_calls : sequence of EncoderCall
+        Encoder kernels, called first.
+    signals : bool
+        Whether the network has signal inputs: the entry point then takes
+        the signal vector after the events, checks it and returns the index
+        of the first non-finite signal (-1 if none) before changing anything.
     """
 
-    population_kernels: tuple[Callable[..., None], ...]
+    population_kernels: tuple[Callable[..., None] | None, ...]
     projection_kernels: tuple[Callable[..., None] | RuleCall, ...]
     rule_calls: tuple[RuleCall, ...] = ()
     deferred: bool = False
+    encoder_calls: tuple[EncoderCall, ...] = ()
+    signals: bool = False
 
 
 def _source(
-    core: Sequence[Group], rules: Sequence[Group], plan: StepPlan
+    core: Sequence[Group], parts: Sequence[Group], plan: StepPlan
 ) -> tuple[str, list[ModuleType]]:
-    """Source of ``network_step`` for ``plan``: one direct call per population, projection, rule.
+    """Source of ``network_step`` for ``plan``: one direct call per encoder, population,
+    projection and rule (``parts``: the state groups of the encoders and rules).
 
     Only the kernels named here are compiled (no dispatch over every neuron
     model or storage kind), and the nested :class:`NetworkState` tuple,
@@ -141,9 +160,15 @@ def _source(
 
     need(arena_views.arena_view)
     need(arena_views.arena_table)
-    by_variable = {group.variable: group for group in (*core, *rules)}
+    by_variable = {group.variable: group for group in (*core, *parts)}
     arenas = ", ".join(ARENA_KINDS)
     body = []
+    if plan.signals:
+        from neurocontrol.kernels.encoders import first_bad_signal
+
+        body.append(f"    bad = {need(first_bad_signal)}(signals)")
+        body.append("    if bad >= 0:")
+        body.append("        return bad")
     for name in ("neurons", "populations", "synapses"):
         group = by_variable[name]
         need(group.cls)
@@ -153,7 +178,17 @@ def _source(
         core_fields.slots, core_fields.kinds, core_fields.widths, _CORE_FIELDS, strict=True
     ):
         body.append(f"    {field_name} = {_field_expression(slot, kind, width)}")
+    body.append(f"    {need(step.start_operations)}(operations)")
+    for encoder in plan.encoder_calls:
+        group = by_variable[encoder.variable]
+        body.append(f"    {encoder.variable} = {need(group.cls)}({_fields(group)})")
+        body.append(
+            f"    {need(encoder.kernel)}(populations, neurons, rng, operations, signals, "
+            f"{encoder.variable})"
+        )
     for p, kernel in enumerate(plan.population_kernels):
+        if kernel is None:  # an input whose spikes its encoder drew
+            continue
         body.append(
             f"    {need(kernel)}(populations, int64({p}), neurons, ring, clock, rng, events)"
         )
@@ -181,7 +216,9 @@ def _source(
         rule_call(call)
     if plan.deferred:
         body.append(f"    {need(step.apply_weight_changes)}(synapses)")
+    body.append(f"    {need(step.count_operations)}(populations, synapses, operations)")
     body.append(f"    {need(step.advance_clock)}(clock)")
+    body.append("    return -1")
     modules.append(flags)
     lines = [
         '"""Generated by neurocontrol.build.codegen; do not edit."""',
@@ -191,7 +228,8 @@ def _source(
     ]
     for module_name in sorted(imports):
         lines.append(f"from {module_name} import {', '.join(sorted(imports[module_name]))}")
-    lines += ["", "", "@njit(**STEP_JIT)", f"def network_step({arenas}, layout, events):"]
+    inputs = "events, signals" if plan.signals else "events"
+    lines += ["", "", "@njit(**STEP_JIT)", f"def network_step({arenas}, layout, {inputs}):"]
     lines += body
     lines.append("")
     return "\n".join(lines), modules
@@ -241,10 +279,10 @@ def _fingerprint(source: str, modules: Sequence[ModuleType]) -> str:
 
 
 def load_step_function(
-    core: Sequence[Group], rules: Sequence[Group], plan: StepPlan
-) -> Callable[..., None]:
+    core: Sequence[Group], parts: Sequence[Group], plan: StepPlan
+) -> Callable[..., int]:
     """The compiled-on-first-call ``network_step`` for this structure."""
-    source, modules = _source(core, rules, plan)
+    source, modules = _source(core, parts, plan)
     key = _fingerprint(source, modules)
     module_name = f"neurocontrol_step_{key}"
     if module_name in sys.modules:

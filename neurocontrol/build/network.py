@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from neurocontrol.build import encoders as _encoder_builders  # noqa: F401  (registers them)
 from neurocontrol.build import neurons as _neuron_builders  # noqa: F401  (registers them)
 from neurocontrol.build.arena import ArenaBuilder, Arenas
-from neurocontrol.build.codegen import RuleCall, StepPlan, load_step_function
+from neurocontrol.build.codegen import EncoderCall, RuleCall, StepPlan, load_step_function
 from neurocontrol.build.connectivity import (
     PostMajorArrays,
     ProjectionArrays,
@@ -17,18 +19,30 @@ from neurocontrol.build.connectivity import (
     column_view,
     post_major_view,
 )
-from neurocontrol.build.registry import NEURON_BUILDERS, RULE_BUILDERS
-from neurocontrol.build.rules import RuleBuild, RuleContext
-from neurocontrol.kernels.neurons import read_input_events
+from neurocontrol.build.encoders import EncoderContext
+from neurocontrol.build.registry import ENCODER_BUILDERS, NEURON_BUILDERS, RULE_BUILDERS
+from neurocontrol.build.rules import RuleAccess, RuleBuild, RuleContext
+from neurocontrol.errors import ConfigError
+from neurocontrol.kernels.neurons import read_input_events, update_output
+from neurocontrol.kernels.readout import propagate_dense_rates, readout_rates, readout_spikes
 from neurocontrol.kernels.state import (
     MODEL_INPUT,
+    MODEL_OUTPUT,
+    OPS_TOTAL,
+    POP_DECAY_M,
+    POP_DT,
     POP_FLOAT_COLUMNS,
     POP_INT_COLUMNS,
+    POP_MACS_PER_STEP,
     POP_MODEL,
+    POP_R_M,
     POP_START,
     POP_STOP,
+    POP_UPDATES_PER_STEP,
     PRJ_FLOAT_COLUMNS,
     PRJ_INT_COLUMNS,
+    PRJ_W_HIGH,
+    PRJ_W_LOW,
     NetworkState,
     Neurons,
     Populations,
@@ -40,29 +54,42 @@ from neurocontrol.kernels.synapses import (
     STORAGE_CSR_NARROW,
     STORAGE_DENSE,
     STORAGE_POST_MAJOR,
+    STORAGE_READOUT,
     propagate_by_rule,
     propagate_dense,
     propagate_sparse,
     propagate_sparse_narrow,
 )
-from neurocontrol.model.network import Input, Network, Node, Projection, rule_name
+from neurocontrol.model.network import (
+    Input,
+    Network,
+    Node,
+    Output,
+    Population,
+    Projection,
+    SignalInput,
+    rule_name,
+)
 from neurocontrol.validation import require_int, require_positive
 
 __all__ = ["BuiltNetwork", "RuleInfo", "build_network"]
 
 _POPULATION_INT_FIELDS = ("model", "delta_synapses", "ref_steps", "substeps")
 _NEURON_VARIABLES = ("v", "i_syn", "recovery", "adaptation", "i_ext", "refractory", "spiked")
+#: per-neuron variables an episode start sets back to their values at build
+_EPISODE_NEURON_VARIABLES = ("v", "i_syn", "recovery", "adaptation", "refractory", "spiked", "rate")
 
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """Where a built rule lives: its projection, its name and its state keys."""
+    """Where a built rule lives (its projection, name and state keys) and its hooks."""
 
     projection: str
     name: str
     prefix: str
     third_factor: str | None
     enabled: tuple[str, int] | None = None
+    build: RuleBuild | None = None
 
 
 @dataclass
@@ -81,14 +108,22 @@ class BuiltNetwork:
     n_inputs: int
     n_neurons: int
     synapse_bytes: dict[str, int] = field(default_factory=dict)
+    #: where each signal input sits in the signal vector
+    signal_slices: dict[str, slice] = field(default_factory=dict)
+    n_signals: int = 0
+    #: state keys an episode start sets back to their values at build
+    episode_keys: list[str] = field(default_factory=list)
+    #: per rule (in the order of :attr:`rules`), what its hooks may touch
+    rule_access: list[RuleAccess] = field(default_factory=list)
 
     def synapse_indices(self, projection: str) -> tuple[np.ndarray, np.ndarray]:
         """``(pre, post)`` neuron of each synapse of ``projection``, in the order of its weights.
 
-        Any storage: dense (row-major ``[n_pre, n_post]``, flattened), CSR
-        (``.indptr``/``.indices``) or post-major (``.col_ptr``/``.pre_indices``),
-        so ``matrix[pre, post] = state[f"{projection}.weights"].ravel()``
-        rebuilds the dense weight matrix.
+        Any storage: dense (row-major ``[n_pre, n_post]``, flattened), a
+        readout's (by output), CSR (``.indptr``/``.indices``) or post-major
+        (``.col_ptr``/``.pre_indices``). For sparse storage
+        ``matrix[pre, post] = state[f"{projection}.weights"]`` rebuilds the
+        dense weight matrix; dense views are ``[n_pre, n_post]`` already.
         """
         if projection not in self.projection_index:
             raise KeyError(
@@ -105,18 +140,28 @@ class BuiltNetwork:
             counts = np.diff(views[f"{projection}.indptr"].astype(np.int64))
             pre = np.repeat(np.arange(n_pre), counts)
             return pre, views[f"{projection}.indices"].astype(np.int64)
+        if isinstance(model.post, Output):
+            post, pre = np.divmod(np.arange(n_pre * n_post), n_pre)
+            return pre, post
         pre, post = np.divmod(np.arange(n_pre * n_post), n_post)
         return pre, post
 
 
 def _ordered_nodes(network: Network) -> list[Node]:
-    inputs = [node for node in network.populations if isinstance(node, Input)]
-    return inputs + [node for node in network.populations if not isinstance(node, Input)]
+    """Nodes with neurons in step order: inputs given by the caller (their events are the
+    event vector's first entries), inputs an encoder drives, populations, outputs."""
+    nodes = [node for node in network.populations if not isinstance(node, SignalInput)]
+    encoded = {id(e.post) for e in network.encoders}
+    given = [n for n in nodes if isinstance(n, Input) and id(n) not in encoded]
+    driven = [n for n in nodes if isinstance(n, Input) and id(n) in encoded]
+    populations = [n for n in nodes if isinstance(n, Population)]
+    outputs = [n for n in nodes if isinstance(n, Output)]
+    return given + driven + populations + outputs
 
 
 def _population_arrays(
-    nodes: list[Node], dt: float
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[Callable[..., None]]]:
+    nodes: list[Node], dt: float, encoded: set[int]
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[Callable[..., None] | None]]:
     n_pops = len(nodes)
     ints = np.zeros((n_pops, len(POP_INT_COLUMNS)), dtype=np.int64)
     floats = np.zeros((n_pops, len(POP_FLOAT_COLUMNS)))
@@ -125,13 +170,21 @@ def _population_arrays(
     n_neurons = sum(node.n for node in nodes)
     v0 = np.zeros(n_neurons)
     u0 = np.zeros(n_neurons)
-    kernels: list[Callable[..., None]] = []
+    kernels: list[Callable[..., None] | None] = []
     start = 0
     for p, node in enumerate(nodes):
         ints[p, POP_START], ints[p, POP_STOP] = start, start + node.n
+        floats[p, POP_DT] = dt
         if isinstance(node, Input):
             ints[p, POP_MODEL] = MODEL_INPUT
-            kernels.append(read_input_events)
+            kernels.append(None if id(node) in encoded else read_input_events)
+        elif isinstance(node, Output):
+            # a leaky integrator of unit gain: decay_m = exp(-dt/tau), r_m = (1 - decay_m) / dt
+            decay = 0.0 if node.tau is None else math.exp(-dt / node.tau)
+            ints[p, POP_MODEL] = MODEL_OUTPUT
+            ints[p, POP_MACS_PER_STEP] = node.n
+            floats[p, POP_DECAY_M], floats[p, POP_R_M] = decay, (1.0 - decay) / dt
+            kernels.append(update_output)
         else:
             built = NEURON_BUILDERS.lookup(node.model)(node.model, dt)
             for name, value in built.params.items():
@@ -139,6 +192,8 @@ def _population_arrays(
                 table[p, column] = value
             v0[start : start + node.n] = built.v_initial
             u0[start : start + node.n] = built.recovery_initial
+            ints[p, POP_UPDATES_PER_STEP] = built.updates_per_neuron * node.n
+            ints[p, POP_MACS_PER_STEP] = built.macs_per_neuron * node.n
             kernels.append(built.kernel)
         start += node.n
     return {"ints": ints, "floats": floats}, v0, u0, kernels
@@ -154,6 +209,7 @@ def _neuron_arrays(n_neurons: int, v0: np.ndarray, u0: np.ndarray) -> dict[str, 
         "refractory": np.zeros(n_neurons, dtype=np.int32),
         "spiked": np.zeros(n_neurons, dtype=np.uint8),
         "spike_ids": np.zeros(n_neurons, dtype=np.int32),
+        "rate": np.zeros(n_neurons),
     }
 
 
@@ -165,6 +221,10 @@ class _BuiltProjection:
     columns: tuple[np.ndarray, np.ndarray, np.ndarray, int, int] | None
     #: the post-major form, when the projection's only rule has a kernel for it
     post_major: PostMajorArrays | None = None
+    #: the presynaptic population is a rate model
+    pre_rates: bool = False
+    #: the postsynaptic node is an Output (a readout)
+    post_output: bool = False
 
     @property
     def narrow(self) -> bool:
@@ -179,6 +239,10 @@ class _BuiltProjection:
 
     @property
     def propagation_kernel(self) -> Callable[..., None]:
+        if self.post_output:
+            return readout_rates if self.pre_rates else readout_spikes  # type: ignore[no-any-return]
+        if self.pre_rates:
+            return propagate_dense_rates  # type: ignore[no-any-return]
         if self.post_major is not None:
             return propagate_by_rule  # type: ignore[no-any-return]
         if self.narrow:
@@ -235,6 +299,13 @@ def _synapse_arrays(
             table["col_ptr_start"][q] = put("col_ptr", major.row_ptr)
             table["col_start"][q] = put("col_syn", major.row_entries)
             table["col_offset_bits"][q] = major.offset_bits
+        elif item.post_output:  # a readout: one contiguous column of weights per output
+            table["dense"][q] = STORAGE_READOUT
+            n_pre, n_post = projection.pre.n, projection.post.n
+            by_output = arrays.weights.reshape(n_pre, n_post).T
+            table["w_start"][q] = put("weights", np.ascontiguousarray(by_output).reshape(-1))
+            table["idx_start"][q] = put("indices", arrays.indices)
+            table["ptr_start"][q] = put("indptr", arrays.indptr)
         elif item.narrow:
             table["dense"][q] = STORAGE_CSR_NARROW
             table["w_start"][q] = put("weights", arrays.weights)
@@ -283,6 +354,42 @@ def _max_in_degree(arrays: ProjectionArrays, n_pre: int, n_post: int) -> int:
     return int(np.bincount(arrays.indices, minlength=n_post).max())
 
 
+def _rule_context(
+    projection: Projection, q: int, arrays: ProjectionArrays, dt: float
+) -> RuleContext:
+    pre, post = projection.pre, projection.post
+    return RuleContext(
+        projection_name=str(projection.name),
+        projection_index=q,
+        n_pre=pre.n,
+        n_post=post.n,
+        n_syn=arrays.n_syn,
+        dense=arrays.dense,
+        dt=dt,
+        max_in_degree=_max_in_degree(arrays, pre.n, post.n),
+        post_model=post if isinstance(post, Output) else post.model,
+        n_rules=len(projection.rules),
+        pre_rates=_is_rate(pre),
+        post_output=isinstance(post, Output),
+        post_rates=_is_rate(post),
+    )
+
+
+def _is_rate(node: Node) -> bool:
+    from neurocontrol.model.neurons import LIFRate
+
+    return isinstance(node, Population) and isinstance(node.model, LIFRate)
+
+
+def _signal_slices(network: Network) -> dict[str, slice]:
+    slices, start = {}, 0
+    for node in network.populations:
+        if isinstance(node, SignalInput):
+            slices[node.name] = slice(start, start + node.n)
+            start += node.n
+    return slices
+
+
 def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNetwork:
     """Allocate the state of ``network`` and load its compiled step function."""
     if not isinstance(network, Network):
@@ -291,27 +398,24 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
     seed = require_int("seed", seed, minimum=0)
     nodes = _ordered_nodes(network)
     node_index = {id(node): p for p, node in enumerate(nodes)}
-    populations, v0, u0, population_kernels = _population_arrays(nodes, dt)
+    encoded = {id(encoder.post) for encoder in network.encoders}
+    populations, v0, u0, population_kernels = _population_arrays(nodes, dt, encoded)
     n_neurons = int(v0.size)
-    n_inputs = sum(node.n for node in nodes if isinstance(node, Input))
+    n_inputs = sum(n.n for n in nodes if isinstance(n, Input) and id(n) not in encoded)
+    signal_slices = _signal_slices(network)
 
     built: list[_BuiltProjection] = []
     rule_infos: list[RuleInfo] = []
     for q, projection in enumerate(network.projections):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(q,)))
         arrays = build_projection_arrays(projection, rng)
-        context = RuleContext(
-            projection_name=str(projection.name),
-            projection_index=q,
-            n_pre=projection.pre.n,
-            n_post=projection.post.n,
-            n_syn=arrays.n_syn,
-            dense=arrays.dense,
-            dt=dt,
-            max_in_degree=_max_in_degree(arrays, projection.pre.n, projection.post.n),
-            post_model=projection.post.model,
-            n_rules=len(projection.rules),
-        )
+        context = _rule_context(projection, q, arrays, dt)
+        if context.pre_rates and not arrays.dense:
+            raise ConfigError(
+                f"projection {projection.name!r} from rate-model population "
+                f"{projection.pre.name!r} must be AllToAll (dense): rates are delivered row "
+                f"by row, got {type(projection.connectivity).__name__}"
+            )
         rules = [
             (rule_name(rule), RULE_BUILDERS.lookup(rule)(rule, context))
             for rule in projection.rules
@@ -323,7 +427,17 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
         columns = None
         if needs_columns and post_major is None:
             columns = column_view(arrays, projection.post.n)
-        built.append(_BuiltProjection(projection, arrays, rules, columns, post_major))
+        built.append(
+            _BuiltProjection(
+                projection,
+                arrays,
+                rules,
+                columns,
+                post_major,
+                pre_rates=context.pre_rates,
+                post_output=context.post_output,
+            )
+        )
 
     max_delay = max((projection.delay for projection in network.projections), default=0)
     ring_len = max_delay + 1
@@ -338,8 +452,22 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
             [np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]], dtype=np.uint64
         ),
         "dt": np.array([dt]),
+        "operations": np.zeros(2 * OPS_TOTAL, dtype=np.int64),
     }
     arena.add_group("core", _CoreFields, "network.", core_arrays)
+    episode_keys = [f"neurons.{name}" for name in _EPISODE_NEURON_VARIABLES]
+    encoder_calls: list[EncoderCall] = []
+    for e, encoder in enumerate(network.encoders):
+        context = EncoderContext(
+            signal_start=signal_slices[encoder.pre.name].start,
+            population_index=node_index[id(encoder.post)],
+            dt=dt,
+        )
+        encoder_build = ENCODER_BUILDERS.lookup(encoder)(encoder, context)
+        variable, prefix = f"encoder_{e}", f"{encoder.name}."
+        arena.add_group(variable, encoder_build.state_type, prefix, encoder_build.arrays)
+        encoder_calls.append(EncoderCall(encoder_build.kernel, variable))
+        episode_keys += [prefix + name for name in encoder_build.episode_state]
     calls: list[RuleCall] = []
     # rule kernels that also propagate (a projection's only rule), by projection
     propagating: dict[int, RuleCall] = {}
@@ -355,11 +483,14 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
                 calls.append(RuleCall(kernel, q, variable))
             third = None if rule.third_factor is None else prefix + rule.third_factor
             enabled = None if rule.enabled is None else (prefix + rule.enabled[0], rule.enabled[1])
-            rule_infos.append(RuleInfo(str(item.projection.name), name, prefix, third, enabled))
+            rule_infos.append(
+                RuleInfo(str(item.projection.name), name, prefix, third, enabled, rule)
+            )
+            episode_keys += [prefix + field_name for field_name in rule.episode_state]
     arenas = arena.finish()
-    groups = arenas.groups
-    core_groups = [g for g in groups if not g.variable.startswith("rule_")]
-    rule_groups = [g for g in groups if g.variable.startswith("rule_")]
+    core_names = ("neurons", "populations", "synapses", "core")
+    core_groups = [g for g in arenas.groups if g.variable in core_names]
+    part_groups = [g for g in arenas.groups if g.variable not in core_names]
     plan = StepPlan(
         population_kernels=tuple(population_kernels),
         projection_kernels=tuple(
@@ -367,8 +498,10 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
         ),
         rule_calls=tuple(calls),
         deferred=any(len(item.rules) >= 2 for item in built),
+        encoder_calls=tuple(encoder_calls),
+        signals=bool(signal_slices),
     )
-    step_function = load_step_function(core_groups, rule_groups, plan)
+    step_function = load_step_function(core_groups, part_groups, plan)
 
     node_slices = {
         node.name: slice(
@@ -388,9 +521,30 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
         rules=rule_infos,
         n_inputs=n_inputs,
         n_neurons=n_neurons,
+        signal_slices=signal_slices,
+        n_signals=sum(part.stop - part.start for part in signal_slices.values()),
+        episode_keys=episode_keys,
     )
     _add_named_views(result, built)
+    result.rule_access = [_rule_access(result, info) for info in rule_infos]
     return result
+
+
+def _rule_access(result: BuiltNetwork, info: RuleInfo) -> RuleAccess:
+    views = result.arenas.views
+    q = result.projection_index[info.projection]
+    projection = result.network.projections[q]
+    weights = views[f"{info.projection}.weights"]
+    floats = views["synapses.floats"]
+    assert info.build is not None  # set for every built rule
+    return RuleAccess(
+        state={name: views[info.prefix + name] for name in info.build.state_type._fields},  # type: ignore[attr-defined]
+        weights=weights.reshape(-1),
+        dense_rows=projection.pre.n if weights.ndim == 2 else 0,
+        w_low=float(floats[q, PRJ_W_LOW]),
+        w_high=float(floats[q, PRJ_W_HIGH]),
+        clock=views["network.clock"],
+    )
 
 
 class _CoreFields:
@@ -405,7 +559,14 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
     named: dict[str, np.ndarray] = {}
     for node in result.node_order:
         part = result.node_slices[node.name]
-        variables = ("spiked",) if isinstance(node, Input) else _NEURON_VARIABLES
+        if isinstance(node, Output):
+            named[f"{node.name}.value"] = views["neurons.v"][part]
+            continue
+        variables = _NEURON_VARIABLES
+        if isinstance(node, Input):
+            variables = ("spiked",)
+        elif _is_rate(node):
+            variables = ("i_syn", "i_ext", "rate")
         for variable in variables:
             named[f"{node.name}.{variable}"] = views[f"neurons.{variable}"][part]
     syn_views = {
@@ -422,7 +583,11 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
         name, arrays = item.projection.name, item.arrays
         w0, n_syn = int(table["w_start"][q]), int(table["n_syn"][q])
         weights = syn_views["weights"][w0 : w0 + n_syn]
-        if arrays.dense:
+        if item.post_output:  # stored by output: the view [n_pre, n_post] is its transpose
+            named[f"{name}.weights"] = weights.reshape(
+                item.projection.post.n, item.projection.pre.n
+            ).T
+        elif arrays.dense:
             named[f"{name}.weights"] = weights.reshape(
                 item.projection.pre.n, item.projection.post.n
             )
@@ -450,10 +615,11 @@ def _add_named_views(result: BuiltNetwork, built: list[_BuiltProjection]) -> Non
                 if a.ndim and a.shape[0] == n_syn > 1
             )
         bytes_per_projection[str(name)] = per_synapse * n_syn
-    for info in result.rules:
-        for key, view in views.items():
-            if key.startswith(info.prefix):
-                named[key] = view
+    prefixes = [info.prefix for info in result.rules]
+    prefixes += [f"{encoder.name}." for encoder in result.network.encoders]
+    for key, view in views.items():
+        if key.startswith(tuple(prefixes)):
+            named[key] = view
     named["network.clock"] = views["network.clock"]
     result.arenas.views.update(named)
     result.synapse_bytes = bytes_per_projection

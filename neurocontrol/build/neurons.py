@@ -3,7 +3,9 @@
 A builder takes the model and ``dt`` (seconds) and returns the population's
 parameters (the fields of :class:`~neurocontrol.kernels.state.Populations`
 it sets; the rest stay 0), the initial ``v`` / ``recovery`` of its
-neurons and the update kernel the generated step calls for it.
+neurons, the update kernel the generated step calls for it, and what one
+step of one neuron costs (state variables integrated, multiply-adds), which
+the step adds to its operation counts.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ from dataclasses import dataclass
 
 from neurocontrol.build.registry import NEURON_BUILDERS
 from neurocontrol.errors import BuildError
-from neurocontrol.kernels.neurons import update_izhikevich, update_lif, update_lif_noisy
-from neurocontrol.kernels.state import MODEL_ALIF, MODEL_IZHIKEVICH, MODEL_LIF
-from neurocontrol.model.neurons import LIF, AdaptiveLIF, Izhikevich
+from neurocontrol.kernels.neurons import (
+    update_izhikevich,
+    update_lif,
+    update_lif_noisy,
+    update_lif_rate,
+)
+from neurocontrol.kernels.state import MODEL_ALIF, MODEL_IZHIKEVICH, MODEL_LIF, MODEL_LIF_RATE
+from neurocontrol.model.neurons import LIF, AdaptiveLIF, Izhikevich, LIFRate
 
 __all__ = [
     "PopulationBuild",
     "build_adaptive_lif",
     "build_izhikevich",
     "build_lif",
+    "build_lif_rate",
     "lif_propagators",
 ]
 
@@ -36,6 +44,10 @@ class PopulationBuild:
     recovery_initial: float = 0.0
     #: the population's update kernel (see :mod:`neurocontrol.kernels.neurons`)
     kernel: Callable[..., None] = update_lif
+    #: state variables integrated per neuron and step (membrane, synaptic current, ...)
+    updates_per_neuron: int = 1
+    #: multiply-adds per neuron and step computed densely (a rate nonlinearity)
+    macs_per_neuron: int = 0
 
 
 def lif_propagators(model: LIF, dt: float) -> dict[str, float]:
@@ -80,7 +92,10 @@ def build_lif(model: LIF, dt: float) -> PopulationBuild:
         **lif_propagators(model, dt),
     }
     kernel = update_lif_noisy if params["noise_scale"] > 0.0 else update_lif
-    return PopulationBuild(params, v_initial=model.v_rest, kernel=kernel)
+    updates = 1 + (model.tau_syn is not None)
+    return PopulationBuild(
+        params, v_initial=model.v_rest, kernel=kernel, updates_per_neuron=updates
+    )
 
 
 @NEURON_BUILDERS.register(AdaptiveLIF)
@@ -93,7 +108,42 @@ def build_adaptive_lif(model: AdaptiveLIF, dt: float) -> PopulationBuild:
         adapt_decay=math.exp(-dt / model.tau_adapt),
         adapt_increment=model.delta_th,
     )
-    return PopulationBuild(params, v_initial=built.v_initial, kernel=built.kernel)
+    return PopulationBuild(
+        params,
+        v_initial=built.v_initial,
+        kernel=built.kernel,
+        updates_per_neuron=built.updates_per_neuron + 1,  # the threshold adaptation
+    )
+
+
+@NEURON_BUILDERS.register(LIFRate)
+def build_lif_rate(model: LIFRate, dt: float) -> PopulationBuild:
+    """Population entries of a :class:`LIFRate` model: the rate is one multiply-add a neuron.
+
+    The logarithm and division of the rate count as a single multiply-add, as
+    a lookup table would cost (a lower bound of a dense evaluation); the
+    synaptic current, when there is one, as a neuron update.
+    """
+    params = {
+        "model": MODEL_LIF_RATE,
+        "delta_synapses": int(model.tau_syn is None),
+        "v_rest": model.v_rest,
+        "r_m": model.r_m,
+        "i_bias": model.i_bias,
+        "v_th": model.v_th,
+        "v_reset": model.v_reset,
+        "tau_m": model.tau_m,
+        "tau_ref": model.tau_ref,
+        "delta_current": model.tau_m / (model.r_m * dt),
+        "syn_decay": 0.0 if model.tau_syn is None else math.exp(-dt / model.tau_syn),
+    }
+    return PopulationBuild(
+        params,
+        v_initial=0.0,
+        kernel=update_lif_rate,
+        updates_per_neuron=int(model.tau_syn is not None),
+        macs_per_neuron=1,
+    )
 
 
 @NEURON_BUILDERS.register(Izhikevich)
@@ -116,5 +166,9 @@ def build_izhikevich(model: Izhikevich, dt: float) -> PopulationBuild:
     }
     # v starts at -65 mV and u at b v, as in the paper's network script
     return PopulationBuild(
-        params, v_initial=-65.0, recovery_initial=model.b * -65.0, kernel=update_izhikevich
+        params,
+        v_initial=-65.0,
+        recovery_initial=model.b * -65.0,
+        kernel=update_izhikevich,
+        updates_per_neuron=2 + (model.tau_syn is not None),
     )

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from neurocontrol.build.registry import RULE_BUILDERS
-from neurocontrol.build.rules import RuleBuild, RuleContext
+from neurocontrol.build.rules import RuleAccess, RuleBuild, RuleContext, require_spiking
 from neurocontrol.errors import BuildError, ConfigError
 from neurocontrol.model.error_rules import PES
 from neurocontrol.model.homeostasis import AdaptiveThreshold, SynapticScaling, WeightNormalization
@@ -37,6 +37,15 @@ __all__ = [
 
 #: Longest epoch of the lazily integrated reward-modulated STDP, in steps.
 MAX_EPOCH_STEPS = 65536
+#: What R-STDP accumulates from recent activity (reward baselines are learned: kept).
+_REWARD_STDP_EPISODE_STATE = (
+    "pre_trace",
+    "post_trace",
+    "eligibility",
+    "dopamine",
+    "reward",
+    "reward_pending",
+)
 
 
 def _scratch(context: RuleContext) -> dict[str, np.ndarray]:
@@ -56,6 +65,7 @@ def build_triplet_stdp(rule: TripletSTDP, context: RuleContext) -> RuleBuild:
     """Built form of :class:`TripletSTDP`: two traces per neuron, no per-synapse state."""
     from neurocontrol.kernels import triplet_stdp as k
 
+    require_spiking(rule, context)
     params = np.zeros(8)
     params[k.TRIPLET_A2_PLUS], params[k.TRIPLET_A3_PLUS] = rule.a2_plus, rule.a3_plus
     params[k.TRIPLET_A2_MINUS], params[k.TRIPLET_A3_MINUS] = rule.a2_minus, rule.a3_minus
@@ -76,6 +86,7 @@ def build_triplet_stdp(rule: TripletSTDP, context: RuleContext) -> RuleBuild:
         k.triplet_stdp_step,
         needs_columns=True,
         enabled=("switches", k.TRIPLET_ENABLED),
+        episode_state=("pre_traces", "post_traces"),
     )
 
 
@@ -97,6 +108,7 @@ def build_reward_stdp(rule: RewardSTDP, context: RuleContext) -> RuleBuild:
     """
     from neurocontrol.kernels import reward_stdp as k
 
+    require_spiking(rule, context)
     length = epoch_length(rule.tau_eligibility, context.dt)
     params = np.zeros(8)
     params[k.RSTDP_A_PLUS], params[k.RSTDP_A_MINUS] = rule.a_plus, rule.a_minus
@@ -133,28 +145,59 @@ def build_reward_stdp(rule: RewardSTDP, context: RuleContext) -> RuleBuild:
         third_factor="reward",
         needs_columns=True,
         enabled=("switches", k.RSTDP_ENABLED),
+        episode_state=_REWARD_STDP_EPISODE_STATE,
+        sync_weights=_sync_reward_stdp,
+        restart_clock=_restart_reward_stdp_epochs,
     )
+
+
+def _sync_reward_stdp(access: RuleAccess) -> None:
+    """Write R-STDP's pending weight changes (it writes a weight only when its presynaptic
+    neuron spikes and once per epoch) up to the last completed step."""
+    from neurocontrol.kernels import reward_stdp as k
+
+    steps = int(access.clock[0])
+    if steps == 0:
+        return
+    state = access.state
+    k.sync_reward_stdp_weights(
+        access.weights, access.w_low, access.w_high, state["eligibility"],
+        state["dopamine_sum"], float(state["params"][k.RSTDP_RATE_DT]),
+        steps - 1 - int(state["switches"][k.RSTDP_EPOCH_START]), access.dense_rows,
+    )  # fmt: skip
+
+
+def _restart_reward_stdp_epochs(access: RuleAccess) -> None:
+    """Epoch offsets count from the clock: back at step 0 every epoch slot is empty."""
+    from neurocontrol.kernels import reward_stdp as k
+
+    access.state["switches"][k.RSTDP_EPOCH_START] = -1
+    access.state["dopamine_sum"][...] = 0.0
 
 
 @RULE_BUILDERS.register(PES)
 def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
-    """Built form of :class:`PES`: filtered activity per presynaptic neuron, error vector."""
+    """Built form of :class:`PES`: presynaptic activity (filtered or not), error vector."""
     from neurocontrol.kernels import pes
 
     dims = rule.check_projection(context.projection_name, context.n_post)
-    decay = math.exp(-context.dt / rule.pre_tau)
+    filtered = rule.pre_tau is not None
+    decay = math.exp(-context.dt / rule.pre_tau) if filtered else 0.0
     params = np.zeros(3)
     params[pes.PES_ACTIVITY_DECAY] = decay
+    # what a spike (or r dt of a rate neuron) adds to the filtered activity, in Hz
     params[pes.PES_ACTIVITY_SCALE] = (1.0 - decay) / context.dt
     params[pes.PES_RATE_DT] = rule.learning_rate * context.dt
-    switches = np.zeros(2, dtype=np.int64)
+    switches = np.zeros(4, dtype=np.int64)
     switches[pes.PES_ENABLED] = 1
     switches[pes.PES_IDENTITY] = rule.encoders is None
+    switches[pes.PES_FILTERED] = filtered
+    switches[pes.PES_PRE_RATES] = context.pre_rates
     encoders = (
         np.zeros((context.n_post, dims)) if rule.encoders is None else np.array(rule.encoders)
     )
     arrays = {
-        "activity": np.zeros(context.n_pre),
+        "activity": np.zeros(context.n_pre if filtered else 1),
         "error": np.zeros(dims),
         "encoders": encoders,
         "projected": np.zeros(context.n_post),
@@ -167,6 +210,7 @@ def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
         pes.pes_step,
         third_factor="error",
         enabled=("switches", pes.PES_ENABLED),
+        episode_state=("activity", "error"),
     )
 
 
@@ -184,6 +228,7 @@ def build_synaptic_scaling(rule: SynapticScaling, context: RuleContext) -> RuleB
     """Built form of :class:`SynapticScaling`: a rate estimate per postsynaptic neuron."""
     from neurocontrol.kernels import homeostasis as h
 
+    require_spiking(rule, context, pre=False)
     decay = math.exp(-context.dt / rule.rate_tau)
     period_steps = _period_steps(rule.period, context.dt)
     params = np.zeros(4)
@@ -202,6 +247,7 @@ def build_synaptic_scaling(rule: SynapticScaling, context: RuleContext) -> RuleB
         arrays,
         h.synaptic_scaling_step,
         enabled=("switches", h.HOMEO_ENABLED),
+        episode_state=("rate",),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from neurocontrol.errors import BuildError
 
-__all__ = ["NEURON_BUILDERS", "RULE_BUILDERS", "Registry"]
+__all__ = ["ENCODER_BUILDERS", "NEURON_BUILDERS", "RULE_BUILDERS", "Registry"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,3 +46,5 @@ class Registry:
 NEURON_BUILDERS = Registry("neuron model")
 #: learning rule type -> builder(rule, context) -> RuleBuild
 RULE_BUILDERS = Registry("learning rule")
+#: encoder type -> builder(encoder, context) -> EncoderBuild
+ENCODER_BUILDERS = Registry("encoder")

@@ -1,6 +1,7 @@
 """The learning-rule interface of the builder, and the pair-STDP builder.
 
-Adding a rule takes three pieces and no change to the simulator:
+Adding a rule takes three pieces and no change to the simulator or anywhere
+else:
 
 1. a frozen dataclass deriving from
    :class:`~neurocontrol.model.rules.LearningRule` (validated parameters,
@@ -11,8 +12,13 @@ Adding a rule takes three pieces and no change to the simulator:
    :func:`~neurocontrol.kernels.synapses.add_weight_change`;
 3. a builder registered with ``@RULE_BUILDERS.register(MyRule)`` returning a
    :class:`RuleBuild`: the NamedTuple type, the initial value of every
-   field (its dtype picks the arena), the kernel, and the name of the field
-   holding the broadcast third factor, if any.
+   field (its dtype picks the arena), the kernel, the name of the field
+   holding the broadcast third factor, if any, and what the simulator must
+   do for the rule: which fields an episode start sets back
+   (``episode_state``), how pending weight changes are written before
+   weights are read (``sync_weights``) and what a clock restart needs
+   (``restart_clock``). The simulator iterates over these; it never names
+   a rule.
 
 The generated step entry point calls every rule kernel once per step, in
 the order of the projections and their rules, after spike propagation.
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurocontrol.build.registry import RULE_BUILDERS
+from neurocontrol.errors import ConfigError
 from neurocontrol.kernels.pair_stdp import (
     STDP_A_MINUS,
     STDP_A_PLUS,
@@ -44,7 +51,14 @@ from neurocontrol.kernels.pair_stdp import (
 )
 from neurocontrol.model.rules import PairSTDP
 
-__all__ = ["RuleBuild", "RuleContext", "build_pair_stdp", "scalar"]
+__all__ = [
+    "RuleAccess",
+    "RuleBuild",
+    "RuleContext",
+    "build_pair_stdp",
+    "require_spiking",
+    "scalar",
+]
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,43 @@ class RuleContext:
     post_model: object = None
     #: learning rules on this projection (>= 2: weight changes are buffered, not written through)
     n_rules: int = 1
+    #: the presynaptic population is a rate model (it delivers rate x dt, not spikes)
+    pre_rates: bool = False
+    #: the postsynaptic node is an Output (linear units, no spikes)
+    post_output: bool = False
+    #: the postsynaptic population is a rate model (no spikes)
+    post_rates: bool = False
+
+
+def require_spiking(
+    rule: object, context: RuleContext, pre: bool = True, post: bool = True
+) -> None:
+    """ConfigError unless the projection has spiking neurons on the sides ``rule`` needs."""
+    sides = []
+    if pre and context.pre_rates:
+        sides.append("presynaptic neurons (a rate model delivers no spikes)")
+    if post and (context.post_output or context.post_rates):
+        sides.append("postsynaptic neurons (an Output or rate model emits no spikes)")
+    if sides:
+        raise ConfigError(
+            f"{type(rule).__name__} on projection {context.projection_name!r} needs spiking "
+            f"{' and '.join(sides)}; rules for rate models and outputs: PES"
+        )
+
+
+@dataclass(frozen=True)
+class RuleAccess:
+    """What a rule's Python hooks may touch: its state and its projection's weights (live views)."""
+
+    state: dict[str, np.ndarray]
+    #: the projection's weights, flat, in storage order
+    weights: np.ndarray
+    #: presynaptic rows of a dense projection (0 when sparse)
+    dense_rows: int
+    w_low: float
+    w_high: float
+    #: the network clock; ``clock[0]`` is the number of steps taken
+    clock: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -95,6 +146,20 @@ class RuleBuild:
         Whether ``kernel`` also propagates the projection's spikes (the rule
         is the projection's only one). The step then calls it in the
         projection's propagation slot instead of a propagation kernel.
+    episode_state : tuple of str
+        Fields set back to their build values when an episode starts
+        (``Simulator.reset_state``): what the rule accumulates from recent
+        activity (traces, filtered activity, eligibility, pending third
+        factors), not what it has learned.
+    sync_weights : callable or None
+        ``sync_weights(access)`` writes weight changes the kernel keeps
+        pending (a lazily integrated rule), so the weights read are current;
+        the simulator calls it before weights are read, saved into a
+        :class:`~neurocontrol.simulator.Simulator.weights` copy, or an
+        episode starts.
+    restart_clock : callable or None
+        ``restart_clock(access)``: what the rule must change when the
+        simulator's clock is set back to step 0 (state kept relative to it).
     """
 
     state_type: type
@@ -105,6 +170,9 @@ class RuleBuild:
     enabled: tuple[str, int] | None = None
     post_major_kernel: Callable[..., None] | None = None
     propagates: bool = False
+    episode_state: tuple[str, ...] = ()
+    sync_weights: Callable[[RuleAccess], None] | None = None
+    restart_clock: Callable[[RuleAccess], None] | None = None
 
 
 def scalar(value: float, dtype: type = np.float64) -> np.ndarray:
@@ -125,6 +193,7 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
     switches[STDP_MULTIPLICATIVE] = rule.weight_dependence == "multiplicative"
     switches[STDP_NEAREST] = rule.pairing == "nearest"
     switches[STDP_ENABLED] = 1
+    require_spiking(rule, context)
     arrays = {
         "pre_trace": np.zeros(context.n_pre),
         "post_trace": np.zeros(context.n_post),
@@ -148,4 +217,5 @@ def build_pair_stdp(rule: PairSTDP, context: RuleContext) -> RuleBuild:
         enabled=("switches", STDP_ENABLED),
         post_major_kernel=post_major,
         propagates=additive_alone and context.dense,
+        episode_state=("pre_trace", "post_trace"),
     )

@@ -20,26 +20,30 @@ import math
 
 from numba import njit
 
+from neurocontrol.kernels.flags import HELPER_JIT, REDUCTION_FLAGS
+
 __all__ = [
     "MAX_EVENTS",
     "MODES",
     "REDUCTION_FLAGS",
+    "copy_if_finite",
     "decode_columns",
     "filter_decode_step",
     "first_nonfinite",
+    "gaussian_fields",
     "gaussian_population_step",
+    "lif_rate",
     "lif_rates_inplace",
     "linear_decode_step",
+    "nef_currents",
     "nef_step",
     "poisson_count",
     "rate_spikes_step",
+    "send_on_delta_levels",
     "send_on_delta_step",
     "tactile_step",
 ]
 
-#: ``fastmath`` flags of the reduction kernels: reassociation (and signed zeros)
-#: only; no contraction to FMA, no assumption that values are finite.
-REDUCTION_FLAGS = {"reassoc", "nsz"}
 
 #: Largest event count one afferent emits in one step (the events are ``uint8``).
 MAX_EVENTS = 255
@@ -60,19 +64,17 @@ def first_nonfinite(x):  # pragma: no cover - compiled
     return -1
 
 
-@njit(cache=True)
-def send_on_delta_step(x, origin, inv_delta, level, max_events, events):  # pragma: no cover
-    """One step of send-on-delta for every signal.
+@njit(**HELPER_JIT)
+def send_on_delta_levels(x, origin, inv_delta, level, max_events, events):  # pragma: no cover
+    """One step of send-on-delta for every (finite) signal; returns the number of events.
 
     ``level[i]`` is the integer number of deltas between signal ``i``'s last
     event level and ``origin[i]``. ON events of signal ``i`` go to
     ``events[2 i]``, OFF events to ``events[2 i + 1]`` (counts, at most
-    ``max_events``). Returns the index of the first non-finite input, or -1;
-    on a non-finite input nothing is written.
+    ``max_events``). Shared by :func:`send_on_delta_step` and the network's
+    send-on-delta encoder (:mod:`neurocontrol.kernels.encoders`).
     """
-    bad = first_nonfinite(x)
-    if bad >= 0:
-        return bad
+    total = 0
     for i in range(x.shape[0]):
         moved = (x[i] - origin[i]) * inv_delta[i] - level[i]
         on = 0
@@ -85,6 +87,31 @@ def send_on_delta_step(x, origin, inv_delta, level, max_events, events):  # prag
             level[i] -= off
         events[2 * i] = on
         events[2 * i + 1] = off
+        total += on + off
+    return total
+
+
+@njit(cache=True)
+def copy_if_finite(source, target):  # pragma: no cover - compiled
+    """Copy ``source`` into ``target`` if every value is finite; return whether it did."""
+    if first_nonfinite(source) >= 0:
+        return False
+    for i in range(source.shape[0]):
+        target[i] = source[i]
+    return True
+
+
+@njit(cache=True)
+def send_on_delta_step(x, origin, inv_delta, level, max_events, events):  # pragma: no cover
+    """:func:`send_on_delta_levels` after a check of ``x``.
+
+    Returns the index of the first non-finite input, or -1; on a non-finite
+    input nothing is written.
+    """
+    bad = first_nonfinite(x)
+    if bad >= 0:
+        return bad
+    send_on_delta_levels(x, origin, inv_delta, level, max_events, events)
     return -1
 
 
@@ -103,11 +130,11 @@ def poisson_count(lam, u):  # pragma: no cover - compiled
     return k
 
 
-@njit(cache=True)
-def gaussian_population_step(
+@njit(**HELPER_JIT)
+def gaussian_fields(
     x, low, high, centers, neg_half_inv_var, n_per, amplitude, mode, uniform, activation, events
 ):  # pragma: no cover - compiled
-    """Gaussian receptive fields of 1-D populations, one per signal.
+    """Gaussian receptive fields of 1-D populations, one per (finite) signal.
 
     Neuron ``j`` of signal ``i`` (flat index ``i * n_per + j``) gets
     ``activation = amplitude * exp(neg_half_inv_var[i] * (x_i - c)^2)`` with
@@ -115,11 +142,9 @@ def gaussian_population_step(
     ``activation``; 1 (Bernoulli) sets ``events = uniform < activation``; 2
     (Poisson) draws ``events ~ Poisson(activation)`` by inversion. For the
     spike modes ``amplitude`` is the maximum probability/mean per step.
-    Returns -1, or the index of the first non-finite input.
+    Shared by :func:`gaussian_population_step` and the network's
+    receptive-field encoder (:mod:`neurocontrol.kernels.encoders`).
     """
-    bad = first_nonfinite(x)
-    if bad >= 0:
-        return bad
     for i in range(x.shape[0]):
         xi = min(max(x[i], low[i]), high[i])
         coef = neg_half_inv_var[i]
@@ -131,6 +156,23 @@ def gaussian_population_step(
                 events[j] = 1 if uniform[j] < a else 0
             elif mode == MODE_POISSON:
                 events[j] = poisson_count(a, uniform[j])
+
+
+@njit(cache=True)
+def gaussian_population_step(
+    x, low, high, centers, neg_half_inv_var, n_per, amplitude, mode, uniform, activation, events
+):  # pragma: no cover - compiled
+    """:func:`gaussian_fields` after a check of ``x``.
+
+    Returns -1, or the index of the first non-finite input.
+    """
+    bad = first_nonfinite(x)
+    if bad >= 0:
+        return bad
+    gaussian_fields(
+        x, low, high, centers, neg_half_inv_var, n_per, amplitude, mode, uniform, activation,
+        events,
+    )  # fmt: skip
     return -1
 
 
@@ -152,30 +194,33 @@ def rate_spikes_step(rates, dt, poisson, uniform, events):  # pragma: no cover -
     return -1
 
 
+@njit(**HELPER_JIT)
+def lif_rate(above, span, tau_m, tau_ref):  # pragma: no cover - compiled
+    r"""Steady-state LIF rate (Hz) for :math:`v_\infty - v_{th}` = ``above`` > 0.
+
+    :math:`[\tau_{ref} + \tau_m \ln(1 + (v_{th} - v_{reset}) / (v_\infty - v_{th}))]^{-1}`,
+    with ``span`` :math:`= v_{th} - v_{reset}` (1 for normalised currents,
+    where ``above`` is :math:`J - 1`).
+    """
+    return 1.0 / (tau_ref + tau_m * math.log1p(span / above))
+
+
 @njit(cache=True)
 def lif_rates_inplace(current, tau_rc, tau_ref, out):  # pragma: no cover - compiled
     """Steady-state LIF rate (Hz) of a normalised current (threshold at 1)."""
     for i in range(current.shape[0]):
         j = current[i] - 1.0
-        if j > 0.0:
-            out[i] = 1.0 / (tau_ref + tau_rc * math.log1p(1.0 / j))
-        else:
-            out[i] = 0.0
+        out[i] = lif_rate(j, 1.0, tau_rc, tau_ref) if j > 0.0 else 0.0
 
 
-@njit(cache=True)
-def nef_step(
-    x, weights_t, offset, currents, tau_rc, tau_ref, rates, with_rates
-):  # pragma: no cover
-    """Input currents ``weights_t.T @ x + offset``; with ``with_rates`` also their LIF rates.
+@njit(**HELPER_JIT)
+def nef_currents(x, weights_t, offset, currents):  # pragma: no cover - compiled
+    """``currents = weights_t.T @ x + offset`` (``weights_t`` is ``(dimensions, n_neurons)``).
 
-    ``weights_t`` is ``(dimensions, n_neurons)`` so the inner loop runs over
-    contiguous neurons (an axpy per dimension, vectorised without reordering
-    any sum). Returns -1, or the index of the first non-finite input.
+    The inner loop runs over contiguous neurons (an axpy per dimension,
+    vectorised without reordering any sum). Shared by :func:`nef_step` and
+    the network's current encoder (:mod:`neurocontrol.kernels.encoders`).
     """
-    bad = first_nonfinite(x)
-    if bad >= 0:
-        return bad
     n_dims, n_neurons = weights_t.shape
     for k in range(n_neurons):
         currents[k] = offset[k]
@@ -183,6 +228,20 @@ def nef_step(
         xd = x[d]
         for k in range(n_neurons):
             currents[k] += weights_t[d, k] * xd
+
+
+@njit(cache=True)
+def nef_step(
+    x, weights_t, offset, currents, tau_rc, tau_ref, rates, with_rates
+):  # pragma: no cover
+    """Input currents :func:`nef_currents`; with ``with_rates`` also their LIF rates.
+
+    Returns -1, or the index of the first non-finite input.
+    """
+    bad = first_nonfinite(x)
+    if bad >= 0:
+        return bad
+    nef_currents(x, weights_t, offset, currents)
     if with_rates:
         lif_rates_inplace(currents, tau_rc, tau_ref, rates)
     return -1

@@ -95,7 +95,14 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["HELPER_JIT", "KERNEL_JIT", "STEP_JIT", "load_numba_numpy_support"]
+__all__ = [
+    "HELPER_JIT",
+    "KERNEL_JIT",
+    "REDUCTION_FLAGS",
+    "REDUCTION_JIT",
+    "STEP_JIT",
+    "load_numba_numpy_support",
+]
 
 #: Options of the kernels (compiled apart, inlined by LLVM into the cached step entry point).
 KERNEL_JIT: dict[str, object] = {
@@ -112,6 +119,15 @@ KERNEL_JIT: dict[str, object] = {
 
 #: Options of tiny helpers inlined into the kernel that calls them (numba IR level).
 HELPER_JIT: dict[str, object] = {**KERNEL_JIT, "inline": "always"}
+
+#: ``fastmath`` flags of reductions: reassociation (and signed zeros) only; no contraction to
+#: FMA, no assumption that values are finite. A dot product over 1000 neurons then vectorises
+#: (about 2.5x faster); it is compared with NumPy within a tolerance anyway (BLAS sums in another
+#: order), and stays deterministic for a given machine, so checkpoints still continue exactly.
+REDUCTION_FLAGS = {"reassoc", "nsz"}
+
+#: Options of the kernels whose work is a dense reduction (a rate population's readout).
+REDUCTION_JIT: dict[str, object] = {**KERNEL_JIT, "fastmath": REDUCTION_FLAGS}
 
 #: Options of the generated whole-network step entry point (called from Python only).
 STEP_JIT: dict[str, object] = {

@@ -1,8 +1,10 @@
 """Neuron update kernels: one call advances one population by one step.
 
 The arithmetic of :class:`~neurocontrol.model.neurons.LIF`,
-:class:`~neurocontrol.model.neurons.AdaptiveLIF` and
-:class:`~neurocontrol.model.neurons.Izhikevich` (equations in their
+:class:`~neurocontrol.model.neurons.AdaptiveLIF`,
+:class:`~neurocontrol.model.neurons.Izhikevich`,
+:class:`~neurocontrol.model.neurons.LIFRate` and of the linear units of an
+:class:`~neurocontrol.model.network.Output` (equations in their
 docstrings). The generated step entry point (:mod:`neurocontrol.build.codegen`)
 calls, for each population, only the kernel of its model, with the signature
 ``kernel(populations, p, neurons, ring, clock, rng, events)``: a network
@@ -24,6 +26,8 @@ per site on a cold start, more than the few repeated lines.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -37,6 +41,7 @@ from neurocontrol.kernels.state import (
     POP_ADAPT_DECAY,
     POP_ADAPT_INCREMENT,
     POP_DECAY_M,
+    POP_DELTA_CURRENT,
     POP_DELTA_SYNAPSES,
     POP_I_BIAS,
     POP_IZH_A,
@@ -55,6 +60,8 @@ from neurocontrol.kernels.state import (
     POP_SUBSTEPS,
     POP_SYN_DECAY,
     POP_SYN_TO_V,
+    POP_TAU_M,
+    POP_TAU_REF,
     POP_V_PEAK,
     POP_V_RESET,
     POP_V_REST,
@@ -63,7 +70,14 @@ from neurocontrol.kernels.state import (
     Populations,
 )
 
-__all__ = ["read_input_events", "update_izhikevich", "update_lif", "update_lif_noisy"]
+__all__ = [
+    "read_input_events",
+    "update_izhikevich",
+    "update_lif",
+    "update_lif_noisy",
+    "update_lif_rate",
+    "update_output",
+]
 
 
 @njit(**KERNEL_JIT)
@@ -254,3 +268,66 @@ def update_izhikevich(
         v[n], u[n] = v_n, u_n
     ints[p, POP_SPIKE_COUNT] = count
     ints[p, POP_SPIKE_TOTAL] += count
+
+
+@njit(**KERNEL_JIT)
+def update_lif_rate(
+    populations: Populations,
+    p: int,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+    rng: np.ndarray,
+    events: np.ndarray,
+) -> None:
+    """The LIF rates (Hz) of rate-model population ``p`` for this step's input currents.
+
+    Synaptic input is read as the LIF kernel reads it (the current
+    :math:`I_{syn}` before this step's arrivals, or delta pulses as their
+    mean current); the rate is the steady-state LIF rate written in the
+    form of :func:`neurocontrol.encoding.lif_rates` when the parameters are
+    normalised, so the two agree to the last bit there.
+    """
+    ints, floats = populations.ints, populations.floats
+    start, stop = ints[p, POP_START], ints[p, POP_STOP]
+    slot_base = (clock[CLK_STEP] % clock[CLK_RING_LEN]) * clock[CLK_N_NEURONS]
+    v_rest, r_m, i_bias = floats[p, POP_V_REST], floats[p, POP_R_M], floats[p, POP_I_BIAS]
+    v_th, v_reset = floats[p, POP_V_TH], floats[p, POP_V_RESET]
+    tau_m, tau_ref = floats[p, POP_TAU_M], floats[p, POP_TAU_REF]
+    delta = ints[p, POP_DELTA_SYNAPSES] == 1
+    delta_current, syn_decay = floats[p, POP_DELTA_CURRENT], floats[p, POP_SYN_DECAY]
+    span = v_th - v_reset
+    n_neurons = stop - start
+    i_syn, i_ext = neurons.i_syn[start:stop], neurons.i_ext[start:stop]
+    rate, spiked = neurons.rate[start:stop], neurons.spiked[start:stop]
+    received = ring[slot_base + start : slot_base + stop]
+    for n in range(n_neurons):
+        current = i_bias + i_ext[n]
+        if delta:
+            current += received[n] * delta_current
+        else:
+            current += i_syn[n]
+            i_syn[n] = i_syn[n] * syn_decay + received[n]
+        received[n] = 0.0
+        above = v_rest + r_m * current - v_th
+        rate[n] = 1.0 / (tau_ref + tau_m * math.log1p(span / above)) if above > 0.0 else 0.0
+        spiked[n] = 0
+
+
+@njit(**KERNEL_JIT)
+def update_output(
+    populations: Populations,
+    p: int,
+    neurons: Neurons,
+    ring: np.ndarray,
+    clock: np.ndarray,
+    rng: np.ndarray,
+    events: np.ndarray,
+) -> None:
+    """Decay the values of output ``p`` (its readouts add this step's input after it)."""
+    ints = populations.ints
+    start, stop = ints[p, POP_START], ints[p, POP_STOP]
+    decay = populations.floats[p, POP_DECAY_M]
+    value = neurons.v
+    for n in range(start, stop):
+        value[n] *= decay

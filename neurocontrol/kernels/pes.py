@@ -16,14 +16,17 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
 from neurocontrol.kernels.state import (
     POP_SPIKE_COUNT,
     POP_START,
     PRJ_DEFERRED,
     PRJ_DENSE,
     PRJ_IDX_START,
+    PRJ_LEARNING_MACS_STEP,
+    PRJ_LEARNING_SYNOPS_STEP,
     PRJ_N_POST,
+    PRJ_N_PRE,
     PRJ_PRE,
     PRJ_PTR_START,
     PRJ_W_HIGH,
@@ -31,13 +34,20 @@ from neurocontrol.kernels.state import (
     PRJ_W_START,
     NetworkState,
 )
-from neurocontrol.kernels.synapses import add_weight_change, clipped_weight
+from neurocontrol.kernels.synapses import (
+    STORAGE_DENSE,
+    STORAGE_READOUT,
+    add_weight_change,
+    clipped_weight,
+)
 
 __all__ = [
     "PES_ACTIVITY_DECAY",
     "PES_ACTIVITY_SCALE",
     "PES_ENABLED",
+    "PES_FILTERED",
     "PES_IDENTITY",
+    "PES_PRE_RATES",
     "PES_RATE_DT",
     "PESState",
     "pes_decoder_update",
@@ -72,80 +82,186 @@ PES_RATE_DT = 2  # learning_rate * dt
 # Entries of PESState.switches
 PES_ENABLED = 0  # 0 freezes the weights (the activity filter still runs)
 PES_IDENTITY = 1  # 1: the error is already per postsynaptic neuron (no encoders)
+PES_FILTERED = 2  # 1: filtered presynaptic activity (pre_tau); 0: the spikes or rates themselves
+PES_PRE_RATES = 3  # 1: the presynaptic population is a rate model (delivers r dt)
+
+#: Filtered activities (Hz) below this are set to zero: a silent neuron's trace would
+#: otherwise decay into subnormal floats, where every multiply costs ~100x.
+ACTIVITY_FLOOR = 1e-30
 
 
 class PESState(NamedTuple):
     """State and parameters of one PES rule instance on a projection."""
 
-    activity: np.ndarray  # f8 [n_pre], filtered presynaptic activity a_i (Hz)
+    activity: np.ndarray  # f8 [n_pre] filtered presynaptic activity a_i (Hz); [1] unfiltered
     error: np.ndarray  # f8 [error_dims], the error vector E (third factor)
     encoders: np.ndarray  # f8 [n_post, error_dims], projection P of the error
-    projected: np.ndarray  # f8 [n_post], scratch: e = P E
+    projected: np.ndarray  # f8 [n_post], scratch: e = P E (-kappa e when per spike)
     params: np.ndarray  # f8 [3], PES_ACTIVITY_DECAY, PES_ACTIVITY_SCALE, PES_RATE_DT
-    switches: np.ndarray  # i8 [2], PES_ENABLED, PES_IDENTITY
+    switches: np.ndarray  # i8 [4], PES_ENABLED, PES_IDENTITY, PES_FILTERED, PES_PRE_RATES
 
 
-@njit(**KERNEL_JIT)
-def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
-    r"""One step of PES on projection ``q``: :math:`\Delta w_{ij} = -\kappa\,dt\,a_i\,(PE)_j`.
-
-    The activity filter takes this step's presynaptic spikes first; rows of
-    silent neurons (``a_i == 0``) and a zero error cost nothing.
-    """
-    syn, pops, spike_ids = net.synapses, net.populations.ints, net.neurons.spike_ids
+@njit(**HELPER_JIT)
+def _filter_activity(net: NetworkState, q: int, rule: PESState) -> int:
+    """Decay the filtered activity, add this step's spikes (or r dt); return the MACs."""
+    syn, pops = net.synapses, net.populations.ints
     params, activity = rule.params, rule.activity
-    decay = params[PES_ACTIVITY_DECAY]
-    for i in range(activity.shape[0]):
-        activity[i] *= decay
+    decay, scale = params[PES_ACTIVITY_DECAY], params[PES_ACTIVITY_SCALE]
+    n_pre = activity.shape[0]
+    for i in range(n_pre):
+        a = activity[i] * decay
+        activity[i] = a if a >= ACTIVITY_FLOOR else 0.0
     pre = syn.ints[q, PRJ_PRE]
     pre_start = pops[pre, POP_START]
-    scale = params[PES_ACTIVITY_SCALE]
+    if rule.switches[PES_PRE_RATES] == 1:
+        rate, per_hz = net.neurons.rate, scale * net.dt[0]
+        for i in range(n_pre):
+            activity[i] += per_hz * rate[pre_start + i]
+        return 2 * n_pre
+    spike_ids = net.neurons.spike_ids
     for s in range(pops[pre, POP_SPIKE_COUNT]):
         activity[spike_ids[pre_start + s] - pre_start] += scale
-    if rule.switches[PES_ENABLED] != 1:
-        return
+    return n_pre
+
+
+@njit(**HELPER_JIT)
+def _project_error(rule: PESState) -> bool:
+    """``projected = P E`` (or ``E``); whether any entry is nonzero."""
     error, projected = rule.error, rule.projected
     any_error = False
     if rule.switches[PES_IDENTITY] == 1:
         for j in range(projected.shape[0]):
             projected[j] = error[j]
             any_error = any_error or error[j] != 0.0
-    else:
-        encoders = rule.encoders
-        for j in range(projected.shape[0]):
-            total = 0.0
-            for d in range(error.shape[0]):
-                total += encoders[j, d] * error[d]
-            projected[j] = total
-            any_error = any_error or total != 0.0
-    if not any_error:
+        return any_error
+    encoders = rule.encoders
+    for j in range(projected.shape[0]):
+        total = 0.0
+        for d in range(error.shape[0]):
+            total += encoders[j, d] * error[d]
+        projected[j] = total
+        any_error = any_error or total != 0.0
+    return any_error
+
+
+@njit(**HELPER_JIT)
+def _change_row(net: NetworkState, q: int, i: int, factor: float, projected: np.ndarray) -> None:
+    """``w[i, j] += factor * projected[j]`` over row ``i``'s synapses (clipped or buffered)."""
+    syn = net.synapses
+    table = syn.ints
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    storage = table[q, PRJ_DENSE]
+    if storage == STORAGE_READOUT:  # by output: synapse (i, j) is j * n_pre + i
+        for j in range(n_post):
+            add_weight_change(syn, q, j * n_pre + i, factor * projected[j])
         return
-    rate_dt = params[PES_RATE_DT]
-    dense = syn.ints[q, PRJ_DENSE] == 1
-    n_post = syn.ints[q, PRJ_N_POST]
-    if dense and syn.ints[q, PRJ_DEFERRED] != 1:
-        # PES alone on a dense projection: each active row updated in place with the
-        # arithmetic of add_weight_change, without a call and a table lookup per synapse
-        # (CL-1k's 1000 x 7 readout: about 25 -> 5 us per step)
+    dense = storage == STORAGE_DENSE
+    begin = i * n_post if dense else syn.indptr[table[q, PRJ_PTR_START] + i]
+    end = begin + n_post if dense else syn.indptr[table[q, PRJ_PTR_START] + i + 1]
+    idx = table[q, PRJ_IDX_START]
+    for k in range(begin, end):
+        j = k - begin if dense else syn.indices[idx + k]
+        add_weight_change(syn, q, k, factor * projected[j])
+
+
+@njit(**HELPER_JIT)
+def _change_written_through(
+    net: NetworkState, q: int, values: np.ndarray, scale: float, projected: np.ndarray
+) -> None:
+    """``w[i, j] += scale * values[i] * projected[j]`` over a dense projection, clipped.
+
+    A single rule writes through: every weight in one pass (a zero value
+    changes nothing, as the clipped sum keeps the weight) without a branch
+    or a call per row; a readout's weights by output, contiguous, so the
+    pass vectorises.
+    """
+    syn = net.synapses
+    table = syn.ints
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    start = table[q, PRJ_W_START]
+    weights = syn.weights[start : start + n_pre * n_post]
+    if table[q, PRJ_DENSE] == STORAGE_READOUT:
+        for j in range(n_post):
+            factor = scale * projected[j]
+            column = weights[j * n_pre : (j + 1) * n_pre]
+            for i in range(n_pre):
+                column[i] = clipped_weight(column[i], factor * values[i], low, high)
+        return
+    for i in range(n_pre):
+        factor = scale * values[i]
+        row = weights[i * n_post : (i + 1) * n_post]
+        for j in range(n_post):
+            row[j] = clipped_weight(row[j], factor * projected[j], low, high)
+
+
+@njit(**HELPER_JIT)
+def _add_to_spiking_rows(net: NetworkState, q: int, projected: np.ndarray) -> int:
+    """``w[i, j] += projected[j]`` for every presynaptic neuron ``i`` that spiked; the spikes."""
+    syn, pops = net.synapses, net.populations.ints
+    table = syn.ints
+    pre = table[q, PRJ_PRE]
+    pre_start, n_spikes = pops[pre, POP_START], pops[pre, POP_SPIKE_COUNT]
+    spikes = net.neurons.spike_ids[pre_start : pre_start + n_spikes]
+    if table[q, PRJ_DENSE] == STORAGE_READOUT and table[q, PRJ_DEFERRED] != 1:
+        n_pre = table[q, PRJ_N_PRE]
         low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
-        weights = syn.weights[syn.ints[q, PRJ_W_START] :]
-        for i in range(activity.shape[0]):
-            a = activity[i]
-            if a == 0.0:
-                continue
-            scaled = -rate_dt * a
-            row = weights[i * n_post : (i + 1) * n_post]
+        weights = syn.weights[table[q, PRJ_W_START] :]
+        for j in range(projected.shape[0]):
+            change = projected[j]
+            column = weights[j * n_pre : (j + 1) * n_pre]
+            for s in range(n_spikes):
+                i = spikes[s] - pre_start
+                column[i] = clipped_weight(column[i], change, low, high)
+        return n_spikes
+    for s in range(n_spikes):
+        _change_row(net, q, spikes[s] - pre_start, 1.0, projected)
+    return n_spikes
+
+
+@njit(**KERNEL_JIT)
+def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
+    r"""One step of PES on projection ``q``: :math:`\Delta w_{ij} = -\kappa\,dt\,a_i\,(PE)_j`.
+
+    Filtered (``pre_tau``): the activity filter takes this step's spikes (or
+    rates) first. Unfiltered: each spiking neuron's row moves by
+    :math:`-\kappa\,(PE)_j` (adds of the once-scaled error: SynOps), or each
+    active rate neuron's by :math:`-\kappa\,dt\,r_i\,(PE)_j`. A zero error
+    costs nothing. Counts its operations in the projection table
+    (``learning_synops_step``, ``learning_macs_step``).
+    """
+    table = net.synapses.ints
+    switches, params = rule.switches, rule.params
+    filtered = switches[PES_FILTERED] == 1
+    macs = _filter_activity(net, q, rule) if filtered else 0
+    synops = 0
+    if switches[PES_ENABLED] == 1 and _project_error(rule):
+        projected = rule.projected
+        n_post = projected.shape[0]
+        rate_dt = params[PES_RATE_DT]
+        if filtered or switches[PES_PRE_RATES] == 1:
+            pre_start = net.populations.ints[table[q, PRJ_PRE], POP_START]
+            values = rule.activity if filtered else net.neurons.rate[pre_start:]
+            n_pre = table[q, PRJ_N_PRE]
+            active = 0
+            for i in range(n_pre):
+                active += values[i] != 0.0
+            storage = table[q, PRJ_DENSE]
+            dense = storage in (STORAGE_DENSE, STORAGE_READOUT)
+            if dense and table[q, PRJ_DEFERRED] != 1:
+                _change_written_through(net, q, values, -rate_dt, projected)
+            else:
+                for i in range(n_pre):
+                    if values[i] != 0.0:
+                        _change_row(net, q, i, -rate_dt * values[i], projected)
+            macs += n_post + active * n_post
+        else:
+            # per spike: the error scaled once, then added to each spiking neuron's row
+            per_spike = rate_dt / net.dt[0]
             for j in range(n_post):
-                row[j] = clipped_weight(row[j], scaled * projected[j], low, high)
-        return
-    ptr, idx = syn.ints[q, PRJ_PTR_START], syn.ints[q, PRJ_IDX_START]
-    for i in range(activity.shape[0]):
-        a = activity[i]
-        if a == 0.0:
-            continue
-        scaled = -rate_dt * a
-        begin = i * n_post if dense else syn.indptr[ptr + i]
-        end = begin + n_post if dense else syn.indptr[ptr + i + 1]
-        for k in range(begin, end):
-            j = k - begin if dense else syn.indices[idx + k]
-            add_weight_change(syn, q, k, scaled * projected[j])
+                projected[j] *= -per_spike
+            n_spikes = _add_to_spiking_rows(net, q, projected)
+            macs += n_post if n_spikes else 0
+            synops += n_spikes * n_post
+    table[q, PRJ_LEARNING_SYNOPS_STEP] = synops
+    table[q, PRJ_LEARNING_MACS_STEP] = macs

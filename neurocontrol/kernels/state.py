@@ -20,6 +20,11 @@ __all__ = [
     "MODEL_INPUT",
     "MODEL_IZHIKEVICH",
     "MODEL_LIF",
+    "MODEL_LIF_RATE",
+    "MODEL_OUTPUT",
+    "OPS_MACS",
+    "OPS_NEURON_UPDATES",
+    "OPS_SYNOPS",
     "NetworkState",
     "Neurons",
     "Populations",
@@ -30,6 +35,8 @@ MODEL_INPUT = 0
 MODEL_LIF = 1
 MODEL_ALIF = 2
 MODEL_IZHIKEVICH = 3
+MODEL_LIF_RATE = 4
+MODEL_OUTPUT = 5
 
 # Columns of Populations.ints (int64, one row per population).
 POP_START = 0  # first neuron
@@ -40,6 +47,8 @@ POP_REF_STEPS = 4  # refractory steps after a spike
 POP_SUBSTEPS = 5  # Euler sub-steps (Izhikevich)
 POP_SPIKE_COUNT = 6  # spikes in the last step
 POP_SPIKE_TOTAL = 7  # spikes since build
+POP_UPDATES_PER_STEP = 8  # neuron state updates per step (state variables x neurons)
+POP_MACS_PER_STEP = 9  # multiply-adds per step (rate nonlinearity, output synapse)
 POP_INT_COLUMNS = (
     "start",
     "stop",
@@ -49,6 +58,8 @@ POP_INT_COLUMNS = (
     "substeps",
     "spike_count",
     "spike_total",
+    "updates_per_step",
+    "macs_per_step",
 )
 
 # Columns of Populations.floats (float64, one row per population).
@@ -69,6 +80,10 @@ POP_IZH_C = 13
 POP_IZH_D = 14
 POP_V_PEAK = 15
 POP_SUBSTEP_MS = 16  # Euler sub-step in ms (Izhikevich)
+POP_TAU_M = 17  # membrane time constant, s (LIF rate model)
+POP_TAU_REF = 18  # refractory period, s (LIF rate model)
+POP_DELTA_CURRENT = 19  # tau_m / (r_m dt): mean current of a unit voltage jump per step (rates)
+POP_DT = 20  # the step, s
 POP_FLOAT_COLUMNS = (
     "decay_m",
     "v_rest",
@@ -87,12 +102,16 @@ POP_FLOAT_COLUMNS = (
     "izh_d",
     "v_peak",
     "substep_ms",
+    "tau_m",
+    "tau_ref",
+    "delta_current",
+    "dt",
 )
 
 # Columns of Synapses.ints (int64, one row per projection).
 PRJ_PRE = 0  # presynaptic population index
 PRJ_POST = 1  # postsynaptic population index
-PRJ_DENSE = 2  # storage: 0 CSR, 1 dense, 2 post-major, 3 CSR with uint16 indices (STORAGE_*)
+PRJ_DENSE = 2  # storage: 0 CSR, 1 dense, 2 post-major, 3 CSR uint16, 4 readout (STORAGE_*)
 PRJ_N_PRE = 3
 PRJ_N_POST = 4
 PRJ_N_SYN = 5
@@ -111,6 +130,9 @@ PRJ_N_TOUCHED = 17
 PRJ_SYNOPS_STEP = 18  # synaptic events of the last step
 PRJ_SYNOPS_TOTAL = 19
 PRJ_COL_OFFSET_BITS = 20  # >= 0: col_syn packs (pre row << bits) | offset in row; -1: synapse ids
+PRJ_MACS_STEP = 21  # multiply-adds of the last step's propagation (rate presynaptic neurons)
+PRJ_LEARNING_SYNOPS_STEP = 22  # weight adds of the last step's learning rules
+PRJ_LEARNING_MACS_STEP = 23  # multiply-adds of the last step's learning rules
 PRJ_INT_COLUMNS = (
     "pre",
     "post",
@@ -133,6 +155,9 @@ PRJ_INT_COLUMNS = (
     "synops_step",
     "synops_total",
     "col_offset_bits",
+    "macs_step",
+    "learning_synops_step",
+    "learning_macs_step",
 )
 
 # Columns of Synapses.floats (float64, one row per projection).
@@ -145,6 +170,12 @@ CLK_STEP = 0
 CLK_RING_LEN = 1
 CLK_N_NEURONS = 2
 CLK_N_INPUTS = 3
+
+# Entries of NetworkState.operations: the last step's counts, then the totals since build.
+OPS_SYNOPS = 0  # synaptic events: one weight accumulated into one target
+OPS_NEURON_UPDATES = 1  # neuron state variables integrated
+OPS_MACS = 2  # multiply-adds computed densely
+OPS_TOTAL = 3  # offset of the totals
 
 
 class Populations(NamedTuple):
@@ -165,6 +196,7 @@ class Neurons(NamedTuple):
     refractory: np.ndarray  # i4, refractory steps left
     spiked: np.ndarray  # u1, 1 if the neuron spiked in the last step
     spike_ids: np.ndarray  # i4, spikes of population p at [start, start + spike_count)
+    rate: np.ndarray  # f8, output of rate-model neurons (Hz); 0 for spiking neurons
 
 
 class Synapses(NamedTuple):
@@ -217,3 +249,4 @@ class NetworkState(NamedTuple):
     clock: np.ndarray  # i8, [step, ring_len, n_neurons, n_inputs]
     rng: np.ndarray  # u8, [splitmix64 state]
     dt: np.ndarray  # f8, [dt in seconds]
+    operations: np.ndarray  # i8, [synops, neuron updates, MACs] of the last step, then totals

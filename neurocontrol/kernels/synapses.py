@@ -14,7 +14,11 @@ of their order.
 Storage kinds (``PRJ_DENSE`` column): dense rows (1), CSR by presynaptic
 neuron (0; plastic ones with a CSC view), CSR with uint16 postsynaptic
 indices (3: static projections onto at most 65,536 neurons, propagated by
-:func:`propagate_sparse_narrow`), or post-major (2): a sparse
+:func:`propagate_sparse_narrow`), dense by output (4: a readout onto an
+:class:`~neurocontrol.model.network.Output`, one contiguous column of
+``n_pre`` weights per output unit, so dot products with rates and the
+learning of decoders run over contiguous memory; see
+:mod:`neurocontrol.kernels.readout`), or post-major (2): a sparse
 projection whose only rule is additive pair STDP is stored by
 postsynaptic neuron, because its postsynaptic walk (every postsynaptic
 spike potentiates its whole column) outnumbers the presynaptic one in
@@ -77,6 +81,7 @@ __all__ = [
     "STORAGE_CSR_NARROW",
     "STORAGE_DENSE",
     "STORAGE_POST_MAJOR",
+    "STORAGE_READOUT",
     "add_weight_change",
     "apply_weight_changes",
     "clipped_weight",
@@ -99,6 +104,7 @@ STORAGE_CSR = 0
 STORAGE_DENSE = 1
 STORAGE_POST_MAJOR = 2
 STORAGE_CSR_NARROW = 3  # static CSR with uint16 postsynaptic indices (Synapses.narrow_indices)
+STORAGE_READOUT = 4  # dense, one column of n_pre weights per output unit: w[j * n_pre + i]
 #: the most postsynaptic neurons a STORAGE_CSR_NARROW projection may have
 NARROW_INDEX_LIMIT = 1 << 16
 

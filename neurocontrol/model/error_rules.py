@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from neurocontrol.errors import ShapeError
-from neurocontrol.model._checks import check_int, check_name, check_nonnegative, check_positive
+from neurocontrol.model._checks import (
+    check_int,
+    check_name,
+    check_nonnegative,
+    check_optional_positive,
+)
 from neurocontrol.model.rules import LearningRule
 from neurocontrol.validation import require_finite_array
 
@@ -31,8 +36,12 @@ class PES(LearningRule):
 
     (:math:`s_i[n] \in \{0, 1\}` the spikes; :math:`a_i` is a unit-area
     low-pass of the spike train, so a neuron firing at :math:`f` Hz has
-    :math:`a_i \approx f`). Units are those of
-    :func:`neurocontrol.kernels.pes.pes_decoder_update`: :math:`\kappa` is the
+    :math:`a_i \approx f`). With ``pre_tau=None`` the activity is the spike
+    train itself, :math:`a_i[n] = s_i[n] / \Delta t`: each spike moves its
+    row by :math:`-\kappa\, e_j` and silent neurons cost nothing, with the
+    same mean as the filtered rule (event-driven PES). A rate-model
+    presynaptic population delivers :math:`r_i \Delta t` in place of
+    :math:`s_i`, so there :math:`a_i = r_i` unfiltered. :math:`\kappa` is the
     weight change per second per Hz of activity per unit of error, not
     normalised by the number of neurons (Nengo divides by it). When the
     projection is a readout whose weights are decoders (the postsynaptic
@@ -47,8 +56,9 @@ class PES(LearningRule):
     learning_rate : float
         :math:`\kappa` (>= 0): per second per Hz per unit error
         (DeWolf et al. 2016 use about 1e-5 for 1000 neurons on an arm).
-    pre_tau : float
-        Time constant of the presynaptic activity filter, seconds (> 0).
+    pre_tau : float or None
+        Time constant of the presynaptic activity filter, seconds (> 0); None:
+        no filter (per spike, or the instantaneous rates).
     error_dims : int or None
         :math:`D`; None: the number of postsynaptic neurons (identity
         :math:`P`) or the columns of ``encoders``.
@@ -64,14 +74,14 @@ class PES(LearningRule):
     default_name: ClassVar[str] = "pes"
 
     learning_rate: float = 1e-5
-    pre_tau: float = 0.005
+    pre_tau: float | None = 0.005
     error_dims: int | None = None
     encoders: Any = None
     name: str | None = None
 
     def __post_init__(self) -> None:
         check_nonnegative(self, "learning_rate")
-        check_positive(self, "pre_tau")
+        check_optional_positive(self, "pre_tau")
         if self.error_dims is not None:
             check_int(self, "error_dims", minimum=1)
         if self.encoders is not None:

@@ -1,4 +1,12 @@
-"""Populations, inputs, projections and the network that holds them."""
+"""The nodes of a network (populations, inputs, signal inputs, outputs), projections, the network.
+
+A :class:`Population` is a group of neurons of one model; an :class:`Input`
+a group of afferents whose spikes are given each step; a
+:class:`SignalInput` a vector of real-valued signals given each step, fed
+into the network by encoders (:mod:`neurocontrol.model.encoders`); an
+:class:`Output` a group of linear units that low-pass what projections
+deliver to them, the network's readout. Projections connect them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurocontrol.errors import ConfigError
-from neurocontrol.model._checks import check_int, check_name
+from neurocontrol.model._checks import check_int, check_name, check_optional_positive
 from neurocontrol.model.connectivity import (
     AllToAll,
     Connectivity,
@@ -21,7 +29,7 @@ from neurocontrol.model.neurons import NeuronModel
 from neurocontrol.model.rules import LearningRule
 from neurocontrol.validation import require_finite, require_finite_array, require_in
 
-__all__ = ["Input", "Network", "Population", "Projection"]
+__all__ = ["Input", "Network", "Output", "Population", "Projection", "SignalInput"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +81,75 @@ class Input:
             raise ConfigError("Input.name must be given")
 
 
-Node = Population | Input
+@dataclass(frozen=True, eq=False)
+class SignalInput:
+    """``n`` real-valued signals given at each step (``sim.step(signals=x)``), e.g. a joint state.
+
+    A signal input holds no neurons: encoders
+    (:mod:`neurocontrol.model.encoders`) turn its values into input currents
+    of a population or spikes of an :class:`Input`.
+    """
+
+    kind: ClassVar[str] = "SignalInput"
+
+    n: int
+    name: str
+
+    def __post_init__(self) -> None:
+        check_int(self, "n", minimum=1)
+        check_name(self, "name")
+        if self.name is None:
+            raise ConfigError("SignalInput.name must be given")
+
+
+@dataclass(frozen=True, eq=False)
+class Output:
+    r"""``n`` linear units holding the low-passed sum of what projections deliver: a readout.
+
+    With presynaptic spikes :math:`s_i[t] \in \{0, 1\}` (impulses of area 1)
+    through weights :math:`w_{ij}`,
+
+    .. math::
+
+        y_j[t] = \lambda\, y_j[t-1] + \frac{1 - \lambda}{\Delta t} \sum_i w_{ij}\, s_i[t],
+        \qquad \lambda = e^{-\Delta t/\tau}
+
+    the exponential synapse :math:`h(t) = e^{-t/\tau}/\tau` discretised
+    exactly, so a neuron firing at :math:`f` Hz contributes about
+    :math:`f\, w_{ij}` (a rate-model population delivers :math:`r_i \Delta t`
+    in place of :math:`s_i`). ``tau=None``: no filter, :math:`y_j[t] =
+    \sum_i w_{ij} s_i[t] / \Delta t`. A projection onto an output delivers in
+    the step its spikes are emitted (no delay), so the value read after
+    ``sim.step`` includes this step's spikes: ``sim.state["<name>.value"]``.
+    The weights of a readout projection are decoders in the NEF sense
+    (Eliasmith & Anderson 2003); in NIR terms an output is a leaky
+    integrator (``LI``) behind a ``Linear`` node.
+
+    Parameters
+    ----------
+    n : int
+        Number of output units (>= 1).
+    tau : float or None
+        Time constant of the output synapse, seconds (> 0), or None.
+    name : str
+        Unique name in the network.
+    """
+
+    kind: ClassVar[str] = "Output"
+
+    n: int
+    tau: float | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        check_int(self, "n", minimum=1)
+        check_optional_positive(self, "tau")
+        check_name(self, "name")
+        if self.name is None:
+            raise ConfigError("Output.name must be given")
+
+
+Node = Population | Input | SignalInput | Output
 
 _SIGNS = (None, "excitatory", "inhibitory")
 
@@ -85,7 +161,9 @@ class Projection:
     Parameters
     ----------
     pre : Population or Input
-    post : Population
+    post : Population or Output
+        A projection onto an :class:`Output` is a readout: all-to-all
+        (dense), without delay.
     connectivity : Connectivity
         :class:`AllToAll` (dense), :class:`FixedProbability` (sparse),
         :class:`OneToOne` or :class:`ExplicitMatrix`.
@@ -118,8 +196,8 @@ class Projection:
 
     kind: ClassVar[str] = "Projection"
 
-    pre: Node
-    post: Population
+    pre: Population | Input
+    post: Population | Output
     connectivity: Connectivity = field(default_factory=AllToAll)
     weights: Any = 1.0
     delay: int = 0
@@ -130,14 +208,16 @@ class Projection:
     def __post_init__(self) -> None:
         if not isinstance(self.pre, (Population, Input)):
             raise ConfigError(f"Projection.pre must be a Population or Input, got {self.pre!r}")
-        if not isinstance(self.post, Population):
-            raise ConfigError(f"Projection.post must be a Population, got {self.post!r}")
+        if not isinstance(self.post, (Population, Output)):
+            raise ConfigError(f"Projection.post must be a Population or Output, got {self.post!r}")
         if not isinstance(self.connectivity, Connectivity):
             raise ConfigError(
                 f"Projection.connectivity must be a Connectivity, got {self.connectivity!r}"
             )
         self.connectivity.check_sizes(self.pre.n, self.post.n)
         self._check_delay()
+        if isinstance(self.post, Output):
+            self._check_readout()
         require_in("Projection.sign", self.sign, _SIGNS)
         check_name(self, "name")
         if self.name is None:
@@ -154,6 +234,18 @@ class Projection:
                 f"Projection.delay must be an integer number of steps >= 0, got {delay!r}"
             )
         object.__setattr__(self, "delay", int(delay))
+
+    def _check_readout(self) -> None:
+        if not isinstance(self.connectivity, AllToAll):
+            raise ConfigError(
+                f"Projection onto Output {self.post.name!r} must be AllToAll (a dense readout), "
+                f"got {type(self.connectivity).__name__}"
+            )
+        if self.delay != 0:
+            raise ConfigError(
+                f"Projection onto Output {self.post.name!r} delivers in the step of its spikes; "
+                f"delay must be 0, got {self.delay}"
+            )
 
     def _checked_weights(self) -> Any:
         weights = self.weights
@@ -269,24 +361,34 @@ class Projection:
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """Populations, inputs and projections of one spiking network.
+    """Nodes, projections and encoders of one spiking network.
 
-    Names of populations, inputs and projections must be unique, and every
-    projection must connect members of the network.
+    Names of nodes, projections and encoders must be unique, every
+    projection and encoder must connect members of the network, a
+    population takes its input current from at most one encoder, and an
+    :class:`Input` is driven either by the caller's events or by one encoder.
     """
 
     kind: ClassVar[str] = "Network"
 
     populations: Sequence[Node] = ()
     projections: Sequence[Projection] = ()
+    encoders: Sequence[Any] = ()
 
     def __post_init__(self) -> None:
+        # encoders.py builds on the nodes defined here, hence the import at use
+        from neurocontrol.model.encoders import Encoder
+
         object.__setattr__(self, "populations", tuple(self.populations))
         object.__setattr__(self, "projections", tuple(self.projections))
+        object.__setattr__(self, "encoders", tuple(self.encoders))
         names: set[str] = set()
         for node in self.populations:
-            if not isinstance(node, (Population, Input)):
-                raise ConfigError(f"Network.populations must hold Population/Input, got {node!r}")
+            if not isinstance(node, (Population, Input, SignalInput, Output)):
+                raise ConfigError(
+                    "Network.populations must hold Population, Input, SignalInput or Output, "
+                    f"got {node!r}"
+                )
             if node.name in names:
                 raise ConfigError(f"Network: duplicate population name {node.name!r}")
             names.add(node.name)
@@ -295,15 +397,27 @@ class Network:
         for projection in self.projections:
             if not isinstance(projection, Projection):
                 raise ConfigError(f"Network.projections must hold Projection, got {projection!r}")
-            for end in (projection.pre, projection.post):
-                if not any(end is node for node in self.populations):
-                    raise ConfigError(
-                        f"Network: projection {projection.name!r} connects {end.name!r}, which "
-                        "is not one of the network's populations"
-                    )
+            self._check_member(projection.name, (projection.pre, projection.post))
             if projection.name in names:
                 raise ConfigError(f"Network: duplicate name {projection.name!r}")
             names.add(projection.name)  # type: ignore[arg-type]
+        targets: set[int] = set()
+        for encoder in self.encoders:
+            if not isinstance(encoder, Encoder):
+                raise ConfigError(
+                    f"Network.encoders must hold encoders (CurrentEncoder, "
+                    f"ReceptiveFieldEncoder), got {encoder!r}"
+                )
+            self._check_member(encoder.name, (encoder.pre, encoder.post))
+            if encoder.name in names:
+                raise ConfigError(f"Network: duplicate name {encoder.name!r}")
+            names.add(encoder.name)
+            if id(encoder.post) in targets:
+                raise ConfigError(
+                    f"Network: {encoder.post.name!r} is the target of two encoders; an encoder "
+                    "sets its target's input, so each node takes at most one"
+                )
+            targets.add(id(encoder.post))
         for projection in self.projections:
             rule_names = [_rule_name(rule) for rule in projection.rules]
             if len(set(rule_names)) != len(rule_names):
@@ -312,8 +426,20 @@ class Network:
                     f"({rule_names}); give them distinct name=..."
                 )
 
+    def _check_member(self, name: str | None, ends: tuple[Node, ...]) -> None:
+        for end in ends:
+            if not any(end is node for node in self.populations):
+                raise ConfigError(
+                    f"Network: {name!r} connects {end.name!r}, which is not one of the "
+                    "network's populations"
+                )
+
+    def encoder_of(self, node: Node) -> Any:
+        """The encoder whose target is ``node``, or None."""
+        return next((e for e in self.encoders if e.post is node), None)
+
     def node(self, name: str) -> Node:
-        """The population or input called ``name``."""
+        """The population, input, signal input or output called ``name``."""
         for node in self.populations:
             if node.name == name:
                 return node

@@ -1,4 +1,4 @@
-"""Neuron models: current-based LIF, adaptive LIF, Izhikevich.
+"""Neuron models: current-based LIF, adaptive LIF, Izhikevich, and the LIF rate model.
 
 Pure descriptions (frozen dataclasses, validated on construction). The
 builder in :mod:`neurocontrol.build.neurons` turns them into per-neuron
@@ -27,6 +27,7 @@ __all__ = [
     "LIF",
     "AdaptiveLIF",
     "Izhikevich",
+    "LIFRate",
     "NeuronModel",
 ]
 
@@ -139,6 +140,56 @@ class AdaptiveLIF(LIF):
         super().__post_init__()
         check_positive(self, "tau_adapt")
         check_nonnegative(self, "delta_th")
+
+
+@dataclass(frozen=True)
+class LIFRate(NeuronModel):
+    r"""The steady-state firing rate of a :class:`LIF` neuron: a rate model, no spikes.
+
+    The rate model of the same membrane (Nengo's ``LIFRate`` to its ``LIF``):
+    with the input current :math:`J = I_{bias} + I_{ext} + I_{syn}` and
+    :math:`v_\infty = v_{rest} + R_m J`,
+
+    .. math::
+
+        r = \left[\tau_{ref} + \tau_m \ln \frac{v_\infty - v_{reset}}{v_\infty - v_{th}}
+            \right]^{-1} \quad (v_\infty > v_{th}), \qquad r = 0 \text{ otherwise}
+
+    (Eliasmith & Anderson 2003, *Neural Engineering*, eq. 4.9; with the
+    defaults, :math:`r = [\tau_{ref} + \tau_m \ln(1 + 1/(J - 1))]^{-1}`), the
+    continuous curve, not the staircase of a LIF simulated in whole steps.
+    The rate is the population's output (``"<population>.rate"``, Hz): a
+    projection from it delivers :math:`r\,\Delta t` times its weights per
+    step, what :math:`r\,\Delta t` spikes would. Synaptic input enters
+    :math:`I_{syn}` (``tau_syn``, as for :class:`LIF`) or, with delta synapses,
+    as the mean current of the voltage jumps it stands for,
+    :math:`\tau_m\,w / (R_m \Delta t)` per weight :math:`w` received.
+
+    Parameters
+    ----------
+    tau_m, v_rest, v_reset, v_th, tau_ref, r_m, i_bias, tau_syn
+        As for :class:`LIF` (``tau_ref`` need not be a whole number of steps).
+    """
+
+    kind: ClassVar[str] = "LIFRate"
+
+    tau_m: float = 0.02
+    v_rest: float = 0.0
+    v_reset: float = 0.0
+    v_th: float = 1.0
+    tau_ref: float = 0.002
+    r_m: float = 1.0
+    i_bias: float = 0.0
+    tau_syn: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive(self, "tau_m")
+        for name in ("v_rest", "v_reset", "v_th", "i_bias"):
+            check_finite(self, name)
+        check_order(self, "v_reset", "v_th")
+        check_nonnegative(self, "tau_ref")
+        check_positive(self, "r_m")
+        check_optional_positive(self, "tau_syn")
 
 
 #: Izhikevich (2003) parameter sets ``(a, b, c, d)`` by name.

@@ -60,8 +60,8 @@ class RewardSTDP(LearningRule):
     O(synapses), whether or not dopamine is present. Consequence: between
     two touches the array of weights holds the value of the last touch (a
     presynaptic spike is transmitted with the weight as of that neuron's
-    previous touch); :func:`neurocontrol.learning.sync_weights` brings every
-    synapse up to date, e.g. before reading weights.
+    previous touch); reading weights through ``sim.weights(projection)``
+    (or ``sim.sync_weights()``) brings every synapse up to date first.
 
     Rewards are delivered with ``sim.set_third_factor("<projection>.<rule>",
     r)`` (one event per call, added to :math:`d` in the next step; the

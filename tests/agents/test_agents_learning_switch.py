@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import make_agent
-from neurocontrol.learning import sync_weights
 from neurocontrol.loop import run_episode
 
 from .conftest import drive
@@ -58,12 +57,12 @@ def test_rstdp_weights_stay_while_frozen() -> None:
         weights = []
         for enabled in (False, True):
             agent = make_agent({"type": "reward_spiking", "exploration": 0.3}, env, seed=2)
-            sync_weights(agent.simulator)
+            agent.simulator.sync_weights()
             start = agent.simulator.state["context_to_motor.weights"].copy()
             agent.set_learning(enabled)
             run_episode(env, agent, seed=0)
             assert len(agent.history) >= 2  # rewards were delivered
-            sync_weights(agent.simulator)
+            agent.simulator.sync_weights()
             weights.append((start, agent.simulator.state["context_to_motor.weights"].copy()))
         (start_frozen, end_frozen), (start_on, end_on) = weights
         np.testing.assert_array_equal(end_frozen, start_frozen)

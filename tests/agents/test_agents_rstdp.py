@@ -8,7 +8,7 @@ import pytest
 
 from neurocontrol.agents import RewardSpikingController, load_agent, make_agent
 from neurocontrol.errors import ConfigError
-from neurocontrol.learning import eligibility, sync_weights
+from neurocontrol.learning import eligibility
 from neurocontrol.loop import run_episode
 from neurocontrol.simulator import Simulator
 
@@ -35,7 +35,7 @@ def test_reaching_the_chosen_direction_is_judged_by_the_hand(four_targets, shift
 
 def _mean_weight(agent, context: int, group: int) -> float:
     """Mean weight from the afferents tuned to ``context``'s direction onto motor ``group``."""
-    sync_weights(agent.simulator)
+    agent.simulator.sync_weights()
     w = agent.simulator.state["context_to_motor.weights"]
     preferred = np.round(agent._preferred / (2 * np.pi / agent.n_directions)) % agent.n_directions
     rows = preferred == context
@@ -96,7 +96,7 @@ def test_reset_clears_traces_eligibility_and_dopamine_and_keeps_weights(four_tar
     sim = agent.simulator
     twin = Simulator(agent.network, dt=sim.dt, seed=sim.seed)
     twin.load_state_dict(sim.state_dict())
-    sync_weights(twin)  # the weights with the pending changes written (once)
+    twin.sync_weights()  # the weights with the pending changes written (once)
     agent.reset(3)
     key = "context_to_motor.weights"
     np.testing.assert_array_equal(sim.state[key], twin.state[key])

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from neurocontrol.errors import ConfigError, ShapeError
-from neurocontrol.learning import sync_weights
 from neurocontrol.model import (
     LIF,
     PES,
@@ -79,7 +78,7 @@ def drive(sim: Simulator, steps: int, seed: int) -> np.ndarray:
 
 
 def weights(sim: Simulator) -> dict[str, np.ndarray]:
-    sync_weights(sim)  # R-STDP writes weights lazily
+    sim.sync_weights()  # R-STDP writes weights lazily
     return {name: sim.state[f"{name}.weights"].copy() for name in sim.built.projection_index}
 
 
@@ -214,6 +213,7 @@ def test_reset_state_restores_the_state_at_build_except_what_is_learned():
     # the clock, the totals and R-STDP's running integral of dopamine follow the clock
     assert changed - KEPT - SCRATCH == {
         "network.clock",
+        "network.operations",
         "populations.ints",
         "synapses.ints",
         "plastic.rstdp.switches",
@@ -226,6 +226,7 @@ def test_reset_state_restores_the_state_at_build_except_what_is_learned():
     assert changed - KEPT - SCRATCH == {
         "populations.ints",
         "synapses.ints",
+        "network.operations",
     }  # the totals since build
 
 

@@ -3,7 +3,7 @@
 The kernel integrates eligibility x dopamine in closed form and touches a
 synapse only when its pre or post neuron spikes; the reference below decays
 every eligibility and changes every weight at every step. After
-``sync_weights`` both must agree, on random spike trains with rewards,
+``Simulator.sync_weights`` both must agree, on random spike trains with rewards,
 baselines per context, epochs re-based several times and plasticity
 switched off and on.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.kernels.reward_stdp import TRACE_FLOOR
-from neurocontrol.learning import eligibility, sync_weights
+from neurocontrol.learning import eligibility
 from neurocontrol.model import (
     LIF,
     AllToAll,
@@ -165,7 +165,7 @@ def check_against_reference(case, connectivity, seed, other_rules=()):
     w_ref, c_ref, d_ref, b_ref, path = reward_stdp_reference(
         rule, w0, mask, pre_raster, post_raster, rewards, contexts, enabled
     )
-    assert sync_weights(sim) == 1
+    assert sim.sync_weights() == 1
     weights = as_dense(sim, sim.state["plastic.weights"].reshape(-1))
     current = as_dense(sim, eligibility(sim, "plastic.rstdp").reshape(-1))
     assert np.abs(w_ref - w0).max() > 0.01, "the run must change the weights"
@@ -195,7 +195,7 @@ def test_silent_steps_touch_no_synapse_yet_integrate_the_reward():
         sim.step(np.concatenate([rng.random(N_PRE) < 0.1, rng.random(N_POST) < 0.1]))
     for _ in range(30):  # let the post traces fall silent
         sim.step()
-    sync_weights(sim)
+    sim.sync_weights()
     weights_before = sim.state["plastic.weights"].copy()
     state_before = sim.state["plastic.rstdp.eligibility"].copy()
     c_before = eligibility(sim, "plastic.rstdp").reshape(-1)
@@ -206,7 +206,7 @@ def test_silent_steps_touch_no_synapse_yet_integrate_the_reward():
     np.testing.assert_array_equal(sim.state["plastic.weights"], weights_before)
     np.testing.assert_array_equal(sim.state["plastic.rstdp.eligibility"], state_before)
     # ... but the weight change is there once synchronised: eta dt c sum_m lambda_e^m d_m
-    sync_weights(sim)
+    sim.sync_weights()
     change = (sim.state["plastic.weights"].astype(np.float64) - weights_before).reshape(-1)
     lam_e, lam_d = math.exp(-DT / rule.tau_eligibility), math.exp(-DT / rule.tau_dopamine)
     m = np.arange(1, 501)
