@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurocontrol import checkpoint
-from neurocontrol.errors import CheckpointError, ConfigError, ShapeError
+from neurocontrol.errors import CheckpointError
 
 __all__ = [
     "CHECKPOINT_KIND",
@@ -145,7 +145,7 @@ class Persistent(abc.ABC):
         for prefix, simulator in self.simulators().items():
             try:
                 simulator.check_state_dict(parts[prefix])
-            except (ConfigError, ShapeError) as exc:
+            except CheckpointError as exc:
                 raise CheckpointError(
                     f"{owner} checkpoint: simulator state {prefix!r} does not match: {exc}"
                 ) from exc

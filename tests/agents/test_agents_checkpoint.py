@@ -147,7 +147,8 @@ def test_simulator_state_of_another_network_is_refused_and_changes_nothing(plana
     before = agent.state_dict()
     with pytest.raises(
         CheckpointError,
-        match=r"simulator state 'snn' does not match: state dict is from a different network",
+        match=r"simulator state 'snn' does not match: "
+        r"Simulator state dict is from a different network",
     ):
         agent.load_state_dict(foreign)
     del state["snn.network.ring"]
