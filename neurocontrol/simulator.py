@@ -348,12 +348,13 @@ class Simulator(Stateful):
             and np.array_equal(digest, self.structure_digest())
         ):
             raise CheckpointError(
-                "Simulator state dict is from a different network structure (populations, "
-                "models, projections, connectivity, rules or dt differ; "
+                f"{type(self).__name__} state dict is from a different network structure "
+                "(populations, models, projections, connectivity, rules or dt differ; "
                 f"{STRUCTURE_KEY!r} does not match this simulator's)"
             )
-        # Parameter tables hold +-inf for an unbounded weight; with the structure matching,
-        # they are this simulator's own parameters, so inf is accepted exactly there.
+        # Parameter tables hold +-inf where a weight is unbounded. The structure matching, a
+        # state dict's tables are this simulator's own, so the arrays that hold inf here may
+        # hold it there too; NaN, and inf in any other array, is still refused.
         unbounded = {
             key
             for key, view in self._arrays.items()
