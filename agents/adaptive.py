@@ -44,6 +44,7 @@ from neurocontrol.encoding import NEFEncoder
 from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.kernels.pes import pes_decoder_update
+from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
 if TYPE_CHECKING:
@@ -293,15 +294,10 @@ class AdaptiveController(Persistent, Agent):
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        targets = {f"base.{key}": value for key, value in self.base.state_targets().items()}
-        if self.force is not None:
-            targets.update({f"force.{k}": v for k, v in self.force.state_targets().items()})
-        return {**targets, "decoders": self.decoders, "error": self.error}
+        return {"decoders": self.decoders, "error": self.error}
 
-    def _snapshot(self) -> None:
+    def state_parts(self) -> dict[str, Stateful]:
+        parts: dict[str, Stateful] = {"base": self.base}
         if self.force is not None:
-            self.force.snapshot_rng()
-
-    def _restored(self) -> None:
-        if self.force is not None:
-            self.force.restore_rng()
+            parts["force"] = self.force
+        return parts

@@ -39,6 +39,7 @@ import numpy as np
 
 from neurocontrol.encoding import TactileEncoder
 from neurocontrol.errors import ConfigError
+from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["TactileForceRegulator"]
@@ -47,7 +48,7 @@ __all__ = ["TactileForceRegulator"]
 PAD_FORCE_INDEX = (0, 5)
 
 
-class TactileForceRegulator:
+class TactileForceRegulator(Stateful):
     """PI regulation of the pads' normal force from tactile events (see the module docstring).
 
     Parameters
@@ -107,7 +108,6 @@ class TactileForceRegulator:
         self.estimate = np.zeros(1)  # F-hat, N
         self.integral = np.zeros(1)  # I, N s
         self.torque = np.zeros(0)
-        self.rng_state = np.zeros(6, dtype=np.uint64)  # snapshot of the afferents' generator
         self.n_events = 0
         self.in_contact = False
 
@@ -176,20 +176,9 @@ class TactileForceRegulator:
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        """State arrays: estimate, integral, the afferents' contact states and RNG snapshot."""
-        return {
-            "estimate": self.estimate,
-            "integral": self.integral,
-            "in_contact": self.encoder.in_contact,
-            "rng_state": self.rng_state,
-        }
+        """State arrays: the force estimate and the integral."""
+        return {"estimate": self.estimate, "integral": self.integral}
 
-    def snapshot_rng(self) -> None:
-        """Copy the afferents' generator state into :attr:`rng_state` (before saving)."""
-        self.rng_state[:] = self.encoder.state_dict()["rng_state"]
-
-    def restore_rng(self) -> None:
-        """Set the afferents' generator from :attr:`rng_state` (after loading)."""
-        self.encoder.load_state_dict(
-            {"in_contact": self.encoder.in_contact.copy(), "rng_state": self.rng_state}
-        )
+    def state_parts(self) -> dict[str, Stateful]:
+        """The afferents' encoder: contact states and generator."""
+        return {"encoder": self.encoder}

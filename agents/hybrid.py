@@ -16,8 +16,9 @@ import numpy as np
 from neurocontrol.agents.adaptive import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.errors import CheckpointError, ConfigError
+from neurocontrol.errors import ConfigError
 from neurocontrol.metrics import EnergyModel
+from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_in, require_int
 
 __all__ = ["DRIVERS", "HybridAgent"]
@@ -281,50 +282,11 @@ class HybridAgent(Persistent, Agent):
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        targets: dict[str, np.ndarray] = {}
-        for name, side in (("spiking", self.spiking), ("dense", self.dense)):
-            if isinstance(side, Persistent):
-                targets.update({f"{name}.{k}": v for k, v in side.state_targets().items()})
-        return targets
+        return {}  # the sides hold the state; the log is not part of a checkpoint
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        arrays: dict[str, np.ndarray] = {}
-        for name, side in (("spiking", self.spiking), ("dense", self.dense)):
-            if isinstance(side, Persistent):
-                arrays.update({f"{name}.{k}": v for k, v in side.state_dict().items()})
-        return arrays
-
-    def _sides(
-        self, arrays: Mapping[str, np.ndarray]
-    ) -> list[tuple[str, Persistent, dict[str, Any]]]:
-        """(name, side, its part of ``arrays``) per persistent side; refuses stray keys."""
-        sides = [
-            (f"{name}.", side)
+    def state_parts(self) -> dict[str, Stateful]:
+        return {
+            name: side
             for name, side in (("spiking", self.spiking), ("dense", self.dense))
-            if isinstance(side, Persistent)
-        ]
-        stray = sorted(k for k in arrays if not k.startswith(tuple(p for p, _ in sides)))
-        if stray:
-            raise CheckpointError(
-                f"{type(self).__name__} checkpoint state does not match: unexpected {stray}"
-            )
-        return [
-            (
-                prefix[:-1],
-                side,
-                {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
-            )
-            for prefix, side in sides
-        ]
-
-    def check_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
-        for name, side, part in self._sides(arrays):
-            try:
-                side.check_state_dict(part)
-            except CheckpointError as exc:
-                raise CheckpointError(f"{type(self).__name__}, side {name!r}: {exc}") from exc
-
-    def load_state_dict(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self.check_state_dict(arrays)  # both sides, before either changes
-        for _, side, part in self._sides(arrays):
-            side.load_state_dict(part)
+            if isinstance(side, Stateful)
+        }

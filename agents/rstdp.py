@@ -53,6 +53,7 @@ from neurocontrol.model import (
 from neurocontrol.model.reward_rules import RewardSTDP
 from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.simulator import Simulator
+from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["RewardSpikingController"]
@@ -372,13 +373,11 @@ class RewardSpikingController(Persistent, Agent):
             "seed": self.seed,
         }
 
-    def simulators(self) -> dict[str, Simulator]:
-        return {"snn": self.simulator}
+    def state_parts(self) -> dict[str, Stateful]:
+        return {"base": self.base, "snn": self.simulator}
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        base = {f"base.{k}": v for k, v in self.base.state_targets().items()}
         return {
-            **base,
             "trial": self.trial,
             "start": self._start,
             "goal_point": self._goal_point,

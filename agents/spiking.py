@@ -31,8 +31,8 @@ from neurocontrol.decoding import FilteredSpikeDecoder
 from neurocontrol.encoding import GaussianPopulationEncoder, SendOnDeltaEncoder
 from neurocontrol.kernels import control as kernels
 from neurocontrol.model import LIF, Input, Network, Population, Projection
-from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.simulator import Simulator
+from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_in, require_int, require_positive
 
 __all__ = ["AdaptiveSpikingController"]
@@ -194,7 +194,6 @@ class AdaptiveSpikingController(AdaptiveController):
         n_powers = math.ceil(40.0 * self.tau_synapse / base.dt) + 1  # decay**n < 1e-17
         self._decay_powers = self.decoder.decay ** np.arange(n_powers)
         self._scaled_error = np.zeros(self.n_joints)
-        self._afferent_rng = np.zeros(6, dtype=np.uint64)
         self._has_projections = bool(self.network.projections)
 
     def _tuning_dt(self, base: BaseController) -> float | None:
@@ -341,36 +340,20 @@ class AdaptiveSpikingController(AdaptiveController):
             "decoding": self.decoding,
         }
 
-    def simulators(self) -> dict[str, Simulator]:
-        return {"snn": self.simulator}
+    def state_parts(self) -> dict[str, Stateful]:
+        parts = {**super().state_parts(), "snn": self.simulator}
+        if self.afferents is not None:
+            parts["afferents"] = self.afferents
+        if self.level_crossings is not None:
+            parts["crossings"] = self.level_crossings
+        return parts
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        extra: dict[str, np.ndarray] = {}
-        if self.afferents is not None:
-            extra["afferents.rng"] = self._afferent_rng
-        if self.level_crossings is not None:
-            crossings = self.level_crossings
-            extra = {
-                "crossings.origin": crossings._origin,
-                "crossings.level": crossings._level,
-                "crossings.started": crossings._started,
-            }
         return {
             **super().state_targets(),
-            **extra,
             "filtered": self.decoder.activities,
             "output_filtered": self.output_filtered,
             "trace": self.trace,
             "last_spike": self.last_spike,
             "clock": self.clock,
         }
-
-    def _snapshot(self) -> None:
-        super()._snapshot()
-        if self.afferents is not None:
-            self._afferent_rng[:] = rng_to_words(self.afferents._rng)
-
-    def _restored(self) -> None:
-        super()._restored()
-        if self.afferents is not None:
-            rng_from_words(self.afferents._rng, self._afferent_rng)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.errors import CheckpointError, ConfigError, ShapeError
+from neurocontrol.errors import CheckpointError
 from neurocontrol.fileio import atomic_path, atomic_write_text
 from neurocontrol.model.serialize import network_from_config, network_to_config
 
@@ -131,7 +131,7 @@ def load_simulator(path: str | Path) -> Any:
     state = {k[len(_STATE) :]: v for k, v in arrays.items() if k.startswith(_STATE)}
     try:
         sim.load_state_dict(state)
-    except (ConfigError, ShapeError) as exc:
+    except CheckpointError as exc:
         raise CheckpointError(
             f"checkpoint {path}: its state does not match its network: {exc}"
         ) from exc

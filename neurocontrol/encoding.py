@@ -21,9 +21,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurocontrol.errors import CheckpointError, ConfigError, ObservationError, ShapeError
+from neurocontrol.errors import ConfigError, ObservationError, ShapeError
 from neurocontrol.kernels import coding as kernels
 from neurocontrol.rng import rng_from_words, rng_to_words
+from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_in, require_int, require_positive
 
 __all__ = [
@@ -138,15 +139,20 @@ def reconstruct_send_on_delta(events: Any, delta: Any, origin: Any) -> np.ndarra
     return np.asarray(origin, dtype=np.float64) + counts * np.asarray(delta, dtype=np.float64)
 
 
-class Coder(abc.ABC):
+class Coder(Stateful):
     """Base of encoders and decoders: the checkpoint protocol.
 
     Subclasses list their state arrays (attribute names without the leading
-    underscore) in ``_state_names`` and set ``_rng`` if they own a generator.
+    underscore) in ``_state_names`` and set ``_rng`` if they own a generator;
+    the state dict (:class:`~neurocontrol.statedict.Stateful`) then holds
+    those arrays and, with a generator, ``rng_state``: its state as ``uint64``
+    words (:func:`~neurocontrol.rng.rng_to_words`).
     """
 
     _state_names: ClassVar[tuple[str, ...]] = ()
     _rng: np.random.Generator | None = None
+    # the generator's words, allocated on first use: the generator itself is replaced on reseed
+    _rng_words: np.ndarray | None = None
 
     @abc.abstractmethod
     def config(self) -> dict[str, Any]:
@@ -166,48 +172,26 @@ class Coder(abc.ABC):
                 f"{cls.__name__} config {sorted(config)} is not accepted: {exc}"
             ) from exc
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every state array (and ``rng_state`` as ``uint64`` words)."""
-        state = {name: getattr(self, "_" + name).copy() for name in self._state_names}
+    def state_targets(self) -> dict[str, np.ndarray]:
+        """Live state arrays by name; ``rng_state`` (written by a snapshot) with a generator."""
+        targets = {name: getattr(self, "_" + name) for name in self._state_names}
         if self._rng is not None:
-            state["rng_state"] = rng_to_words(self._rng)
-        return state
+            targets["rng_state"] = self._rng_state()
+        return targets
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore :meth:`state_dict` output in place; nothing changes if any entry is wrong."""
-        expected = {name: getattr(self, "_" + name) for name in self._state_names}
+    def _rng_state(self) -> np.ndarray:
+        """The words ``rng_state`` is saved from and restored to (allocated on first use)."""
+        if self._rng_words is None:
+            self._rng_words = np.zeros(6, dtype=np.uint64)
+        return self._rng_words
+
+    def _snapshot(self) -> None:
         if self._rng is not None:
-            expected["rng_state"] = np.zeros(6, dtype=np.uint64)
-        name = type(self).__name__
-        if not isinstance(state, Mapping) or set(state) != set(expected):
-            got = sorted(state) if isinstance(state, Mapping) else type(state).__name__
-            raise CheckpointError(f"{name} state must have keys {sorted(expected)}, got {got}")
-        arrays = {}
-        for key, target in expected.items():
-            value = state[key]
-            if (
-                not isinstance(value, np.ndarray)
-                or value.shape != target.shape
-                or (value.dtype != target.dtype)
-            ):
-                found = (value.shape, str(value.dtype)) if isinstance(value, np.ndarray) else value
-                raise CheckpointError(
-                    f"{name} state {key!r} must be an array of shape {target.shape} and dtype "
-                    f"{target.dtype}, got {found!r}"
-                )
-            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-                raise CheckpointError(f"{name} state {key!r} contains NaN or inf")
-            arrays[key] = value
-        for key, value in arrays.items():
-            if key == "rng_state":
-                assert self._rng is not None  # by construction of `expected`
-                rng_from_words(self._rng, value)
-            else:
-                expected[key][...] = value
-        self._after_load()
+            self._rng_state()[...] = rng_to_words(self._rng)
 
-    def _after_load(self) -> None:  # noqa: B027 - optional hook
-        """Hook: recompute derived arrays after :meth:`load_state_dict`."""
+    def _restored(self) -> None:
+        if self._rng is not None:
+            rng_from_words(self._rng, self._rng_state())
 
 
 class Encoder(Coder):
@@ -692,9 +676,14 @@ class NEFEncoder(Encoder):
         self._offset = np.zeros(self.n_outputs)
         self._currents = np.zeros(self.n_outputs)
         self._rates = np.zeros(self.n_outputs)
-        self._after_load()
+        self._derive_weights()
 
-    def _after_load(self) -> None:
+    def _restored(self) -> None:
+        super()._restored()
+        self._derive_weights()  # encoders, gains or biases were replaced
+
+    def _derive_weights(self) -> None:
+        """The input weights and offsets :meth:`encode` uses, from encoders, gains and biases."""
         weights = self._gains[:, None] * self._encoders / self.radius
         self._weights_t[...] = weights.T
         self._offset[...] = self._biases - weights @ self.center

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from neurocontrol.build.network import BuiltNetwork, build_network
-from neurocontrol.errors import ConfigError, ObservationError, ShapeError
+from neurocontrol.errors import CheckpointError, ConfigError, ObservationError, ShapeError
 from neurocontrol.kernels.state import (
     OPS_TOTAL,
     POP_MACS_PER_STEP,
@@ -36,6 +36,7 @@ from neurocontrol.kernels.state import (
     PRJ_SYNOPS_TOTAL,
 )
 from neurocontrol.model.network import Input, Network
+from neurocontrol.statedict import Stateful, check_state
 from neurocontrol.validation import require_finite_array, require_int
 
 __all__ = ["STRUCTURE_KEY", "Simulator", "SimulatorState"]
@@ -108,7 +109,7 @@ class SimulatorState(Mapping[str, np.ndarray]):
         return len(self._views)
 
 
-class Simulator:
+class Simulator(Stateful):
     """Build ``network`` and step it.
 
     Parameters
@@ -406,6 +407,10 @@ class Simulator:
             self._structure = np.frombuffer(digest.digest(), dtype=np.uint8).copy()
         return self._structure.copy()
 
+    def state_targets(self) -> dict[str, np.ndarray]:
+        """Live views of every array the step reads or writes, by name (see :meth:`state_dict`)."""
+        return dict(self._arrays)
+
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every array the step reads or writes, by name, plus the structure digest.
 
@@ -413,64 +418,38 @@ class Simulator:
         counters, weights, delay ring buffer, noise generator words, clock,
         every learning rule's state (traces, eligibility, third factors,
         switches) and the parameters. Loading it into a simulator built from
-        the same network (:meth:`load_state_dict`) continues bit-identically.
-        Lazily written weights (R-STDP) stay lazy: the pending changes are
-        part of the rule state.
+        the same network (:meth:`load_state_dict`) continues bit-identically;
+        it is copied into the existing arrays, so views held elsewhere
+        (``sim.state[...]``, :attr:`spikes`) and the compiled step keep
+        seeing the live state. Lazily written weights (R-STDP) stay lazy:
+        the pending changes are part of the rule state.
         """
-        arrays = {key: view.copy() for key, view in self._arrays.items()}
-        arrays[STRUCTURE_KEY] = self.structure_digest()
-        return arrays
+        return {**super().state_dict(), STRUCTURE_KEY: self.structure_digest()}
 
-    def check_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Raise unless ``state`` (a :meth:`state_dict`) fits this simulator; changes nothing.
-
-        ConfigError: not a mapping, missing or unexpected keys, or another
-        network structure; ShapeError: an array of another shape or dtype.
-        """
-        if not isinstance(state, Mapping):
-            raise ConfigError(
-                f"a simulator state dict must be a mapping of arrays, got {type(state).__name__}"
-            )
-        expected = [*self._arrays, STRUCTURE_KEY]
-        missing = [key for key in expected if key not in state]
-        unexpected = sorted(str(key) for key in state if key not in self._arrays)
-        unexpected = [key for key in unexpected if key != STRUCTURE_KEY]
-        if missing or unexpected:
-            raise ConfigError(
-                f"state dict does not fit this simulator: missing keys {missing[:8]}"
-                f"{' ...' if len(missing) > 8 else ''}, unexpected keys {unexpected[:8]}"
-                f"{' ...' if len(unexpected) > 8 else ''}"
-            )
-        digest = np.asarray(state[STRUCTURE_KEY])
-        if digest.dtype != np.uint8 or not np.array_equal(digest, self.structure_digest()):
-            raise ConfigError(
-                "state dict is from a different network structure (populations, models, "
-                "projections, connectivity, rules or dt differ; "
+    def _check_own(self, own: Mapping[Any, Any]) -> None:
+        # Another network's state is refused as such before any key or shape is compared:
+        # one mismatch of structure explains every other difference.
+        digest = own.get(STRUCTURE_KEY)
+        if digest is not None and not (
+            isinstance(digest, np.ndarray)
+            and digest.dtype == np.uint8
+            and np.array_equal(digest, self.structure_digest())
+        ):
+            raise CheckpointError(
+                f"{type(self).__name__} state dict is from a different network structure "
+                "(populations, models, projections, connectivity, rules or dt differ; "
                 f"{STRUCTURE_KEY!r} does not match this simulator's)"
             )
-        for key, view in self._arrays.items():
-            value = state[key]
-            if not isinstance(value, np.ndarray) or value.shape != view.shape:
-                got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
-                raise ShapeError(
-                    f"state dict array {key!r} must have shape {view.shape}, got {got}"
-                )
-            if value.dtype != view.dtype:
-                raise ShapeError(
-                    f"state dict array {key!r} must have dtype {view.dtype}, got {value.dtype}"
-                )
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Continue from ``state`` (from :meth:`state_dict` of a simulator of the same network).
-
-        Every entry is checked first (:meth:`check_state_dict`; nothing
-        changes if any is wrong), then copied into the existing arrays in
-        place: views held elsewhere (``sim.state[...]``, :attr:`spikes`)
-        and the compiled step keep seeing the live state.
-        """
-        self.check_state_dict(state)
-        for key, view in self._arrays.items():
-            view[...] = state[key]
+        # Parameter tables hold +-inf where a weight is unbounded. The structure matching, a
+        # state dict's tables are this simulator's own, so the arrays that hold inf here may
+        # hold it there too; NaN, and inf in any other array, is still refused.
+        unbounded = {
+            key
+            for key, view in self._arrays.items()
+            if view.dtype.kind == "f" and np.isinf(view).any()
+        }
+        targets = {**self._arrays, STRUCTURE_KEY: self.structure_digest()}
+        check_state(type(self).__name__, targets, own, allow_inf=unbounded)
 
     def reset_state(self, clock: bool = False) -> None:
         """Start an episode: neuron, encoder and activity state back to their values at build.

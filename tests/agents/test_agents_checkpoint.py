@@ -123,7 +123,11 @@ def test_state_arrays_of_the_wrong_shape_change_nothing(planar):
     state = agent.state_dict()
     state["dense.decoders"] = np.zeros((3, 2))
     before = agent.spiking.decoders.copy()
-    with pytest.raises(CheckpointError, match=r"side 'dense': .*'decoders' has shape \(3, 2\)"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"^HybridAgent part 'dense': AdaptiveRateController state dict entry 'decoders' "
+        r"must have shape \(200, 2\) and dtype float64, got shape \(3, 2\)",
+    ):
         agent.load_state_dict(state)
     np.testing.assert_array_equal(agent.spiking.decoders, before)
 
@@ -147,19 +151,42 @@ def test_simulator_state_of_another_network_is_refused_and_changes_nothing(plana
     before = agent.state_dict()
     with pytest.raises(
         CheckpointError,
-        match=r"simulator state 'snn' does not match: state dict is from a different network",
+        match=r"^AdaptiveSpikingController part 'snn': "
+        r"Simulator state dict is from a different network structure",
     ):
         agent.load_state_dict(foreign)
     del state["snn.network.ring"]
-    with pytest.raises(CheckpointError, match=r"'snn' does not match: .*\['network\.ring'\]"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"part 'snn': Simulator state dict does not match: missing keys \['network\.ring'\]",
+    ):
         agent.load_state_dict(state)
     for key, value in agent.state_dict().items():
         np.testing.assert_array_equal(value, before[key], err_msg=key)
 
 
+def test_parts_are_named_by_prefix_at_every_depth(planar):
+    state = make_agent(SPECS["hybrid"], planar, seed=0).state_dict()
+    assert {
+        "spiking.snn.neurons.v",
+        "spiking.snn.simulator.structure",
+        "spiking.crossings.origin",
+        "spiking.base.last_torque",
+        "spiking.decoders",
+        "dense.base.last_torque",
+        "dense.decoders",
+    } <= set(state)
+    events = make_agent(SPECS["adaptive_spiking_events"], planar, seed=0).state_dict()
+    assert events["afferents.rng_state"].dtype == np.uint64  # the afferents' generator
+
+
 def test_hybrid_refuses_keys_of_neither_side(planar):
     agent = make_agent(SPECS["hybrid"], planar, seed=0)
-    with pytest.raises(CheckpointError, match=r"unexpected \['other\.decoders'\]"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"^HybridAgent state dict does not match: missing keys \[\], "
+        r"unexpected keys \['other\.decoders'\]$",
+    ):
         agent.load_state_dict({**agent.state_dict(), "other.decoders": np.zeros(2)})
 
 

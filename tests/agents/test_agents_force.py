@@ -56,6 +56,9 @@ def test_force_regulation_checkpoint_continues_bit_identically(press, tmp_path):
     agent = make_agent(spec, press, seed=1)
     drive(agent, observations[:1700])  # in contact from about 1.5 s
     assert agent.force.in_contact
+    state = agent.state_dict()
+    assert state["force.encoder.in_contact"].any()  # the afferents' encoder is a part
+    assert {"force.estimate", "force.integral", "force.encoder.rng_state"} <= set(state)
     agent.save(tmp_path / "press")
     continued = drive(agent, observations[1700:2500])
     restored = load_agent(tmp_path / "press", press)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.errors import ConfigError, ShapeError
+from neurocontrol.errors import CheckpointError
 from neurocontrol.model import (
     LIF,
     PES,
@@ -136,14 +136,14 @@ def test_state_dict_holds_copies_of_finite_rule_state(saved):
 def test_a_state_dict_of_another_network_is_refused(saved):
     state = saved[0]
     sim = Simulator(make_network(n_hidden=41), seed=5)
-    with pytest.raises(ConfigError, match=r"different network structure"):
+    with pytest.raises(CheckpointError, match=r"^Simulator state dict is from a different network"):
         sim.load_state_dict(state)
     # the same description, another seed: the sparse projections connect other neurons
     other_seed = Simulator(make_network(), seed=6)
-    with pytest.raises(ConfigError, match=r"different network structure"):
+    with pytest.raises(CheckpointError, match=r"different network structure"):
         other_seed.load_state_dict(state)
     other_rule = Simulator(make_network(p_recurrent=0.21), seed=5)
-    with pytest.raises(ConfigError, match=r"different network structure"):
+    with pytest.raises(CheckpointError, match=r"different network structure"):
         other_rule.load_state_dict(state)
 
 
@@ -152,26 +152,55 @@ def test_missing_unexpected_misshapen_and_mistyped_entries_are_refused(saved):
     sim = Simulator(make_network(), seed=5)
     before = sim.state_dict()
     missing = {k: v for k, v in state.items() if k != "neurons.v"}
-    with pytest.raises(ConfigError, match=r"missing keys \['neurons\.v'\], unexpected keys \[\]"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"^Simulator state dict does not match: missing keys \['neurons\.v'\], "
+        r"unexpected keys \[\]$",
+    ):
         sim.load_state_dict(missing)
-    with pytest.raises(ConfigError, match=r"missing keys \['simulator\.structure'\]"):
+    with pytest.raises(CheckpointError, match=r"missing keys \['simulator\.structure'\]"):
         sim.load_state_dict({k: v for k, v in state.items() if k != STRUCTURE_KEY})
-    with pytest.raises(ConfigError, match=r"unexpected keys \['hidden\.w'\]"):
+    with pytest.raises(CheckpointError, match=r"unexpected keys \['hidden\.w'\]"):
         sim.load_state_dict({**state, "hidden.w": np.zeros(3)})
     with pytest.raises(
-        ShapeError, match=r"array 'network\.ring' must have shape \(\d+,\), got \(5,\)"
+        CheckpointError,
+        match=r"entry 'network\.ring' must have shape \(\d+,\) and dtype float64, "
+        r"got shape \(5,\) and dtype float64",
     ):
         sim.load_state_dict({**state, "network.ring": np.zeros(5)})
-    with pytest.raises(ShapeError, match=r"'neurons\.v' must have dtype float64, got float32"):
+    with pytest.raises(
+        CheckpointError, match=r"'neurons\.v' must have shape \(\d+,\) and dtype float64, .*float32"
+    ):
         sim.load_state_dict({**state, "neurons.v": state["neurons.v"].astype(np.float32)})
-    with pytest.raises(ShapeError, match=r"'synapses\.weights' must have shape .*got list"):
+    with pytest.raises(
+        CheckpointError, match=r"'synapses\.weights' must be an array of shape .*got list"
+    ):
         sim.load_state_dict({**state, "synapses.weights": list(state["synapses.weights"])})
-    with pytest.raises(ConfigError, match=r"must be a mapping of arrays, got list"):
+    nan_v = state["neurons.v"].copy()
+    nan_v[3] = np.nan
+    with pytest.raises(CheckpointError, match=r"'neurons\.v' must hold no NaN or inf, got 1"):
+        sim.load_state_dict({**state, "neurons.v": nan_v})
+    with pytest.raises(CheckpointError, match=r"must be a mapping of arrays, got list"):
         sim.load_state_dict(list(state.values()))
-    with pytest.raises(ConfigError, match=r"different network structure"):
+    with pytest.raises(CheckpointError, match=r"different network structure"):
         sim.load_state_dict({**state, STRUCTURE_KEY: np.zeros(32, dtype=np.uint8)})
     for key, value in sim.state_dict().items():  # every refusal left the state alone
         np.testing.assert_array_equal(value, before[key], err_msg=key)
+
+
+def test_unbounded_weights_are_infinite_parameters_and_load_back(saved):
+    state = saved[0]
+    assert np.isinf(state["synapses.floats"]).any()  # an excitatory bound of +inf
+    sim = Simulator(make_network(), seed=5)
+    sim.load_state_dict(state)
+    bounds = state["synapses.floats"].copy()
+    bounds[np.isinf(bounds)] = np.nan
+    with pytest.raises(CheckpointError, match=r"'synapses\.floats' must hold no NaN, got"):
+        sim.load_state_dict({**state, "synapses.floats": bounds})
+    weights = state["synapses.weights"].copy()
+    weights[0] = np.inf  # an infinite weight is not a parameter: refused
+    with pytest.raises(CheckpointError, match=r"'synapses\.weights' must hold no NaN or inf"):
+        sim.load_state_dict({**state, "synapses.weights": weights})
 
 
 # Kept by reset_state: the weights, what the rules learned, the generator, the totals
