@@ -1,8 +1,9 @@
 """JSON form of model descriptions: ``{"type": kind, field: value, ...}``.
 
-Arrays (explicit weights, matrices) go into a separate dict of named arrays
-(stored in the checkpoint's ``.npz``) and are referenced as
-``{"array": key}``. Populations are referenced from projections by name.
+Arrays (explicit weights, matrices, encoders) go into a separate dict of
+named arrays (stored in the checkpoint's ``.npz``) and are referenced as
+``{"array": key}``. Nodes are referenced from projections and encoders by
+name.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from typing import Any
 import numpy as np
 
 from neurocontrol.errors import ConfigError
-from neurocontrol.model import connectivity, neurons, rules
-from neurocontrol.model.network import Input, Network, Population, Projection
+from neurocontrol.model import connectivity, encoders, neurons, rules
+from neurocontrol.model.network import (
+    Input,
+    Network,
+    Node,
+    Output,
+    Population,
+    Projection,
+    SignalInput,
+)
 
 __all__ = ["from_config", "network_from_config", "network_to_config", "to_config"]
 
@@ -81,16 +90,30 @@ def from_config(config: Any, arrays: dict[str, np.ndarray]) -> Any:
     return cls(**{name: from_config(value, arrays) for name, value in values.items()})
 
 
+def _node_to_config(node: Node, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    config: dict[str, Any] = {"type": node.kind, "n": node.n, "name": node.name}
+    if isinstance(node, Population):
+        config["model"] = to_config(node.model, arrays, f"{node.name}.model")
+    elif isinstance(node, Output):
+        config["tau"] = node.tau
+    return config
+
+
+def _encoder_to_config(encoder: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    config: dict[str, Any] = {"type": encoder.kind}
+    for field in dataclasses.fields(encoder):
+        value = getattr(encoder, field.name)
+        if field.name in ("pre", "post"):
+            config[field.name] = value.name
+        else:
+            config[field.name] = to_config(value, arrays, f"{encoder.name}.{field.name}")
+    return config
+
+
 def network_to_config(network: Network) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """JSON-able config and named arrays of ``network``."""
     arrays: dict[str, np.ndarray] = {}
-    nodes = []
-    for node in network.populations:
-        if isinstance(node, Input):
-            nodes.append({"type": "Input", "n": node.n, "name": node.name})
-        else:
-            model = to_config(node.model, arrays, f"{node.name}.model")
-            nodes.append({"type": "Population", "n": node.n, "name": node.name, "model": model})
+    nodes = [_node_to_config(node, arrays) for node in network.populations]
     projections = []
     for projection in network.projections:
         key = str(projection.name)
@@ -106,20 +129,30 @@ def network_to_config(network: Network) -> tuple[dict[str, Any], dict[str, np.nd
                 "sign": projection.sign,
             }
         )
-    return {"populations": nodes, "projections": projections}, arrays
+    config: dict[str, Any] = {"populations": nodes, "projections": projections}
+    if network.encoders:  # (networks without encoders keep their earlier form)
+        config["encoders"] = [_encoder_to_config(e, arrays) for e in network.encoders]
+    return config, arrays
+
+
+_NODE_TYPES: dict[str, type] = {
+    cls.kind: cls  # type: ignore[attr-defined]
+    for cls in (Input, Population, SignalInput, Output)
+}
 
 
 def network_from_config(config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Network:
     """Rebuild a :class:`Network` from :func:`network_to_config` output."""
-    nodes: dict[str, Input | Population] = {}
+    nodes: dict[str, Node] = {}
     for item in config["populations"]:
-        if item["type"] == "Input":
-            nodes[item["name"]] = Input(item["n"], name=item["name"])
-        elif item["type"] == "Population":
-            model = from_config(item["model"], arrays)
-            nodes[item["name"]] = Population(item["n"], model, name=item["name"])
-        else:
-            raise ConfigError(f"unknown population type {item['type']!r}; known: Input, Population")
+        kind = item.get("type")
+        if kind not in _NODE_TYPES:
+            known = ", ".join(_NODE_TYPES)
+            raise ConfigError(f"unknown population type {kind!r}; known: {known}")
+        values = {key: value for key, value in item.items() if key != "type"}
+        if kind == "Population":
+            values["model"] = from_config(values["model"], arrays)
+        nodes[item["name"]] = _NODE_TYPES[kind](**values)
     projections = []
     for item in config["projections"]:
         try:
@@ -140,4 +173,23 @@ def network_from_config(config: dict[str, Any], arrays: dict[str, np.ndarray]) -
                 name=item["name"],
             )
         )
-    return Network(list(nodes.values()), projections)
+    encoder_list = []
+    for item in config.get("encoders", []):
+        kind = item.get("type")
+        cls = _ENCODER_TYPES.get(kind)
+        if cls is None:
+            known = ", ".join(_ENCODER_TYPES)
+            raise ConfigError(f"unknown encoder type {kind!r}; known: {known}")
+        values = {key: from_config(v, arrays) for key, v in item.items() if key != "type"}
+        try:
+            values["pre"], values["post"] = nodes[item["pre"]], nodes[item["post"]]
+        except KeyError as exc:
+            raise ConfigError(f"encoder {item.get('name')!r} names unknown node {exc}") from None
+        encoder_list.append(cls(**values))
+    return Network(list(nodes.values()), projections, encoder_list)
+
+
+_ENCODER_TYPES: dict[str, type] = {
+    cls.kind: cls  # type: ignore[attr-defined]
+    for cls in (encoders.CurrentEncoder, encoders.ReceptiveFieldEncoder)
+}
