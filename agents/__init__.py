@@ -5,7 +5,6 @@ from __future__ import annotations
 from neurocontrol.agents.adaptive import AdaptiveController
 from neurocontrol.agents.base import Agent, check_observation, control_period
 from neurocontrol.agents.dense import (
-    AdaptiveRateController,
     BaseController,
     JointPDController,
     OperationalSpaceController,
@@ -15,13 +14,10 @@ from neurocontrol.agents.factory import AGENT_TYPES, load_agent, make_agent
 from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.rstdp import RewardSpikingController
-from neurocontrol.agents.spiking import AdaptiveSpikingController
 
 __all__ = [
     "AGENT_TYPES",
     "AdaptiveController",
-    "AdaptiveRateController",
-    "AdaptiveSpikingController",
     "Agent",
     "BaseController",
     "HybridAgent",

@@ -1,10 +1,10 @@
-r"""What the spiking adaptive controller and its rate twin share (DeWolf et al. 2016).
+r"""The adaptive arm controller of DeWolf et al. (2016): a base controller plus a learning network.
 
 A base controller (joint PD or operational-space control on the nominal
 model) computes :math:`\tau_b = \tau_{fb} + g(q)`, a feedback torque plus
-nominal gravity compensation; a population of LIF neurons encodes the joint
-state :math:`(q, \dot q)` with NEF tuning curves; its activities :math:`a`
-times decoders :math:`D` give an extra torque, and
+nominal gravity compensation; a population encodes the joint state
+:math:`(q, \dot q)` with NEF tuning curves; its activities :math:`a` times
+decoders :math:`D` give an extra torque, and
 
 .. math::
 
@@ -21,48 +21,76 @@ motor) is moved into the decoders, which start at zero (DeWolf, Stewart,
 Slotine & Eliasmith 2016, Proc. R. Soc. B 283:20162134). The learning rate
 :math:`\kappa` is in 1/(Hz·s) per unit of error: with activities in Hz and
 torques in N·m, :math:`D` is in N·m/Hz and one step changes it by
-:math:`\kappa\,dt\,a\,\tau_{fb}` (no division by the
-number of neurons, unlike Nengo's PES).
+:math:`\kappa\,dt\,a\,\tau_{fb}` (no division by the number of neurons,
+unlike Nengo's PES).
 
-Subclasses supply the activities: filtered spikes of a simulated LIF
-population (:class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`)
-or LIF rates (:class:`~neurocontrol.agents.dense.AdaptiveRateController`).
+The learning part is a network of the spiking core
+(:func:`~neurocontrol.agents.adaptive_network.adaptive_network`): encoders,
+population, readout and PES run in the simulator's one step. The spiking
+controller and its rate-coded twin are the same description with LIF
+neurons simulated in steps or the LIF rate model. The agent is what
+remains: the base controller, the simulator, the error it sets as PES's
+third factor, and the torque assembly.
 """
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from neurocontrol.agents.adaptive_network import (
+    INPUT_CODINGS,
+    NEURON_MODELS,
+    RULE,
+    AdaptiveNetworkSpec,
+    adaptive_network,
+)
 from neurocontrol.agents.base import Agent
+from neurocontrol.agents.dense import BaseController, OperationalSpaceController
 from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.encoding import NEFEncoder
 from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.kernels import control as kernels
-from neurocontrol.kernels.pes import pes_decoder_update
+from neurocontrol.kernels.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
+from neurocontrol.simulator import Simulator
 from neurocontrol.statedict import Stateful
-from neurocontrol.validation import require_int, require_nonnegative, require_positive
+from neurocontrol.validation import (
+    require_in,
+    require_int,
+    require_nonnegative,
+    require_positive,
+)
 
-if TYPE_CHECKING:
-    from neurocontrol.agents.dense import BaseController
+__all__ = ["AGENT_TYPES", "OPS_MACS", "OPS_NEURON_UPDATES", "OPS_SYNOPS", "AdaptiveController"]
 
-__all__ = ["OPS_MACS", "OPS_NEURON_UPDATES", "OPS_SYNOPS", "AdaptiveController"]
+#: Spec type of each neuron model, for checkpoints and :func:`~neurocontrol.agents.make_agent`.
+AGENT_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
 
-#: Indices of :attr:`AdaptiveController.ops` (operations of the last step).
-OPS_SYNOPS, OPS_NEURON_UPDATES, OPS_MACS = 0, 1, 2
+
+def _optional_positive(name: str, value: float | None) -> float | None:
+    return None if value is None else require_positive(name, value)
 
 
 class AdaptiveController(Persistent, Agent):
-    r"""A base controller plus a PES-trained torque on NEF-encoded :math:`(q, \dot q)`.
+    r"""A base controller plus a PES-trained network on :math:`(q, \dot q)`.
+
+    Each step: the base controller's torque :math:`\tau_b`; the error
+    :math:`-\tau_{fb}` set as PES's third factor; one simulator step with the
+    joint state as its signal (encoders, population, readout, PES); the action
+    :math:`\mathrm{clip}((\tau_b + y) / \tau_{max}, -1, 1)` with :math:`y` the
+    readout's output (N·m).
 
     Parameters
     ----------
     base : BaseController
         Computes :math:`\tau_b`; its feedback part is the training signal.
+    neurons : {"spiking", "rate"}
+        LIF neurons simulated in steps (gains solved for the step, so the
+        population carries the rate model's mean activity), or the LIF rate
+        model (the continuous tuning curves).
     n_neurons : int
         Size of the population.
     learning_rate : float
@@ -75,8 +103,29 @@ class AdaptiveController(Persistent, Agent):
         :class:`~neurocontrol.encoding.NEFEncoder`.
     tau_rc, tau_ref : float
         LIF membrane and refractory time constants (s).
+    tau_synapse : float or None
+        Time constant (s) of the decoding synapse (the output's low-pass);
+        None: none.
+    input_coding : {"delta_events", "nef_currents", "population_events"} or None
+        ``"delta_events"``: send-on-delta events (Miskowicz 2006) of each
+        signal with a level step of ``delta`` times its radius; each event
+        moves every held input current by one level's worth (``n_neurons``
+        SynOps), so the currents are the NEF currents of the crossed levels.
+        ``"nef_currents"``: the NEF currents recomputed every step (dense).
+        ``"population_events"``: ``afferents_per_signal`` Bernoulli afferents
+        with Gaussian receptive fields (peak ``afferent_rate``) per signal,
+        through current synapses (``tau_input``) whose weights give the same
+        tuning on average. None: ``"delta_events"`` for spiking neurons,
+        ``"nef_currents"`` for the rate model (the dense baseline).
+    pes_pre_tau : float or None
+        None: PES on the spikes themselves (each spike moves its neuron's
+        decoders by :math:`-\kappa\,e`; silent neurons cost nothing) or on
+        the instantaneous rates; a time constant (s): on the activities
+        filtered with it.
+    delta, afferents_per_signal, afferent_rate, tau_input
+        Parameters of the input codings (see ``input_coding``).
     seed : int
-        Seed of the encoders (and of the network, for the spiking controller).
+        Seed of the tuning curves and of the network.
     force : mapping, optional
         Parameters of a :class:`~neurocontrol.agents.force.TactileForceRegulator`
         (ArmPress): its torque is added to the command; its tactile events
@@ -84,10 +133,14 @@ class AdaptiveController(Persistent, Agent):
         adaptive torque acts only through the hand (:meth:`_task_part`).
     """
 
+    #: The spec type of the default neurons (the instance's is :attr:`agent_type`).
+    agent_type: ClassVar[str] = "adaptive_spiking"
+
     def __init__(
         self,
         base: BaseController,
         *,
+        neurons: str = "spiking",
         n_neurons: int = 1000,
         learning_rate: float = 1e-5,
         q_radius: float = 1.0,
@@ -96,11 +149,16 @@ class AdaptiveController(Persistent, Agent):
         intercepts: tuple[float, float] = (-1.0, 0.9),
         tau_rc: float = 0.02,
         tau_ref: float = 0.002,
+        tau_synapse: float | None = 0.02,
+        input_coding: str | None = None,
+        pes_pre_tau: float | None = None,
+        delta: float = 0.01,
+        afferents_per_signal: int = 20,
+        afferent_rate: float = 500.0,
+        tau_input: float = 0.01,
         seed: int = 0,
         force: Mapping[str, Any] | None = None,
     ) -> None:
-        from neurocontrol.agents.dense import BaseController
-
         if not isinstance(base, BaseController):
             raise ConfigError(
                 f"base must be a BaseController (OperationalSpaceController or "
@@ -109,14 +167,30 @@ class AdaptiveController(Persistent, Agent):
         self.base = base
         self.observation_space = base.observation_space
         self.action_space = base.action_space
+        self.neurons = require_in("neurons", neurons, NEURON_MODELS)
+        self.agent_type = AGENT_TYPES[self.neurons]  # type: ignore[misc]
         self.n_neurons = require_int("n_neurons", n_neurons, minimum=1)
         self.learning_rate = require_nonnegative("learning_rate", learning_rate)
         self.q_radius = require_positive("q_radius", q_radius)
         self.dq_radius = require_positive("dq_radius", dq_radius)
         self.seed = require_int("seed", seed, minimum=0)
+        if input_coding is None:
+            input_coding = "delta_events" if self.neurons == "spiking" else "nef_currents"
+        self.network_spec = AdaptiveNetworkSpec(
+            neurons=self.neurons,
+            input_coding=require_in("input_coding", input_coding, INPUT_CODINGS),
+            learning_rate=self.learning_rate,
+            tau_synapse=_optional_positive("tau_synapse", tau_synapse),
+            pes_pre_tau=_optional_positive("pes_pre_tau", pes_pre_tau),
+            delta=require_positive("delta", delta),
+            afferents_per_signal=require_int("afferents_per_signal", afferents_per_signal, 2),
+            afferent_rate=require_positive("afferent_rate", afferent_rate),
+            tau_input=require_positive("tau_input", tau_input),
+        )
         n = base.layout.n_joints
         self.n_joints = n
-        self.encoder = NEFEncoder(
+        #: The population's tuning curves (encoders, gains, biases, centre, radius).
+        self.tuning = NEFEncoder(
             self.n_neurons,
             2 * n,
             center=np.concatenate([base.robot_model.q_home, np.zeros(n)]),
@@ -126,19 +200,24 @@ class AdaptiveController(Persistent, Agent):
             tau_rc=tau_rc,
             tau_ref=tau_ref,
             seed=self.seed,
-            dt=self._tuning_dt(base),
+            dt=base.dt if self.neurons == "spiking" else None,
         )
-        #: False while PES is switched off (:meth:`set_learning`); the decoders are kept.
-        self.learning = True
-        self.rate_dt = self.learning_rate * base.dt
+        self.network = adaptive_network(self.tuning, n, self.network_spec, base.dt)
+        self.simulator = Simulator(self.network, dt=base.dt, seed=self.seed)
+        if self.network_spec.input_coding == "population_events":
+            # the tuning curves' offsets, held (no encoder sets this population's current)
+            self.simulator.set_current("hidden", self.tuning.biases)
         self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
         self.torque = np.zeros(n)  # the commanded total, N·m (before clipping)
-        self.error = np.zeros(n)  # the PES error, -tau_fb
-        #: Operations of the last act + observe: SynOps, neuron updates, MACs.
-        self.ops = np.zeros(3)
-        self.n_active = 0  # neurons with nonzero activity in the last step
+        self.error = np.zeros(n)  # the PES error of the last step, -tau_fb
+        self._output = self.simulator.state["torque.value"]  # the learned torque, N·m
         self._action = np.zeros(n, dtype=np.float32)
         self.force = self._force_regulator(force)
+        #: Operations of the last step (SynOps, neuron updates, MACs): the simulator's
+        #: counts, plus the tactile events of the force regulator when there is one.
+        self.ops: np.ndarray = self.simulator.operations
+        if self.force is not None:
+            self.ops = np.zeros(3)
         self._commanded = np.zeros(n)  # tau_b + force torque
         self._tau_a_task = np.zeros(n)
         d = base.layout.dim
@@ -171,36 +250,26 @@ class AdaptiveController(Persistent, Agent):
         regulator.bind(self.n_joints, self.base.layout.dim)
         return regulator
 
-    # -- the part subclasses supply -----------------------------------------------
-    def _tuning_dt(self, base: BaseController) -> float | None:
-        """Step of the simulated neurons the tuning is solved for; None: continuous rates."""
-        return None
-
     @classmethod
     def from_env(cls, env: Any, base: BaseController | None = None, **kwargs: Any) -> Any:
         """Build for ``env`` on ``base`` (default: operational-space control of the env)."""
-        from neurocontrol.agents.dense import OperationalSpaceController
-
         return cls(OperationalSpaceController.from_env(env) if base is None else base, **kwargs)
 
     @property
-    def decoders(self) -> np.ndarray:
-        """The learned decoder matrix, ``(n_neurons, n_joints)``, N·m/Hz (updated in place)."""
-        return self.decoder.decoders
+    def learning(self) -> bool:
+        """False while PES is switched off (:meth:`set_learning`); the decoders are kept."""
+        return self.simulator.plastic
 
     @property
-    @abc.abstractmethod
-    def activities(self) -> np.ndarray:
-        """The activities (Hz) of the last step, what PES multiplies with the error."""
-
-    @abc.abstractmethod
-    def _adapt(self) -> np.ndarray:
-        """Activities for :attr:`joint_state`, then the decoded torque (N·m); counts ops."""
+    def decoders(self) -> np.ndarray:
+        """The learned decoders, ``(n_neurons, n_joints)``, N·m/Hz (a live view of the readout)."""
+        return self.simulator.state["readout.weights"]
 
     # -- the agent ------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
-        """Start an episode: the base controller's reference and the neuron state are cleared."""
+        """New episode: the base's reference, neurons, synapses and input levels; decoders kept."""
         self.base.reset(seed)
+        self.simulator.reset_state()
         self.error[:] = 0.0
         if self.force is not None:
             self.force.reset()
@@ -219,20 +288,27 @@ class AdaptiveController(Persistent, Agent):
         return self._act_on(obs, self.base.last_torque)
 
     def _act_on(self, obs: Any, tau_b: np.ndarray) -> np.ndarray:
-        tau_a = self._adapt()
         np.negative(self.base.feedback_torque, out=self.error)
+        contact = False
         if self.force is not None:
             mass, jac = self.base.mass_and_jacobian()
             tau_f = self.force.update(obs["tactile"], jac)
-            self.ops[OPS_SYNOPS] += self.force.n_events
             tau_b = np.add(tau_b, tau_f, out=self._commanded)
-            if self.force.in_contact:
+            contact = self.force.in_contact
+            if contact:
                 # The surface, not a model error, holds the hand off its reference: learning
                 # from that feedback would integrate it into an ever harder push (PES pauses).
                 self.error[:] = 0.0
-                # The paused decoders are evaluated at states they never learned (the arm
-                # at rest on the surface): in the null space of the hand task no loop but
-                # the weak posture task would oppose that torque, and the arm drifts.
+        self.simulator.set_third_factor(RULE, self.error)
+        self.simulator.step(signals=self.joint_state)
+        tau_a = self._output
+        if self.force is not None:
+            self.ops[:] = self.simulator.operations
+            self.ops[OPS_SYNOPS] += self.force.n_events
+            if contact:
+                # The decoders are evaluated at states they never learned (the arm at rest on
+                # the surface): in the null space of the hand task no loop but the weak
+                # posture task would oppose that torque, and the arm drifts.
                 tau_a = self._task_part(tau_a, mass, jac)
         kernels.add_and_clip_action(
             tau_a, tau_b, self.base.inverse_torque_limit, self.torque, self._action
@@ -255,49 +331,40 @@ class AdaptiveController(Persistent, Agent):
             )
         return self._tau_a_task
 
-    def observe(
-        self, reward: float, terminated: bool, truncated: bool, info: Mapping[str, Any]
-    ) -> None:
-        """Apply PES with the activities and the base torque of the last :meth:`act`."""
-        if self.rate_dt > 0.0:
-            pes_decoder_update(self.decoders, self.activities, self.error, self.rate_dt)
-            # kappa dt e_j once per output, then a_k (kappa dt e_j) into D_kj per active neuron
-            self._count_learning(self.n_joints + self.n_active * self.n_joints)
-        self.error[:] = 0.0  # one update per act
-
     def set_learning(self, enabled: bool) -> None:
         """Switch PES off (False: the decoders stay as they are) or back on at ``learning_rate``."""
-        self.learning = bool(enabled)
-        self.rate_dt = self.learning_rate * self.base.dt if self.learning else 0.0
-
-    def _count_learning(self, updates: int) -> None:
-        """Add the weight updates of PES to :attr:`ops` (spiking: SynOps, rate: MACs)."""
-        self.ops[OPS_MACS] += updates
+        self.simulator.set_plasticity(bool(enabled))
 
     # -- checkpoint -----------------------------------------------------------------
-    def _adaptive_spec(self) -> dict[str, Any]:
-        encoder = self.encoder
-        force = None if self.force is None else self.force.config()
+    def spec(self) -> dict[str, Any]:
+        tuning, network = self.tuning, self.network_spec
         return {
-            "force": force,
             "type": self.agent_type,
             "base": self.base.spec(),
             "n_neurons": self.n_neurons,
             "learning_rate": self.learning_rate,
             "q_radius": self.q_radius,
             "dq_radius": self.dq_radius,
-            "max_rates": list(encoder.max_rates),
-            "intercepts": list(encoder.intercepts),
-            "tau_rc": encoder.tau_rc,
-            "tau_ref": encoder.tau_ref,
+            "max_rates": list(tuning.max_rates),
+            "intercepts": list(tuning.intercepts),
+            "tau_rc": tuning.tau_rc,
+            "tau_ref": tuning.tau_ref,
+            "tau_synapse": network.tau_synapse,
+            "input_coding": network.input_coding,
+            "pes_pre_tau": network.pes_pre_tau,
+            "delta": network.delta,
+            "afferents_per_signal": network.afferents_per_signal,
+            "afferent_rate": network.afferent_rate,
+            "tau_input": network.tau_input,
             "seed": self.seed,
+            "force": None if self.force is None else self.force.config(),
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:
-        return {"decoders": self.decoders, "error": self.error}
+        return {}  # the base, the network and the force regulator hold it all
 
     def state_parts(self) -> dict[str, Stateful]:
-        parts: dict[str, Stateful] = {"base": self.base}
+        parts: dict[str, Stateful] = {"base": self.base, "snn": self.simulator}
         if self.force is not None:
             parts["force"] = self.force
         return parts

@@ -1,4 +1,4 @@
-"""Dense (non-spiking) controllers: the base controllers, the rate-coded twin, external policies.
+"""Dense (non-spiking) controllers: the base controllers and external policies.
 
 The base controllers use the env's *nominal* robot model
 (``env.unwrapped.robot_model``): its gravity, mass matrix and Jacobian stay
@@ -10,8 +10,6 @@ exactly the model error an adaptive controller has to learn.
   plus nominal gravity compensation.
 - :class:`OperationalSpaceController`: Khatib's operational-space control,
   with a joint-space posture task in the null space for redundant arms.
-- :class:`AdaptiveRateController`: a base controller plus the rate-coded
-  twin of the spiking adaptive controller (PES on LIF rates).
 - :class:`PolicyAdapter`: any callable ``obs -> action`` or a
   Stable-Baselines3 model, checked against the env's action space.
 
@@ -29,23 +27,14 @@ from typing import Any, ClassVar, cast
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.adaptive import (
-    OPS_MACS,
-    OPS_NEURON_UPDATES,
-    OPS_SYNOPS,
-    AdaptiveController,
-)
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.agents.observation import ArmLayout, ObservationGuard
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.decoding import LinearDecoder
 from neurocontrol.errors import ActionError, ConfigError, ObservationError, SimulationError
-from neurocontrol.kernels import coding as coding_kernels
 from neurocontrol.kernels import control as kernels
 from neurocontrol.validation import require_nonnegative, require_positive
 
 __all__ = [
-    "AdaptiveRateController",
     "BaseController",
     "JointPDController",
     "OperationalSpaceController",
@@ -367,103 +356,6 @@ class JointPDController(BaseController):
             "dq_ref": self.dq_ref,
             "started": self.started,
         }
-
-
-class AdaptiveRateController(AdaptiveController):
-    r"""The rate-coded twin of the spiking adaptive controller.
-
-    The same base controller, NEF encoder (same seed: the same tuning
-    curves), zero-initialised decoders and PES rule as
-    :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`, on the
-    steady-state LIF rates
-
-    .. math::
-
-        a_k = \left[\tau_{ref} + \tau_{RC} \ln\left(1 + \frac{1}{J_k - 1}\right)\right]^{-1},
-        \qquad \tau = \tau_b + D^\top a, \qquad \Delta D = \kappa\,dt\,a\,\tau_{fb}^\top
-
-    computed with dense arithmetic (Eliasmith & Anderson 2003; DeWolf et al.
-    2016). With ``tau_synapse`` the decoded torque is :math:`D^\top \bar a`,
-    the rates through the spiking controller's decoding synapse
-    (:math:`\bar a \leftarrow e^{-dt/\tau_s} \bar a + (1 - e^{-dt/\tau_s})\,a`),
-    while PES multiplies the instantaneous rates: the structure of the spiking
-    controller's event-driven decoding and PES (``decoding="spike_events"``),
-    whose spikes are instantaneous rates for PES and filtered traces for the
-    torque. Without it the rates are decoded directly.
-
-    MACs per step (:attr:`ops`): ``n_neurons x 2 n_joints`` for the
-    currents, one per neuron for the bias and rate nonlinearity, one per
-    neuron for the synapse (with ``tau_synapse``), ``n_neurons x n_joints``
-    for the decoding, and for PES ``n_joints`` (the scaled error) plus one
-    per active neuron and joint. A lower bound of the arithmetic: the
-    nonlinearity (a logarithm and two divisions) counts as a single
-    multiply-add, as a lookup table would cost, with the bias add folded into
-    it; memory traffic is counted on neither side.
-
-    Parameters
-    ----------
-    base : BaseController
-    tau_synapse : float, optional
-        Time constant (s) of the synapse on the decoded rates; None: none.
-    **kwargs
-        See :class:`~neurocontrol.agents.adaptive.AdaptiveController`.
-    """
-
-    agent_type: ClassVar[str] = "adaptive_rate"
-
-    def __init__(
-        self, base: BaseController, *, tau_synapse: float | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(base, **kwargs)
-        self.tau_synapse = (
-            None if tau_synapse is None else require_positive("tau_synapse", tau_synapse)
-        )
-        self.decoder = LinearDecoder(
-            self.n_neurons, self.n_joints, output_scale=base.inverse_torque_limit
-        )
-        self._rates = np.zeros(self.n_neurons)
-        self.filtered = np.zeros(self.n_neurons)  # the rates through the synapse (Hz)
-        self._decay = (
-            0.0 if self.tau_synapse is None else float(np.exp(-base.dt / self.tau_synapse))
-        )
-        n, j = self.n_neurons, self.n_joints
-        synapse = 0 if self.tau_synapse is None else n
-        self._macs = float(n * 2 * j + n + synapse + n * j)
-
-    @property
-    def activities(self) -> np.ndarray:
-        return self._rates
-
-    def reset(self, seed: int | None = None) -> None:
-        """New episode: the synapse is cleared (as the spiking controller's); decoders are kept."""
-        super().reset(seed)
-        self.filtered[:] = 0.0
-
-    def _adapt(self) -> np.ndarray:
-        self.encoder.encode_rates(self.joint_state, out=self._rates)
-        if self.tau_synapse is None:
-            self.decoder.decode(self._rates)
-        else:
-            decoder = self.decoder
-            coding_kernels.filter_decode_step(
-                self._rates, self._decay, 1.0 - self._decay, self.filtered, decoder.decoders,
-                decoder.output_scale, decoder._value, decoder._command,
-            )  # fmt: skip
-        self.n_active = int(np.count_nonzero(self._rates))
-        ops = self.ops
-        ops[OPS_SYNOPS] = 0.0
-        ops[OPS_NEURON_UPDATES] = 0.0
-        ops[OPS_MACS] = self._macs
-        return self.decoder.value
-
-    def spec(self) -> dict[str, Any]:
-        return {**self._adaptive_spec(), "tau_synapse": self.tau_synapse}
-
-    def state_targets(self) -> dict[str, np.ndarray]:
-        targets = super().state_targets()
-        if self.tau_synapse is not None:  # (checkpoints of twins without one stay loadable)
-            targets["filtered"] = self.filtered
-        return targets
 
 
 def _space_mismatch(ours: gym.spaces.Space, theirs: gym.spaces.Space) -> bool:

@@ -11,10 +11,11 @@ type                   parameters (besides ``type``)
 ``osc``                :class:`~neurocontrol.agents.dense.OperationalSpaceController`
 ``joint_pd``           :class:`~neurocontrol.agents.dense.JointPDController`
 ``adaptive_spiking``   ``base`` (a base spec, default ``{"type": "osc"}``) and
-                       :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`'s;
-                       ``force`` (ArmPress) takes the regulator's parameters, its
-                       ``target_force`` defaulting to the env's
-``adaptive_rate``      ``base`` and :class:`~neurocontrol.agents.dense.AdaptiveRateController`'s
+                       :class:`~neurocontrol.agents.adaptive.AdaptiveController`'s
+                       parameters with LIF neurons; ``force`` (ArmPress) takes the
+                       regulator's parameters, its ``target_force`` defaulting to
+                       the env's
+``adaptive_rate``      the same with the LIF rate model (the rate-coded twin)
 ``hybrid``             ``spiking``, ``dense`` (agent specs), ``mode``, ``blend``,
                        ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies),
                        ``share_base``, ``log_capacity``
@@ -37,9 +38,10 @@ from typing import Any
 
 import gymnasium as gym
 
+from neurocontrol.agents.adaptive import AGENT_TYPES as _ADAPTIVE_TYPES
+from neurocontrol.agents.adaptive import AdaptiveController
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.dense import (
-    AdaptiveRateController,
     BaseController,
     JointPDController,
     OperationalSpaceController,
@@ -48,7 +50,6 @@ from neurocontrol.agents.dense import (
 from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.persistence import read_checkpoint
 from neurocontrol.agents.rstdp import RewardSpikingController
-from neurocontrol.agents.spiking import AdaptiveSpikingController
 from neurocontrol.errors import CheckpointError, ConfigError
 from neurocontrol.metrics import EnergyModel
 
@@ -59,8 +60,17 @@ BASE_TYPES: dict[str, type[BaseController]] = {
     "osc": OperationalSpaceController,
     "joint_pd": JointPDController,
 }
-_ADAPTIVE = {"adaptive_spiking": AdaptiveSpikingController, "adaptive_rate": AdaptiveRateController}
-_NOT_FROM_SPEC = {"self", "observation_space", "action_space", "robot_model", "base", "kwargs"}
+#: The neuron model of each adaptive agent type (the type says it; the spec does not).
+_ADAPTIVE_NEURONS = {kind: neurons for neurons, kind in _ADAPTIVE_TYPES.items()}
+_NOT_FROM_SPEC = {
+    "self",
+    "observation_space",
+    "action_space",
+    "robot_model",
+    "base",
+    "kwargs",
+    "neurons",
+}
 
 
 def _keywords(cls: type, *also: type) -> set[str]:
@@ -98,10 +108,7 @@ def _base(spec: Any, env: gym.Env, where: str) -> BaseController:
 
 
 def _adaptive(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
-    cls = _ADAPTIVE[spec["type"]]
-    from neurocontrol.agents.adaptive import AdaptiveController
-
-    params = _check_keys(spec, _keywords(cls, AdaptiveController) | {"base"}, "agent")
+    params = _check_keys(spec, _keywords(AdaptiveController) | {"base"}, "agent")
     base = _base(params.pop("base", {"type": "osc"}), env, "base controller")
     if "seed" not in params and seed is not None:
         params["seed"] = seed
@@ -110,7 +117,7 @@ def _adaptive(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
         target = getattr(env.unwrapped, "target_force", None)
         if target is not None:  # ArmPress says what it asks for
             params["force"] = {**force, "target_force": float(target)}
-    return cls(base, **params)
+    return AdaptiveController(base, neurons=_ADAPTIVE_NEURONS[spec["type"]], **params)
 
 
 def _energy(value: Any) -> EnergyModel:

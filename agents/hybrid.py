@@ -13,7 +13,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurocontrol.agents.adaptive import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
+from neurocontrol.agents.adaptive import (
+    OPS_MACS,
+    OPS_NEURON_UPDATES,
+    OPS_SYNOPS,
+    AdaptiveController,
+)
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.errors import ConfigError
@@ -116,8 +121,6 @@ class HybridAgent(Persistent, Agent):
 
     def _shared_base_arrays(self, share_base: bool | None) -> list[tuple[np.ndarray, np.ndarray]]:
         """(dense-side target, spiking-side source) pairs to copy each step; empty: no sharing."""
-        from neurocontrol.agents.adaptive import AdaptiveController
-
         spiking, dense = self.spiking, self.dense
         possible = (
             isinstance(spiking, AdaptiveController)

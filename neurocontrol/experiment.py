@@ -218,14 +218,11 @@ def default_config() -> ExperimentConfig:
     two cycles, then one cycle with the field off (after-effect); the rate-coded
     twin, the hybrid (spiking drives, the twin in shadow: the energy log) and
     the base controller alone run the same seed and schedule. The spiking
-    side takes level-crossing input and event-driven decoding and PES (see
-    :class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`).
+    side takes level-crossing input and learns per spike; the twin evaluates
+    the same network with the LIF rate model and dense input currents (see
+    :class:`~neurocontrol.agents.adaptive.AdaptiveController`).
     """
-    spiking = {
-        "type": "adaptive_spiking",
-        "input_coding": "delta_events",
-        "decoding": "spike_events",
-    }
+    spiking = {"type": "adaptive_spiking", "input_coding": "delta_events"}
     twin = {"type": "adaptive_rate", "tau_synapse": 0.02}  # decodes through the same synapse
     return ExperimentConfig(
         name="curl-planar",

@@ -103,16 +103,16 @@ class EnergyModel:
     per neuron update), for an estimate on neuromorphic hardware.
 
     What each side counts per step (the base controller, identical on both
-    sides of a hybrid, on neither): the adaptive spiking controller
-    (:class:`~neurocontrol.agents.spiking.AdaptiveSpikingController`) one
-    neuron update per state variable per neuron and step, a SynOp per input
-    event and target neuron, per spike and output (decoding) and per decoder
-    add of event-driven PES, and MACs for whatever it computes densely (input
-    currents or receptive fields, output synapses, spike traces, the scaled
-    error); the rate twin
-    (:class:`~neurocontrol.agents.dense.AdaptiveRateController`) MACs for
-    its encoding, rate nonlinearity (counted as one: a lower bound), decoding
-    and PES. Memory traffic is counted on neither side.
+    sides of a hybrid, on neither) is its network's own count
+    (:attr:`neurocontrol.simulator.Simulator.operations`): for the adaptive
+    spiking controller (:class:`~neurocontrol.agents.adaptive.AdaptiveController`)
+    one neuron update per state variable per neuron and step, a SynOp per
+    input event and target neuron, per spike and output (decoding) and per
+    decoder add of event-driven PES, and MACs for whatever it computes
+    densely (input currents or receptive fields, output synapses, the scaled
+    error); for its rate twin MACs for its encoding, rate nonlinearity
+    (counted as one: a lower bound), decoding and PES. Memory traffic is
+    counted on neither side.
 
     All energies are in joules per operation.
     """

@@ -579,6 +579,15 @@ class Simulator(Stateful):
         if pending is not None:
             pending[...] = 1
 
+    @property
+    def plastic(self) -> bool:
+        """Whether every learning rule with a switch learns (see :meth:`set_plasticity`)."""
+        return all(
+            bool(self.state[info.enabled[0]][info.enabled[1]])
+            for info in self._built.rules
+            if info.enabled is not None
+        )
+
     def set_plasticity(self, enabled: bool) -> None:
         """Freeze (False) or unfreeze (True) the weights of every learning rule."""
         for info in self._built.rules:

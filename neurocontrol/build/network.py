@@ -416,6 +416,12 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
                 f"{projection.pre.name!r} must be AllToAll (dense): rates are delivered row "
                 f"by row, got {type(projection.connectivity).__name__}"
             )
+        if context.post_output and len(projection.rules) > 1:
+            raise ConfigError(
+                f"readout {projection.name!r} onto Output {projection.post.name!r} has "
+                f"{len(projection.rules)} rules; a readout takes one PES rule (its output "
+                "follows that rule's weight changes)"
+            )
         rules = [
             (rule_name(rule), RULE_BUILDERS.lookup(rule)(rule, context))
             for rule in projection.rules

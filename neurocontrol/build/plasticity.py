@@ -177,22 +177,34 @@ def _restart_reward_stdp_epochs(access: RuleAccess) -> None:
 
 @RULE_BUILDERS.register(PES)
 def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
-    """Built form of :class:`PES`: presynaptic activity (filtered or not), error vector."""
+    """Built form of :class:`PES`: presynaptic activity (filtered or not), error vector, and
+    on a readout the traces through the output's synapse that the output follows with."""
     from neurocontrol.kernels import pes
 
     dims = rule.check_projection(context.projection_name, context.n_post)
     filtered = rule.pre_tau is not None
     decay = math.exp(-context.dt / rule.pre_tau) if filtered else 0.0
-    params = np.zeros(3)
+    params = np.zeros(5)
     params[pes.PES_ACTIVITY_DECAY] = decay
     # what a spike (or r dt of a rate neuron) adds to the filtered activity, in Hz
     params[pes.PES_ACTIVITY_SCALE] = (1.0 - decay) / context.dt
     params[pes.PES_RATE_DT] = rule.learning_rate * context.dt
-    switches = np.zeros(4, dtype=np.int64)
+    switches = np.zeros(5, dtype=np.int64)
     switches[pes.PES_ENABLED] = 1
     switches[pes.PES_IDENTITY] = rule.encoders is None
     switches[pes.PES_FILTERED] = filtered
     switches[pes.PES_PRE_RATES] = context.pre_rates
+    switches[pes.PES_READOUT] = context.post_output
+    n_traces, powers = 1, np.ones(1)
+    if context.post_output:
+        tau = getattr(context.post_model, "tau", None)  # the Output's synapse
+        output_decay = 0.0 if tau is None else math.exp(-context.dt / tau)
+        params[pes.PES_OUTPUT_DECAY] = output_decay
+        params[pes.PES_OUTPUT_GAIN] = (1.0 - output_decay) / context.dt
+        n_traces = context.n_pre
+        # decay**k for the spiking neurons' traces, down to 1e-17 (0 beyond the table)
+        n_powers = 1 if tau is None else math.ceil(40.0 * tau / context.dt) + 1
+        powers = output_decay ** np.arange(n_powers)
     encoders = (
         np.zeros((context.n_post, dims)) if rule.encoders is None else np.array(rule.encoders)
     )
@@ -203,6 +215,9 @@ def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
         "projected": np.zeros(context.n_post),
         "params": params,
         "switches": switches,
+        "trace": np.zeros(n_traces),
+        "last": np.zeros(n_traces, dtype=np.int64),
+        "powers": powers,
     }
     return RuleBuild(
         pes.PESState,
@@ -210,7 +225,7 @@ def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
         pes.pes_step,
         third_factor="error",
         enabled=("switches", pes.PES_ENABLED),
-        episode_state=("activity", "error"),
+        episode_state=("activity", "error", "trace", "last"),
     )
 
 
@@ -256,6 +271,11 @@ def build_weight_normalization(rule: WeightNormalization, context: RuleContext) 
     """Built form of :class:`WeightNormalization`: a scratch sum per postsynaptic neuron."""
     from neurocontrol.kernels import homeostasis as h
 
+    if context.post_output:
+        raise ConfigError(
+            f"WeightNormalization on projection {context.projection_name!r}: a readout onto an "
+            "Output takes PES only"
+        )
     arrays = {
         "sums": np.zeros(context.n_post),
         "params": np.array([rule.total]),

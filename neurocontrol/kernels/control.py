@@ -21,12 +21,8 @@ __all__ = [
     "cholesky",
     "cholesky_solve",
     "clip_action",
-    "delta_event_currents",
-    "flush_small",
     "joint_pd_torque",
     "operational_space_torque",
-    "spike_decode_step",
-    "spike_pes_update",
     "task_space_part",
     "unpack_arm_observation",
 ]
@@ -295,111 +291,3 @@ def add_and_clip_action(tau_a, tau_b, inv_limit, total, action):  # pragma: no c
         total[i] = t
         a = t * inv_limit[i]
         action[i] = 1.0 if a > 1.0 else (-1.0 if a < -1.0 else a)
-
-
-@njit(**_JIT)
-def flush_small(values, threshold):  # pragma: no cover - compiled
-    """Zero entries with ``|v| < threshold`` in place; return how many stay nonzero.
-
-    Filtered spike trains decay geometrically and, left alone, reach
-    subnormal floats after ~15 s of silence, where every multiply costs ~100x.
-    """
-    count = 0
-    for i in range(values.shape[0]):
-        v = values[i]
-        if -threshold < v < threshold:
-            values[i] = 0.0
-        else:
-            count += 1
-    return count
-
-
-@njit(**_JIT)
-def spike_decode_step(
-    spikes,
-    decoders,
-    decay,
-    gain,
-    decay_powers,
-    step,
-    trace,
-    last,
-    filtered,
-    output_scale,
-    value,
-    command,
-):  # pragma: no cover - compiled
-    r"""Event-driven :math:`y = D^\top a` of exponentially filtered spikes; return the spike count.
-
-    ``filtered`` holds :math:`y = \sum_k D_k a_k` with :math:`a_k` neuron ``k``'s
-    filtered spike train (:class:`~neurocontrol.decoding.FilteredSpikeDecoder`'s
-    :math:`a \leftarrow e^{-dt/\tau} a + \frac{1 - e^{-dt/\tau}}{dt} s`). All
-    traces decay by the same factor, so :math:`y \leftarrow` ``decay`` :math:`y +`
-    ``gain`` :math:`\sum_{k\,\mathrm{spiked}} D_k`: one add per spike and output,
-    then one multiply-add per output. The trace of a neuron that spikes is
-    brought up to date from its value at its last spike (``trace``, ``last``,
-    ``decay_powers[n]`` = ``decay**n``, 0 beyond the table) for PES
-    (:func:`spike_pes_update`); silent neurons cost nothing.
-    ``value = filtered``, ``command = value * output_scale``.
-    """
-    n_out = filtered.shape[0]
-    n_powers = decay_powers.shape[0]
-    for j in range(n_out):
-        value[j] = 0.0
-    count = 0
-    for k in range(spikes.shape[0]):
-        if spikes[k]:
-            count += 1
-            elapsed = step - last[k]
-            power = decay_powers[elapsed] if elapsed < n_powers else 0.0
-            trace[k] = trace[k] * power + gain
-            last[k] = step
-            for j in range(n_out):
-                value[j] += decoders[k, j]
-    for j in range(n_out):
-        f = decay * filtered[j] + gain * value[j]
-        filtered[j] = f
-        value[j] = f
-        command[j] = f * output_scale[j]
-    return count
-
-
-@njit(**_JIT)
-def spike_pes_update(spikes, decoders, scaled_error, trace, filtered):  # pragma: no cover
-    r"""Event-driven PES: ``decoders[k] -= scaled_error`` for every neuron ``k`` that spiked.
-
-    With ``scaled_error`` :math:`= \kappa\, e` the change over a spike train
-    :math:`s_k` is :math:`-\kappa \sum_t s_k(t)\, e(t)`, whose mean is the rate
-    rule's :math:`-\kappa\,dt \sum_t r_k(t)\, e(t)` (each spike is
-    :math:`dt` times a rate of :math:`1/dt`). ``filtered`` (:math:`y = \sum_k D_k
-    a_k`, :func:`spike_decode_step`) takes the change at once,
-    :math:`y \mathrel{-}= a_k \kappa e`, with the spiking neuron's trace
-    :math:`a_k` (``trace[k]``, current in the step it spiked): the torque follows
-    a decoder change in the next step, as when decoding the filtered traces.
-    """
-    n_out = scaled_error.shape[0]
-    for k in range(spikes.shape[0]):
-        if spikes[k]:
-            a = trace[k]
-            for j in range(n_out):
-                decoders[k, j] -= scaled_error[j]
-                filtered[j] -= a * scaled_error[j]
-
-
-@njit(**_JIT)
-def delta_event_currents(events, step_weights, currents):  # pragma: no cover - compiled
-    """Add each send-on-delta event's weights to the held input currents; return the event count.
-
-    ``events[2 d]``/``events[2 d + 1]`` are ON/OFF counts of signal ``d``;
-    ``step_weights[d]`` (``n_neurons``) the current change of one step of ``d``.
-    """
-    n_events = 0
-    for d in range(step_weights.shape[0]):
-        on = float(events[2 * d])  # uint8 counts: as floats, OFF - ON cannot wrap around
-        off = float(events[2 * d + 1])
-        n_events += int(on + off)
-        net = on - off
-        if net != 0.0:
-            for k in range(currents.shape[0]):
-                currents[k] += net * step_weights[d, k]
-    return n_events

@@ -1,12 +1,21 @@
-r"""PES (prescribed error sensitivity): on a decoder matrix and on a projection.
+r"""PES (prescribed error sensitivity), the kernel of :class:`~neurocontrol.model.error_rules.PES`.
 
-:func:`pes_decoder_update` is standalone (called once per control step from
-an agent, outside the network step), so it is compiled and cached on its
-own. :func:`pes_step` is the rule kernel of
-:class:`~neurocontrol.model.error_rules.PES` inside the network step. Both
-use the same learning-rate units: weight (decoder) change per second per Hz
-of filtered activity per unit of error, unnormalised by the neuron count,
-:math:`\Delta D = -\kappa\,dt\,a \otimes E`.
+Learning-rate units: weight (decoder) change per second per Hz of activity
+per unit of error, unnormalised by the neuron count,
+:math:`\Delta w = -\kappa\,dt\,a \otimes E`.
+
+On a readout (a projection onto an :class:`~neurocontrol.model.network.Output`)
+the rule also keeps the output equal to the decoding of each presynaptic
+neuron's activity through the output's synapse by the *current* weights,
+:math:`y_j = \sum_i w_{ij} \bar a_i`: the readout kernel adds this step's
+spikes (or rates) with the weights they meet, and every weight change
+:math:`\Delta w_{ij}` moves the output by :math:`\Delta w_{ij} \bar a_i` at
+once, as decoding the filtered activities with the learned decoders does.
+Without that the output would follow a change of the decoders only through
+the synapse, a delay of its time constant inside the learning loop. The
+traces :math:`\bar a_i` of spiking neurons are brought up to date at their
+spikes only (the spiking ones are the only rows per-spike PES changes); those
+of rate neurons are filtered every step.
 """
 
 from __future__ import annotations
@@ -16,8 +25,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
+from neurocontrol.kernels.flags import HELPER_JIT, REDUCTION_JIT
 from neurocontrol.kernels.state import (
+    CLK_STEP,
     POP_SPIKE_COUNT,
     POP_START,
     PRJ_DEFERRED,
@@ -27,6 +37,7 @@ from neurocontrol.kernels.state import (
     PRJ_LEARNING_SYNOPS_STEP,
     PRJ_N_POST,
     PRJ_N_PRE,
+    PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
     PRJ_W_HIGH,
@@ -34,56 +45,36 @@ from neurocontrol.kernels.state import (
     PRJ_W_START,
     NetworkState,
 )
-from neurocontrol.kernels.synapses import (
-    STORAGE_DENSE,
-    STORAGE_READOUT,
-    add_weight_change,
-    clipped_weight,
-)
+from neurocontrol.kernels.synapses import STORAGE_DENSE, add_weight_change, clipped_weight
 
 __all__ = [
+    "ACTIVITY_FLOOR",
     "PES_ACTIVITY_DECAY",
     "PES_ACTIVITY_SCALE",
     "PES_ENABLED",
     "PES_FILTERED",
     "PES_IDENTITY",
+    "PES_OUTPUT_DECAY",
+    "PES_OUTPUT_GAIN",
     "PES_PRE_RATES",
     "PES_RATE_DT",
+    "PES_READOUT",
     "PESState",
-    "pes_decoder_update",
     "pes_step",
 ]
-
-
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
-def pes_decoder_update(decoders, activities, error, rate_dt):  # type: ignore[no-untyped-def]
-    """``decoders[i, j] -= rate_dt * activities[i] * error[j]`` in place; returns nothing.
-
-    ``decoders`` (n_neurons, n_outputs), any memory order; ``activities``
-    (n_neurons,) filtered rates in Hz; ``error`` (n_outputs,); ``rate_dt`` the
-    learning rate times the step (s). Neurons with zero activity are skipped
-    (most are, in a sparse code), so the cost follows activity.
-    """
-    n_neurons, n_outputs = decoders.shape
-    for j in range(n_outputs):
-        scaled = rate_dt * error[j]
-        if scaled == 0.0:
-            continue
-        for i in range(n_neurons):
-            a = activities[i]
-            if a != 0.0:
-                decoders[i, j] -= scaled * a
-
 
 # Entries of PESState.params
 PES_ACTIVITY_DECAY = 0  # exp(-dt / pre_tau)
 PES_ACTIVITY_SCALE = 1  # (1 - exp(-dt / pre_tau)) / dt: a spike's contribution, Hz
 PES_RATE_DT = 2  # learning_rate * dt
+PES_OUTPUT_DECAY = 3  # readout: the output synapse's exp(-dt / tau)
+PES_OUTPUT_GAIN = 4  # readout: (1 - that) / dt, a spike's contribution to its trace, Hz
 # Entries of PESState.switches
-PES_ENABLED = 0  # 0 freezes the weights (the activity filter still runs)
+PES_ENABLED = 0  # 0 freezes the weights (the activity filter and the traces still run)
 PES_IDENTITY = 1  # 1: the error is already per postsynaptic neuron (no encoders)
 PES_FILTERED = 2  # 1: filtered presynaptic activity (pre_tau); 0: the spikes or rates themselves
 PES_PRE_RATES = 3  # 1: the presynaptic population is a rate model (delivers r dt)
+PES_READOUT = 4  # 1: onto an Output, whose value follows the weight changes
 
 #: Filtered activities (Hz) below this are set to zero: a silent neuron's trace would
 #: otherwise decay into subnormal floats, where every multiply costs ~100x.
@@ -97,8 +88,11 @@ class PESState(NamedTuple):
     error: np.ndarray  # f8 [error_dims], the error vector E (third factor)
     encoders: np.ndarray  # f8 [n_post, error_dims], projection P of the error
     projected: np.ndarray  # f8 [n_post], scratch: e = P E (-kappa e when per spike)
-    params: np.ndarray  # f8 [3], PES_ACTIVITY_DECAY, PES_ACTIVITY_SCALE, PES_RATE_DT
-    switches: np.ndarray  # i8 [4], PES_ENABLED, PES_IDENTITY, PES_FILTERED, PES_PRE_RATES
+    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN
+    switches: np.ndarray  # i8 [5], PES_ENABLED ... PES_READOUT
+    trace: np.ndarray  # f8 [n_pre] readout: activity through the output synapse (Hz); else [1]
+    last: np.ndarray  # i8 [n_pre] readout from spikes: step of each neuron's last spike
+    powers: np.ndarray  # f8 [m] readout from spikes: decay**k, 0 beyond the table
 
 
 @njit(**HELPER_JIT)
@@ -122,6 +116,37 @@ def _filter_activity(net: NetworkState, q: int, rule: PESState) -> int:
     for s in range(pops[pre, POP_SPIKE_COUNT]):
         activity[spike_ids[pre_start + s] - pre_start] += scale
     return n_pre
+
+
+@njit(**HELPER_JIT)
+def _update_traces(net: NetworkState, q: int, rule: PESState) -> int:
+    """Bring the readout traces up to date with this step's activity; return the MACs.
+
+    Rate neurons: every trace filtered (a MAC each). Spiking neurons: only the
+    spiking ones, from their value at their last spike (the table of powers
+    of the decay), plus the spike.
+    """
+    pops = net.populations.ints
+    pre = net.synapses.ints[q, PRJ_PRE]
+    pre_start = pops[pre, POP_START]
+    params, trace = rule.params, rule.trace
+    decay, gain = params[PES_OUTPUT_DECAY], params[PES_OUTPUT_GAIN]
+    if rule.switches[PES_PRE_RATES] == 1:
+        rate, per_hz = net.neurons.rate, gain * net.dt[0]
+        for i in range(trace.shape[0]):
+            a = trace[i] * decay + per_hz * rate[pre_start + i]
+            trace[i] = a if a >= ACTIVITY_FLOOR else 0.0
+        return trace.shape[0]
+    step, last, powers = net.clock[CLK_STEP], rule.last, rule.powers
+    n_powers = powers.shape[0]
+    n_spikes = pops[pre, POP_SPIKE_COUNT]
+    spike_ids = net.neurons.spike_ids
+    for s in range(n_spikes):
+        i = spike_ids[pre_start + s] - pre_start
+        elapsed = step - last[i]
+        trace[i] = trace[i] * (powers[elapsed] if elapsed < n_powers else 0.0) + gain
+        last[i] = step
+    return n_spikes
 
 
 @njit(**HELPER_JIT)
@@ -149,13 +174,8 @@ def _change_row(net: NetworkState, q: int, i: int, factor: float, projected: np.
     """``w[i, j] += factor * projected[j]`` over row ``i``'s synapses (clipped or buffered)."""
     syn = net.synapses
     table = syn.ints
-    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
-    storage = table[q, PRJ_DENSE]
-    if storage == STORAGE_READOUT:  # by output: synapse (i, j) is j * n_pre + i
-        for j in range(n_post):
-            add_weight_change(syn, q, j * n_pre + i, factor * projected[j])
-        return
-    dense = storage == STORAGE_DENSE
+    n_post = table[q, PRJ_N_POST]
+    dense = table[q, PRJ_DENSE] == STORAGE_DENSE
     begin = i * n_post if dense else syn.indptr[table[q, PRJ_PTR_START] + i]
     end = begin + n_post if dense else syn.indptr[table[q, PRJ_PTR_START] + i + 1]
     idx = table[q, PRJ_IDX_START]
@@ -165,15 +185,13 @@ def _change_row(net: NetworkState, q: int, i: int, factor: float, projected: np.
 
 
 @njit(**HELPER_JIT)
-def _change_written_through(
+def _change_dense_rows(
     net: NetworkState, q: int, values: np.ndarray, scale: float, projected: np.ndarray
 ) -> None:
-    """``w[i, j] += scale * values[i] * projected[j]`` over a dense projection, clipped.
+    """``w[i, j] += scale * values[i] * projected[j]`` over a dense, write-through projection.
 
-    A single rule writes through: every weight in one pass (a zero value
-    changes nothing, as the clipped sum keeps the weight) without a branch
-    or a call per row; a readout's weights by output, contiguous, so the
-    pass vectorises.
+    Every row in one pass (a zero value changes nothing: the clipped sum
+    keeps the weight), without a branch or a call per row.
     """
     syn = net.synapses
     table = syn.ints
@@ -181,13 +199,6 @@ def _change_written_through(
     low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
     start = table[q, PRJ_W_START]
     weights = syn.weights[start : start + n_pre * n_post]
-    if table[q, PRJ_DENSE] == STORAGE_READOUT:
-        for j in range(n_post):
-            factor = scale * projected[j]
-            column = weights[j * n_pre : (j + 1) * n_pre]
-            for i in range(n_pre):
-                column[i] = clipped_weight(column[i], factor * values[i], low, high)
-        return
     for i in range(n_pre):
         factor = scale * values[i]
         row = weights[i * n_post : (i + 1) * n_post]
@@ -196,30 +207,70 @@ def _change_written_through(
 
 
 @njit(**HELPER_JIT)
-def _add_to_spiking_rows(net: NetworkState, q: int, projected: np.ndarray) -> int:
-    """``w[i, j] += projected[j]`` for every presynaptic neuron ``i`` that spiked; the spikes."""
+def _change_readout(
+    net: NetworkState, q: int, values: np.ndarray, scale: float, rule: PESState
+) -> None:
+    """``w[i, j] += scale * values[i] * projected[j]`` on a readout; the output follows.
+
+    Output by output over contiguous columns; each output moves by the change
+    of its weights times the traces (the sum vectorises under reassociation).
+    """
+    syn = net.synapses
+    table = syn.ints
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    weights = syn.weights[table[q, PRJ_W_START] :]
+    post_start = net.populations.ints[table[q, PRJ_POST], POP_START]
+    value = net.neurons.v[post_start : post_start + n_post]
+    projected, trace = rule.projected, rule.trace
+    for j in range(n_post):
+        factor = scale * projected[j]
+        column = weights[j * n_pre : (j + 1) * n_pre]
+        moved = 0.0
+        for i in range(n_pre):
+            old = column[i]
+            new = clipped_weight(old, factor * values[i], low, high)
+            column[i] = new
+            moved += (new - old) * trace[i]
+        value[j] += moved
+
+
+@njit(**HELPER_JIT)
+def _add_to_spiking_rows(net: NetworkState, q: int, rule: PESState) -> int:
+    """``w[i, j] += projected[j]`` for every presynaptic neuron ``i`` that spiked; the spikes.
+
+    On a readout the output moves by each change times the spiking neuron's trace.
+    """
     syn, pops = net.synapses, net.populations.ints
     table = syn.ints
     pre = table[q, PRJ_PRE]
     pre_start, n_spikes = pops[pre, POP_START], pops[pre, POP_SPIKE_COUNT]
     spikes = net.neurons.spike_ids[pre_start : pre_start + n_spikes]
-    if table[q, PRJ_DENSE] == STORAGE_READOUT and table[q, PRJ_DEFERRED] != 1:
-        n_pre = table[q, PRJ_N_PRE]
-        low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
-        weights = syn.weights[table[q, PRJ_W_START] :]
-        for j in range(projected.shape[0]):
-            change = projected[j]
-            column = weights[j * n_pre : (j + 1) * n_pre]
-            for s in range(n_spikes):
-                i = spikes[s] - pre_start
-                column[i] = clipped_weight(column[i], change, low, high)
+    projected = rule.projected
+    if rule.switches[PES_READOUT] != 1:
+        for s in range(n_spikes):
+            _change_row(net, q, spikes[s] - pre_start, 1.0, projected)
         return n_spikes
-    for s in range(n_spikes):
-        _change_row(net, q, spikes[s] - pre_start, 1.0, projected)
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    weights = syn.weights[table[q, PRJ_W_START] :]
+    post_start = pops[table[q, PRJ_POST], POP_START]
+    value, trace = net.neurons.v[post_start : post_start + n_post], rule.trace
+    for j in range(n_post):
+        change = projected[j]
+        column = weights[j * n_pre : (j + 1) * n_pre]
+        moved = 0.0
+        for s in range(n_spikes):
+            i = spikes[s] - pre_start
+            old = column[i]
+            new = clipped_weight(old, change, low, high)
+            column[i] = new
+            moved += (new - old) * trace[i]
+        value[j] += moved
     return n_spikes
 
 
-@njit(**KERNEL_JIT)
+@njit(**REDUCTION_JIT)
 def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     r"""One step of PES on projection ``q``: :math:`\Delta w_{ij} = -\kappa\,dt\,a_i\,(PE)_j`.
 
@@ -227,13 +278,17 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     rates) first. Unfiltered: each spiking neuron's row moves by
     :math:`-\kappa\,(PE)_j` (adds of the once-scaled error: SynOps), or each
     active rate neuron's by :math:`-\kappa\,dt\,r_i\,(PE)_j`. A zero error
-    costs nothing. Counts its operations in the projection table
+    costs nothing. On a readout the output follows (see the module
+    docstring). Counts its operations in the projection table
     (``learning_synops_step``, ``learning_macs_step``).
     """
     table = net.synapses.ints
     switches, params = rule.switches, rule.params
     filtered = switches[PES_FILTERED] == 1
+    readout = switches[PES_READOUT] == 1
     macs = _filter_activity(net, q, rule) if filtered else 0
+    if readout:
+        macs += _update_traces(net, q, rule)
     synops = 0
     if switches[PES_ENABLED] == 1 and _project_error(rule):
         projected = rule.projected
@@ -246,10 +301,11 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
             active = 0
             for i in range(n_pre):
                 active += values[i] != 0.0
-            storage = table[q, PRJ_DENSE]
-            dense = storage in (STORAGE_DENSE, STORAGE_READOUT)
-            if dense and table[q, PRJ_DEFERRED] != 1:
-                _change_written_through(net, q, values, -rate_dt, projected)
+            if readout:
+                _change_readout(net, q, values, -rate_dt, rule)
+                macs += active * n_post  # the output following its weights
+            elif table[q, PRJ_DENSE] == STORAGE_DENSE and table[q, PRJ_DEFERRED] != 1:
+                _change_dense_rows(net, q, values, -rate_dt, projected)
             else:
                 for i in range(n_pre):
                     if values[i] != 0.0:
@@ -260,8 +316,8 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
             per_spike = rate_dt / net.dt[0]
             for j in range(n_post):
                 projected[j] *= -per_spike
-            n_spikes = _add_to_spiking_rows(net, q, projected)
-            macs += n_post if n_spikes else 0
+            n_spikes = _add_to_spiking_rows(net, q, rule)
+            macs += (n_post + (n_spikes * n_post if readout else 0)) if n_spikes else 0
             synops += n_spikes * n_post
     table[q, PRJ_LEARNING_SYNOPS_STEP] = synops
     table[q, PRJ_LEARNING_MACS_STEP] = macs

@@ -13,11 +13,7 @@ import numpy as np
 import pytest
 
 import neurocontrol  # noqa: F401 - registers the envs
-from neurocontrol.agents import (
-    AdaptiveRateController,
-    AdaptiveSpikingController,
-    OperationalSpaceController,
-)
+from neurocontrol.agents import AdaptiveController, OperationalSpaceController
 from neurocontrol.loop import run_episode
 from neurocontrol.metrics import rms
 
@@ -48,13 +44,10 @@ def base_errors(planar):
 
 
 VARIANTS = {
-    "spiking": (AdaptiveSpikingController, {}),  # level-crossing input, event-driven PES
-    "spiking_nef_filtered": (
-        AdaptiveSpikingController,
-        {"input_coding": "nef_currents", "decoding": "filtered_activities"},
-    ),
-    "spiking_events": (AdaptiveSpikingController, {"input_coding": "population_events"}),
-    "rate": (AdaptiveRateController, {}),
+    "spiking": {},  # level-crossing input, event-driven PES
+    "spiking_nef_filtered": {"input_coding": "nef_currents", "pes_pre_tau": 0.02},
+    "spiking_events": {"input_coding": "population_events"},
+    "rate": {"neurons": "rate"},
 }
 
 
@@ -62,8 +55,7 @@ VARIANTS = {
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, variant, seed):
     base_rms, _ = base_errors[seed]
-    controller, options = VARIANTS[variant]
-    agent = controller.from_env(planar, learning_rate=1e-5, seed=seed, **options)
+    agent = AdaptiveController.from_env(planar, learning_rate=1e-5, seed=seed, **VARIANTS[variant])
     adaptive_rms, _ = second_half_rms(planar, agent, seed)
     assert base_rms > 0.01  # the field is strong: over 1 cm RMS without adaptation
     # the issue asks for >= 50% less; PES at 1e-5 gets far more within one cycle
@@ -74,7 +66,7 @@ def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, variant
 def test_learning_rate_zero_is_the_base_controller(planar, base_errors):
     """With decoders frozen at zero the adaptive torque is exactly zero: same trajectory."""
     base_rms, base_actions = base_errors[1]
-    agent = AdaptiveSpikingController.from_env(planar, learning_rate=0.0, seed=1)
+    agent = AdaptiveController.from_env(planar, learning_rate=0.0, seed=1)
     frozen_rms, actions = second_half_rms(planar, agent, 1)
     assert frozen_rms == base_rms
     np.testing.assert_array_equal(actions, base_actions)
@@ -99,15 +91,15 @@ def late_rms(env, agent, seed: int, options) -> float:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("controller", [AdaptiveRateController, AdaptiveSpikingController])
-def test_headline_rate_cuts_the_excess_error_of_the_curl_field_in_20_s(
-    planar_20s, controller, seed
-):
+@pytest.mark.parametrize("neurons", ["rate", "spiking"])
+def test_headline_rate_cuts_the_excess_error_of_the_curl_field_in_20_s(planar_20s, neurons, seed):
     """Experiment 1 shortened, at its own learning rate: the field's excess error
     (perturbed minus unperturbed error of the base controller) at least halved."""
     unperturbed = late_rms(planar_20s, OperationalSpaceController.from_env(planar_20s), seed, {})
     perturbed = late_rms(planar_20s, OperationalSpaceController.from_env(planar_20s), seed, CURL)
-    agent = controller.from_env(planar_20s, learning_rate=HEADLINE_RATE, seed=seed)
+    agent = AdaptiveController.from_env(
+        planar_20s, learning_rate=HEADLINE_RATE, seed=seed, neurons=neurons
+    )
     adapted = late_rms(planar_20s, agent, seed, CURL)
     excess, remaining = perturbed - unperturbed, adapted - unperturbed
     assert excess > 0.005  # the field adds over 5 mm RMS without adaptation

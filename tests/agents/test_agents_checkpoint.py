@@ -25,10 +25,10 @@ SPECS = {
         "type": "adaptive_spiking",
         "n_neurons": 300,
         "input_coding": "nef_currents",
-        "decoding": "filtered_activities",
+        "pes_pre_tau": 0.02,
     },
     "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
-    "adaptive_rate_synapse": {"type": "adaptive_rate", "n_neurons": 300, "tau_synapse": 0.02},
+    "adaptive_rate_no_synapse": {"type": "adaptive_rate", "n_neurons": 300, "tau_synapse": None},
     "hybrid": {
         "type": "hybrid",
         "spiking": {"type": "adaptive_spiking", "n_neurons": 200},
@@ -89,7 +89,7 @@ def test_same_seed_same_trajectory_and_weights(planar):
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
     other = make_agent(spec, planar, seed=8)
     assert not np.array_equal(
-        other.encoder.encoders, make_agent(spec, planar, seed=7).encoder.encoders
+        other.tuning.encoders, make_agent(spec, planar, seed=7).tuning.encoders
     )
 
 
@@ -121,12 +121,12 @@ def test_checkpoint_of_another_spec_or_broken_file_is_refused(planar, tmp_path):
 def test_state_arrays_of_the_wrong_shape_change_nothing(planar):
     agent = make_agent(SPECS["hybrid"], planar, seed=0)
     state = agent.state_dict()
-    state["dense.decoders"] = np.zeros((3, 2))
+    state["dense.snn.neurons.v"] = np.zeros(3)
     before = agent.spiking.decoders.copy()
     with pytest.raises(
         CheckpointError,
-        match=r"^HybridAgent part 'dense': AdaptiveRateController state dict entry 'decoders' "
-        r"must have shape \(200, 2\) and dtype float64, got shape \(3, 2\)",
+        match=r"^HybridAgent part 'dense': AdaptiveController part 'snn': Simulator state dict "
+        r"entry 'neurons.v' must have shape \(202,\) and dtype float64, got shape \(3,\)",
     ):
         agent.load_state_dict(state)
     np.testing.assert_array_equal(agent.spiking.decoders, before)
@@ -151,7 +151,7 @@ def test_simulator_state_of_another_network_is_refused_and_changes_nothing(plana
     before = agent.state_dict()
     with pytest.raises(
         CheckpointError,
-        match=r"^AdaptiveSpikingController part 'snn': "
+        match=r"^AdaptiveController part 'snn': "
         r"Simulator state dict is from a different network structure",
     ):
         agent.load_state_dict(foreign)
@@ -170,14 +170,14 @@ def test_parts_are_named_by_prefix_at_every_depth(planar):
     assert {
         "spiking.snn.neurons.v",
         "spiking.snn.simulator.structure",
-        "spiking.crossings.origin",
+        "spiking.snn.currents.level",  # the send-on-delta encoder is part of the network
+        "spiking.snn.readout.pes.error",
         "spiking.base.last_torque",
-        "spiking.decoders",
         "dense.base.last_torque",
-        "dense.decoders",
+        "dense.snn.synapses.weights",  # the decoders: the readout's weights
     } <= set(state)
     events = make_agent(SPECS["adaptive_spiking_events"], planar, seed=0).state_dict()
-    assert events["afferents.rng_state"].dtype == np.uint64  # the afferents' generator
+    assert "snn.fields.activation" in events  # the receptive fields, drawn from snn.network.rng
 
 
 def test_hybrid_refuses_keys_of_neither_side(planar):

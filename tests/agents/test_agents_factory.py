@@ -7,8 +7,7 @@ import pytest
 
 from neurocontrol.agents import (
     AGENT_TYPES,
-    AdaptiveRateController,
-    AdaptiveSpikingController,
+    AdaptiveController,
     HybridAgent,
     JointPDController,
     OperationalSpaceController,
@@ -25,11 +24,13 @@ def test_builds_each_type_from_plain_data(planar):
         {"type": "adaptive_spiking", "base": {"type": "osc", "kp": 200}, "n_neurons": 100,
          "learning_rate": 2e-5, "tau_synapse": 0.01}, planar, seed=3,
     )  # fmt: skip
-    assert isinstance(spiking, AdaptiveSpikingController)
+    assert isinstance(spiking, AdaptiveController) and spiking.neurons == "spiking"
     assert (spiking.n_neurons, spiking.learning_rate, spiking.seed) == (100, 2e-5, 3)
-    assert spiking.base.kp == 200 and spiking.decoder.tau == 0.01
+    assert spiking.base.kp == 200 and spiking.network.node("torque").tau == 0.01
     rate = make_agent({"type": "adaptive_rate", "n_neurons": 100, "seed": 9}, planar, seed=3)
-    assert isinstance(rate, AdaptiveRateController) and rate.seed == 9  # the spec's seed wins
+    assert isinstance(rate, AdaptiveController) and rate.neurons == "rate"
+    assert rate.seed == 9  # the spec's seed wins
+    assert (spiking.agent_type, rate.agent_type) == ("adaptive_spiking", "adaptive_rate")
     hybrid = make_agent(
         {"type": "hybrid", "spiking": {"type": "adaptive_spiking", "n_neurons": 100},
          "dense": {"type": "adaptive_rate", "n_neurons": 100}, "mode": "dense",
@@ -37,8 +38,8 @@ def test_builds_each_type_from_plain_data(planar):
     )  # fmt: skip
     assert isinstance(hybrid, HybridAgent) and hybrid.mode == "dense"
     assert hybrid.energy.e_synop == 23.6e-12
-    # the twins share their tuning curves: same seed, same encoder
-    np.testing.assert_array_equal(hybrid.spiking.encoder.encoders, hybrid.dense.encoder.encoders)
+    # the twins share their tuning curves: same seed, same encoders and intercepts
+    np.testing.assert_array_equal(hybrid.spiking.tuning.encoders, hybrid.dense.tuning.encoders)
     assert set(AGENT_TYPES) >= {"osc", "joint_pd", "adaptive_spiking", "adaptive_rate", "hybrid"}
 
 
@@ -47,7 +48,7 @@ def test_spec_round_trips(planar):
     agent = make_agent(spec, planar, seed=1)
     again = make_agent(agent.spec(), planar)
     assert again.spec() == agent.spec()
-    np.testing.assert_array_equal(again.encoder.gains, agent.encoder.gains)
+    np.testing.assert_array_equal(again.tuning.gains, agent.tuning.gains)
 
 
 @pytest.mark.parametrize(
@@ -60,8 +61,9 @@ def test_spec_round_trips(planar):
          r"allowed: \['damping', 'dt', 'gravity_compensation', 'kd', 'kd_null', 'kp', 'kp_null'\]"),
         ({"type": "adaptive_spiking", "neurons": 10},
          r"unknown key\(s\) \['neurons'\] .*'n_neurons'"),
-        ({"type": "adaptive_rate", "input_coding": "delta_events"},
-         r"unknown key\(s\) \['input_coding'\]"),
+        ({"type": "adaptive_rate", "decoding": "spike_events"},
+         r"unknown key\(s\) \['decoding'\] .*'pes_pre_tau'"),
+        ({"type": "adaptive_rate", "tau_synapse": 0.0}, r"tau_synapse must be .*> 0"),
         ({"type": "adaptive_rate", "base": {"type": "pid"}},
          r"base controller spec has type 'pid'; allowed types: \['joint_pd', 'osc'\]"),
         ({"type": "adaptive_rate", "base": {"type": "osc", "ki": 1}},

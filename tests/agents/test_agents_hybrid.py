@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import (
-    AdaptiveRateController,
-    AdaptiveSpikingController,
+    AdaptiveController,
     HybridAgent,
     OperationalSpaceController,
     make_agent,
@@ -21,8 +20,8 @@ N = 300
 
 
 def make_hybrid(env, **kwargs) -> HybridAgent:
-    spiking = AdaptiveSpikingController.from_env(env, n_neurons=N, seed=5)
-    dense = AdaptiveRateController.from_env(env, n_neurons=N, seed=5)
+    spiking = AdaptiveController.from_env(env, n_neurons=N, seed=5)
+    dense = AdaptiveController.from_env(env, n_neurons=N, seed=5, neurons="rate")
     return HybridAgent(spiking, dense, **kwargs)
 
 
@@ -45,7 +44,7 @@ def test_the_chosen_side_drives_and_both_learn(planar, planar_observations, mode
 def test_shadow_side_sees_the_same_observations_as_when_driving(planar, planar_observations):
     """On a replayed stream the spiking side's actions do not depend on who drives."""
     shadow = make_hybrid(planar, mode="dense")
-    alone = AdaptiveSpikingController.from_env(planar, n_neurons=N, seed=5)
+    alone = AdaptiveController.from_env(planar, n_neurons=N, seed=5)
     drive(shadow, planar_observations[:400])
     np.testing.assert_array_equal(
         shadow.log()["spiking_action"], drive(alone, planar_observations[:400])
@@ -53,33 +52,25 @@ def test_shadow_side_sees_the_same_observations_as_when_driving(planar, planar_o
 
 
 def test_logged_compute_and_energy_are_consistent(planar, planar_observations):
+    """Each side's log row is its network's own operation count, priced by the energy model."""
     energy = EnergyModel.loihi()
     hybrid = make_hybrid(planar, mode="spiking", energy=energy, log_capacity=128)
     spiking, dense = hybrid.spiking, hybrid.dense
-    spikes, active_s, active_d, events = [], [], [], []
+    counts = {"spiking": [], "dense": []}
     for obs in planar_observations[:300]:  # 300 > 128: the log grows twice
         hybrid.act(obs)
-        events.append(spiking.n_input_events)
-        spikes.append(spiking.n_spikes)
-        active_s.append(spiking.n_active)
-        active_d.append(dense.n_active)
         hybrid.observe(0.0, False, False, {})
+        counts["spiking"].append(spiking.simulator.operations.copy())
+        counts["dense"].append(dense.simulator.operations.copy())
     log = hybrid.log()
     assert log["spiking_action"].shape == (300, 2)
-    j = 2
-    spikes, active_s, active_d, events = map(np.array, (spikes, active_s, active_d, events))
-    # a level crossing reaches all N neurons; a spike reaches the 2 output units and its
-    # 2 decoders get a PES add
-    np.testing.assert_array_equal(active_s, spikes)
-    assert 0 < events.sum() < 300
-    np.testing.assert_array_equal(log["spiking_synops"], events * N + spikes * j + spikes * j)
+    for side in ("spiking", "dense"):
+        ops = np.array(counts[side])
+        for column, what in enumerate(("synops", "neuron_updates", "macs")):
+            np.testing.assert_array_equal(log[f"{side}_{what}"], ops[:, column])
     np.testing.assert_array_equal(log["spiking_neuron_updates"], np.full(300, N))
-    # a comparison per signal; the output synapses (2 per output) and each spike's trace;
-    # PES: kappa e per output (when a neuron spiked), the output following each change
-    pes = np.where(spikes > 0, j + spikes * j, 0)
-    np.testing.assert_array_equal(log["spiking_macs"], 2 * j + 2 * j + spikes + pes)
-    np.testing.assert_array_equal(log["dense_macs"], N * 2 * j + N + N * j + j + active_d * j)
-    assert not np.any(log["dense_synops"]) and not np.any(log["dense_neuron_updates"])
+    assert log["spiking_synops"].mean() > 0 and not np.any(log["dense_synops"])
+    assert log["dense_macs"].min() > N * 4  # dense currents alone: N x 4 signals
     expected = (
         log["spiking_synops"] * energy.e_synop
         + log["spiking_neuron_updates"] * energy.e_neuron_update
@@ -92,7 +83,35 @@ def test_logged_compute_and_energy_are_consistent(planar, planar_observations):
     assert summary["energy_ratio_spiking_to_dense"] == pytest.approx(
         log["spiking_energy_j"].mean() / log["dense_energy_j"].mean()
     )
-    assert spikes.mean() > 10  # the population is active (NEF rates 200-400 Hz at the edge)
+
+
+@pytest.mark.parametrize("neurons", ["spiking", "rate"])
+def test_operation_counts_by_hand(planar, planar_observations, neurons):
+    """Every operation of a step, counted from what the network did (j = 2 joints, 4 signals)."""
+    agent = AdaptiveController.from_env(planar, n_neurons=N, seed=5, neurons=neurons)
+    sim, j = agent.simulator, 2
+    for obs in planar_observations[:300]:
+        agent.act(obs)
+        learned = bool(np.any(agent.error)) and agent.learning_rate > 0
+        if neurons == "spiking":
+            spikes = sim.spike_counts()["hidden"]
+            events = int(sim.state["currents.events"].sum())
+            # a level crossing reaches all N neurons; a spike reaches the 2 outputs and its 2
+            # decoders get a PES add
+            synops = events * N + spikes * j + (spikes * j if learned else 0)
+            # a comparison per signal; the output decays; the readout's gain per output (when
+            # something spiked); each spike's trace; PES: kappa e per output and the output
+            # following each decoder change
+            macs = 4 + j + (j if spikes else 0) + spikes
+            macs += (j + spikes * j) if learned and spikes else 0
+            assert sim.operations.tolist() == [synops, N, macs]
+        else:
+            active = int(np.count_nonzero(sim.state["hidden.rate"]))
+            # dense currents, the rate nonlinearity, the output decay, the readout, the
+            # traces through the output synapse; PES: kappa e, its rows, the output following
+            macs = N * 4 + N + j + active * j + N + ((j + 2 * active * j) if learned else 0)
+            assert sim.operations.tolist() == [0, 0, macs]
+        np.testing.assert_array_equal(agent.ops, sim.operations)
 
 
 def test_episodes_are_numbered_and_the_log_can_be_cleared(planar, planar_observations):
@@ -112,7 +131,7 @@ def test_episodes_are_numbered_and_the_log_can_be_cleared(planar, planar_observa
 
 
 def test_hybrid_errors(planar):
-    spiking = AdaptiveSpikingController.from_env(planar, n_neurons=50)
+    spiking = AdaptiveController.from_env(planar, n_neurons=50)
     dense = OperationalSpaceController.from_env(planar)
     with pytest.raises(ConfigError, match=r"mode must be one of .*'blend'.*got 'both'"):
         HybridAgent(spiking, dense, mode="both")
@@ -141,9 +160,9 @@ def test_shared_base_gives_the_same_actions_as_two_bases(planar, planar_observat
 
 
 def test_share_base_needs_equal_bases(planar):
-    spiking = AdaptiveSpikingController.from_env(planar, n_neurons=50)
-    dense = AdaptiveRateController(
-        OperationalSpaceController.from_env(planar, kp=100.0), n_neurons=50
+    spiking = AdaptiveController.from_env(planar, n_neurons=50)
+    dense = AdaptiveController(
+        OperationalSpaceController.from_env(planar, kp=100.0), n_neurons=50, neurons="rate"
     )
     assert not HybridAgent(spiking, dense).share_base
     with pytest.raises(ConfigError, match="share_base=True needs two adaptive controllers"):
@@ -151,21 +170,24 @@ def test_share_base_needs_equal_bases(planar):
 
 
 def test_event_coded_input_counts_its_synops(planar, planar_observations):
-    agent = AdaptiveSpikingController.from_env(
+    agent = AdaptiveController.from_env(
         planar, n_neurons=N, input_coding="population_events", afferents_per_signal=10
     )
-    afferent_spikes = agent.simulator.spikes[agent.simulator.slice_of("afferents")]
+    sim, j = agent.simulator, 2
+    afferent_spikes = sim.spikes[sim.slice_of("afferents")]
     events = []
     for obs in planar_observations[:300]:
         agent.act(obs)
         events.append(int(np.count_nonzero(afferent_spikes)))
-        ops_after_act = agent.ops.copy()
-        agent.observe(0.0, False, False, {})
-        # every afferent event reaches all N neurons; spikes reach the 2 output units
-        assert ops_after_act[0] == events[-1] * N + agent.n_spikes * 2
-        assert agent.ops[0] == ops_after_act[0] + agent.n_spikes * 2  # PES adds per spike
-        # one receptive field per afferent; output synapses; the spiking neurons' traces
-        assert ops_after_act[2] == 2 * 2 * 10 + 2 * 2 + agent.n_spikes
-        assert ops_after_act[1] == 2 * N  # current synapses: v and I_syn per neuron
+        spikes = sim.spike_counts()["hidden"]
+        learned = bool(np.any(agent.error))
+        # every afferent event reaches all N neurons; spikes reach the 2 output units and
+        # add to their 2 decoders
+        assert agent.ops[0] == events[-1] * N + spikes * j + (spikes * j if learned else 0)
+        # one receptive field per afferent; the output decays, the readout's gain, the
+        # spiking neurons' traces; PES
+        macs = 2 * 2 * 10 + j + (j if spikes else 0) + spikes
+        assert agent.ops[2] == macs + ((j + spikes * j) if learned and spikes else 0)
+        assert agent.ops[1] == 2 * N  # current synapses: v and I_syn per neuron
     assert np.mean(events) > 1.0  # the afferents fire: about one per signal per step
-    np.testing.assert_array_equal(agent.simulator.state["hidden.i_ext"], agent.encoder.biases)
+    np.testing.assert_array_equal(sim.state["hidden.i_ext"], agent.tuning.biases)

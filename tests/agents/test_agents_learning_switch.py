@@ -12,7 +12,7 @@ from neurocontrol.loop import run_episode
 from .conftest import drive
 
 SPIKING = {"type": "adaptive_spiking", "n_neurons": 200, "learning_rate": 1e-5}
-EVENTS = {**SPIKING, "input_coding": "delta_events", "decoding": "spike_events"}
+EVENTS = {**SPIKING, "input_coding": "delta_events"}
 RATE = {"type": "adaptive_rate", "n_neurons": 200, "learning_rate": 1e-5}
 
 
