@@ -23,7 +23,10 @@ __all__ = ["SUITES", "main", "print_report"]
 SUITES: dict[str, tuple[str, str]] = {
     "envs": ("neurocontrol.bench.envs", "env.step cost vs the bare PyBullet round trip per env"),
     "snn": ("neurocontrol.bench.snn", "closed-loop spiking network step: CL-1k, CL-10k, Brian2"),
-    "loop": ("neurocontrol.bench.loop", "full closed loop: env + spiking agent + dense twin"),
+    "loop": (
+        "neurocontrol.bench.loop",
+        "full closed loop: hybrid agent, spiking controller, rate twin, interleaved",
+    ),
     "rules": ("neurocontrol.bench.rules", "CL-1k step cost: no learning, STDP, R-STDP, PES"),
 }
 
