@@ -515,7 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from neurocontrol.bench import print_report
 
     parser = argparse.ArgumentParser(
-        prog="python -m neurocontrol.bench.ab", description=__doc__.splitlines()[0]
+        prog="python -m neurocontrol.bench.ab",
+        description="A/B: one workload run in this checkout and in another git revision, "
+        "in alternating rounds",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     add_arguments(parser)
