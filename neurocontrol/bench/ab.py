@@ -425,7 +425,8 @@ def format_table(report: Mapping[str, Any]) -> list[str]:
     """The printable lines of a :func:`run_ab` report."""
     sides, orders = report["sides"], report["order"]
     lines = [
-        f"A/B, {report['rounds']} rounds after a warm-up run per side, in the order "
+        f"A/B, {report['rounds']} round{'s' if report['rounds'] != 1 else ''} after a warm-up "
+        "run per side, in the order "
         + ", ".join("/".join(order) for order in orders[:2])
         + (", ..." if len(orders) > 2 else ""),
         f"old: {sides['old']['label']}",
