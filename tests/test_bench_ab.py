@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from neurocontrol.bench.ab import (
-    PACKAGE_DIRS,
     ChildError,
-    Side,
     add_arguments,
     compare,
     flatten,
@@ -22,6 +20,7 @@ from neurocontrol.bench.ab import (
     write_probe,
 )
 from neurocontrol.bench.ab import main as ab_main
+from neurocontrol.bench.staging import PACKAGE_DIRS, Side
 from neurocontrol.cli import main as cli_main
 from neurocontrol.errors import ConfigError
 
