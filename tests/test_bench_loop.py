@@ -1,16 +1,38 @@
+"""``bench loop`` times the hybrid and each of its two sides alone, on both reach envs."""
+
 from __future__ import annotations
 
 import json
 
+import pytest
+
+from neurocontrol.bench.loop import agent_specs
 from neurocontrol.cli import main
 
 
-def test_bench_loop_reports_both_envs_as_json(capsys) -> None:
+def test_bench_loop_reports_three_agents_per_env_as_json(capsys) -> None:
     assert main(["bench", "loop", "--seconds", "0.3", "--neurons", "100", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["envs"]) == {"neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0"}
-    for figures in report["envs"].values():
-        assert figures["agent"]["p50_us"] > 0 and figures["env"]["p50_us"] > 0
-        assert figures["step_p99_us"] >= figures["agent"]["p50_us"]
-        assert figures["real_time_factor"] > 0
-        assert figures["rms_tracking_error_m"] < 0.05
+    assert report["agents"] == agent_specs(100)
+    for env_id, agents in report["envs"].items():
+        assert set(agents) == {"hybrid", "adaptive_spiking", "adaptive_rate"}
+        for figures in agents.values():
+            assert figures["timed_steps"] == 300
+            assert figures["agent"]["p50_us"] > 0 and figures["env"]["p50_us"] > 0
+            assert figures["step"]["p99_us"] >= figures["agent"]["p50_us"]
+            assert figures["real_time_factor"] > 0
+            assert figures["rms_tracking_error_m"] < 0.05
+        sides = agents["adaptive_spiking"]["agent"]["p50_us"]
+        sides += agents["adaptive_rate"]["agent"]["p50_us"]
+        assert report["hybrid_over_sides_agent_p50"][env_id] == pytest.approx(
+            agents["hybrid"]["agent"]["p50_us"] / sides
+        )
+
+
+def test_bench_loop_table_has_a_row_per_agent_and_env(capsys) -> None:
+    argv = ["bench", "loop", "--seconds", "0.05", "--neurons", "50"]
+    assert main([*argv, "--envs", "neurocontrol/PlanarReach-v0"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("neuro")]
+    assert [row.split()[1] for row in rows[:3]] == ["hybrid", "adaptive_spiking", "adaptive_rate"]
+    assert "hybrid agent p50 / (spiking + rate twin alone)" in rows[3]

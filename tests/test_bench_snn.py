@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
+from neurocontrol.bench.interleave import CHUNK_WARMUP, CHUNKS
 from neurocontrol.bench.snn import ClosedLoop, _timed_process, measure_workloads
-from neurocontrol.bench.workloads import CHUNK_WARMUP, CHUNKS
 from neurocontrol.cli import main
 
 

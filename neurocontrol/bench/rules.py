@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from neurocontrol.bench.interleave import run_interleaved
 from neurocontrol.bench.workloads import (
     READOUT_TAU,
     InputEvents,
     build_workload,
-    run_interleaved,
 )
 from neurocontrol.model import (
     LIF,

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neurocontrol.bench.interleave import run_interleaved
 from neurocontrol.bench.workloads import (
     READOUT_TAU,
     WORKLOADS,
     InputEvents,
     build_workload,
-    run_interleaved,
 )
 from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection
 
@@ -87,12 +87,12 @@ def measure_workloads(
     """us/step (median), rate, SynOps/step and memory figures of each workload in ``names``.
 
     Each repeat runs every workload for ``steps`` steps, interleaved in
-    :data:`~neurocontrol.bench.workloads.CHUNKS` chunks (CL-1k 500 steps,
+    :data:`~neurocontrol.bench.interleave.CHUNKS` chunks (CL-1k 500 steps,
     CL-10k 500 steps, CL-1k ...), so that all workloads of a repeat see the
     same stretch of machine time: on a shared machine the speed changes by
     10-70% within seconds, which would otherwise land on one workload only
     and skew the ratio between them. A chunk starts with
-    :data:`~neurocontrol.bench.workloads.CHUNK_WARMUP` untimed steps, which
+    :data:`~neurocontrol.bench.interleave.CHUNK_WARMUP` untimed steps, which
     bring back into the caches what the other workload evicted.
     """
     names = list(dict.fromkeys(names))  # a workload named twice is measured once
