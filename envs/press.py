@@ -7,9 +7,9 @@ hold the hand there and keep the summed pad normal force at ``target_force``.
 With ``slide_amplitude > 0`` the press point slides along the table while
 pressing (a wiping motion), so the surface's friction loads the contact.
 
-Tactile sensing follows DESIGN.md: per pad (the two fingertips) the contact
-normal forces are summed over contact points (single contact forces are
-solver noise), with a contact flag and the force-weighted contact point.
+Tactile sensing: per pad (the two fingertips) the contact normal forces are
+summed over contact points (single contact forces are solver noise), with a
+contact flag and the force-weighted contact point.
 """
 
 from __future__ import annotations

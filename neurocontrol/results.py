@@ -270,7 +270,7 @@ _TARGETS = {
     ),
     "retention": (
         "{label}: compensation kept with learning frozen, 1 - (frozen - adapted) / "
-        "(base - adapted) (a probe, not an issue-6 target)",
+        "(base - adapted) (a probe, not a target)",
         ">= 50%",
         lambda v: v >= 0.5,
     ),

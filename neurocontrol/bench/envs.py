@@ -22,7 +22,7 @@ replays, per step. On a shared machine a 3000-step replay is almost never
 free of other processes while a 100-step segment often is, so this estimates
 the cost on one unshared core far more stably than the best whole replay
 (which the JSON output also gives, as ``*_whole_run_us``).
-Targets (issue 2): ratio <= 2 for every id; real-time factor at 1 kHz >= 10
+Targets: ratio <= 2 for every id; real-time factor at 1 kHz >= 10
 for PlanarReach and ArmReach, >= 5 for ArmPress.
 """
 
@@ -38,7 +38,7 @@ import numpy as np
 
 __all__ = ["add_arguments", "run"]
 
-#: id -> minimum real-time factor (issue 2)
+#: id -> minimum real-time factor
 REAL_TIME_TARGET = {
     "neurocontrol/PlanarReach-v0": 10.0,
     "neurocontrol/ArmReach-v0": 10.0,

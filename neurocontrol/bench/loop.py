@@ -8,7 +8,7 @@ three episodes advance in turn, in chunks (:func:`~neurocontrol.bench.
 interleave.time_agents`), so that ratios between them share the machine's
 speed, which drifts by 10-70% within seconds here. The loop's own timers
 give agent and env microseconds per step (median and p99) and the real-time
-factor. Target (DESIGN.md): >= 5x real time, p99 step < 1 ms.
+factor. Targets: >= 5x real time, p99 step < 1 ms.
 """
 
 from __future__ import annotations

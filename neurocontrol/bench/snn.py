@@ -1,4 +1,4 @@
-"""``bench snn``: the closed-loop spiking workloads CL-1k and CL-10k (issue 3).
+"""``bench snn``: the closed-loop spiking workloads CL-1k and CL-10k.
 
 Each step, Python computes fresh input events
 (``p_i = 0.05 clip(0.5 + 0.5 sin(2 pi t + i/10), 0, 1)``), calls

@@ -1,4 +1,4 @@
-"""The closed-loop benchmark networks CL-1k and CL-10k (issue 3), by name.
+"""The closed-loop benchmark networks CL-1k and CL-10k, by name.
 
 Kept apart from :mod:`neurocontrol.bench.snn` (argparse, subprocess, the
 Brian2 side) so that the start-time measurement imports only what a user's

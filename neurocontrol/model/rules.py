@@ -4,8 +4,8 @@ A rule is attached to a :class:`~neurocontrol.model.network.Projection`;
 several rules on one projection compose (their weight changes are computed
 from the same start-of-step weights, then summed and applied). Each rule
 type has a builder registered in :mod:`neurocontrol.build.rules` and a
-kernel in :mod:`neurocontrol.kernels`; see ``/work/coord/RULE_INTERFACE.md``
-or :mod:`neurocontrol.build.rules` for how to add one.
+kernel in :mod:`neurocontrol.kernels`; see :mod:`neurocontrol.build.rules`
+for how to add one.
 """
 
 from __future__ import annotations

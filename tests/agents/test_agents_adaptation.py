@@ -58,7 +58,7 @@ def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, variant
     agent = AdaptiveController.from_env(planar, learning_rate=1e-5, seed=seed, **VARIANTS[variant])
     adaptive_rms, _ = second_half_rms(planar, agent, seed)
     assert base_rms > 0.01  # the field is strong: over 1 cm RMS without adaptation
-    # the issue asks for >= 50% less; PES at 1e-5 gets far more within one cycle
+    # the target is >= 50% less; PES at 1e-5 gets far more within one cycle
     assert adaptive_rms < 0.25 * base_rms, (adaptive_rms, base_rms)
     assert np.any(agent.decoders != 0.0)
 

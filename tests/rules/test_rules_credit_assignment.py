@@ -140,7 +140,7 @@ def eligibility_of_chosen_action(a_minus: float, tau_ref: float, noise_rate: flo
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_eligibility_of_the_chosen_action_is_potentiating_at_moderate_rates(seed):
-    """The DESIGN pitfall: a net-negative eligibility makes punishment potentiate."""
+    """The pitfall: a net-negative eligibility makes punishment potentiate."""
     moderate, moderate_rate = eligibility_of_chosen_action(0.5, 0.005, 30.0, seed)
     # A- > A+ with fast, strongly driven output neurons: the sign flips
     flipped, high_rate = eligibility_of_chosen_action(1.5, 0.0, 400.0, seed)
