@@ -31,7 +31,9 @@ __all__ = ["FORMAT_VERSION", "load", "load_simulator", "save", "save_simulator"]
 #: 3: sparse projections whose only rule is additive pair STDP stored post-major
 #: 4: static sparse projections onto at most 65,536 neurons keep uint16 indices
 #: 5: post-major projections keep uint16 presynaptic indices
-FORMAT_VERSION = 5
+#: 6: networks count their operations and may hold signal inputs, encoders, outputs and rate
+#:    models; the adaptive controllers keep their input coding, decoders and PES in their network
+FORMAT_VERSION = 6
 _MAGIC = "neurocontrol-checkpoint"
 _STATE = "state/"
 _VERSION_NOTES = {
@@ -39,6 +41,10 @@ _VERSION_NOTES = {
     2: " (sparse pair-STDP weights stored by presynaptic neuron; re-create the checkpoint)",
     3: " (static sparse projection indices stored as int32; re-create the checkpoint)",
     4: " (post-major presynaptic indices stored as int32; re-create the checkpoint)",
+    5: (
+        " (written before networks counted their operations and before the adaptive "
+        "controllers kept their decoders in their network; re-create the checkpoint)"
+    ),
 }
 
 
@@ -89,7 +95,7 @@ def load(path: str | Path, kind: str) -> tuple[dict[str, Any], dict[str, np.ndar
         raise CheckpointError(
             f"{json_path} has format version {header.get('format_version')!r}"
             f"{_VERSION_NOTES.get(header.get('format_version'), '')}; this version reads "
-            f"{FORMAT_VERSION}"
+            f"format version {FORMAT_VERSION} only"
         )
     if header.get("kind") != kind:
         raise CheckpointError(

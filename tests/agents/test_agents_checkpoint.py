@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -202,3 +203,15 @@ def test_reset_clears_the_spiking_network_but_keeps_decoders(planar, planar_obse
     assert sim.n_steps == 300
     for key in ("neurons.v", "neurons.i_syn", "neurons.refractory", "network.ring"):
         np.testing.assert_array_equal(sim.state_dict()[key], fresh[key], err_msg=key)
+
+
+def test_a_checkpoint_written_before_the_network_held_the_decoders_is_refused(planar):
+    """A real checkpoint of the earlier format (an adaptive spiking controller, 20 neurons)."""
+    old = Path(__file__).parents[1] / "data" / "adaptive_spiking_format5"
+    with pytest.raises(
+        CheckpointError,
+        match=r"has format version 5 \(written before networks counted their operations and "
+        r"before the adaptive controllers kept their decoders in their network; re-create the "
+        r"checkpoint\); this version reads format version 6 only",
+    ):
+        load_agent(old, planar)

@@ -126,6 +126,7 @@ def test_mismatched_state_is_refused(tmp_path):
         (2, r"sparse pair-STDP weights stored by presynaptic neuron; re-create the checkpoint\)"),
         (3, r"static sparse projection indices stored as int32; re-create the checkpoint\)"),
         (4, r"post-major presynaptic indices stored as int32; re-create the checkpoint\)"),
+        (5, r"written before networks counted their operations .*; re-create the checkpoint\)"),
     ],
 )
 def test_a_checkpoint_of_an_earlier_format_is_refused_with_why(tmp_path, version, why):
@@ -135,6 +136,7 @@ def test_a_checkpoint_of_an_earlier_format_is_refused_with_why(tmp_path, version
     header["format_version"] = version
     (tmp_path / "ckpt.json").write_text(json.dumps(header))
     with pytest.raises(
-        CheckpointError, match=rf"format version {version} \({why}; this version reads 5"
+        CheckpointError,
+        match=rf"format version {version} \({why}; this version reads format version 6 only",
     ):
         load_simulator(tmp_path / "ckpt")
