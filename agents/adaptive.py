@@ -209,8 +209,10 @@ class AdaptiveController(Persistent, Agent):
             self.simulator.set_current("hidden", self.tuning.biases)
         self.joint_state = base.state[: 2 * n]  # (q, dq) as the base controller read them
         self.torque = np.zeros(n)  # the commanded total, N·m (before clipping)
-        self.error = np.zeros(n)  # the PES error of the last step, -tau_fb
+        #: The PES error of the last step, :math:`-\tau_{fb}`: PES's third factor, in place.
+        self.error = self.simulator.third_factor(RULE)
         self._output = self.simulator.state["torque.value"]  # the learned torque, N·m
+        self._step = self.simulator.step
         self._action = np.zeros(n, dtype=np.float32)
         self.force = self._force_regulator(force)
         #: Operations of the last step (SynOps, neuron updates, MACs): the simulator's
@@ -269,8 +271,7 @@ class AdaptiveController(Persistent, Agent):
     def reset(self, seed: int | None = None) -> None:
         """New episode: the base's reference, neurons, synapses and input levels; decoders kept."""
         self.base.reset(seed)
-        self.simulator.reset_state()
-        self.error[:] = 0.0
+        self.simulator.reset_state()  # (PES's error too)
         if self.force is not None:
             self.force.reset()
 
@@ -288,6 +289,7 @@ class AdaptiveController(Persistent, Agent):
         return self._act_on(obs, self.base.last_torque)
 
     def _act_on(self, obs: Any, tau_b: np.ndarray) -> np.ndarray:
+        # the error goes straight into PES's third factor (the step checks it is finite)
         np.negative(self.base.feedback_torque, out=self.error)
         contact = False
         if self.force is not None:
@@ -299,8 +301,7 @@ class AdaptiveController(Persistent, Agent):
                 # The surface, not a model error, holds the hand off its reference: learning
                 # from that feedback would integrate it into an ever harder push (PES pauses).
                 self.error[:] = 0.0
-        self.simulator.set_third_factor(RULE, self.error)
-        self.simulator.step(signals=self.joint_state)
+        self._step(None, self.joint_state)
         tau_a = self._output
         if self.force is not None:
             self.ops[:] = self.simulator.operations

@@ -139,6 +139,8 @@ class Simulator(Stateful):
         self._no_events = np.zeros_like(self._events)
         self._has_signals = built.n_signals > 0
         self._signals = np.zeros(built.n_signals)
+        self._trusted_signals: np.ndarray | None = None
+        self._third_factor_keys = [i.third_factor for i in built.rules if i.third_factor]
         views = built.arenas.views
         self._operations = views["network.operations"]
         self._spikes = views["neurons.spiked"].view(np.bool_)
@@ -159,7 +161,6 @@ class Simulator(Stateful):
         }
         self._rule_hooks = list(zip(built.rules, built.rule_access, strict=True))
         self._third_factors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-        self._copy_if_finite: Callable[[np.ndarray, np.ndarray], bool] | None = None
         self._structure: np.ndarray | None = None
 
     # -- properties -------------------------------------------------------
@@ -278,6 +279,13 @@ class Simulator(Stateful):
         return self._events
 
     def _signal_vector(self, signals: SignalsLike) -> np.ndarray:
+        if (
+            type(signals) is np.ndarray
+            and signals.dtype == np.float64
+            and signals.shape == self._signals.shape
+            and signals.flags.c_contiguous
+        ):
+            return signals
         if signals is None:
             raise ConfigError(
                 f"this network has signal inputs ({', '.join(self._built.signal_slices)}): "
@@ -312,11 +320,18 @@ class Simulator(Stateful):
                 raise ShapeError(f"signals[{name!r}] must have shape ({size},), got {array.shape}")
             self._signals[part] = array
 
-    def _bad_signal(self, signals: np.ndarray, index: int) -> ObservationError:
-        name = next(n for n, part in self._built.signal_slices.items() if index < part.stop)
-        local = index - self._built.signal_slices[name].start
+    def _refused_input(self, code: int, signals: Any) -> ObservationError:
+        """The error for the step's refusal ``code`` (see ``StepPlan``): nothing was stepped."""
+        if code <= -2:
+            key = self._third_factor_keys[-2 - code]
+            return ObservationError(
+                f"the third factor {key!r} holds {self.state[key].tolist()}; third factors must "
+                "be finite (nothing was stepped)"
+            )
+        name = next(n for n, part in self._built.signal_slices.items() if code < part.stop)
+        local = code - self._built.signal_slices[name].start
         return ObservationError(
-            f"signal input {name!r} entry {local} is {float(signals[index])!r}; signals must be "
+            f"signal input {name!r} entry {local} is {float(signals[code])!r}; signals must be "
             "finite (nothing was stepped)"
         )
 
@@ -339,22 +354,25 @@ class Simulator(Stateful):
             signal inputs. A non-finite signal raises ObservationError and
             the network does not step.
         """
-        event_vector = self._event_vector(events)
-        if not self._has_signals:
-            if signals is not None:
-                raise ConfigError("this network has no SignalInput: step(signals=...) is not taken")
-            self._step_function(*self._arguments, event_vector)
-            return self._spikes
-        if not (
-            type(signals) is np.ndarray
-            and signals.dtype == np.float64
-            and signals.shape == self._signals.shape
-            and signals.flags.c_contiguous
-        ):
-            signals = self._signal_vector(signals)
-        bad = self._step_function(*self._arguments, event_vector, signals)
-        if bad >= 0:
-            raise self._bad_signal(signals, bad)
+        if signals is not None and signals is self._trusted_signals and events is None:
+            # the array checked at an earlier step: its dtype, shape and layout are fixed
+            bad = self._step_function(*self._arguments, self._no_events, signals)
+        else:
+            event_vector = self._event_vector(events)
+            if not self._has_signals:
+                if signals is not None:
+                    raise ConfigError(
+                        "this network has no SignalInput: step(signals=...) is not taken"
+                    )
+                bad = self._step_function(*self._arguments, event_vector)
+            else:
+                checked = self._signal_vector(signals)
+                if checked is signals:
+                    self._trusted_signals = signals
+                bad = self._step_function(*self._arguments, event_vector, checked)
+                signals = checked
+        if bad != -1:
+            raise self._refused_input(bad, signals)
         return self._spikes
 
     def run(
@@ -543,10 +561,6 @@ class Simulator(Stateful):
         """The live third-factor array of ``rule`` and its pending flag (looked up once)."""
         found = self._third_factors.get(rule)
         if found is None:
-            # imported at first use: a network without third factors never loads it
-            from neurocontrol.kernels.coding import copy_if_finite
-
-            self._copy_if_finite = copy_if_finite
             info = self._rule(rule)
             if info.third_factor is None:
                 raise ConfigError(f"learning rule {rule!r} takes no third factor")
@@ -555,6 +569,17 @@ class Simulator(Stateful):
             self._third_factors[rule] = found
         return found
 
+    def third_factor(self, rule: str) -> np.ndarray:
+        """The live array of ``rule``'s third factor, to write into in place every step.
+
+        The allocation-free way for a controller to set an error each step
+        (``np.negative(feedback, out=sim.third_factor("readout.pes"))``); the
+        step refuses (ObservationError, nothing stepped) when it holds NaN or
+        inf. A rule that takes its factor once (a ``_pending`` flag) needs
+        :meth:`set_third_factor`.
+        """
+        return self._third_factor(rule)[0]
+
     def set_third_factor(self, rule: str, value: Any) -> None:
         """Set the broadcast third factor (reward, error vector) of ``rule`` for the next steps.
 
@@ -562,20 +587,13 @@ class Simulator(Stateful):
         Values must be finite, a scalar or of the factor's shape (the error
         of PES: one entry per error dimension). A rule whose state has a
         field ``<third factor>_pending`` (R-STDP: ``reward_pending``) takes
-        the value once, at the next step; that flag is raised here. Called
-        every step by a controller: a float64 array of the right shape, or
-        a float, is checked and copied without allocating.
+        the value once, at the next step; that flag is raised here.
         """
         target, pending = self._third_factor(rule)
         if type(value) is float and target.size == 1 and math.isfinite(value):
             target[0] = value
-        elif not (
-            type(value) is np.ndarray
-            and value.dtype == np.float64
-            and value.shape == target.shape
-            and self._copy_if_finite(value, target)  # type: ignore[misc]
-        ):
-            self.state[self._rule(rule).third_factor] = value  # the general path: checks, copies
+        else:
+            self.state[self._rule(rule).third_factor] = value  # checks, then copies
         if pending is not None:
             pending[...] = 1
 

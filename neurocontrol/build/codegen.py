@@ -120,7 +120,11 @@ class StepPlan:
     signals : bool
         Whether the network has signal inputs: the entry point then takes
         the signal vector after the events, checks it and returns the index
-        of the first non-finite signal (-1 if none) before changing anything.
+        of the first non-finite signal before changing anything.
+    third_factors : sequence of (group variable, field)
+        The third factors of the rules, checked at the start of the step: the
+        entry point returns ``-2 - k`` if the ``k``-th holds NaN or inf
+        before changing anything. It returns -1 after a step.
     """
 
     population_kernels: tuple[Callable[..., None] | None, ...]
@@ -129,6 +133,7 @@ class StepPlan:
     deferred: bool = False
     encoder_calls: tuple[EncoderCall, ...] = ()
     signals: bool = False
+    third_factors: tuple[tuple[str, str], ...] = ()
 
 
 def _source(
@@ -164,11 +169,15 @@ def _source(
     arenas = ", ".join(ARENA_KINDS)
     body = []
     if plan.signals:
-        from neurocontrol.kernels.encoders import first_bad_signal
-
-        body.append(f"    bad = {need(first_bad_signal)}(signals)")
+        body.append(f"    bad = {need(step.first_nonfinite)}(signals)")
         body.append("    if bad >= 0:")
         body.append("        return bad")
+    for k, (variable, field_name) in enumerate(plan.third_factors):
+        group = by_variable[variable]
+        i = group.cls._fields.index(field_name)  # type: ignore[attr-defined]
+        values = _field_expression(group.slots[i], group.kinds[i], group.widths[i])
+        body.append(f"    if {need(step.first_nonfinite)}({values}) >= 0:")
+        body.append(f"        return {-2 - k}")
     for name in ("neurons", "populations", "synapses"):
         group = by_variable[name]
         need(group.cls)

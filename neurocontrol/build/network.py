@@ -475,6 +475,7 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
         encoder_calls.append(EncoderCall(encoder_build.kernel, variable))
         episode_keys += [prefix + name for name in encoder_build.episode_state]
     calls: list[RuleCall] = []
+    third_factors: list[tuple[str, str]] = []
     # rule kernels that also propagate (a projection's only rule), by projection
     propagating: dict[int, RuleCall] = {}
     for q, item in enumerate(built):
@@ -488,6 +489,8 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
             else:
                 calls.append(RuleCall(kernel, q, variable))
             third = None if rule.third_factor is None else prefix + rule.third_factor
+            if rule.third_factor is not None:
+                third_factors.append((variable, rule.third_factor))
             enabled = None if rule.enabled is None else (prefix + rule.enabled[0], rule.enabled[1])
             rule_infos.append(
                 RuleInfo(str(item.projection.name), name, prefix, third, enabled, rule)
@@ -506,6 +509,7 @@ def build_network(network: Network, dt: float = 1e-3, seed: int = 0) -> BuiltNet
         deferred=any(len(item.rules) >= 2 for item in built),
         encoder_calls=tuple(encoder_calls),
         signals=bool(signal_slices),
+        third_factors=tuple(third_factors),
     )
     step_function = load_step_function(core_groups, part_groups, plan)
 

@@ -26,7 +26,6 @@ __all__ = [
     "MAX_EVENTS",
     "MODES",
     "REDUCTION_FLAGS",
-    "copy_if_finite",
     "decode_columns",
     "filter_decode_step",
     "first_nonfinite",
@@ -89,16 +88,6 @@ def send_on_delta_levels(x, origin, inv_delta, level, max_events, events):  # pr
         events[2 * i + 1] = off
         total += on + off
     return total
-
-
-@njit(cache=True)
-def copy_if_finite(source, target):  # pragma: no cover - compiled
-    """Copy ``source`` into ``target`` if every value is finite; return whether it did."""
-    if first_nonfinite(source) >= 0:
-        return False
-    for i in range(source.shape[0]):
-        target[i] = source[i]
-    return True
 
 
 @njit(cache=True)

@@ -5,15 +5,13 @@ The arithmetic of :class:`~neurocontrol.model.encoders.CurrentEncoder` and
 their docstrings), shared with the standalone encoders of
 :mod:`neurocontrol.encoding` through the helpers of
 :mod:`neurocontrol.kernels.coding`. The generated step first checks the
-signals (:func:`first_bad_signal`: nothing changes when one is not finite),
-then calls each encoder as ``kernel(populations, neurons, rng, operations,
-signals, state)``; each adds what it computed to the step's operation
-counts.
+signals (nothing changes when one is not finite), then calls each encoder
+as ``kernel(populations, neurons, rng, operations, signals, state)``; each
+adds what it computed to the step's operation counts.
 """
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -43,7 +41,6 @@ __all__ = [
     "ReceptiveFieldState",
     "encode_currents",
     "encode_receptive_fields",
-    "first_bad_signal",
 ]
 
 # Entries of the encoders' ``params`` (int64).
@@ -77,15 +74,6 @@ class ReceptiveFieldState(NamedTuple):
     uniform: np.ndarray  # f8 [n]: scratch, this step's draws
     activation: np.ndarray  # f8 [n]: spike probabilities of the last step
     params: np.ndarray  # i8 [2]: ENC_SIGNAL_START, ENC_POPULATION
-
-
-@njit(**KERNEL_JIT)
-def first_bad_signal(signals: np.ndarray) -> int:
-    """Index of the first non-finite signal, or -1."""
-    for i in range(signals.shape[0]):
-        if not math.isfinite(signals[i]):
-            return i
-    return -1
 
 
 @njit(**KERNEL_JIT)

@@ -16,10 +16,26 @@ from neurocontrol.model.connectivity import (
     Uniform,
     WeightInit,
 )
+from neurocontrol.model.encoders import CurrentEncoder, Encoder, ReceptiveFieldEncoder
 from neurocontrol.model.error_rules import PES
 from neurocontrol.model.homeostasis import AdaptiveThreshold, SynapticScaling, WeightNormalization
-from neurocontrol.model.network import Input, Network, Population, Projection, rule_name
-from neurocontrol.model.neurons import IZHIKEVICH_PRESETS, LIF, AdaptiveLIF, Izhikevich, NeuronModel
+from neurocontrol.model.network import (
+    Input,
+    Network,
+    Output,
+    Population,
+    Projection,
+    SignalInput,
+    rule_name,
+)
+from neurocontrol.model.neurons import (
+    IZHIKEVICH_PRESETS,
+    LIF,
+    AdaptiveLIF,
+    Izhikevich,
+    LIFRate,
+    NeuronModel,
+)
 from neurocontrol.model.reward_rules import RewardSTDP
 from neurocontrol.model.rules import LearningRule, PairSTDP, TripletSTDP
 
@@ -31,19 +47,25 @@ __all__ = [
     "AdaptiveThreshold",
     "AllToAll",
     "Connectivity",
+    "CurrentEncoder",
+    "Encoder",
     "ExplicitMatrix",
     "FixedProbability",
     "Input",
     "Izhikevich",
+    "LIFRate",
     "LearningRule",
     "Network",
     "NeuronModel",
     "Normal",
     "OneToOne",
+    "Output",
     "PairSTDP",
     "Population",
     "Projection",
+    "ReceptiveFieldEncoder",
     "RewardSTDP",
+    "SignalInput",
     "SynapticScaling",
     "TripletSTDP",
     "Uniform",
