@@ -99,17 +99,11 @@ def adaptive_network(
     if spec.input_coding == "population_events":
         afferents, encoder, projection = _receptive_fields(tuning, state, hidden, spec, dt)
         return Network([state, afferents, hidden, torque], [projection, readout], [encoder])
+    delta = spec.delta if spec.input_coding == "delta_events" else None
     currents = CurrentEncoder(
-        state,
-        hidden,
-        encoders=tuning.encoders,
-        gains=tuning.gains,
-        biases=tuning.biases,
-        center=tuning.center,
-        radius=tuning.radius,
-        delta=spec.delta if spec.input_coding == "delta_events" else None,
-        name="currents",
-    )
+        state, hidden, tuning.encoders, tuning.gains, tuning.biases, tuning.center,
+        tuning.radius, delta, name="currents",
+    )  # fmt: skip
     return Network([state, hidden, torque], [readout], [currents])
 
 

@@ -25,7 +25,7 @@ from neurocontrol.errors import ConfigError, ObservationError, ShapeError
 from neurocontrol.kernels import coding as kernels
 from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.statedict import Stateful
-from neurocontrol.validation import require_in, require_int, require_positive
+from neurocontrol.validation import numeric_vector, require_in, require_int, require_positive
 
 __all__ = [
     "Coder",
@@ -203,18 +203,7 @@ class Encoder(Coder):
     def _input(self, x: Any) -> np.ndarray:
         if type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (self.n_inputs,):
             return x
-        try:
-            array = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ShapeError(
-                f"{type(self).__name__} input must be numeric with shape ({self.n_inputs},), "
-                f"got {type(x).__name__}"
-            ) from exc
-        if array.shape != (self.n_inputs,):
-            raise ShapeError(
-                f"{type(self).__name__} input must have shape ({self.n_inputs},), got {array.shape}"
-            )
-        return array
+        return numeric_vector(f"{type(self).__name__} input", x, self.n_inputs)
 
     def _out(self, out: np.ndarray | None, own: np.ndarray) -> np.ndarray:
         if out is None:

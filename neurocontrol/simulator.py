@@ -37,7 +37,7 @@ from neurocontrol.kernels.state import (
 )
 from neurocontrol.model.network import Input, Network
 from neurocontrol.statedict import Stateful, check_state
-from neurocontrol.validation import require_finite_array, require_int
+from neurocontrol.validation import numeric_vector, require_finite_array, require_int
 
 __all__ = ["STRUCTURE_KEY", "Simulator", "SimulatorState"]
 
@@ -294,19 +294,7 @@ class Simulator(Stateful):
         if isinstance(signals, Mapping):
             self._signals_from_mapping(signals)
             return self._signals
-        try:
-            array = np.asarray(signals, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ShapeError(
-                f"signals must be numeric with shape ({self.n_signals},), got "
-                f"{type(signals).__name__}"
-            ) from exc
-        if array.shape != (self.n_signals,):
-            raise ShapeError(
-                f"signals must have shape ({self.n_signals},) (all signal inputs: "
-                f"{', '.join(self._built.signal_slices)}), got {array.shape}"
-            )
-        return np.ascontiguousarray(array)
+        return np.ascontiguousarray(numeric_vector("signals", signals, self.n_signals))
 
     def _signals_from_mapping(self, signals: Mapping[str, Any]) -> None:
         missing = sorted(set(self._built.signal_slices) - set(signals))
@@ -314,11 +302,8 @@ class Simulator(Stateful):
             raise ConfigError(f"signals: missing signal input(s) {missing}")
         for name, values in signals.items():
             part = self.signal_slice(name)
-            array = np.asarray(values, dtype=np.float64)
             size = part.stop - part.start
-            if array.shape != (size,):
-                raise ShapeError(f"signals[{name!r}] must have shape ({size},), got {array.shape}")
-            self._signals[part] = array
+            self._signals[part] = numeric_vector(f"signals[{name!r}]", values, size)
 
     def _refused_input(self, code: int, signals: Any) -> ObservationError:
         """The error for the step's refusal ``code`` (see ``StepPlan``): nothing was stepped."""

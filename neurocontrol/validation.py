@@ -14,6 +14,7 @@ import numpy as np
 from neurocontrol.errors import ConfigError, ShapeError
 
 __all__ = [
+    "numeric_vector",
     "require_finite",
     "require_finite_array",
     "require_in",
@@ -77,4 +78,21 @@ def require_finite_array(
         raise ShapeError(f"{name} must have shape {tuple(shape)}, got {array.shape}")
     if not np.all(np.isfinite(array)):
         raise ConfigError(f"{name} must be finite (no NaN or inf), got {array!r}")
+    return array
+
+
+def numeric_vector(name: str, value: Any, size: int) -> np.ndarray:
+    """``value`` as a float64 vector of length ``size`` (copied only if it is not one already).
+
+    ShapeError when it is not numeric or has another shape; finiteness is the
+    caller's to check (a kernel scans for it before it changes anything).
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(
+            f"{name} must be numeric with shape ({size},), got {type(value).__name__}"
+        ) from exc
+    if array.shape != (size,):
+        raise ShapeError(f"{name} must have shape ({size},), got {array.shape}")
     return array

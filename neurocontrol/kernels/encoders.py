@@ -20,12 +20,11 @@ from numba import njit
 from neurocontrol.kernels.coding import MODE_BERNOULLI, gaussian_fields, nef_currents
 from neurocontrol.kernels.coding import send_on_delta_levels as _send_on_delta_levels
 from neurocontrol.kernels.flags import KERNEL_JIT
+from neurocontrol.kernels.neurons import record_spikes
 from neurocontrol.kernels.rng import next_uniform
 from neurocontrol.kernels.state import (
     OPS_MACS,
     OPS_SYNOPS,
-    POP_SPIKE_COUNT,
-    POP_SPIKE_TOTAL,
     POP_START,
     POP_STOP,
     Neurons,
@@ -150,12 +149,5 @@ def encode_receptive_fields(
         signals[start : start + dims], state.low, state.high, centers, state.neg_half_inv_var,
         n // dims, state.amplitude[0], MODE_BERNOULLI, uniform, state.activation, spiked,
     )  # fmt: skip
-    spike_ids = neurons.spike_ids
-    count = 0
-    for j in range(n):
-        if spiked[j] != 0:
-            spike_ids[first + count] = first + j
-            count += 1
-    pops[p, POP_SPIKE_COUNT] = count
-    pops[p, POP_SPIKE_TOTAL] += count
+    record_spikes(populations, p, neurons)
     operations[OPS_MACS] += n

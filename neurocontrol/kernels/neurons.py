@@ -72,6 +72,7 @@ from neurocontrol.kernels.state import (
 
 __all__ = [
     "read_input_events",
+    "record_spikes",
     "update_izhikevich",
     "update_lif",
     "update_lif_noisy",
@@ -92,6 +93,21 @@ def _standard_normal(rng: np.ndarray) -> float:
     return next_normal(rng)
 
 
+@njit(**HELPER_JIT)
+def record_spikes(populations: Populations, p: int, neurons: Neurons) -> None:
+    """List population ``p``'s spike flags in ``spike_ids[start:]`` and record the count."""
+    ints = populations.ints
+    start = ints[p, POP_START]
+    spiked, spike_ids = neurons.spiked, neurons.spike_ids
+    count = 0
+    for n in range(start, ints[p, POP_STOP]):
+        if spiked[n] != 0:
+            spike_ids[start + count] = n
+            count += 1
+    ints[p, POP_SPIKE_COUNT] = count
+    ints[p, POP_SPIKE_TOTAL] += count
+
+
 @njit(**KERNEL_JIT)
 def read_input_events(
     populations: Populations,
@@ -103,18 +119,10 @@ def read_input_events(
     events: np.ndarray,
 ) -> None:
     """Record the given events (uint8 per input afferent) of input population ``p`` as spikes."""
-    ints = populations.ints
-    start = ints[p, POP_START]
-    spiked, spike_ids = neurons.spiked, neurons.spike_ids
-    count = 0
-    for n in range(start, ints[p, POP_STOP]):
-        fired = events[n] != 0
-        spiked[n] = fired
-        if fired:
-            spike_ids[start + count] = n
-            count += 1
-    ints[p, POP_SPIKE_COUNT] = count
-    ints[p, POP_SPIKE_TOTAL] += count
+    ints, spiked = populations.ints, neurons.spiked
+    for n in range(ints[p, POP_START], ints[p, POP_STOP]):
+        spiked[n] = events[n] != 0
+    record_spikes(populations, p, neurons)
 
 
 @njit(**HELPER_JIT)

@@ -32,6 +32,14 @@ from neurocontrol.validation import require_finite, require_finite_array, requir
 __all__ = ["Input", "Network", "Output", "Population", "Projection", "SignalInput"]
 
 
+def _check_node(node: object) -> None:
+    """A node's size (an integer >= 1) and name (given, without '.')."""
+    check_int(node, "n", minimum=1)
+    check_name(node, "name")
+    if getattr(node, "name", None) is None:
+        raise ConfigError(f"{type(node).__name__}.name must be given")
+
+
 @dataclass(frozen=True, eq=False)
 class Population:
     """``n`` neurons of one model.
@@ -54,15 +62,12 @@ class Population:
     name: str
 
     def __post_init__(self) -> None:
-        check_int(self, "n", minimum=1)
+        _check_node(self)
         if not isinstance(self.model, NeuronModel):
             raise ConfigError(
                 f"Population.model must be a neuron model (LIF, AdaptiveLIF, Izhikevich), "
                 f"got {type(self.model).__name__}"
             )
-        check_name(self, "name")
-        if self.name is None:
-            raise ConfigError("Population.name must be given")
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,10 +80,7 @@ class Input:
     name: str
 
     def __post_init__(self) -> None:
-        check_int(self, "n", minimum=1)
-        check_name(self, "name")
-        if self.name is None:
-            raise ConfigError("Input.name must be given")
+        _check_node(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,10 +98,7 @@ class SignalInput:
     name: str
 
     def __post_init__(self) -> None:
-        check_int(self, "n", minimum=1)
-        check_name(self, "name")
-        if self.name is None:
-            raise ConfigError("SignalInput.name must be given")
+        _check_node(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,11 +141,8 @@ class Output:
     name: str | None = None
 
     def __post_init__(self) -> None:
-        check_int(self, "n", minimum=1)
+        _check_node(self)
         check_optional_positive(self, "tau")
-        check_name(self, "name")
-        if self.name is None:
-            raise ConfigError("Output.name must be given")
 
 
 Node = Population | Input | SignalInput | Output

@@ -27,6 +27,7 @@ __all__ = [
     "LIF",
     "AdaptiveLIF",
     "Izhikevich",
+    "LIFMembrane",
     "LIFRate",
     "NeuronModel",
 ]
@@ -41,7 +42,30 @@ class NeuronModel:
 
 
 @dataclass(frozen=True)
-class LIF(NeuronModel):
+class LIFMembrane(NeuronModel):
+    """The parameters of a leaky integrate-and-fire membrane (:class:`LIF`, :class:`LIFRate`)."""
+
+    tau_m: float = 0.02
+    v_rest: float = 0.0
+    v_reset: float = 0.0
+    v_th: float = 1.0
+    tau_ref: float = 0.002
+    r_m: float = 1.0
+    i_bias: float = 0.0
+    tau_syn: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive(self, "tau_m")
+        for name in ("v_rest", "v_reset", "v_th", "i_bias"):
+            check_finite(self, name)
+        check_order(self, "v_reset", "v_th")
+        check_nonnegative(self, "tau_ref")
+        check_positive(self, "r_m")
+        check_optional_positive(self, "tau_syn")
+
+
+@dataclass(frozen=True)
+class LIF(LIFMembrane):
     r"""Current-based leaky integrate-and-fire neuron, integrated exactly.
 
     .. math::
@@ -90,24 +114,10 @@ class LIF(NeuronModel):
 
     kind: ClassVar[str] = "LIF"
 
-    tau_m: float = 0.02
-    v_rest: float = 0.0
-    v_reset: float = 0.0
-    v_th: float = 1.0
-    tau_ref: float = 0.002
-    r_m: float = 1.0
-    i_bias: float = 0.0
-    tau_syn: float | None = None
     noise_sigma: float = 0.0
 
     def __post_init__(self) -> None:
-        check_positive(self, "tau_m")
-        for name in ("v_rest", "v_reset", "v_th", "i_bias"):
-            check_finite(self, name)
-        check_order(self, "v_reset", "v_th")
-        check_nonnegative(self, "tau_ref")
-        check_positive(self, "r_m")
-        check_optional_positive(self, "tau_syn")
+        super().__post_init__()
         check_nonnegative(self, "noise_sigma")
 
 
@@ -143,7 +153,7 @@ class AdaptiveLIF(LIF):
 
 
 @dataclass(frozen=True)
-class LIFRate(NeuronModel):
+class LIFRate(LIFMembrane):
     r"""The steady-state firing rate of a :class:`LIF` neuron: a rate model, no spikes.
 
     The rate model of the same membrane (Nengo's ``LIFRate`` to its ``LIF``):
@@ -172,24 +182,6 @@ class LIFRate(NeuronModel):
     """
 
     kind: ClassVar[str] = "LIFRate"
-
-    tau_m: float = 0.02
-    v_rest: float = 0.0
-    v_reset: float = 0.0
-    v_th: float = 1.0
-    tau_ref: float = 0.002
-    r_m: float = 1.0
-    i_bias: float = 0.0
-    tau_syn: float | None = None
-
-    def __post_init__(self) -> None:
-        check_positive(self, "tau_m")
-        for name in ("v_rest", "v_reset", "v_th", "i_bias"):
-            check_finite(self, name)
-        check_order(self, "v_reset", "v_th")
-        check_nonnegative(self, "tau_ref")
-        check_positive(self, "r_m")
-        check_optional_positive(self, "tau_syn")
 
 
 #: Izhikevich (2003) parameter sets ``(a, b, c, d)`` by name.

@@ -15,15 +15,8 @@ import numpy as np
 
 from neurocontrol.errors import ConfigError
 from neurocontrol.model import connectivity, encoders, neurons, rules
-from neurocontrol.model.network import (
-    Input,
-    Network,
-    Node,
-    Output,
-    Population,
-    Projection,
-    SignalInput,
-)
+from neurocontrol.model import network as nodes
+from neurocontrol.model.network import Network, Node, Population, Projection
 
 __all__ = ["from_config", "network_from_config", "network_to_config", "to_config"]
 
@@ -94,7 +87,7 @@ def _node_to_config(node: Node, arrays: dict[str, np.ndarray]) -> dict[str, Any]
     config: dict[str, Any] = {"type": node.kind, "n": node.n, "name": node.name}
     if isinstance(node, Population):
         config["model"] = to_config(node.model, arrays, f"{node.name}.model")
-    elif isinstance(node, Output):
+    elif isinstance(node, nodes.Output):
         config["tau"] = node.tau
     return config
 
@@ -137,7 +130,7 @@ def network_to_config(network: Network) -> tuple[dict[str, Any], dict[str, np.nd
 
 _NODE_TYPES: dict[str, type] = {
     cls.kind: cls  # type: ignore[attr-defined]
-    for cls in (Input, Population, SignalInput, Output)
+    for cls in (nodes.Input, Population, nodes.SignalInput, nodes.Output)
 }
 
 
