@@ -504,12 +504,11 @@ class Simulator(Stateful):
         each one's (pre, post)); see :meth:`weight_matrix` for a dense form
         of any projection.
         """
-        key = f"{projection}.weights"
-        if key not in self.state:
+        if projection not in self._built.projection_index:  # (encoders have weights too)
             known = ", ".join(self._built.projection_index) or "none"
             raise ConfigError(f"no projection {projection!r}; projections: {known}")
         self.sync_weights()
-        return self.state[key].copy()
+        return self.state[f"{projection}.weights"].copy()
 
     def weight_matrix(self, projection: str) -> np.ndarray:
         """The current weights of ``projection`` as a dense ``[n_pre, n_post]`` float64 matrix."""
