@@ -55,6 +55,13 @@ _PRJ_COUNTERS = (
     PRJ_LEARNING_SYNOPS_STEP,
     PRJ_LEARNING_MACS_STEP,
 )
+#: columns of the projection table counting the last step's operations
+_PRJ_STEP_COUNTS = (
+    PRJ_SYNOPS_STEP,
+    PRJ_MACS_STEP,
+    PRJ_LEARNING_SYNOPS_STEP,
+    PRJ_LEARNING_MACS_STEP,
+)
 #: core arrays that are not state variables a user reads or sets by name
 _HIDDEN_CORE = ("network.ring", "network.rng", "network.dt", "network.operations")
 
@@ -456,9 +463,9 @@ class Simulator(Stateful):
 
         Reset: membrane potentials, synaptic currents, Izhikevich recovery,
         threshold adaptation, refractory counters, spike flags and ids,
-        rates, output values, the spike counts of the last step, the delay
-        ring buffer, and whatever each encoder and learning rule declares as
-        its episode state (send-on-delta levels; traces, filtered
+        rates, output values, the spike and operation counts of the last
+        step, the delay ring buffer, and whatever each encoder and learning
+        rule declares as its episode state (send-on-delta levels; traces, filtered
         activities, eligibility, pending third factors). Kept: weights
         (pending weight changes are written first, :meth:`sync_weights`),
         what rules learned (reward baselines, adaptive thresholds), external
@@ -472,7 +479,7 @@ class Simulator(Stateful):
         self._arrays["neurons.spike_ids"][...] = 0
         self._arrays["network.ring"][...] = 0.0
         self._spike_count[...] = 0
-        self._synops_step[...] = 0
+        self._arrays["synapses.ints"][:, list(_PRJ_STEP_COUNTS)] = 0
         self._operations[:OPS_TOTAL] = 0
         if clock:
             self._clock[0] = 0
@@ -618,15 +625,20 @@ class Simulator(Stateful):
         return self._operations[OPS_TOTAL:].copy()
 
     def operation_counts(self) -> dict[str, dict[str, int]]:
-        """Last step's operations per node and projection, and the encoders' together."""
+        """Last step's operations per node and projection, and the encoders' together.
+
+        All zero before the first step and after :meth:`reset_state` (a node's
+        cost is fixed per step, but no step was counted).
+        """
         views = self._built.arenas.views
         pops, table = views["populations.ints"], views["synapses.ints"]
+        stepped = bool(self.operations.any())  # every step of a node or encoder counts some
         counts: dict[str, dict[str, int]] = {}
         for p, node in enumerate(self._built.node_order):
             counts[node.name] = {
                 "synops": 0,
-                "neuron_updates": int(pops[p, POP_UPDATES_PER_STEP]),
-                "macs": int(pops[p, POP_MACS_PER_STEP]),
+                "neuron_updates": int(pops[p, POP_UPDATES_PER_STEP]) if stepped else 0,
+                "macs": int(pops[p, POP_MACS_PER_STEP]) if stepped else 0,
             }
         for name, q in self._built.projection_index.items():
             counts[name] = {
