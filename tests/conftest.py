@@ -127,6 +127,21 @@ def signal_network(
     )  # fmt: skip
 
 
+def drive_signals(sim: Any, steps: int, seed: int) -> np.ndarray:
+    """Step a :func:`signal_network` simulator on a random walk of signals, random ``cmd``
+    events and random PES errors; return the output values of every step."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros(sim.n_signals)
+    values = np.zeros((steps, 2))
+    for t in range(steps):
+        x = np.clip(x + rng.normal(0.0, 0.05, x.shape), -1.5, 1.5)
+        sim.set_third_factor("ens_out.pes", rng.normal(0.0, 1.0, 2))
+        sim.set_third_factor("rates_out.pes", rng.normal(0.0, 1.0, 2))
+        sim.step(rng.random(sim.n_inputs) < 0.2, signals=x)
+        values[t] = sim.state["out.value"]
+    return values
+
+
 @pytest.fixture(scope="session")
 def make_rate_network() -> Callable[..., Any]:
     """:func:`rate_network`."""
@@ -137,3 +152,9 @@ def make_rate_network() -> Callable[..., Any]:
 def make_signal_network() -> Callable[..., Any]:
     """:func:`signal_network`."""
     return signal_network
+
+
+@pytest.fixture(scope="session")
+def drive_signal_network() -> Callable[..., np.ndarray]:
+    """:func:`drive_signals`."""
+    return drive_signals
