@@ -168,6 +168,8 @@ class Simulator(Stateful):
         self._third_factors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._copy_if_finite: Callable[[np.ndarray, np.ndarray], bool] | None = None
         self._structure: np.ndarray | None = None
+        # the clock when pending weight changes were last written (None: not since a load)
+        self._synced_at: int | None = None
 
     # -- properties -------------------------------------------------------
     @property
@@ -433,6 +435,9 @@ class Simulator(Stateful):
         """
         return {**super().state_dict(), STRUCTURE_KEY: self.structure_digest()}
 
+    def _restored(self) -> None:
+        self._synced_at = None  # the loaded rule state may hold pending changes
+
     def _check_own(self, own: Mapping[Any, Any]) -> None:
         # Another network's state is refused as such before any key or shape is compared:
         # one mismatch of structure explains every other difference.
@@ -483,6 +488,7 @@ class Simulator(Stateful):
         self._operations[:OPS_TOTAL] = 0
         if clock:
             self._clock[0] = 0
+            self._synced_at = None
             for info, access in self._rule_hooks:
                 if info.build is not None and info.build.restart_clock is not None:
                     info.build.restart_clock(access)
@@ -494,13 +500,19 @@ class Simulator(Stateful):
         step; further steps continue from there. Returns the number of rules
         that keep weights pending. :meth:`weights` and :meth:`reset_state`
         call it; ``state["<projection>.weights"]`` is the raw view, which
-        may lag until then.
+        may lag until then. Changes become pending only in steps, so the
+        rules' hooks run once per step count: a second call before the next
+        step writes nothing (R-STDP's hook would add its float32 rounding
+        residue again at every call).
         """
+        steps = int(self._clock[0])
         count = 0
         for info, access in self._rule_hooks:
             if info.build is not None and info.build.sync_weights is not None:
-                info.build.sync_weights(access)
+                if self._synced_at != steps:
+                    info.build.sync_weights(access)
                 count += 1
+        self._synced_at = steps
         return count
 
     def weights(self, projection: str) -> np.ndarray:
