@@ -86,6 +86,8 @@ def test_a_non_finite_signal_steps_nothing(sim, signals, message):
 
 
 def test_names_that_are_not_signal_inputs_inputs_or_projections_are_refused(sim):
+    with pytest.raises(ConfigError, match=r"Input 'aff' takes its spikes from its encoder, not"):
+        sim.input_slice("aff")
     with pytest.raises(ConfigError, match=r"no signal input 'cmd'; signal inputs: q, f"):
         sim.signal_slice("cmd")
     with pytest.raises(ConfigError, match=r"'q' is a SignalInput, not an Input"):
@@ -116,3 +118,17 @@ def test_signals_to_a_network_without_signal_inputs_are_refused(make_rate_networ
     with pytest.raises(ConfigError, match=r"no signal input 'q'; signal inputs: none"):
         sim.signal_slice("q")
     assert sim.n_steps == 0
+
+
+def test_the_error_of_pes_is_copied_and_checked_on_the_fast_path(sim):
+    error = np.array([0.5, -1.0])
+    sim.set_third_factor("ens_out.pes", error)
+    error[0] = 7.0  # a copy was taken
+    np.testing.assert_array_equal(sim.state["ens_out.pes.error"], [0.5, -1.0])
+    with pytest.raises(ConfigError, match=r"ens_out\.pes\.error must be finite"):
+        sim.set_third_factor("ens_out.pes", np.array([np.nan, 0.0]))
+    with pytest.raises(ShapeError, match=r"ens_out\.pes\.error must have shape \(2,\)"):
+        sim.set_third_factor("ens_out.pes", np.zeros(3))
+    np.testing.assert_array_equal(sim.state["ens_out.pes.error"], [0.5, -1.0])  # kept
+    sim.set_third_factor("rates_out.pes", 0.25)  # a scalar: every entry
+    np.testing.assert_array_equal(sim.state["rates_out.pes.error"], [0.25, 0.25])
