@@ -315,8 +315,14 @@ class Simulator(Stateful):
             raise ConfigError(f"signals: missing signal input(s) {missing}")
         for name, values in signals.items():
             part = self.signal_slice(name)
-            array = np.asarray(values, dtype=np.float64)
             size = part.stop - part.start
+            try:
+                array = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ShapeError(
+                    f"signals[{name!r}] must be numeric with shape ({size},), got "
+                    f"{type(values).__name__}"
+                ) from exc
             if array.shape != (size,):
                 raise ShapeError(f"signals[{name!r}] must have shape ({size},), got {array.shape}")
             self._signals[part] = array

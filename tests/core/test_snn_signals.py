@@ -62,6 +62,8 @@ def test_missing_or_misshapen_signals_are_refused(sim):
         sim.step(signals={"q": np.zeros(2)})
     with pytest.raises(ShapeError, match=r"signals\['q'\] must have shape \(2,\), got \(3,\)"):
         sim.step(signals={"q": np.zeros(3), "f": [0.0]})
+    with pytest.raises(ShapeError, match=r"signals\['q'\] must be numeric with shape \(2,\)"):
+        sim.step(signals={"q": ["a", "b"], "f": [0.0]})
     with pytest.raises(ConfigError, match=r"no signal input 'ens'; signal inputs: q, f"):
         sim.step(signals={"q": np.zeros(2), "f": [0.0], "ens": [1.0]})
     with pytest.raises(ConfigError, match=r"Input 'aff' takes its spikes from its encoder"):
