@@ -119,7 +119,7 @@ def built():
     """Simulators built while the new rule is registered; unregistered right after."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(RULE_BUILDERS._builders, LazyPES, build_lazy_pes)
-        sims = [Simulator(contract_network(), dt=DT, seed=4) for _ in range(3)]
+        sims = [Simulator(contract_network(), dt=DT, seed=4) for _ in range(4)]
     return sims
 
 
@@ -215,7 +215,7 @@ def test_weights_are_current_without_an_explicit_sync(built):
 
 
 def test_a_new_rule_type_is_honoured_through_its_hooks(built):
-    sim = built[1]
+    sim = built[3]
     start = len(HOOKS.syncs)
     drive(sim, 20, seed=2)
     raw = sim.state["readout.weights"].copy()

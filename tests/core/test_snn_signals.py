@@ -78,6 +78,7 @@ def test_missing_or_misshapen_signals_are_refused(sim):
         (np.array([0.0, 0.0, np.inf]), r"signal input 'f' entry 0 is inf"),
         ({"q": [-np.inf, 0.0], "f": [0.0]}, r"signal input 'q' entry 0 is -inf"),
     ],
+    ids=["nan", "inf", "by-name"],
 )
 def test_a_non_finite_signal_steps_nothing(sim, signals, message):
     sim.step(np.ones(3, bool), np.array([0.3, -0.2, 0.5]))  # something to keep

@@ -37,7 +37,7 @@ def spike_sums(weights: np.ndarray, spiking: np.ndarray) -> np.ndarray:
     return total
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rng():
     return np.random.default_rng(5)
 
