@@ -55,6 +55,13 @@ _PRJ_COUNTERS = (
     PRJ_LEARNING_SYNOPS_STEP,
     PRJ_LEARNING_MACS_STEP,
 )
+#: columns of the projection table counting the last step's operations
+_PRJ_STEP_COUNTS = (
+    PRJ_SYNOPS_STEP,
+    PRJ_MACS_STEP,
+    PRJ_LEARNING_SYNOPS_STEP,
+    PRJ_LEARNING_MACS_STEP,
+)
 #: core arrays that are not state variables a user reads or sets by name
 _HIDDEN_CORE = ("network.ring", "network.rng", "network.dt", "network.operations")
 
@@ -162,6 +169,8 @@ class Simulator(Stateful):
         self._rule_hooks = list(zip(built.rules, built.rule_access, strict=True))
         self._third_factors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._structure: np.ndarray | None = None
+        # the clock when pending weight changes were last written (None: not since a load)
+        self._synced_at: int | None = None
 
     # -- properties -------------------------------------------------------
     @property
@@ -294,7 +303,8 @@ class Simulator(Stateful):
         if isinstance(signals, Mapping):
             self._signals_from_mapping(signals)
             return self._signals
-        return np.ascontiguousarray(numeric_vector("signals", signals, self.n_signals))
+        what = f"signals (the signal inputs {', '.join(self._built.signal_slices)})"
+        return np.ascontiguousarray(numeric_vector(what, signals, self.n_signals))
 
     def _signals_from_mapping(self, signals: Mapping[str, Any]) -> None:
         missing = sorted(set(self._built.signal_slices) - set(signals))
@@ -429,6 +439,9 @@ class Simulator(Stateful):
         """
         return {**super().state_dict(), STRUCTURE_KEY: self.structure_digest()}
 
+    def _restored(self) -> None:
+        self._synced_at = None  # the loaded rule state may hold pending changes
+
     def _check_own(self, own: Mapping[Any, Any]) -> None:
         # Another network's state is refused as such before any key or shape is compared:
         # one mismatch of structure explains every other difference.
@@ -459,9 +472,9 @@ class Simulator(Stateful):
 
         Reset: membrane potentials, synaptic currents, Izhikevich recovery,
         threshold adaptation, refractory counters, spike flags and ids,
-        rates, output values, the spike counts of the last step, the delay
-        ring buffer, and whatever each encoder and learning rule declares as
-        its episode state (send-on-delta levels; traces, filtered
+        rates, output values, the spike and operation counts of the last
+        step, the delay ring buffer, and whatever each encoder and learning
+        rule declares as its episode state (send-on-delta levels; traces, filtered
         activities, eligibility, pending third factors). Kept: weights
         (pending weight changes are written first, :meth:`sync_weights`),
         what rules learned (reward baselines, adaptive thresholds), external
@@ -475,10 +488,11 @@ class Simulator(Stateful):
         self._arrays["neurons.spike_ids"][...] = 0
         self._arrays["network.ring"][...] = 0.0
         self._spike_count[...] = 0
-        self._synops_step[...] = 0
+        self._arrays["synapses.ints"][:, list(_PRJ_STEP_COUNTS)] = 0
         self._operations[:OPS_TOTAL] = 0
         if clock:
             self._clock[0] = 0
+            self._synced_at = None
             for info, access in self._rule_hooks:
                 if info.build is not None and info.build.restart_clock is not None:
                     info.build.restart_clock(access)
@@ -490,13 +504,19 @@ class Simulator(Stateful):
         step; further steps continue from there. Returns the number of rules
         that keep weights pending. :meth:`weights` and :meth:`reset_state`
         call it; ``state["<projection>.weights"]`` is the raw view, which
-        may lag until then.
+        may lag until then. Changes become pending only in steps, so the
+        rules' hooks run once per step count: a second call before the next
+        step writes nothing (R-STDP's hook would add its float32 rounding
+        residue again at every call).
         """
+        steps = int(self._clock[0])
         count = 0
         for info, access in self._rule_hooks:
             if info.build is not None and info.build.sync_weights is not None:
-                info.build.sync_weights(access)
+                if self._synced_at != steps:
+                    info.build.sync_weights(access)
                 count += 1
+        self._synced_at = steps
         return count
 
     def weights(self, projection: str) -> np.ndarray:
@@ -507,12 +527,11 @@ class Simulator(Stateful):
         each one's (pre, post)); see :meth:`weight_matrix` for a dense form
         of any projection.
         """
-        key = f"{projection}.weights"
-        if key not in self.state:
+        if projection not in self._built.projection_index:  # (encoders have weights too)
             known = ", ".join(self._built.projection_index) or "none"
             raise ConfigError(f"no projection {projection!r}; projections: {known}")
         self.sync_weights()
-        return self.state[key].copy()
+        return self.state[f"{projection}.weights"].copy()
 
     def weight_matrix(self, projection: str) -> np.ndarray:
         """The current weights of ``projection`` as a dense ``[n_pre, n_post]`` float64 matrix."""
@@ -631,15 +650,20 @@ class Simulator(Stateful):
         return self._operations[OPS_TOTAL:].copy()
 
     def operation_counts(self) -> dict[str, dict[str, int]]:
-        """Last step's operations per node and projection, and the encoders' together."""
+        """Last step's operations per node and projection, and the encoders' together.
+
+        All zero before the first step and after :meth:`reset_state` (a node's
+        cost is fixed per step, but no step was counted).
+        """
         views = self._built.arenas.views
         pops, table = views["populations.ints"], views["synapses.ints"]
+        stepped = bool(self.operations.any())  # every step of a node or encoder counts some
         counts: dict[str, dict[str, int]] = {}
         for p, node in enumerate(self._built.node_order):
             counts[node.name] = {
                 "synops": 0,
-                "neuron_updates": int(pops[p, POP_UPDATES_PER_STEP]),
-                "macs": int(pops[p, POP_MACS_PER_STEP]),
+                "neuron_updates": int(pops[p, POP_UPDATES_PER_STEP]) if stepped else 0,
+                "macs": int(pops[p, POP_MACS_PER_STEP]) if stepped else 0,
             }
         for name, q in self._built.projection_index.items():
             counts[name] = {

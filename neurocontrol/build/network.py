@@ -41,8 +41,10 @@ from neurocontrol.kernels.state import (
     POP_UPDATES_PER_STEP,
     PRJ_FLOAT_COLUMNS,
     PRJ_INT_COLUMNS,
+    PRJ_N_SYN,
     PRJ_W_HIGH,
     PRJ_W_LOW,
+    PRJ_W_START,
     NetworkState,
     Neurons,
     Populations,
@@ -545,11 +547,13 @@ def _rule_access(result: BuiltNetwork, info: RuleInfo) -> RuleAccess:
     q = result.projection_index[info.projection]
     projection = result.network.projections[q]
     weights = views[f"{info.projection}.weights"]
-    floats = views["synapses.floats"]
+    floats, table = views["synapses.floats"], views["synapses.ints"]
+    start = int(table[q, PRJ_W_START])
     assert info.build is not None  # set for every built rule
     return RuleAccess(
         state={name: views[info.prefix + name] for name in info.build.state_type._fields},  # type: ignore[attr-defined]
-        weights=weights.reshape(-1),
+        # the arena's slice: a readout's named view is a transpose, which reshape would copy
+        weights=views["synapses.weights"][start : start + int(table[q, PRJ_N_SYN])],
         dense_rows=projection.pre.n if weights.ndim == 2 else 0,
         w_low=float(floats[q, PRJ_W_LOW]),
         w_high=float(floats[q, PRJ_W_HIGH]),

@@ -271,10 +271,11 @@ def build_weight_normalization(rule: WeightNormalization, context: RuleContext) 
     """Built form of :class:`WeightNormalization`: a scratch sum per postsynaptic neuron."""
     from neurocontrol.kernels import homeostasis as h
 
-    if context.post_output:
+    if context.post_output:  # its kernel walks rows; a readout is stored by output
         raise ConfigError(
-            f"WeightNormalization on projection {context.projection_name!r}: a readout onto an "
-            "Output takes PES only"
+            f"WeightNormalization on projection {context.projection_name!r} onto Output "
+            f"{getattr(context.post_model, 'name', None)!r}: a readout's weights are decoders, "
+            "not input weights to normalise; rules for outputs: PES"
         )
     arrays = {
         "sums": np.zeros(context.n_post),

@@ -156,7 +156,8 @@ class RuleBuild:
         pending (a lazily integrated rule), so the weights read are current;
         the simulator calls it before weights are read, saved into a
         :class:`~neurocontrol.simulator.Simulator.weights` copy, or an
-        episode starts.
+        episode starts, once per step count (again after a state is loaded
+        or the clock restarts): changes become pending only in steps.
     restart_clock : callable or None
         ``restart_clock(access)``: what the rule must change when the
         simulator's clock is set back to step 0 (state kept relative to it).

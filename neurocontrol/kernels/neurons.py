@@ -293,8 +293,11 @@ def update_lif_rate(
     Synaptic input is read as the LIF kernel reads it (the current
     :math:`I_{syn}` before this step's arrivals, or delta pulses as their
     mean current); the rate is the steady-state LIF rate written in the
-    form of :func:`neurocontrol.encoding.lif_rates` when the parameters are
-    normalised, so the two agree to the last bit there.
+    form of :func:`neurocontrol.encoding.lif_rates`: with normalised
+    parameters it is, to the last bit, the compiled
+    :func:`~neurocontrol.kernels.coding.lif_rates_inplace` of the standalone
+    encoders, and within an ulp of ``lif_rates``, whose NumPy ``log1p`` may
+    differ from the C library's in the last bit.
     """
     ints, floats = populations.ints, populations.floats
     start, stop = ints[p, POP_START], ints[p, POP_STOP]

@@ -40,7 +40,7 @@ def _per_entry(owner: object, field: str, value: Any, n: int, positive: bool = F
     if array.shape != (n,):
         raise ShapeError(f"{label} must be a scalar or have shape ({n},), got {array.shape}")
     if positive and np.any(array <= 0):
-        raise ConfigError(f"{label} must be > 0, got {array[array <= 0][0]!r}")
+        raise ConfigError(f"{label} must be > 0, got {float(array[array <= 0][0])!r}")
     return _frozen(array)
 
 
