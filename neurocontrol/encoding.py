@@ -665,6 +665,8 @@ class NEFEncoder(Encoder):
         self._offset = np.zeros(self.n_outputs)
         self._currents = np.zeros(self.n_outputs)
         self._rates = np.zeros(self.n_outputs)
+        self._scratch = np.zeros(self.n_outputs)  # of the rates' logarithm
+        self._exponents = np.zeros(self.n_outputs, dtype=np.int32)
         self._derive_weights()
 
     def _restored(self) -> None:
@@ -700,15 +702,9 @@ class NEFEncoder(Encoder):
         x = self._input(x)
         currents = self._out(out, self._currents)
         bad = kernels.nef_step(
-            x,
-            self._weights_t,
-            self._offset,
-            currents,
-            self.tau_rc,
-            self.tau_ref,
-            self._rates,
-            False,
-        )
+            x, self._weights_t, self._offset, currents, self.tau_rc, self.tau_ref, self._rates,
+            False, self._scratch, self._exponents,
+        )  # fmt: skip
         if bad >= 0:
             self._raise_nonfinite(x, bad)
         return currents
@@ -718,8 +714,9 @@ class NEFEncoder(Encoder):
         x = self._input(x)
         rates = self._out(out, self._rates)
         bad = kernels.nef_step(
-            x, self._weights_t, self._offset, self._currents, self.tau_rc, self.tau_ref, rates, True
-        )
+            x, self._weights_t, self._offset, self._currents, self.tau_rc, self.tau_ref, rates,
+            True, self._scratch, self._exponents,
+        )  # fmt: skip
         if bad >= 0:
             self._raise_nonfinite(x, bad)
         return rates

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pybullet
@@ -95,6 +96,8 @@ class PlanarArmModel:
         self._mass = np.zeros((2, 2))
         self._jacobian = np.zeros((2, 2))
         self._gravity = np.zeros(2)
+        self._constants = np.array([self._a1, self._a2, self._a3, p.l1, p.l2])
+        self._kernel: Any = None  # compiled on the first dynamics() (controllers call it)
 
     def dynamics(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mass matrix, hand Jacobian and gravity torques at ``q``, in one call.
@@ -120,24 +123,15 @@ class PlanarArmModel:
         The three arrays are the same objects on every call and are
         overwritten by the next call: copy them to keep values across steps.
         """
-        p = self.params
-        q1, q2 = float(q[0]), float(q[1])
-        c2 = math.cos(q2)
-        m12 = self._a3 + self._a2 * c2
-        mass = self._mass
-        mass[0, 0] = self._a1 + 2.0 * self._a2 * c2
-        mass[0, 1] = mass[1, 0] = m12
-        mass[1, 1] = self._a3
-        q12 = q1 + q2
-        s12, c12 = math.sin(q12), math.cos(q12)
-        jacobian = self._jacobian
-        jacobian[0, 0] = -p.l1 * math.sin(q1) - p.l2 * s12
-        jacobian[0, 1] = -p.l2 * s12
-        jacobian[1, 0] = p.l1 * math.cos(q1) + p.l2 * c12
-        jacobian[1, 1] = p.l2 * c12
-        gravity = self._gravity
-        gravity.fill(0.0)  # rewritten like the others, should a caller have modified it
-        return mass, jacobian, gravity
+        if self._kernel is None:
+            # numba, imported by the controllers that call this, not by the env
+            from neurocontrol.kernels.control import planar_arm_dynamics
+
+            self._kernel = planar_arm_dynamics
+        if type(q) is not np.ndarray or q.dtype != np.float64:
+            q = np.asarray(q, dtype=np.float64)
+        self._kernel(q, self._constants, self._mass, self._jacobian, self._gravity)
+        return self._mass, self._jacobian, self._gravity
 
     def gravity(self, q: np.ndarray) -> np.ndarray:
         """Zero: in the horizontal plane gravity loads no joint."""

@@ -21,6 +21,7 @@ import math
 from numba import njit
 
 from neurocontrol.kernels.flags import HELPER_JIT, REDUCTION_FLAGS
+from neurocontrol.kernels.neurons import lif_rates
 
 __all__ = [
     "MAX_EVENTS",
@@ -31,7 +32,6 @@ __all__ = [
     "first_nonfinite",
     "gaussian_fields",
     "gaussian_population_step",
-    "lif_rate",
     "lif_rates_inplace",
     "linear_decode_step",
     "nef_currents",
@@ -183,23 +183,16 @@ def rate_spikes_step(rates, dt, poisson, uniform, events):  # pragma: no cover -
     return -1
 
 
-@njit(**HELPER_JIT)
-def lif_rate(above, span, tau_m, tau_ref):  # pragma: no cover - compiled
-    r"""Steady-state LIF rate (Hz) for :math:`v_\infty - v_{th}` = ``above`` > 0.
-
-    :math:`[\tau_{ref} + \tau_m \ln(1 + (v_{th} - v_{reset}) / (v_\infty - v_{th}))]^{-1}`,
-    with ``span`` :math:`= v_{th} - v_{reset}` (1 for normalised currents,
-    where ``above`` is :math:`J - 1`).
-    """
-    return 1.0 / (tau_ref + tau_m * math.log1p(span / above))
-
-
 @njit(cache=True)
-def lif_rates_inplace(current, tau_rc, tau_ref, out):  # pragma: no cover - compiled
-    """Steady-state LIF rate (Hz) of a normalised current (threshold at 1)."""
+def lif_rates_inplace(current, tau_rc, tau_ref, out, scratch, exponents):  # pragma: no cover
+    """Steady-state LIF rates (Hz) of normalised currents (threshold at 1), into ``out``.
+
+    The arithmetic of the network's rate model (:func:`~neurocontrol.kernels.neurons.lif_rates`);
+    ``scratch`` (f8) and ``exponents`` (i4) are as long as ``current``.
+    """
     for i in range(current.shape[0]):
-        j = current[i] - 1.0
-        out[i] = lif_rate(j, 1.0, tau_rc, tau_ref) if j > 0.0 else 0.0
+        out[i] = current[i] - 1.0
+    lif_rates(out, 1.0, tau_rc, tau_ref, scratch, exponents)
 
 
 @njit(**HELPER_JIT)
@@ -221,7 +214,7 @@ def nef_currents(x, weights_t, offset, currents):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def nef_step(
-    x, weights_t, offset, currents, tau_rc, tau_ref, rates, with_rates
+    x, weights_t, offset, currents, tau_rc, tau_ref, rates, with_rates, scratch, exponents
 ):  # pragma: no cover
     """Input currents :func:`nef_currents`; with ``with_rates`` also their LIF rates.
 
@@ -232,7 +225,7 @@ def nef_step(
         return bad
     nef_currents(x, weights_t, offset, currents)
     if with_rates:
-        lif_rates_inplace(currents, tau_rc, tau_ref, rates)
+        lif_rates_inplace(currents, tau_rc, tau_ref, rates, scratch, exponents)
     return -1
 
 

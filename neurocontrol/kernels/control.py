@@ -23,6 +23,7 @@ __all__ = [
     "clip_action",
     "joint_pd_torque",
     "operational_space_torque",
+    "planar_arm_dynamics",
     "task_space_part",
     "unpack_arm_observation",
 ]
@@ -291,3 +292,29 @@ def add_and_clip_action(tau_a, tau_b, inv_limit, total, action):  # pragma: no c
         total[i] = t
         a = t * inv_limit[i]
         action[i] = 1.0 if a > 1.0 else (-1.0 if a < -1.0 else a)
+
+
+@njit(**_JIT)
+def planar_arm_dynamics(q, constants, mass, jacobian, gravity):  # pragma: no cover - compiled
+    r"""Mass matrix, hand Jacobian and (zero) gravity of the 2-link planar arm at ``q``.
+
+    ``constants = [a1, a2, a3, l1, l2]`` of
+    :class:`~neurocontrol.envs.robots.planar_arm.PlanarArmModel`:
+    :math:`M = [[a_1 + 2 a_2 c_2, a_3 + a_2 c_2], [a_3 + a_2 c_2, a_3]]`; the
+    Jacobian of the hand point; gravity loads no joint in the horizontal plane.
+    """
+    a1, a2, a3, l1, l2 = constants[0], constants[1], constants[2], constants[3], constants[4]
+    q1, q2 = q[0], q[1]
+    c2 = math.cos(q2)
+    m12 = a3 + a2 * c2
+    mass[0, 0] = a1 + 2.0 * a2 * c2
+    mass[0, 1] = m12
+    mass[1, 0] = m12
+    mass[1, 1] = a3
+    s12, c12 = math.sin(q1 + q2), math.cos(q1 + q2)
+    jacobian[0, 0] = -l1 * math.sin(q1) - l2 * s12
+    jacobian[0, 1] = -l2 * s12
+    jacobian[1, 0] = l1 * math.cos(q1) + l2 * c12
+    jacobian[1, 1] = l2 * c12
+    gravity[0] = 0.0
+    gravity[1] = 0.0

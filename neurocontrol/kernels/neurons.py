@@ -26,12 +26,11 @@ per site on a cold start, more than the few repeated lines.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
 from neurocontrol.kernels.flags import HELPER_JIT, KERNEL_JIT
+from neurocontrol.kernels.logarithm import log_inplace
 from neurocontrol.kernels.rng import next_normal
 from neurocontrol.kernels.state import (
     CLK_N_NEURONS,
@@ -71,6 +70,8 @@ from neurocontrol.kernels.state import (
 )
 
 __all__ = [
+    "RATE_FLOOR",
+    "lif_rates",
     "read_input_events",
     "record_spikes",
     "update_izhikevich",
@@ -278,6 +279,38 @@ def update_izhikevich(
     ints[p, POP_SPIKE_TOTAL] += count
 
 
+#: ``v_inf - v_th`` at or below which a rate is 0 (the logarithm needs a normal exponent)
+RATE_FLOOR = 1e-300
+
+
+@njit(**HELPER_JIT)
+def lif_rates(
+    above: np.ndarray,
+    span: float,
+    tau_m: float,
+    tau_ref: float,
+    scratch: np.ndarray,
+    exponents: np.ndarray,
+) -> None:
+    r"""Steady-state LIF rates (Hz), in place of ``above`` = :math:`v_\infty - v_{th}`.
+
+    :math:`[\tau_{ref} + \tau_m \ln((v_\infty - v_{reset}) / (v_\infty - v_{th}))]^{-1}`
+    where :math:`v_\infty > v_{th}` (above :data:`RATE_FLOOR`), else 0, with
+    ``span`` :math:`= v_{th} - v_{reset}` (1 for normalised currents, where
+    ``above`` is :math:`J - 1`). Three passes without a branch or a call,
+    so each vectorises; the logarithm is :func:`~neurocontrol.kernels.logarithm.log_inplace`
+    (``scratch`` f8 and ``exponents`` i4, as long as ``above``).
+    """
+    n = above.shape[0]
+    for i in range(n):
+        a = above[i]
+        scratch[i] = (a + span) / a if a > RATE_FLOOR else 1.0
+    log_inplace(scratch, exponents)
+    for i in range(n):
+        rate = 1.0 / (tau_ref + tau_m * scratch[i])
+        above[i] = rate if above[i] > RATE_FLOOR else 0.0
+
+
 @njit(**KERNEL_JIT)
 def update_lif_rate(
     populations: Populations,
@@ -292,12 +325,10 @@ def update_lif_rate(
 
     Synaptic input is read as the LIF kernel reads it (the current
     :math:`I_{syn}` before this step's arrivals, or delta pulses as their
-    mean current); the rate is the steady-state LIF rate written in the
-    form of :func:`neurocontrol.encoding.lif_rates`: with normalised
-    parameters it is, to the last bit, the compiled
-    :func:`~neurocontrol.kernels.coding.lif_rates_inplace` of the standalone
-    encoders, and within an ulp of ``lif_rates``, whose NumPy ``log1p`` may
-    differ from the C library's in the last bit.
+    mean current); the rates are :func:`lif_rates`,
+    the arithmetic of the standalone encoders' rates
+    (:func:`~neurocontrol.kernels.coding.lif_rates_inplace`): with
+    normalised parameters the two agree to the last bit.
     """
     ints, floats = populations.ints, populations.floats
     start, stop = ints[p, POP_START], ints[p, POP_STOP]
@@ -307,12 +338,11 @@ def update_lif_rate(
     tau_m, tau_ref = floats[p, POP_TAU_M], floats[p, POP_TAU_REF]
     delta = ints[p, POP_DELTA_SYNAPSES] == 1
     delta_current, syn_decay = floats[p, POP_DELTA_CURRENT], floats[p, POP_SYN_DECAY]
-    span = v_th - v_reset
     n_neurons = stop - start
     i_syn, i_ext = neurons.i_syn[start:stop], neurons.i_ext[start:stop]
     rate, spiked = neurons.rate[start:stop], neurons.spiked[start:stop]
     received = ring[slot_base + start : slot_base + stop]
-    for n in range(n_neurons):
+    for n in range(n_neurons):  # v_inf - v_th into the rates
         current = i_bias + i_ext[n]
         if delta:
             current += received[n] * delta_current
@@ -320,9 +350,11 @@ def update_lif_rate(
             current += i_syn[n]
             i_syn[n] = i_syn[n] * syn_decay + received[n]
         received[n] = 0.0
-        above = v_rest + r_m * current - v_th
-        rate[n] = 1.0 / (tau_ref + tau_m * math.log1p(span / above)) if above > 0.0 else 0.0
+        rate[n] = v_rest + r_m * current - v_th
         spiked[n] = 0
+    # a rate neuron has no membrane or refractory counter: their arrays are the scratch
+    scratch, exponents = neurons.v[start:stop], neurons.refractory[start:stop]
+    lif_rates(rate, v_th - v_reset, tau_m, tau_ref, scratch, exponents)
 
 
 @njit(**KERNEL_JIT)

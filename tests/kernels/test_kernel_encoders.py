@@ -61,7 +61,7 @@ def test_currents_every_step_are_the_nef_encoders(dense, q):
     currents = nef_twin(dense, "q_rates").encode(q)
     np.testing.assert_array_equal(dense.state["rates.i_ext"], currents)
     rates = np.zeros(N_RATE)  # this step's signal reached this step's neurons
-    lif_rates_inplace(currents, 0.02, 0.002, rates)
+    lif_rates_inplace(currents, 0.02, 0.002, rates, np.zeros(N_RATE), np.zeros(N_RATE, np.int32))
     np.testing.assert_array_equal(dense.state["rates.rate"], rates)
     assert dense.operation_counts()["encoders"] == {
         "synops": 0,
