@@ -225,7 +225,7 @@ def _source(
         rule_call(call)
     if plan.deferred:
         body.append(f"    {need(step.apply_weight_changes)}(synapses)")
-    body.append(f"    {need(step.count_operations)}(populations, synapses, operations)")
+    body.append(f"    {need(step.count_operations)}(populations.ints, synapses.ints, operations)")
     body.append(f"    {need(step.advance_clock)}(clock)")
     body.append("    return -1")
     modules.append(flags)

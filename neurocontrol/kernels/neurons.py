@@ -94,7 +94,7 @@ def _standard_normal(rng: np.ndarray) -> float:
     return next_normal(rng)
 
 
-@njit(**HELPER_JIT)
+@njit(**KERNEL_JIT)
 def record_spikes(populations: Populations, p: int, neurons: Neurons) -> None:
     """List population ``p``'s spike flags in ``spike_ids[start:]`` and record the count."""
     ints = populations.ints
@@ -120,10 +120,18 @@ def read_input_events(
     events: np.ndarray,
 ) -> None:
     """Record the given events (uint8 per input afferent) of input population ``p`` as spikes."""
-    ints, spiked = populations.ints, neurons.spiked
-    for n in range(ints[p, POP_START], ints[p, POP_STOP]):
-        spiked[n] = events[n] != 0
-    record_spikes(populations, p, neurons)
+    ints = populations.ints
+    start = ints[p, POP_START]
+    spiked, spike_ids = neurons.spiked, neurons.spike_ids
+    count = 0
+    for n in range(start, ints[p, POP_STOP]):
+        fired = events[n] != 0
+        spiked[n] = fired
+        if fired:
+            spike_ids[start + count] = n
+            count += 1
+    ints[p, POP_SPIKE_COUNT] = count
+    ints[p, POP_SPIKE_TOTAL] += count
 
 
 @njit(**HELPER_JIT)

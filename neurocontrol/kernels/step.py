@@ -42,8 +42,6 @@ from neurocontrol.kernels.state import (
     PRJ_LEARNING_SYNOPS_STEP,
     PRJ_MACS_STEP,
     PRJ_SYNOPS_STEP,
-    Populations,
-    Synapses,
 )
 from neurocontrol.kernels.synapses import apply_weight_changes, propagate_dense, propagate_sparse
 
@@ -68,26 +66,33 @@ def advance_clock(clock: np.ndarray) -> None:
     clock[CLK_STEP] += 1
 
 
-@njit(**HELPER_JIT)
+@njit(**KERNEL_JIT)
 def start_operations(operations: np.ndarray) -> None:
     """Begin the step: clear the last step's operation counts (the totals stay)."""
     for kind in range(OPS_TOTAL):
         operations[kind] = 0
 
 
-@njit(**HELPER_JIT)
-def count_operations(populations: Populations, synapses: Synapses, operations: np.ndarray) -> None:
+@njit(**KERNEL_JIT)
+def count_operations(
+    population_table: np.ndarray, projection_table: np.ndarray, operations: np.ndarray
+) -> None:
     """Add every population's and projection's operations of this step to the encoders', then
     to the totals: neuron updates and multiply-adds per population (fixed by its model and
-    size), synaptic events and multiply-adds of each projection's propagation and rules."""
-    pops, table = populations.ints, synapses.ints
+    size), synaptic events and multiply-adds of each projection's propagation and rules.
+
+    It takes the two integer tables, not their NamedTuples: a function whose signature
+    holds ``Synapses`` costs a few tenths of a second more to compile.
+    """
     updates, macs, synops = 0, 0, 0
-    for p in range(pops.shape[0]):
-        updates += pops[p, POP_UPDATES_PER_STEP]
-        macs += pops[p, POP_MACS_PER_STEP]
-    for q in range(table.shape[0]):
-        synops += table[q, PRJ_SYNOPS_STEP] + table[q, PRJ_LEARNING_SYNOPS_STEP]
-        macs += table[q, PRJ_MACS_STEP] + table[q, PRJ_LEARNING_MACS_STEP]
+    for p in range(population_table.shape[0]):
+        updates += population_table[p, POP_UPDATES_PER_STEP]
+        macs += population_table[p, POP_MACS_PER_STEP]
+    for q in range(projection_table.shape[0]):
+        synops += (
+            projection_table[q, PRJ_SYNOPS_STEP] + projection_table[q, PRJ_LEARNING_SYNOPS_STEP]
+        )
+        macs += projection_table[q, PRJ_MACS_STEP] + projection_table[q, PRJ_LEARNING_MACS_STEP]
     operations[OPS_SYNOPS] += synops
     operations[OPS_NEURON_UPDATES] += updates
     operations[OPS_MACS] += macs
