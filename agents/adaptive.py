@@ -64,10 +64,10 @@ from neurocontrol.validation import (
     require_positive,
 )
 
-__all__ = ["AGENT_TYPES", "OPS_MACS", "OPS_NEURON_UPDATES", "OPS_SYNOPS", "AdaptiveController"]
+__all__ = ["ADAPTIVE_TYPES", "OPS_MACS", "OPS_NEURON_UPDATES", "OPS_SYNOPS", "AdaptiveController"]
 
 #: Spec type of each neuron model, for checkpoints and :func:`~neurocontrol.agents.make_agent`.
-AGENT_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
+ADAPTIVE_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
 
 
 def _optional_positive(name: str, value: float | None) -> float | None:
@@ -168,7 +168,7 @@ class AdaptiveController(Persistent, Agent):
         self.observation_space = base.observation_space
         self.action_space = base.action_space
         self.neurons = require_in("neurons", neurons, NEURON_MODELS)
-        self.agent_type = AGENT_TYPES[self.neurons]  # type: ignore[misc]
+        self.agent_type = ADAPTIVE_TYPES[self.neurons]  # type: ignore[misc]
         self.n_neurons = require_int("n_neurons", n_neurons, minimum=1)
         self.learning_rate = require_nonnegative("learning_rate", learning_rate)
         self.q_radius = require_positive("q_radius", q_radius)

@@ -38,8 +38,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from neurocontrol.agents.adaptive import AGENT_TYPES as _ADAPTIVE_TYPES
-from neurocontrol.agents.adaptive import AdaptiveController
+from neurocontrol.agents.adaptive import ADAPTIVE_TYPES, AdaptiveController
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.dense import (
     BaseController,
@@ -61,7 +60,7 @@ BASE_TYPES: dict[str, type[BaseController]] = {
     "joint_pd": JointPDController,
 }
 #: The neuron model of each adaptive agent type (the type says it; the spec does not).
-_ADAPTIVE_NEURONS = {kind: neurons for neurons, kind in _ADAPTIVE_TYPES.items()}
+_ADAPTIVE_NEURONS = {kind: neurons for neurons, kind in ADAPTIVE_TYPES.items()}
 _NOT_FROM_SPEC = {
     "self",
     "observation_space",
