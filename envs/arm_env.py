@@ -181,15 +181,13 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         self._joint_weights = [1.0 / (n * v * v) for v in self._limits]
         self._cid = self.sim.client_id
         self._perturbations = ActivePerturbations(self.robot, self.dt, self.surface)
-        mass_diagonal = np.diag(model.mass_matrix(model.q_home))
-        # explicit damping c is stable while c * dt < 2 M_jj; keep a factor 4 margin
-        self.damping_limit = (0.5 * mass_diagonal / self.dt).tolist()
+        self._damping_limit: list[float] | None = None  # evaluated when first needed
         self._default_perturbation = perturbation
         parse_perturbations(  # validate now; reset() draws any random values
             perturbation,
             n,
             self.dt,
-            self.damping_limit,
+            self._get_damping_limit,
             np.random.default_rng(0),
             has_surface=self.surface is not None,
         )
@@ -263,7 +261,25 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         info["cycle"] = task.cycle
         return 0.0
 
+    def _get_damping_limit(self) -> list[float]:
+        if self._damping_limit is None:
+            model = self.robot_model
+            mass_diagonal = np.diag(model.mass_matrix(model.q_home))
+            # explicit damping c is stable while c * dt < 2 M_jj; keep a factor 4 margin
+            self._damping_limit = (0.5 * mass_diagonal / self.dt).tolist()
+        return self._damping_limit
+
     # -- public API ---------------------------------------------------------------
+    @property
+    def damping_limit(self) -> list[float]:
+        """The largest damping (N·m·s/rad) per joint a ``joint_damping`` perturbation may have.
+
+        Evaluated from the nominal mass matrix at ``q_home`` when first
+        needed, not when the env is built: a compiled nominal model is then
+        loaded only by what uses it.
+        """
+        return self._get_damping_limit()
+
     @property
     def sim_time(self) -> float:
         """Episode time (s): physics steps since reset times ``dt``."""
@@ -304,7 +320,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             spec,
             self.n_joints,
             self.dt,
-            self.damping_limit,
+            self._get_damping_limit,
             self.np_random,
             has_surface=self.surface is not None,
         )

@@ -50,7 +50,7 @@ much tangential load the contact takes before it slips.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
 from typing import Any
@@ -186,7 +186,7 @@ def _parse_one(
     spec: Any,
     n_joints: int,
     dt: float,
-    damping_limit: Sequence[float],
+    damping_limit: Callable[[], Sequence[float]],
     rng: np.random.Generator,
     has_surface: bool,
 ) -> Perturbation:
@@ -219,7 +219,7 @@ def _parse_one(
         value = _number(name, raw, unit=" N·s/m")
     elif kind == "joint_damping":
         value = _per_joint(name, raw, n_joints, " N·m·s/rad")
-        for joint, (c, limit) in enumerate(zip(value, damping_limit, strict=True)):
+        for joint, (c, limit) in enumerate(zip(value, damping_limit(), strict=True)):
             if c > limit:
                 raise PerturbationError(
                     f"{name}[{joint}] = {c:g} N·m·s/rad is above {limit:.3g}, the largest value "
@@ -259,13 +259,15 @@ def parse_perturbations(
     spec: Any,
     n_joints: int,
     dt: float,
-    damping_limit: Sequence[float],
+    damping_limit: Callable[[], Sequence[float]],
     rng: np.random.Generator,
     *,
     has_surface: bool = False,
 ) -> tuple[Perturbation, ...]:
     """Validate a perturbation spec (None, ``{"kind": "none"}``, a dict, or a list of dicts).
 
+    ``damping_limit``: gives the largest stable ``joint_damping`` per joint;
+    called only for a ``joint_damping`` spec (it evaluates the nominal model).
     ``has_surface``: the env has a surface for ``surface_friction``.
 
     Raises
