@@ -5,13 +5,29 @@ opening by position motors set once at build time and are not part of the
 action. The hand point is the ``panda_grasptarget`` frame between the
 fingertips. Link inertias are PyBullet's default for this URDF (computed
 from the collision meshes); the nominal model loads the URDF the same way.
+
+:class:`PandaModel` is the nominal model a model-based controller uses: the
+robot as built, never as perturbed. It is a separate body on a private
+client, not the simulated one, because perturbations change the simulated
+body (a payload is ``changeDynamics`` of the hand's mass) and a controller
+must not be told about them by its model. Reading the simulated body would
+not even give the perturbed dynamics consistently: ``getDynamicsInfo``
+reports a change at once, but PyBullet's ``calculateMassMatrix`` and
+``calculateInverseDynamics`` build their own tree of the body at their
+first call, cache it, and ignore every later ``changeDynamics``.
+
+The model reads the private body's parameters once, at construction, and
+evaluates M(q), J(q) and g(q) with compiled rigid-body algorithms
+(:mod:`neurocontrol.kernels.rigid_body`) at a fraction of the cost of
+PyBullet's three functions, which stay the reference: the tests hold the
+two equal.
 """
 
 from __future__ import annotations
 
 import contextlib
-import struct
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pybullet
@@ -19,8 +35,9 @@ import pybullet_data
 from pybullet_utils.bullet_client import BulletClient
 
 from neurocontrol.envs.robots.base import TorqueArm
+from neurocontrol.envs.robots.rigid_body import read_serial_chain
 from neurocontrol.envs.sim import BulletSim, DirectBulletClient
-from neurocontrol.errors import ShapeError
+from neurocontrol.errors import ConfigError, ShapeError
 
 __all__ = [
     "PANDA_ARM_JOINTS",
@@ -47,11 +64,17 @@ PANDA_TORQUE_LIMIT = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
 PANDA_Q_HOME = (0.0, -np.pi / 4, 0.0, -3 * np.pi / 4, 0.0, np.pi / 2, np.pi / 4)
 #: Opening of each finger joint (m): a 2 cm gap between the pads.
 PANDA_FINGER_OPENING = 0.01
+_FLOAT64 = np.dtype(np.float64)  # a singleton: identity tells a float64 array cheaply
 
 
 def _load_panda(client: BulletClient) -> int:
     client.setAdditionalSearchPath(pybullet_data.getDataPath())
     return int(client.loadURDF(PANDA_URDF, basePosition=[0.0, 0.0, 0.0], useFixedBase=True))
+
+
+def _outputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mass matrix (7, 7), hand Jacobian (3, 7) and gravity torques (7,), zeroed."""
+    return np.zeros((7, 7)), np.zeros((3, 7)), np.zeros(7)
 
 
 def _joint_limits(client: BulletClient, body: int) -> tuple[np.ndarray, np.ndarray]:
@@ -60,11 +83,24 @@ def _joint_limits(client: BulletClient, body: int) -> tuple[np.ndarray, np.ndarr
 
 
 class PandaModel:
-    """Nominal Panda dynamics from PyBullet on a private DIRECT client.
+    """The Panda's nominal dynamics: compiled on the control path, PyBullet as reference.
 
-    The client is built once from the unmodified URDF and is never touched by
-    perturbations, so the model stays nominal whatever happens to the
-    simulated robot. The finger joints are evaluated at their fixed opening.
+    The rigid-body parameters are read once, at construction, from a
+    private DIRECT client that loads the URDF as the env does and is never
+    touched by perturbations, so the model stays nominal whatever happens to
+    the simulated robot (see the module). The finger joints are held at
+    :data:`PANDA_FINGER_OPENING`: the fingers move with the hand and their
+    mass counts in the last joint's composite inertia.
+
+    On the control path, :meth:`dynamics`, :meth:`mass_matrix`,
+    :meth:`jacobian` and :meth:`gravity` evaluate the compiled rigid-body
+    algorithms of :mod:`neurocontrol.kernels.rigid_body` (numba, imported
+    at the first call); they equal PyBullet's ``calculateMassMatrix``,
+    ``calculateJacobian`` and ``calculateInverseDynamics`` on the private
+    client to rounding. :meth:`coriolis` and :meth:`hand_position` stay
+    PyBullet's own functions on that client (the operational-space
+    controller calls neither; the joint-space PD calls
+    :meth:`hand_position` every step).
     """
 
     dim = 3
@@ -84,15 +120,22 @@ class PandaModel:
         self._fingers = [PANDA_FINGER_OPENING, PANDA_FINGER_OPENING]
         self._all_joints = list(PANDA_ARM_JOINTS + PANDA_FINGER_JOINTS)
         self._rest_velocities = [[0.0]] * 9
-        # dynamics() writes M, J and g into one buffer with a single struct pack
-        # (numpy's assignment from nested tuples costs ~2x more); the arrays are
-        # C-contiguous views of it, made once for the model's lifetime.
-        self._dynamics_format = struct.Struct("@77d")  # 49 + 21 + 7 float64
-        self._dynamics_buffer = bytearray(self._dynamics_format.size)
-        values = np.frombuffer(self._dynamics_buffer, dtype=np.float64)
-        self._mass = values[:49].reshape(7, 7)
-        self._jacobian = values[49:70].reshape(3, 7)
-        self._gravity = values[70:]
+        self._chain = read_serial_chain(
+            self._client,
+            self._body,
+            PANDA_ARM_JOINTS,
+            dict.fromkeys(PANDA_FINGER_JOINTS, PANDA_FINGER_OPENING),
+            PANDA_HAND_LINK,
+        )
+        self._gravity_vector = np.array([0.0, 0.0, -GRAVITY])
+        self._kernel: Any = None  # loaded at the first evaluation
+        # dynamics() writes into these for the model's lifetime; the single-quantity
+        # methods use their own, so they never overwrite what dynamics() returned
+        self._owned = _outputs()
+        self._scratch = _outputs()
+        # the kernel's arguments after q, for each set of outputs (made by _compile)
+        self._owned_arguments: tuple[np.ndarray, ...] = ()
+        self._scratch_arguments: tuple[np.ndarray, ...] = ()
 
     def _full(self, q: Sequence[float]) -> list[float]:
         """The 9 joint positions PyBullet expects: ``q`` then the fixed finger opening."""
@@ -104,12 +147,39 @@ class PandaModel:
             raise ShapeError(f"q must hold the 7 Panda joint angles (rad), got {len(full)} values")
         return full + self._fingers
 
-    def dynamics(self, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mass matrix, hand Jacobian and gravity torques at ``q``, in one call.
+    def _compile(self) -> Any:
+        # numba is imported by what evaluates the model (controllers), not by building an env
+        from neurocontrol.kernels.rigid_body import (
+            FRAME_COLUMNS,
+            pack_bodies,
+            serial_chain_dynamics,
+        )
 
-        Equal to ``(mass_matrix(q), jacobian(q), gravity(q))`` but about half
-        the cost: ``q`` is converted once and the results are written into
-        arrays the model owns instead of new ones.
+        model = (pack_bodies(self._chain), self._chain.point, self._gravity_vector)
+        frames = np.zeros((self.n_joints, FRAME_COLUMNS))
+        self._owned_arguments = (*model, frames, *self._owned)
+        self._scratch_arguments = (*model, frames, *self._scratch)
+        self._kernel = serial_chain_dynamics
+        return serial_chain_dynamics
+
+    def _evaluate(self, q: Sequence[float], owned: bool) -> None:
+        """Write the compiled M, J and g at ``q`` into the owned or the scratch outputs."""
+        kernel = self._kernel if self._kernel is not None else self._compile()
+        angles = q if type(q) is np.ndarray and q.dtype is _FLOAT64 else np.asarray(q, np.float64)
+        if angles.shape != (7,):
+            shape = angles.shape
+            got = f"{angles.size} values" if len(shape) == 1 else f"an array of shape {shape}"
+            raise ShapeError(f"q must hold the 7 Panda joint angles (rad), got {got}")
+        bad = kernel(angles, *(self._owned_arguments if owned else self._scratch_arguments))
+        if bad >= 0:
+            raise ConfigError(f"q must be finite (no NaN or inf), got q[{bad}] = {angles[bad]}")
+
+    def dynamics(self, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mass matrix, hand Jacobian and gravity torques at ``q``, in one call (compiled).
+
+        Equal to ``(mass_matrix(q), jacobian(q), gravity(q))``, written into
+        arrays the model owns instead of new ones: the per-step call of the
+        operational-space controller.
 
         Parameters
         ----------
@@ -125,39 +195,44 @@ class PandaModel:
         gravity : ndarray, shape (7,)
             Joint torques that hold the arm still against gravity.
 
+        Raises
+        ------
+        ShapeError
+            If ``q`` does not hold 7 angles.
+        ConfigError
+            If an angle is NaN or infinite.
+
         Notes
         -----
         The three arrays are the same objects on every call and are
         overwritten by the next call: copy them to keep values across steps.
         """
-        body, cid, zeros = self._body, self._cid, self._zeros
-        full = self._full(q)
-        mass = pybullet.calculateMassMatrix(body, full, physicsClientId=cid)
-        linear, _ = pybullet.calculateJacobian(
-            body, PANDA_HAND_LINK, self._origin, full, zeros, zeros, physicsClientId=cid
-        )
-        tau = pybullet.calculateInverseDynamics(body, full, zeros, zeros, physicsClientId=cid)
-        # PyBullet returns 9 x 9 and 3 x 9 tuples (fingers included): keep the arm's 7 columns
-        m0, m1, m2, m3, m4, m5, m6 = mass[:7]
-        j0, j1, j2 = linear
-        self._dynamics_format.pack_into(
-            self._dynamics_buffer,
-            0,
-            *m0[:7], *m1[:7], *m2[:7], *m3[:7], *m4[:7], *m5[:7], *m6[:7],
-            *j0[:7], *j1[:7], *j2[:7],
-            *tau[:7],
-        )  # fmt: skip
-        return self._mass, self._jacobian, self._gravity
+        self._evaluate(q, owned=True)
+        return self._owned
 
     def gravity(self, q: Sequence[float]) -> np.ndarray:
-        """Joint torques (7,) that hold the arm still against gravity at ``q``."""
+        """Joint torques (7,) that hold the arm still against gravity at ``q`` (compiled)."""
+        self._evaluate(q, owned=False)
+        return self._scratch[2].copy()
+
+    def mass_matrix(self, q: Sequence[float]) -> np.ndarray:
+        """Joint-space inertia matrix (7, 7) at ``q`` (compiled)."""
+        self._evaluate(q, owned=False)
+        return self._scratch[0].copy()
+
+    def jacobian(self, q: Sequence[float]) -> np.ndarray:
+        """Translational Jacobian (3, 7) of the hand point at ``q`` (compiled)."""
+        self._evaluate(q, owned=False)
+        return self._scratch[1].copy()
+
+    def _bullet_gravity(self, full: list[float]) -> np.ndarray:
         tau = pybullet.calculateInverseDynamics(
-            self._body, self._full(q), self._zeros, self._zeros, physicsClientId=self._cid
+            self._body, full, self._zeros, self._zeros, physicsClientId=self._cid
         )
         return np.array(tau[:7])
 
     def coriolis(self, q: Sequence[float], dq: Sequence[float]) -> np.ndarray:
-        """Coriolis and centrifugal torques (7,) at ``(q, dq)``."""
+        """Coriolis and centrifugal torques (7,) at ``(q, dq)`` (PyBullet's inverse dynamics)."""
         full_q = self._full(q)
         tau = pybullet.calculateInverseDynamics(
             self._body,
@@ -166,28 +241,10 @@ class PandaModel:
             self._zeros,
             physicsClientId=self._cid,
         )
-        return np.array(tau[:7]) - self.gravity(q)
-
-    def mass_matrix(self, q: Sequence[float]) -> np.ndarray:
-        """Joint-space inertia matrix (7, 7) at ``q``."""
-        mass = pybullet.calculateMassMatrix(self._body, self._full(q), physicsClientId=self._cid)
-        return np.array([row[:7] for row in mass[:7]])
-
-    def jacobian(self, q: Sequence[float]) -> np.ndarray:
-        """Translational Jacobian (3, 7) of the hand point at ``q``."""
-        linear, _ = pybullet.calculateJacobian(
-            self._body,
-            PANDA_HAND_LINK,
-            self._origin,
-            self._full(q),
-            self._zeros,
-            self._zeros,
-            physicsClientId=self._cid,
-        )
-        return np.array([row[:7] for row in linear])
+        return np.array(tau[:7]) - self._bullet_gravity(full_q)
 
     def hand_position(self, q: Sequence[float]) -> np.ndarray:
-        """Hand point (3,) in the world frame at ``q`` (a new array)."""
+        """Hand point (3,) in the world frame at ``q`` (a new array; PyBullet's kinematics)."""
         # forward kinematics of the private body: one batched reset, one link query
         pybullet.resetJointStatesMultiDof(
             self._body,
