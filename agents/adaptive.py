@@ -54,24 +54,21 @@ from neurocontrol.agents.persistence import Persistent
 from neurocontrol.encoding import NEFEncoder
 from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.kernels import control as kernels
-from neurocontrol.kernels.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
+from neurocontrol.kernels.state import OPS_SYNOPS
 from neurocontrol.simulator import Simulator
 from neurocontrol.statedict import Stateful
 from neurocontrol.validation import (
     require_in,
     require_int,
     require_nonnegative,
+    require_optional_positive,
     require_positive,
 )
 
-__all__ = ["ADAPTIVE_TYPES", "OPS_MACS", "OPS_NEURON_UPDATES", "OPS_SYNOPS", "AdaptiveController"]
+__all__ = ["ADAPTIVE_TYPES", "AdaptiveController"]
 
 #: Spec type of each neuron model, for checkpoints and :func:`~neurocontrol.agents.make_agent`.
 ADAPTIVE_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
-
-
-def _optional_positive(name: str, value: float | None) -> float | None:
-    return None if value is None else require_positive(name, value)
 
 
 class AdaptiveController(Persistent, Agent):
@@ -180,8 +177,8 @@ class AdaptiveController(Persistent, Agent):
             neurons=self.neurons,
             input_coding=require_in("input_coding", input_coding, INPUT_CODINGS),
             learning_rate=self.learning_rate,
-            tau_synapse=_optional_positive("tau_synapse", tau_synapse),
-            pes_pre_tau=_optional_positive("pes_pre_tau", pes_pre_tau),
+            tau_synapse=require_optional_positive("tau_synapse", tau_synapse),
+            pes_pre_tau=require_optional_positive("pes_pre_tau", pes_pre_tau),
             delta=require_positive("delta", delta),
             afferents_per_signal=require_int("afferents_per_signal", afferents_per_signal, 2),
             afferent_rate=require_positive("afferent_rate", afferent_rate),

@@ -13,15 +13,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurocontrol.agents.adaptive import (
-    OPS_MACS,
-    OPS_NEURON_UPDATES,
-    OPS_SYNOPS,
-    AdaptiveController,
-)
+from neurocontrol.agents.adaptive import AdaptiveController
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.errors import ConfigError
+from neurocontrol.kernels.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
 from neurocontrol.metrics import EnergyModel
 from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_in, require_int

@@ -23,6 +23,7 @@ import numpy as np
 
 from neurocontrol.errors import ConfigError, ObservationError, ShapeError
 from neurocontrol.kernels import coding as kernels
+from neurocontrol.model.encoders import affine_currents
 from neurocontrol.rng import rng_from_words, rng_to_words
 from neurocontrol.statedict import Stateful
 from neurocontrol.validation import numeric_vector, require_in, require_int, require_positive
@@ -596,8 +597,10 @@ class NEFEncoder(Encoder):
     normalised to a threshold of 1 (``tau_rc dv/dt = -v + J``, ``v_th = 1``):
     they drive :class:`neurocontrol.model.LIF` with its defaults (``v_rest =
     v_reset = 0``, ``v_th = 1``, ``r_m = 1``) and ``tau_m = tau_rc``,
-    ``tau_ref = tau_ref``. :func:`lif_rates` gives the rate model (for a
-    dense twin, :meth:`encode_rates`). Needs no randomness per step.
+    ``tau_ref = tau_ref``. :func:`lif_rates` gives the rate model
+    (:meth:`encode_rates`; in a network, a
+    :class:`~neurocontrol.model.LIFRate` population). Needs no randomness
+    per step.
 
     Gains for a simulated population (``dt``): a LIF simulated in steps of
     ``dt`` fires only at step ends, so each interspike interval is rounded up
@@ -610,7 +613,7 @@ class NEFEncoder(Encoder):
     [\text{intercept}, 1]` equals that of the continuous curve: the simulated
     population then carries, neuron by neuron, the same mean activity as the
     rate model it is compared with (:meth:`encode_rates` stays the continuous
-    curve with the requested tuning, what a rate twin computes).
+    curve with the requested tuning, what a rate population computes).
 
     Note: in ``d`` dimensions the box ``center +- radius`` reaches
     :math:`\sqrt{d}` in normalised units, beyond the unit sphere the
@@ -675,9 +678,11 @@ class NEFEncoder(Encoder):
 
     def _derive_weights(self) -> None:
         """The input weights and offsets :meth:`encode` uses, from encoders, gains and biases."""
-        weights = self._gains[:, None] * self._encoders / self.radius
+        weights, offset = affine_currents(
+            self._gains, self._encoders, self._biases, self.center, self.radius
+        )
         self._weights_t[...] = weights.T
-        self._offset[...] = self._biases - weights @ self.center
+        self._offset[...] = offset
 
     @property
     def encoders(self) -> np.ndarray:
@@ -710,7 +715,7 @@ class NEFEncoder(Encoder):
         return currents
 
     def encode_rates(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
-        """LIF rates (Hz) for ``x`` (the rate model, e.g. for a dense twin)."""
+        """LIF rates (Hz) for ``x``: the rate model of the same neurons."""
         x = self._input(x)
         rates = self._out(out, self._rates)
         bad = kernels.nef_step(

@@ -20,6 +20,7 @@ __all__ = [
     "require_in",
     "require_int",
     "require_nonnegative",
+    "require_optional_positive",
     "require_positive",
 ]
 
@@ -40,6 +41,11 @@ def require_positive(name: str, value: Any) -> float:
     if not _is_real(value) or not math.isfinite(float(value)) or float(value) <= 0:
         raise ConfigError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
+
+
+def require_optional_positive(name: str, value: Any) -> float | None:
+    """Return None, or ``value`` as float if it is finite and > 0."""
+    return None if value is None else require_positive(name, value)
 
 
 def require_nonnegative(name: str, value: Any) -> float:

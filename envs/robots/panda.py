@@ -95,7 +95,8 @@ class PandaModel:
     On the control path, :meth:`dynamics`, :meth:`mass_matrix`,
     :meth:`jacobian` and :meth:`gravity` evaluate the compiled rigid-body
     algorithms of :mod:`neurocontrol.kernels.rigid_body` (numba, imported
-    at the first call); they equal PyBullet's ``calculateMassMatrix``,
+    at the first call: by a controller, or by an env with
+    ``gravity_compensation=True`` at its first step); they equal PyBullet's ``calculateMassMatrix``,
     ``calculateJacobian`` and ``calculateInverseDynamics`` on the private
     client to rounding. :meth:`coriolis` and :meth:`hand_position` stay
     PyBullet's own functions on that client (the operational-space

@@ -19,6 +19,7 @@ import pybullet
 from neurocontrol.envs.robots.base import TorqueArm
 from neurocontrol.envs.sim import BulletSim
 from neurocontrol.errors import ConfigError
+from neurocontrol.validation import numeric_vector
 
 __all__ = ["PLANAR_ARM", "PlanarArm", "PlanarArmModel", "PlanarArmParameters", "planar_arm_urdf"]
 
@@ -128,8 +129,8 @@ class PlanarArmModel:
             from neurocontrol.kernels.control import planar_arm_dynamics
 
             self._kernel = planar_arm_dynamics
-        if type(q) is not np.ndarray or q.dtype != np.float64:
-            q = np.asarray(q, dtype=np.float64)
+        if type(q) is not np.ndarray or q.dtype != np.float64 or q.shape != (2,):
+            q = numeric_vector("q", q, 2)  # the kernel reads q[0], q[1] unchecked
         self._kernel(q, self._constants, self._mass, self._jacobian, self._gravity)
         return self._mass, self._jacobian, self._gravity
 

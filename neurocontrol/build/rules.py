@@ -20,6 +20,11 @@ else:
    (``restart_clock``). The simulator iterates over these; it never names
    a rule.
 
+A rule that needs spikes on either side calls :func:`require_spiking` in its
+builder: rate populations and outputs emit none. A readout onto an
+:class:`~neurocontrol.model.network.Output` takes one rule, PES, whose output
+follows its weight changes.
+
 The generated step entry point calls every rule kernel once per step, in
 the order of the projections and their rules, after spike propagation.
 """

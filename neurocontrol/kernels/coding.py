@@ -183,7 +183,9 @@ def rate_spikes_step(rates, dt, poisson, uniform, events):  # pragma: no cover -
     return -1
 
 
-@njit(cache=True)
+# Not cached on disk (unlike the kernels around it): it calls into another module, and
+# numba's cache would keep running the old code after that module changed.
+@njit
 def lif_rates_inplace(current, tau_rc, tau_ref, out, scratch, exponents):  # pragma: no cover
     """Steady-state LIF rates (Hz) of normalised currents (threshold at 1), into ``out``.
 
@@ -212,7 +214,7 @@ def nef_currents(x, weights_t, offset, currents):  # pragma: no cover - compiled
             currents[k] += weights_t[d, k] * xd
 
 
-@njit(cache=True)
+@njit  # not cached on disk: it calls lif_rates_inplace (see there)
 def nef_step(
     x, weights_t, offset, currents, tau_rc, tau_ref, rates, with_rates, scratch, exponents
 ):  # pragma: no cover

@@ -106,7 +106,6 @@ def encode_currents(
         offset = state.offset
         for k in range(n_post):
             currents[k] = offset[k]
-        state.level[:] = 0
         state.started[0] = 1
     events = state.events
     n_events = _send_on_delta_levels(

@@ -8,12 +8,14 @@ The arithmetic of :class:`~neurocontrol.model.neurons.LIF`,
 docstrings). The generated step entry point (:mod:`neurocontrol.build.codegen`)
 calls, for each population, only the kernel of its model, with the signature
 ``kernel(populations, p, neurons, ring, clock, rng, events)``: a network
-compiles only the models it uses. Each kernel reads its input from (and
-clears) the ring-buffer slot of this step, writes every flag of its
+compiles only the models it uses. Each spiking kernel reads its input from
+(and clears) the ring-buffer slot of this step, writes every flag of its
 population in ``neurons.spiked`` (1 for this step's spikes, 0 otherwise, so
 a flag set by hand lasts until the next step), lists the spikes in
 ``neurons.spike_ids[start:]`` and records the spike count in the population
-table.
+table. The rate kernel reads and clears its slot too but never spikes (its
+flags stay 0, its count is never set); an output only decays, since its
+readouts write into it directly rather than through the ring.
 
 The kernels take the flat :class:`Populations` / :class:`Neurons` tuples,
 not the nested :class:`NetworkState`: every function numba compiles with

@@ -9,6 +9,7 @@ from neurocontrol.validation import (
     require_finite,
     require_int,
     require_nonnegative,
+    require_optional_positive,
     require_positive,
 )
 
@@ -44,8 +45,7 @@ def check_finite(owner: object, field: str) -> None:
 
 def check_optional_positive(owner: object, field: str) -> None:
     """Raise ConfigError unless ``owner.field`` is None or a finite number > 0."""
-    if getattr(owner, field) is not None:
-        require_positive(_label(owner, field), getattr(owner, field))
+    require_optional_positive(_label(owner, field), getattr(owner, field))
 
 
 def check_int(owner: object, field: str, minimum: int | None = None) -> None:

@@ -22,7 +22,21 @@ from neurocontrol.model._checks import check_int, check_name, check_positive
 from neurocontrol.model.network import Input, Population, SignalInput
 from neurocontrol.validation import require_finite_array
 
-__all__ = ["CurrentEncoder", "Encoder", "ReceptiveFieldEncoder"]
+__all__ = ["CurrentEncoder", "Encoder", "ReceptiveFieldEncoder", "affine_currents"]
+
+
+def affine_currents(
+    gains: np.ndarray, encoders: np.ndarray, biases: np.ndarray, center: Any, radius: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(W, b)`` of the NEF input currents :math:`J = W x + b` of signal ``x``.
+
+    :math:`J_k = \alpha_k e_k \cdot (x - c) / r + \beta_k`, so
+    :math:`W_{kd} = \alpha_k e_{kd} / r_d` (``[n, dims]``) and
+    :math:`b_k = \beta_k - \sum_d W_{kd} c_d`; ``center`` and ``radius`` are
+    per dimension (or scalars).
+    """
+    weights = gains[:, None] * encoders / radius
+    return weights, biases - weights @ center
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -155,12 +169,12 @@ class CurrentEncoder(Encoder):
     @property
     def weights(self) -> np.ndarray:
         r"""The matrix :math:`\alpha_k e_{kd} / r_d` of the affine map, ``[n_post, dims]``."""
-        return self.gains[:, None] * self.encoders / self.radius[None, :]
+        return affine_currents(self.gains, self.encoders, self.biases, self.center, self.radius)[0]
 
     @property
     def offset(self) -> np.ndarray:
         r"""The offset :math:`\beta_k - \sum_d W_{kd} c_d` of the affine map, ``[n_post]``."""
-        return self.biases - self.weights @ self.center
+        return affine_currents(self.gains, self.encoders, self.biases, self.center, self.radius)[1]
 
 
 @dataclass(frozen=True, eq=False)

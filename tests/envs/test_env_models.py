@@ -88,3 +88,13 @@ def test_panda_model_rejects_a_wrong_number_of_joint_angles(panda: PandaModel) -
         panda.dynamics(np.zeros(6))
     with pytest.raises(ShapeError, match="got 9 values"):
         panda.hand_position([0.0] * 9)
+
+
+def test_planar_model_dynamics_rejects_a_wrong_number_of_joint_angles() -> None:
+    model = PlanarArmModel()
+    with pytest.raises(ShapeError, match=r"q must have shape \(2,\), got \(3,\)"):
+        model.dynamics(np.zeros(3))
+    with pytest.raises(ShapeError, match=r"q must have shape \(2,\), got \(1, 2\)"):
+        model.dynamics([[0.1, 0.2]])
+    with pytest.raises(ShapeError, match="q must be numeric"):
+        model.dynamics(["a", "b"])
