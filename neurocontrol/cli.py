@@ -64,12 +64,27 @@ def _experiment_config(args: argparse.Namespace) -> Any:
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
-    from neurocontrol.experiment import run_experiment
-    from neurocontrol.reporting import write_experiment
+    from neurocontrol.errors import RunInterrupted
+    from neurocontrol.training import resume_run, start_run
 
-    config = _experiment_config(args)
-    result = run_experiment(config, progress=not args.json and not args.quiet)
-    run = write_experiment(result, root=args.out)
+    progress = not args.json and not args.quiet
+    try:
+        if args.resume is not None:
+            _refuse_overrides_on_resume(args)
+            run, result = resume_run(args.resume, progress=progress)
+        else:
+            out = "runs" if args.out is None else args.out
+            run, result = start_run(_experiment_config(args), out, progress=progress)
+    except RunInterrupted as exc:
+        if exc.run_path is None:
+            kept = "before the run started; nothing was written"
+        else:
+            kept = (
+                f"kept {exc.done} of {exc.total} episodes in {exc.run_path}; finish it with: "
+                f"neurocontrol {args.command} --resume {exc.run_path}"
+            )
+        print(f"neurocontrol {args.command}: {exc}; {kept}", file=sys.stderr)
+        return 128 + exc.signal_number
     if args.json:
         print(json.dumps({"run_dir": str(run.path), **result.summary()}, indent=2))
     else:
@@ -80,6 +95,20 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
                 print(line)
         print(f"results, plots and checkpoint in {run.path}")
     return 0
+
+
+def _refuse_overrides_on_resume(args: argparse.Namespace) -> None:
+    from neurocontrol.errors import ConfigError
+
+    given = [
+        f"--{name}"
+        for name in ("config", "duration", "seeds", "name", "out")
+        if getattr(args, name) is not None
+    ]
+    if given:
+        raise ConfigError(
+            f"--resume continues a run with the config it started with; drop {', '.join(given)}"
+        )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -104,7 +133,12 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, help="override: simulated seconds per seed")
     parser.add_argument("--seeds", type=int, nargs="+", help="override: seeds to run")
     parser.add_argument("--name", help="override: run name")
-    parser.add_argument("--out", default="runs", help="folder for run directories (runs)")
+    parser.add_argument("--out", help="folder for run directories (runs)")
+    parser.add_argument(
+        "--resume",
+        metavar="RUN",
+        help="finish an interrupted or failed run directory: only its missing episodes run",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.set_defaults(handler=_cmd_experiment)
@@ -188,6 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NeuroControlError as exc:
         print(f"neurocontrol {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside a training run (which handles its own)
+        print(f"neurocontrol {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ Messages say what was wrong and what is accepted.
 
 from __future__ import annotations
 
+import signal
+
 __all__ = [
     "ActionError",
     "BuildError",
@@ -17,8 +19,10 @@ __all__ = [
     "NeuroControlError",
     "ObservationError",
     "PerturbationError",
+    "RunInterrupted",
     "ShapeError",
     "SimulationError",
+    "StorageError",
 ]
 
 
@@ -56,3 +60,23 @@ class CheckpointError(NeuroControlError, ValueError):
 
 class SimulationError(NeuroControlError, RuntimeError):
     """The simulation reached an invalid state (e.g. non-finite physics state)."""
+
+
+class StorageError(NeuroControlError, OSError):
+    """A file or folder cannot be written or read (read-only, full, not a folder, missing)."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run was stopped by a signal (SIGINT, SIGTERM); what finished before it is kept.
+
+    Derived from :class:`KeyboardInterrupt`, not from :class:`NeuroControlError`: like
+    Ctrl-C it is not an error of the input, and ``except Exception`` must not swallow it.
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        self.signal_number = signal_number
+        self.signal_name = signal.Signals(signal_number).name
+        #: the run directory that keeps what finished (None: stopped before it existed)
+        self.run_path: str | None = None
+        self.done = self.total = 0
+        super().__init__(f"stopped by {self.signal_name}")

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -40,11 +40,15 @@ from neurocontrol.registration import ENV_IDS
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
 __all__ = [
+    "AgentOutputs",
     "AgentResult",
     "EnvConfig",
     "ExperimentConfig",
     "ExperimentResult",
+    "Journal",
     "ScheduleEvent",
+    "SeedRun",
+    "check_measurable",
     "cycle_table",
     "default_config",
     "measure_table",
@@ -248,6 +252,45 @@ def default_config() -> ExperimentConfig:
 
 
 @dataclass
+class SeedRun:
+    """One agent's episode on one seed, what it cost, and its spikes if recorded.
+
+    ``cpu_time`` (s) is the process CPU time of the episode and
+    ``load_average`` the machine's 1-minute load average at its end; ``raster``
+    is ``(steps, neuron_ids)`` of one second around the first onset, recorded
+    on the first seed of an agent that has a spiking simulator.
+    """
+
+    episode: EpisodeResult
+    cpu_time: float
+    load_average: float
+    raster: tuple[np.ndarray, np.ndarray] | None = None
+
+
+@dataclass
+class AgentOutputs:
+    """What the results keep of an agent after its last seed: its decoders and its log.
+
+    ``decoders`` is the learned decoder matrix of an agent that has one;
+    ``log`` the comparison log of an agent that keeps one (a hybrid's
+    :meth:`~neurocontrol.agents.hybrid.HybridController.log`).
+    """
+
+    decoders: np.ndarray | None = None
+    log: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentOutputs:
+        """Copies of ``agent``'s decoders and log, where it has them."""
+        decoders = getattr(agent, "decoders", None)
+        log = getattr(agent, "log", None)
+        return cls(
+            np.array(decoders) if isinstance(decoders, np.ndarray) else None,
+            log() if callable(log) else None,
+        )
+
+
+@dataclass
 class AgentResult:
     """One agent's episodes (one per seed) and its trained instance of the last seed.
 
@@ -255,16 +298,41 @@ class AgentResult:
     ``cpu_times`` (s) is the process CPU time of each episode and
     ``load_averages`` the machine's 1-minute load average at its end: on a
     shared machine the wall-clock real-time factor depends on what else runs,
-    the CPU time only on the run itself.
+    the CPU time only on the run itself. ``agent`` is None when every seed
+    was taken from a run's store (a resumed run); ``outputs`` holds what the
+    results need of it either way.
     """
 
     label: str
     episodes: list[EpisodeResult]
-    agent: Agent
+    agent: Agent | None
     raster: tuple[np.ndarray, np.ndarray] | None = None
     config: ExperimentConfig | None = None
     cpu_times: list[float] = field(default_factory=list)
     load_averages: list[float] = field(default_factory=list)
+    outputs: AgentOutputs = field(default_factory=AgentOutputs)
+
+    @classmethod
+    def from_runs(
+        cls,
+        label: str,
+        runs: list[SeedRun],
+        agent: Agent | None,
+        outputs: AgentOutputs,
+        config: ExperimentConfig,
+    ) -> AgentResult:
+        """The result of ``runs`` (one per seed, in order)."""
+        raster = next((run.raster for run in runs if run.raster is not None), None)
+        return cls(
+            label,
+            [run.episode for run in runs],
+            agent,
+            raster,
+            config,
+            [run.cpu_time for run in runs],
+            [run.load_average for run in runs],
+            outputs,
+        )
 
     def episode_summaries(self) -> list[dict[str, Any]]:
         """Each episode's summary, with its CPU time, CPU real-time factor and load average."""
@@ -561,7 +629,7 @@ def measure_table(
     return window_rms(values, episode.trace["sim_time"], starts_index, dt)
 
 
-def _check_measurable(episode: EpisodeResult, config: ExperimentConfig, env_id: str) -> None:
+def check_measurable(episode: EpisodeResult, config: ExperimentConfig, env_id: str) -> None:
     """Refuse a measure whose ``info`` entries the env never reported, or that it cannot cut."""
     missing = [key for key in config.measure.info_keys if np.all(np.isnan(episode.trace[key]))]
     if missing:
@@ -595,78 +663,154 @@ def _schedule_callback(
     return apply_due
 
 
+class Journal(Protocol):
+    """Where :func:`run_experiment` keeps each finished episode (a run directory's store).
+
+    ``episode`` returns a stored episode or None; ``record_episode`` keeps one
+    as soon as it finishes; ``agent_outputs`` / ``record_agent`` do the same
+    for what the results keep of an agent once its last seed ran (recorded
+    before that seed's episode, so a stored last episode implies its outputs).
+    """
+
+    def episode(self, agent_index: int, label: str, seed: int) -> SeedRun | None: ...
+
+    def record_episode(self, agent_index: int, label: str, seed: int, run: SeedRun) -> None: ...
+
+    def agent_outputs(self, agent_index: int, label: str) -> AgentOutputs | None: ...
+
+    def record_agent(
+        self, agent_index: int, label: str, agent: Agent, outputs: AgentOutputs
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every episode of a config shares: steps, initial options, the timed events."""
+
+    dt: float
+    n_steps: int
+    options: dict[str, Any]
+    initial_learning: list[ScheduleEvent]
+    later: list[ScheduleEvent]
+
+    @classmethod
+    def of(cls, config: ExperimentConfig, dt: float) -> _Plan:
+        initial = [e for e in config.perturbation_events if e.at == 0.0]
+        return cls(
+            dt=dt,
+            n_steps=max(1, round(config.duration / dt)),
+            options={"perturbation": initial[-1].perturbation if initial else None},
+            initial_learning=[e for e in config.schedule if e.at == 0.0 and e.switches_learning],
+            later=[e for e in config.schedule if e.at > 0.0],
+        )
+
+
 def run_experiment(
     config: ExperimentConfig,
     make_agent: AgentFactory | None = None,
     progress: bool = False,
+    journal: Journal | None = None,
 ) -> ExperimentResult:
     """Run every agent of ``config`` on every seed; return the measurements.
 
     ``make_agent(spec, env, seed)`` builds an agent (default:
     :func:`neurocontrol.agents.factory.make_agent`). ``progress`` shows a
     ``tqdm`` bar with simulated time, real-time factor and current error.
+    Each (agent, seed) episode starts from a fresh agent and a reset env, so
+    episodes are independent: with a ``journal``, episodes it already holds
+    are taken from it instead of being run again (a resumed run gives the
+    same result), and each new one is handed to it as soon as it ends.
     """
     if make_agent is None:
         from neurocontrol.agents.factory import make_agent as default_factory
 
         make_agent = default_factory
     env = gym.make(config.env.id, **config.env.kwargs)
+    bar = None
     try:
-        dt = control_period(env)
-        n_steps = max(1, round(config.duration / dt))
-        env = gym.wrappers.TimeLimit(env.unwrapped, max_episode_steps=n_steps)
-        initial = [e for e in config.perturbation_events if e.at == 0.0]
-        initial_learning = [e for e in config.schedule if e.at == 0.0 and e.switches_learning]
-        later = [e for e in config.schedule if e.at > 0.0]
-        options = {"perturbation": initial[-1].perturbation if initial else None}
-        bar = _progress_bar(progress, n_steps * len(config.seeds) * len(config.agents))
+        plan = _Plan.of(config, control_period(env))
+        env = gym.wrappers.TimeLimit(env.unwrapped, max_episode_steps=plan.n_steps)
+        stored = {
+            (index, seed): journal.episode(index, label, seed) if journal else None
+            for index, label in enumerate(config.agents)
+            for seed in config.seeds
+        }
+        n_left = sum(run is None for run in stored.values())
+        bar = _progress_bar(progress, plan.n_steps * n_left)
         results: dict[str, AgentResult] = {}
-        for label, spec in config.agents.items():
-            episodes = []
-            cpu_times: list[float] = []
-            load_averages: list[float] = []
-            recorder = None
-            for seed in config.seeds:
-                agent = make_agent(spec, env, seed)
-                for event in initial_learning:
-                    _apply_event(env, agent, event)
-                if bar is not None:
-                    bar.set_description(f"{label} seed {seed}")
-                callbacks: list[Any] = [_schedule_callback(env, agent, later, dt)]
-                simulator = _simulator_of(agent)
-                if recorder is None and simulator is not None:
-                    # One second of spikes around the first perturbation onset.
-                    onset = next((e.at for e in later if not e.switches_learning), 0.0)
-                    recorder = SpikeRecorder(
-                        simulator, start=max(0, round((onset - 0.5) / dt)), length=1000
-                    )
-                    callbacks.append(recorder)
-                cpu_start = time.process_time()
-                episode = run_episode(
-                    env,
-                    agent,
-                    seed=seed,
-                    options=options,
-                    max_steps=n_steps,
-                    callbacks=callbacks,
-                    progress=bar,
-                    info_keys=config.measure.info_keys,
-                )
-                cpu_times.append(time.process_time() - cpu_start)
-                load_averages.append(os.getloadavg()[0])
-                _check_measurable(episode, config, config.env.id)
-                episodes.append(episode)
-            raster = recorder.raster() if recorder is not None else None
-            results[label] = AgentResult(
-                label, episodes, agent, raster, config, cpu_times, load_averages
-            )
+        for index, (label, spec) in enumerate(config.agents.items()):
+            runs: list[SeedRun] = []
+            agent = outputs = None
+            for k, seed in enumerate(config.seeds):
+                last = k == len(config.seeds) - 1
+                run = stored[index, seed]
+                if run is not None and last and journal is not None:
+                    outputs = journal.agent_outputs(index, label)
+                    if outputs is None:  # stopped between the two records: run it again
+                        run = None
+                if run is None:
+                    agent = make_agent(spec, env, seed)
+                    record = all(r.raster is None for r in runs)
+                    run = _run_seed(env, agent, seed, config, plan, bar, label, record)
+                    if journal is not None:
+                        if last:
+                            outputs = AgentOutputs.of(agent)
+                            journal.record_agent(index, label, agent, outputs)
+                        journal.record_episode(index, label, seed, run)
+                runs.append(run)
+            if outputs is None:
+                assert agent is not None  # the last seed ran here
+                outputs = AgentOutputs.of(agent)
+            results[label] = AgentResult.from_runs(label, runs, agent, outputs, config)
+    finally:
         if bar is not None:
             bar.close()
-    finally:
         env.close()
     result = ExperimentResult(config, results)
     result.phases()  # a trial run too short for one block is refused here
     return result
+
+
+def _run_seed(
+    env: gym.Env,
+    agent: Agent,
+    seed: int,
+    config: ExperimentConfig,
+    plan: _Plan,
+    bar: Any,
+    label: str,
+    record_raster: bool,
+) -> SeedRun:
+    """One episode of ``agent`` on ``seed`` under the config's schedule, measured."""
+    for event in plan.initial_learning:
+        _apply_event(env, agent, event)
+    if bar is not None:
+        bar.set_description(f"{label} seed {seed}")
+    callbacks: list[Any] = [_schedule_callback(env, agent, plan.later, plan.dt)]
+    simulator = _simulator_of(agent)
+    recorder = None
+    if record_raster and simulator is not None:
+        # One second of spikes around the first perturbation onset.
+        onset = next((e.at for e in plan.later if not e.switches_learning), 0.0)
+        recorder = SpikeRecorder(
+            simulator, start=max(0, round((onset - 0.5) / plan.dt)), length=1000
+        )
+        callbacks.append(recorder)
+    cpu_start = time.process_time()
+    episode = run_episode(
+        env,
+        agent,
+        seed=seed,
+        options=plan.options,
+        max_steps=plan.n_steps,
+        callbacks=callbacks,
+        progress=bar,
+        info_keys=config.measure.info_keys,
+    )
+    cpu_time = time.process_time() - cpu_start
+    check_measurable(episode, config, config.env.id)
+    raster = recorder.raster() if recorder is not None else None
+    return SeedRun(episode, cpu_time, os.getloadavg()[0], raster)
 
 
 def _simulator_of(agent: Agent) -> Any:

@@ -2,13 +2,17 @@
 
 Layout of ``runs/<name>-<timestamp>/``::
 
+    status.json        running / complete / interrupted / failed, episodes done of total
     config.yaml        the resolved config
+    episodes/          each finished episode as it ends (per-step trace, cost, raster)
+                       and each agent's outputs (:mod:`neurocontrol.journal`)
     summary.json       the measure, table per phase, per-cycle values, latency, real-time factor
     cycles.csv         the measure per cycle (or block of trials), per agent and seed
     episodes.csv       one row per agent (index in the config) and seed
     steps.csv          per-step record of the first seed (time, measure per agent, actions);
                        trials.csv instead for a trial measure (one row per trial)
-    checkpoint/        the first agent, trained (if it can be saved)
+    checkpoint.*       the first agent, trained (if it can be saved), written as soon
+                       as its last seed ends
     <metric>.png       the measure over time (tracking_error.png, force_error.png; not
                        for trials), learning_curve.png (per cycle, or per block of trials),
     and where the agent offers them weights.png (learned decoders),
@@ -32,11 +36,16 @@ from neurocontrol.runs import RunDirectory
 __all__ = ["write_experiment"]
 
 
-def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> RunDirectory:
-    """Write everything about ``result`` into a new run directory under ``root``."""
+def write_experiment(
+    result: ExperimentResult, root: str | Path = "runs", run: RunDirectory | None = None
+) -> RunDirectory:
+    """Write everything about ``result`` into ``run``, or a new run directory under ``root``.
+
+    The run's status becomes ``complete`` once the last file is written.
+    """
     config = result.config
-    run = RunDirectory(config.name, root=root)
-    run.write_config(to_dict(config))
+    if run is None:
+        run = RunDirectory(config.name, root=root, config=to_dict(config))
     run.write_json("summary.json", result.summary())
 
     measure = config.measure
@@ -69,6 +78,7 @@ def write_experiment(result: ExperimentResult, root: str | Path = "runs") -> Run
     else:
         _per_step_outputs(run, result, measure)
     _agent_outputs(run, result)
+    run.set_status("complete", message="")
     return run
 
 
@@ -155,13 +165,13 @@ def _trial_columns(result: ExperimentResult) -> dict[str, Any]:
 def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
     """Checkpoint and agent-specific plots, for the agents that offer them."""
     main_label, main_result = next(iter(result.agents.items()))
-    agent = main_result.agent
-    if hasattr(agent, "save"):
-        agent.save(run.file("checkpoint"))
+    save = getattr(main_result.agent, "save", None)
+    if callable(save) and not run.file("checkpoint.json").exists():
+        save(run.file("checkpoint"))  # a run's journal writes it as soon as the agent ends
     weights = {
-        label: r.agent.decoders
+        label: r.outputs.decoders
         for label, r in result.agents.items()
-        if isinstance(getattr(r.agent, "decoders", None), np.ndarray)
+        if r.outputs.decoders is not None
     }
     if weights:
         plots.plot_weight_histogram(weights, run.file("weights.png"))
@@ -175,10 +185,9 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
             title=f"{main_label}: first 100 neurons around the perturbation onset",
         )
     for label, agent_result in result.agents.items():
-        log = getattr(agent_result.agent, "log", None)
-        if not callable(log):
+        data = agent_result.outputs.log
+        if data is None:
             continue
-        data = log()
         steps = len(data.get("difference", ()))
         if steps == 0:
             continue
