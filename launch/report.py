@@ -3,33 +3,59 @@
     python launch/report.py                 # reads runs/, writes README.md and launch/results/
     python launch/report.py --runs /data/runs --readme README.md
 
-For every experiment config in launch/*.yaml that has a finished run under
---runs, the figures (the run's measure per phase or per block of trials,
-its targets, energy ratio, real-time factor) are computed from that run's
-files, and its plots (the measure over time: tracking_error.png or
-force_error.png; learning_curve.png) are copied to launch/results/. The README
-shows, per experiment, the measure over time, or the learning curve for a
-trial measure (success per block). Nothing is typed by hand.
+For every experiment config in launch/*.yaml, the newest run under --runs
+that is complete and ran exactly that config (resolved) supplies the
+figures (the run's measure per phase or per block of trials, its targets,
+energy ratio, real-time factor), computed from its files, and its plots (the
+measure over time: tracking_error.png or force_error.png; learning_curve.png)
+are copied to launch/results/. The README shows, per experiment, the measure
+over time, or the learning curve for a trial measure (success per block).
+Nothing is typed by hand. If any config has no such run, nothing is written:
+the README and the figures stay as they are.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from pathlib import Path
 
-import yaml
-
+from neurocontrol.config import load_yaml
+from neurocontrol.errors import NeuroControlError
+from neurocontrol.experiment import ExperimentConfig
+from neurocontrol.fileio import atomic_path
 from neurocontrol.results import experiment_figures, latest_run, results_markdown, update_readme
 
 HERE = Path(__file__).resolve().parent
 PLOTS = ("tracking_error.png", "force_error.png", "learning_curve.png")
 
 
-def primary_plot(config: dict) -> str:
+def primary_plot(config: ExperimentConfig) -> str:
     """The plot a config's experiment shows in the README."""
-    metric = config.get("metric", "tracking_error")
-    return "learning_curve.png" if metric == "trial_success" else f"{metric}.png"
+    return "learning_curve.png" if config.metric == "trial_success" else f"{config.metric}.png"
+
+
+def collect(runs: Path) -> list[tuple[ExperimentConfig, Path]]:
+    """Each launch config with its newest complete matching run; refuses if one has none."""
+    found, missing = [], []
+    for config_path in sorted(HERE.glob("*.yaml")):
+        config = load_yaml(config_path, ExperimentConfig)
+        run = latest_run(runs, config)
+        if run is None:
+            missing.append(
+                f"{config_path.name}: no complete run of this config under {str(runs)!r} "
+                f"(run: neurocontrol train --config launch/{config_path.name})"
+            )
+        elif not (run / primary_plot(config)).is_file():
+            missing.append(f"{config_path.name}: run {run.name} has no {primary_plot(config)}")
+        else:
+            found.append((config, run))
+    if missing:
+        raise NeuroControlError(
+            "results are missing; the README is left as it is:\n  " + "\n  ".join(missing)
+        )
+    return found
 
 
 def main() -> int:
@@ -38,30 +64,26 @@ def main() -> int:
     parser.add_argument("--readme", default=str(HERE.parent / "README.md"), help="README to update")
     parser.add_argument("--figures", default=str(HERE / "results"), help="where PNGs are copied")
     args = parser.parse_args()
+    try:
+        found = collect(Path(args.runs))
+        figures = [experiment_figures(run) for _, run in found]
+    except NeuroControlError as exc:
+        print(f"report: error: {exc}", file=sys.stderr)
+        return 2
     figures_dir = Path(args.figures)
     figures_dir.mkdir(parents=True, exist_ok=True)
-    collected = []
     shown = []
-    for config_path in sorted(HERE.glob("*.yaml")):
-        config = yaml.safe_load(config_path.read_text())
-        name = config["name"]
-        run = latest_run(args.runs, name)
-        if (figures_dir / f"{name}_{primary_plot(config)}").is_file() or run is not None:
-            shown.append((name, f"{name}_{primary_plot(config)}"))
-        if run is None:
-            print(f"{config_path.name}: no finished run of {name!r} under {args.runs}; skipped")
-            continue
-        collected.append(experiment_figures(run))
+    for config, run in found:
         for plot in PLOTS:
             if (run / plot).is_file():
-                shutil.copyfile(run / plot, figures_dir / f"{name}_{plot}")
-        print(f"{config_path.name}: {run}")
-    markdown = results_markdown(collected)
-    plots = [(name, png) for name, png in shown if (figures_dir / png).is_file()]
-    if plots:
-        markdown += "\n" + "\n".join(f"![{name}](launch/results/{png})" for name, png in plots)
+                with atomic_path(figures_dir / f"{config.name}_{plot}") as tmp:
+                    shutil.copyfile(run / plot, tmp)
+        shown.append((config.name, f"{config.name}_{primary_plot(config)}"))
+        print(f"{config.name}: {run}")
+    markdown = results_markdown(figures)
+    markdown += "\n" + "\n".join(f"![{name}](launch/results/{png})" for name, png in shown)
     update_readme(args.readme, markdown)
-    print(f"updated {args.readme} with {len(collected)} experiment(s)")
+    print(f"updated {args.readme} with {len(figures)} experiment(s)")
     return 0
 
 

@@ -3,7 +3,8 @@
 neurocontrol train                      the main job (curl field on PlanarReach)
 neurocontrol train --config launch/curl_planar.yaml
 neurocontrol compare --config launch/payload_panda.yaml --seeds 0 1 2
-neurocontrol run runs/curl-planar-20261127-101500     evaluate a trained run
+neurocontrol train --resume runs/curl-quick-20261127-101500   finish a stopped run
+neurocontrol run runs/curl-quick-20261127-101500     evaluate a trained run
 neurocontrol bench snn | envs | rules | loop
 neurocontrol bench ab --against HEAD~1 agent '{"type": "adaptive_spiking"}'
 neurocontrol envs

@@ -229,7 +229,7 @@ def default_config() -> ExperimentConfig:
     spiking = {"type": "adaptive_spiking", "input_coding": "delta_events"}
     twin = {"type": "adaptive_rate", "tau_synapse": 0.02}  # decodes through the same synapse
     return ExperimentConfig(
-        name="curl-planar",
+        name="curl-quick",
         env=EnvConfig("neurocontrol/PlanarReach-v0"),
         agents={
             "spiking (PES)": spiking,

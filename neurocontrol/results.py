@@ -14,6 +14,7 @@ Nothing here is typed by hand: every number comes from a run.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 from collections.abc import Sequence
@@ -22,9 +23,12 @@ from typing import Any
 
 import yaml
 
-from neurocontrol.errors import CheckpointError
+from neurocontrol.config import load_yaml, to_dict
+from neurocontrol.errors import CheckpointError, NeuroControlError
+from neurocontrol.experiment import ExperimentConfig
 from neurocontrol.fileio import atomic_write_text
 from neurocontrol.metrics import EnergyModel
+from neurocontrol.runs import RunDirectory
 
 __all__ = ["experiment_figures", "latest_run", "results_markdown", "update_readme"]
 
@@ -32,13 +36,33 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 _ROLES = {"adaptive_spiking": "spiking", "adaptive_rate": "twin", "osc": "base", "joint_pd": "base"}
 
 
-def latest_run(runs: str | Path, name: str) -> Path | None:
-    """The newest complete run directory of experiment ``name`` under ``runs`` (or None)."""
-    candidates = sorted(
-        (p for p in Path(runs).glob(f"{name}-*") if (p / "summary.json").is_file()),
-        key=lambda p: p.name,
-    )
-    return candidates[-1] if candidates else None
+def latest_run(runs: str | Path, config: ExperimentConfig) -> Path | None:
+    """The newest complete run of ``config`` under ``runs``, or None.
+
+    A run counts when its status says ``complete`` and the config it ran,
+    resolved, equals ``config`` (a run of the same name with other settings,
+    or one that stopped or is still running, is not a result of it).
+    """
+    wanted = to_dict(config)
+    candidates = sorted(Path(runs).glob(f"{glob.escape(config.name)}-*"), key=lambda p: p.name)
+    for path in reversed(candidates):
+        if _complete(path) and _resolved_config(path) == wanted:
+            return path
+    return None
+
+
+def _complete(path: Path) -> bool:
+    try:
+        return RunDirectory.open(path).status.complete
+    except NeuroControlError:  # no status (not a run, or from before runs had one)
+        return False
+
+
+def _resolved_config(path: Path) -> Any:
+    try:
+        return to_dict(load_yaml(path / "config.yaml", ExperimentConfig))
+    except NeuroControlError:
+        return None
 
 
 #: Trials by which the reward-learning target must be met, and the success it asks for.
@@ -62,6 +86,10 @@ def _mean_over_seeds(rows: list[list[float]]) -> list[float]:
 def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
     """Figures of one run: per-agent phase errors, adaptation targets, energy, speed."""
     run_dir = Path(run_dir)
+    if not _complete(run_dir):
+        raise CheckpointError(
+            f"{str(run_dir)!r} is not a complete run (its status.json does not say complete)"
+        )
     try:
         config = yaml.safe_load((run_dir / "config.yaml").read_text())
         summary = json.loads((run_dir / "summary.json").read_text())

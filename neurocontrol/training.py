@@ -154,12 +154,13 @@ def _execute(
         write_experiment(result, run=run)
     except RunInterrupted as exc:
         if not run.status.complete:
-            run.set_status("interrupted", message=f"stopped by {exc.signal_name}")
+            message = f"stopped by {exc.signal_name}"
+            run.set_status("interrupted", message=message, done=journal.done())
         exc.run_path, exc.done, exc.total = str(run.path), journal.done(), journal.total
         raise
     except BaseException as exc:
         if not run.status.complete:
             reason = str(exc) if isinstance(exc, NeuroControlError) else repr(exc)
-            run.set_status("failed", message=reason)
+            run.set_status("failed", message=reason, done=journal.done())
         raise
     return result

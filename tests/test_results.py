@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -22,8 +23,8 @@ from neurocontrol.results import (
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    config = from_dict(
+def config():
+    return from_dict(
         ExperimentConfig,
         {
             "name": "report",
@@ -42,13 +43,17 @@ def run_dir(tmp_path_factory):
             "duration": 12.0,
         },
     )
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, config):
     root = tmp_path_factory.mktemp("runs")
     return write_experiment(run_experiment(config), root).path
 
 
-def test_figures_follow_the_run_files(run_dir) -> None:
-    assert latest_run(run_dir.parent, "report") == run_dir
-    assert latest_run(run_dir.parent, "other") is None
+def test_figures_follow_the_run_files(run_dir, config) -> None:
+    assert latest_run(run_dir.parent, config) == run_dir
+    assert latest_run(run_dir.parent, dataclasses.replace(config, name="other")) is None
     figures = experiment_figures(run_dir)
     table = figures["table_m"]
     targets = figures["targets"]
@@ -117,5 +122,5 @@ def test_update_readme_replaces_only_the_block(tmp_path) -> None:
     readme.write_text("# no markers\n")
     with pytest.raises(CheckpointError, match="has no <!-- results:start -->"):
         update_readme(readme, "x")
-    with pytest.raises(CheckpointError, match="not a complete run directory"):
+    with pytest.raises(CheckpointError, match="is not a complete run"):
         experiment_figures(tmp_path)
