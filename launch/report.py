@@ -17,6 +17,7 @@ the README and the figures stay as they are.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,16 +37,16 @@ def primary_plot(config: ExperimentConfig) -> str:
     return "learning_curve.png" if config.metric == "trial_success" else f"{config.metric}.png"
 
 
-def collect(runs: Path) -> list[tuple[ExperimentConfig, Path]]:
-    """Each launch config with its newest complete matching run; refuses if one has none."""
+def collect(runs: Path, config_paths: list[Path]) -> list[tuple[ExperimentConfig, Path]]:
+    """Each config with its newest complete matching run; refuses if one has none."""
     found, missing = [], []
-    for config_path in sorted(HERE.glob("*.yaml")):
+    for config_path in config_paths:
         config = load_yaml(config_path, ExperimentConfig)
         run = latest_run(runs, config)
         if run is None:
             missing.append(
                 f"{config_path.name}: no complete run of this config under {str(runs)!r} "
-                f"(run: neurocontrol train --config launch/{config_path.name})"
+                f"(run: neurocontrol train --config {os.path.relpath(config_path)})"
             )
         elif not (run / primary_plot(config)).is_file():
             missing.append(f"{config_path.name}: run {run.name} has no {primary_plot(config)}")
@@ -58,14 +59,17 @@ def collect(runs: Path) -> list[tuple[ExperimentConfig, Path]]:
     return found
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--configs", nargs="+", type=Path, help="experiment configs (default: launch/*.yaml)"
+    )
     parser.add_argument("--runs", default="runs", help="folder of run directories (runs)")
     parser.add_argument("--readme", default=str(HERE.parent / "README.md"), help="README to update")
     parser.add_argument("--figures", default=str(HERE / "results"), help="where PNGs are copied")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
-        found = collect(Path(args.runs))
+        found = collect(Path(args.runs), args.configs or sorted(HERE.glob("*.yaml")))
         figures = [experiment_figures(run) for _, run in found]
     except NeuroControlError as exc:
         print(f"report: error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ Files (``<k>`` is the agent's index in the config)::
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,7 @@ from neurocontrol.runs import RunDirectory
 
 __all__ = ["RunJournal"]
 
+_EPISODE_FILE = re.compile(r"^\d+-seed\d+\.npz$")
 _TRACE = "trace/"
 _LOG = "log/"
 #: What an episode file's meta entry holds besides the trace.
@@ -58,8 +60,8 @@ class RunJournal:
         self.total = total
 
     def done(self) -> int:
-        """How many episodes are stored."""
-        return sum(1 for _ in self.folder.glob("*-seed*.npz"))
+        """How many episodes are stored (whole files only, not one being written)."""
+        return sum(1 for path in self.folder.iterdir() if _EPISODE_FILE.match(path.name))
 
     def _episode_path(self, agent_index: int, seed: int) -> Path:
         return self.folder / f"{agent_index}-seed{seed}.npz"

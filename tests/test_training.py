@@ -168,6 +168,8 @@ def test_the_journal_refuses_episodes_of_another_config_or_damaged_files(tmp_pat
         journal.episode(0, "other", 0)
     with pytest.raises(CheckpointError, match="holds the outputs of agent 'spiking', not 'x'"):
         journal.agent_outputs(0, "x")
+    (run.file("episodes") / ".1-seed1.npz.1a2b.tmp.npz").write_bytes(b"half")  # being written
+    assert journal.done() == 2
     damaged = run.file("episodes") / "1-seed0.npz"
     damaged.write_bytes(damaged.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="delete it to run that episode again"):
@@ -225,7 +227,7 @@ def _start_cli(args: list[str]) -> subprocess.Popen:
 def _wait_for_episodes(root: Path, count: int, process: subprocess.Popen) -> Path:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        stored = list(root.glob("*/episodes/*-seed*.npz"))
+        stored = [p for p in root.glob("*/episodes/*-seed*.npz") if not p.name.startswith(".")]
         if len(stored) >= count:
             return stored[0].parent.parent
         if process.poll() is not None:
