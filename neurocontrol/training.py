@@ -25,7 +25,7 @@ from typing import Any
 import gymnasium as gym
 
 from neurocontrol.config import load_yaml, to_dict
-from neurocontrol.errors import ConfigError, NeuroControlError, RunInterrupted
+from neurocontrol.errors import ConfigError, NeuroControlError, RunInterrupted, StorageError
 from neurocontrol.experiment import (
     AgentFactory,
     ExperimentConfig,
@@ -158,9 +158,27 @@ def _execute(
             run.set_status("interrupted", message=message, done=journal.done())
         exc.run_path, exc.done, exc.total = str(run.path), journal.done(), journal.total
         raise
+    except OSError as exc:  # a full or failing disk: say where, and that the rest is kept
+        if isinstance(exc, NeuroControlError):
+            _mark_failed(run, journal, exc)
+            raise
+        error = StorageError(
+            f"cannot write the results of run {str(run.path)!r}: {exc.strerror or exc} "
+            f"({exc.filename or 'a file'}); the {journal.done()} finished episodes are kept: "
+            "free space, then finish it with --resume"
+        )
+        _mark_failed(run, journal, error)
+        raise error from exc
     except BaseException as exc:
-        if not run.status.complete:
-            reason = str(exc) if isinstance(exc, NeuroControlError) else repr(exc)
-            run.set_status("failed", message=reason, done=journal.done())
+        _mark_failed(run, journal, exc)
         raise
     return result
+
+
+def _mark_failed(run: RunDirectory, journal: RunJournal, exc: BaseException) -> None:
+    """Say in the status why the run stopped (if the disk still takes the status file)."""
+    if run.status.complete:
+        return
+    reason = str(exc) if isinstance(exc, NeuroControlError) else repr(exc)
+    with contextlib.suppress(OSError):
+        run.set_status("failed", message=reason, done=journal.done())

@@ -289,3 +289,24 @@ def test_resuming_a_complete_run_runs_nothing_and_rewrites_the_same_results(
     assert factory.built == 0
     assert json.loads(run.file("summary.json").read_text())["table"] == summary["table"]
     assert again.table() == first.table()
+
+
+def test_a_full_disk_fails_the_run_with_one_line_and_keeps_its_status(tmp_path) -> None:
+    """Files above 32 KiB cannot be written (RLIMIT_FSIZE): the first episode's store fails."""
+    config = tmp_path / "short.yaml"
+    config.write_text(json.dumps(SHORT))
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (32768, 32768))\n"
+        "from neurocontrol.cli import main\n"
+        f"sys.exit(main(['train', '--config', {str(config)!r}, '--out', "
+        f"{str(tmp_path / 'runs')!r}, '--quiet']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "neurocontrol train: error: cannot write the results of run" in done.stderr
+    assert "File too large" in done.stderr and "finish it with --resume" in done.stderr
+    (run_path,) = (tmp_path / "runs").iterdir()
+    state = status(run_path)
+    assert state["state"] == "failed" and "File too large" in state["message"]
