@@ -331,9 +331,10 @@ class ExperimentResult:
             return {"first block": (0, 0), "last block": (n_blocks - 1, n_blocks - 1)}
         starts, _ = measure_table(first, self.config)
         ends = np.append(starts[1:], first.sim_time)
-        # Only whole cycles count; the env may switch cycle a step early or late.
-        whole = (ends - starts) >= 0.9 * np.max(ends - starts)
         tol = 1.5 * first.sim_time / max(first.steps, 1)
+        # Only whole cycles count, not the part of one where the run ends (a cycle may be a
+        # step longer than another where the step does not divide its segments).
+        whole = (ends - starts) >= np.max(ends - starts) - tol
         events = self.config.perturbation_events
         on = next((e.at for e in events if e.perturbation is not None), None)
         phases: dict[str, tuple[int, int]] = {}
