@@ -331,10 +331,11 @@ class ExperimentResult:
             return {"first block": (0, 0), "last block": (n_blocks - 1, n_blocks - 1)}
         starts, _ = measure_table(first, self.config)
         ends = np.append(starts[1:], first.sim_time)
-        tol = 1.5 * first.sim_time / max(first.steps, 1)
+        step = first.sim_time / max(first.steps, 1)
+        tol = 0.5 * step  # cycles are cut on whole steps: this only absorbs float rounding
         # Only whole cycles count, not the part of one where the run ends (a cycle may be a
         # step longer than another where the step does not divide its segments).
-        whole = (ends - starts) >= np.max(ends - starts) - tol
+        whole = (ends - starts) >= np.max(ends - starts) - 1.5 * step
         events = self.config.perturbation_events
         on = next((e.at for e in events if e.perturbation is not None), None)
         phases: dict[str, tuple[int, int]] = {}
@@ -415,10 +416,14 @@ class ExperimentResult:
         of seeds where the first agent's value is lower.
         """
         phases = self.phases()
-        default = next((p for p in ("adapted", "last block") if p in phases), next(iter(phases)))
-        phase = phase or default
+        if phase is None:
+            if not phases:
+                return {}  # the run stopped before any cycle of a phase: nothing to pair
+            default = ("adapted", "last block", next(iter(phases)))
+            phase = next(p for p in default if p in phases)
         if phase not in phases:
-            raise ConfigError(f"phase must be one of {', '.join(phases)}; got {phase!r}")
+            accepted = ", ".join(phases) or "none: the run has no whole cycle in any phase"
+            raise ConfigError(f"phase must be one of {accepted}; got {phase!r}")
         first_cycle, last_cycle = phases[phase]
         window = slice(first_cycle, last_cycle + 1)
         results = list(self.agents.values())
