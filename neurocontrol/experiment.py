@@ -180,6 +180,14 @@ class ExperimentConfig:
         times = [event.at for event in self.schedule]
         if times != sorted(times):
             raise ConfigError(f"schedule must be in time order, got times {times}")
+        for k, event in enumerate(self.schedule):
+            where = f"schedule[{k}] ({event.description!r})"
+            if event.at >= self.duration:
+                raise ConfigError(
+                    f"{where} at {event.at:g} s is not before duration {self.duration:g} s; "
+                    "an event must fall inside the run (at < duration)"
+                )
+            _check_onsets(f"{where}.perturbation", event.perturbation, self.duration)
         if self.measure.trial_based and any(e.switches_learning for e in self.schedule):
             raise ConfigError(
                 f"learning switches apply to RMS measures (their phases are cycles); metric "
@@ -209,6 +217,33 @@ class ExperimentConfig:
             if event.switches_learning:
                 learning[times >= event.at] = bool(event.learning)
         return learning
+
+
+def _check_onsets(where: str, spec: Any, duration: float) -> None:
+    """Refuse a perturbation ``onset`` (or the upper end of its range) at or after ``duration``.
+
+    Only the onset's time is checked here; the env validates the rest of the
+    spec (and a malformed onset) when the event applies it.
+    """
+    parts = [spec] if isinstance(spec, Mapping) else spec if isinstance(spec, list) else []
+    for part in parts:
+        if not isinstance(part, Mapping) or "onset" not in part:
+            continue
+        onset = part["onset"]
+        if isinstance(onset, Mapping) and isinstance(onset.get("uniform"), list):
+            numbers = [v for v in onset["uniform"] if _is_number(v)]
+            latest = max(numbers, default=None)
+        else:
+            latest = onset if _is_number(onset) else None
+        if latest is not None and latest >= duration:
+            raise ConfigError(
+                f"{where}: the {part.get('kind')!r} onset {onset!r} is not before duration "
+                f"{duration:g} s; an onset must fall inside the run (onset < duration)"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def default_config() -> ExperimentConfig:
