@@ -18,8 +18,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-import yaml
-
+from neurocontrol.config import read_yaml
 from neurocontrol.results import experiment_figures, latest_run, results_markdown, update_readme
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +42,7 @@ def main() -> int:
     collected = []
     shown = []
     for config_path in sorted(HERE.glob("*.yaml")):
-        config = yaml.safe_load(config_path.read_text())
+        config = read_yaml(config_path)
         name = config["name"]
         run = latest_run(args.runs, name)
         if (figures_dir / f"{name}_{primary_plot(config)}").is_file() or run is not None:

@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from neurocontrol.config import read_yaml
 from neurocontrol.errors import CheckpointError
 from neurocontrol.fileio import atomic_write_text
 from neurocontrol.metrics import EnergyModel
@@ -73,7 +72,7 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
     """Figures of one run: per-agent phase errors, adaptation targets, energy, speed."""
     run_dir = Path(run_dir)
     try:
-        config = yaml.safe_load((run_dir / "config.yaml").read_text())
+        config = read_yaml(run_dir / "config.yaml")
         summary = json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{str(run_dir)!r} is not a complete run directory: {exc}") from exc

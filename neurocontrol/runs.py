@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from neurocontrol.config import dump_yaml
 from neurocontrol.errors import ConfigError, ShapeError
 from neurocontrol.fileio import atomic_write, atomic_write_text
 
@@ -64,7 +64,7 @@ class RunDirectory:
     def write_config(self, config: Mapping[str, Any], filename: str = "config.yaml") -> Path:
         """Save the resolved config as YAML."""
         target = self.file(filename)
-        atomic_write_text(target, yaml.safe_dump(dict(config), sort_keys=False))
+        atomic_write_text(target, dump_yaml(dict(config)))
         return target
 
     def write_json(self, filename: str, data: Any) -> Path:
