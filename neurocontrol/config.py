@@ -72,13 +72,15 @@ def read_yaml(path: str | Path) -> Any:
         return yaml.load(text, Loader=ConfigLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         raise ConfigError(f"config {str(path)!r} is not valid YAML: {exc}") from exc
+    except (ValueError, OverflowError) as exc:  # a scalar its tag cannot hold (2020-13-45)
+        raise ConfigError(f"config {str(path)!r} has a value YAML cannot read: {exc}") from exc
     except RecursionError as exc:  # nesting deeper than the constructor recurses
         raise ConfigError(f"config {str(path)!r} is nested too deeply to read") from exc
 
 
 def dump_yaml(data: Any) -> str:
     """``data`` (plain data, e.g. :func:`to_dict`'s) as YAML that :func:`read_yaml` reads back."""
-    return yaml.dump(data, Dumper=ConfigDumper, sort_keys=False, allow_unicode=True)
+    return yaml.dump(data, Dumper=ConfigDumper, sort_keys=False)
 
 
 def load_yaml(path: str | Path, cls: type[T]) -> T:
