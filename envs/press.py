@@ -208,6 +208,7 @@ class ArmPressEnv(ArmEnv):
             "approach_height": self.approach_height,
             "approach_time": self.approach_time,
             "descend_time": self.descend_time,
+            "step_time": self.dt * self.control_decimation,
         }
         if self.slide_amplitude > 0.0:
             self.task = SlidingPressTask(

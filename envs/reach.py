@@ -98,6 +98,7 @@ class _ReachEnv(ArmEnv):
             hold_time=self._hold_time,
             order=self._order,
             return_to_centre=self._return_to_centre,
+            step_time=self.dt * self.control_decimation,
         )
         self._add_markers()
 

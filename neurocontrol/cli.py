@@ -17,9 +17,32 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from neurocontrol.arguments import (
+    finite_float,
+    json_value,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+)
 
 __all__ = ["build_parser", "main"]
+
+
+class UsageError(Exception):
+    """A command line argparse refused: its message is the one line to print."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad argument as one line (``neurocontrol bench envs: error: ...``).
+
+    Its sub-command parsers are of this class too; :func:`main` prints the
+    line and returns 2, as for a :class:`~neurocontrol.errors.NeuroControlError`.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
 def _cmd_envs(args: argparse.Namespace) -> int:
@@ -119,7 +142,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         Path(args.run),
         duration=args.duration,
         seed=args.seed,
-        perturbation=json.loads(args.perturbation) if args.perturbation else None,
+        perturbation=args.perturbation,
     )
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -131,8 +154,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="experiment YAML (default: the built-in curl-field run)")
-    parser.add_argument("--duration", type=float, help="override: simulated seconds per seed")
-    parser.add_argument("--seeds", type=int, nargs="+", help="override: seeds to run")
+    parser.add_argument(
+        "--duration", type=positive_float, help="override: simulated seconds per seed"
+    )
+    parser.add_argument("--seeds", type=nonnegative_int, nargs="+", help="override: seeds to run")
     parser.add_argument("--name", help="override: run name")
     parser.add_argument("--out", help="folder for run directories (runs)")
     parser.add_argument(
@@ -149,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neurocontrol`` console script."""
     from neurocontrol.bench import build_parser as build_bench_parser
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="neurocontrol",
         description="Closed-loop neuromorphic robot control: PyBullet arms at 1 kHz driven by "
         "spiking networks with on-line learning, beside dense baselines.",
@@ -185,10 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         "episode and print its tracking error and latency.",
     )
     run.add_argument("run", help="run directory (holds config.yaml and checkpoint.*)")
-    run.add_argument("--duration", type=float, default=12.0, help="simulated seconds (12)")
-    run.add_argument("--seed", type=int, default=100, help="episode seed (100)")
+    run.add_argument("--duration", type=positive_float, default=12.0, help="simulated seconds (12)")
+    run.add_argument("--seed", type=nonnegative_int, default=100, help="episode seed (100)")
     run.add_argument(
         "--perturbation",
+        type=json_value,
         help='perturbation as JSON, e.g. \'{"kind": "curl_field", "strength": 15}\' (none)',
     )
     run.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -204,10 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="headless PlanarReach episode: PD control, a curl field switching on"
     )
-    demo.add_argument("--duration", type=float, default=12.0, help="simulated seconds (12)")
-    demo.add_argument("--onset", type=float, default=6.0, help="curl field onset, s (6)")
-    demo.add_argument("--curl", type=float, default=15.0, help="curl field strength, N·s/m (15)")
-    demo.add_argument("--seed", type=int, default=0, help="episode seed (0)")
+    demo.add_argument(
+        "--duration", type=positive_float, default=12.0, help="simulated seconds (12)"
+    )
+    demo.add_argument(
+        "--onset", type=nonnegative_float, default=6.0, help="curl field onset, s (6)"
+    )
+    demo.add_argument(
+        "--curl", type=finite_float, default=15.0, help="curl field strength, N·s/m (15)"
+    )
+    demo.add_argument("--seed", type=nonnegative_int, default=0, help="episode seed (0)")
     demo.add_argument("--json", action="store_true", help="print the figures as JSON")
     demo.set_defaults(handler=_cmd_demo)
     return parser
@@ -217,7 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurocontrol`` console script."""
     from neurocontrol.errors import NeuroControlError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args))
     except NeuroControlError as exc:

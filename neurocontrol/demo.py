@@ -77,7 +77,7 @@ def run_demo(
     env = gymnasium.make("neurocontrol/PlanarReach-v0", perturbation=perturbation)
     unwrapped: Any = env.unwrapped
     model = unwrapped.robot_model
-    steps = round(duration / unwrapped.dt)
+    steps = max(1, round(duration / unwrapped.dt))  # at least one step, however short
     errors = np.empty(steps)
     times = np.empty(steps)
     try:

@@ -184,6 +184,14 @@ class ExperimentConfig:
         times = [event.at for event in self.schedule]
         if times != sorted(times):
             raise ConfigError(f"schedule must be in time order, got times {times}")
+        for k, event in enumerate(self.schedule):
+            where = f"schedule[{k}] ({event.description!r})"
+            if event.at >= self.duration:
+                raise ConfigError(
+                    f"{where} at {event.at:g} s is not before duration {self.duration:g} s; "
+                    "an event must fall inside the run (at < duration)"
+                )
+            _check_onsets(f"{where}.perturbation", event.perturbation, self.duration)
         if self.measure.trial_based and any(e.switches_learning for e in self.schedule):
             raise ConfigError(
                 f"learning switches apply to RMS measures (their phases are cycles); metric "
@@ -213,6 +221,33 @@ class ExperimentConfig:
             if event.switches_learning:
                 learning[times >= event.at] = bool(event.learning)
         return learning
+
+
+def _check_onsets(where: str, spec: Any, duration: float) -> None:
+    """Refuse a perturbation ``onset`` (or the upper end of its range) at or after ``duration``.
+
+    Only the onset's time is checked here; the env validates the rest of the
+    spec (and a malformed onset) when the event applies it.
+    """
+    parts = [spec] if isinstance(spec, Mapping) else spec if isinstance(spec, list) else []
+    for part in parts:
+        if not isinstance(part, Mapping) or "onset" not in part:
+            continue
+        onset = part["onset"]
+        if isinstance(onset, Mapping) and isinstance(onset.get("uniform"), list):
+            numbers = [v for v in onset["uniform"] if _is_number(v)]
+            latest = max(numbers, default=None)
+        else:
+            latest = onset if _is_number(onset) else None
+        if latest is not None and latest >= duration:
+            raise ConfigError(
+                f"{where}: the {part.get('kind')!r} onset {onset!r} is not before duration "
+                f"{duration:g} s; an onset must fall inside the run (onset < duration)"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def default_config() -> ExperimentConfig:
@@ -399,9 +434,11 @@ class ExperimentResult:
             return {"first block": (0, 0), "last block": (n_blocks - 1, n_blocks - 1)}
         starts, _ = measure_table(first, self.config)
         ends = np.append(starts[1:], first.sim_time)
-        # Only whole cycles count; the env may switch cycle a step early or late.
-        whole = (ends - starts) >= 0.9 * np.max(ends - starts)
-        tol = 1.5 * first.sim_time / max(first.steps, 1)
+        step = first.sim_time / max(first.steps, 1)
+        tol = 0.5 * step  # cycles are cut on whole steps: this only absorbs float rounding
+        # Only whole cycles count, not the part of one where the run ends (a cycle may be a
+        # step longer than another where the step does not divide its segments).
+        whole = (ends - starts) >= np.max(ends - starts) - 1.5 * step
         events = self.config.perturbation_events
         on = next((e.at for e in events if e.perturbation is not None), None)
         phases: dict[str, tuple[int, int]] = {}
@@ -482,10 +519,14 @@ class ExperimentResult:
         of seeds where the first agent's value is lower.
         """
         phases = self.phases()
-        default = next((p for p in ("adapted", "last block") if p in phases), next(iter(phases)))
-        phase = phase or default
+        if phase is None:
+            if not phases:
+                return {}  # the run stopped before any cycle of a phase: nothing to pair
+            default = ("adapted", "last block", next(iter(phases)))
+            phase = next(p for p in default if p in phases)
         if phase not in phases:
-            raise ConfigError(f"phase must be one of {', '.join(phases)}; got {phase!r}")
+            accepted = ", ".join(phases) or "none: the run has no whole cycle in any phase"
+            raise ConfigError(f"phase must be one of {accepted}; got {phase!r}")
         first_cycle, last_cycle = phases[phase]
         window = slice(first_cycle, last_cycle + 1)
         results = list(self.agents.values())

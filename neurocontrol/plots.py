@@ -83,7 +83,8 @@ def plot_tracking_error(
         time = np.asarray(time)
         error = np.asarray(error) * scale
         if len(time) > 1 and smooth_s > 0:
-            width = max(1, round(float(smooth_s / (time[1] - time[0]))))
+            # no wider than the trace: np.convolve's "same" returns the longer of the two
+            width = min(len(error), max(1, round(float(smooth_s / (time[1] - time[0])))))
             kernel = np.ones(width) / width
             error = np.sqrt(np.convolve(error * error, kernel, mode="same"))
         ax.plot(time, error, linewidth=1, label=label)

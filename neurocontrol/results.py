@@ -21,9 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from neurocontrol.config import load_yaml, to_dict
+from neurocontrol.config import load_yaml, read_yaml, to_dict
 from neurocontrol.errors import CheckpointError, NeuroControlError
 from neurocontrol.experiment import ExperimentConfig
 from neurocontrol.fileio import atomic_write_text
@@ -71,9 +69,19 @@ TRIALS_FOR_TARGET, SUCCESS_TARGET = 500, 0.9
 ABLATION_GAP = 0.2
 
 
-def _cycle_value(per_cycle: list[float], starts: list[float], t_end: float) -> tuple[int, float]:
+def _cycle_ends(starts: list[float], episode: dict[str, Any]) -> list[float]:
+    """End (s) of each cycle of the run's first episode; inf for a last one it cut short."""
+    run_end = episode["sim_time_s"]
+    step = run_end / max(episode["steps"], 1)
+    ends = [*starts[1:], run_end]
+    longest = max(end - start for start, end in zip(starts, ends, strict=True))
+    if ends[-1] - starts[-1] < longest - 1.5 * step:
+        ends[-1] = math.inf
+    return ends
+
+
+def _cycle_value(per_cycle: list[float], ends: list[float], t_end: float) -> tuple[int, float]:
     """Index and value of the last whole cycle that ends by ``t_end``."""
-    ends = [*starts[1:], math.inf]
     index = max((k for k, end in enumerate(ends) if end <= t_end + 1e-6), default=-1)
     return index, (per_cycle[index] if index >= 0 else math.nan)
 
@@ -91,7 +99,7 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
             f"{str(run_dir)!r} is not a complete run (its status.json does not say complete)"
         )
     try:
-        config = yaml.safe_load((run_dir / "config.yaml").read_text())
+        config = read_yaml(run_dir / "config.yaml")
         summary = json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{str(run_dir)!r} is not a complete run directory: {exc}") from exc
@@ -101,6 +109,7 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
         roles.setdefault(role, label)
     starts = summary["cycle_starts_s"]
     agents = summary["agents"]
+    ends = _cycle_ends(starts, next(iter(agents.values()))["episodes"][0])
     metric = summary.get("metric", "tracking_error")  # runs before measures were named
     table = summary.get("table", summary.get("table_m"))
     per_cycle = {
@@ -144,7 +153,7 @@ def experiment_figures(run_dir: str | Path) -> dict[str, Any]:
     if "trial_block" in summary:
         _trial_targets(figures, summary, per_cycle)
     else:
-        _adaptation_targets(targets, summary, table, per_cycle, roles, starts)
+        _adaptation_targets(targets, summary, table, per_cycle, roles, starts, ends)
     for path in sorted(run_dir.glob("hybrid_*.json")):
         hybrid = json.loads(path.read_text())
         if hybrid.get("energy_ratio_spiking_to_dense") is not None:
@@ -202,6 +211,7 @@ def _adaptation_targets(
     per_cycle: dict[str, list[list[float]]],
     roles: dict[str, str],
     starts: list[float],
+    ends: list[float],
 ) -> None:
     """Adaptation targets on the run's error measure, where its roles and schedule allow.
 
@@ -219,20 +229,19 @@ def _adaptation_targets(
         )
         # the targets are on cycles that learn: up to learning's first switch-off
         freeze = next((e["at"] for e in switches if not e["learning"]), math.inf)
-        ends = [*starts[1:], math.inf]
         spiking = _mean_over_seeds(per_cycle[roles["spiking"]])
         base = _mean_over_seeds(per_cycle[roles["base"]])
 
         def perturbed(k: int) -> bool:
             return k >= 0 and starts[k] >= onset - 1e-6 and ends[k] <= min(off, freeze) + 1e-6
 
-        k30, s30 = _cycle_value(spiking, starts, onset + 30.0)
+        k30, s30 = _cycle_value(spiking, ends, onset + 30.0)
         # A base whose episodes hit the env's safety stop has fewer cycles: compare
         # with its last perturbed cycle (a lower bound on its error after that).
         k_base = min(k30, len(base) - 1)
         if perturbed(k30) and perturbed(k_base):
             targets["reduction_vs_base_30s"] = 1.0 - s30 / base[k_base]
-        k60, s60 = _cycle_value(spiking, starts, onset + 60.0)
+        k60, s60 = _cycle_value(spiking, ends, onset + 60.0)
         before = table[roles["base"]].get("before")
         if perturbed(k60) and before:
             targets["ratio_to_base_unperturbed_60s"] = s60 / before

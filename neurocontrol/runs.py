@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from neurocontrol.config import dump_yaml
 from neurocontrol.errors import CheckpointError, ConfigError, ShapeError, StorageError
 from neurocontrol.fileio import atomic_write, atomic_write_text
 
@@ -175,7 +175,8 @@ class RunDirectory:
         try:
             config_sha256 = ""
             if config is not None:
-                config_sha256 = self.write_config(config)
+                self.write_config(config)
+                config_sha256 = self.config_sha256()
             now = _now()
             self._status = RunStatus(
                 "running", now, now, os.getpid(), socket.gethostname(), 0, 0, "", config_sha256
@@ -230,11 +231,11 @@ class RunDirectory:
         """Path of ``filename`` inside the run directory."""
         return self.path / filename
 
-    def write_config(self, config: Mapping[str, Any], filename: str = "config.yaml") -> str:
-        """Save the resolved config as YAML; return the SHA-256 of the file's text."""
-        text = yaml.safe_dump(dict(config), sort_keys=False)
-        atomic_write_text(self.file(filename), text)
-        return _sha256(text)
+    def write_config(self, config: Mapping[str, Any], filename: str = "config.yaml") -> Path:
+        """Save the resolved config as YAML."""
+        target = self.file(filename)
+        atomic_write_text(target, dump_yaml(dict(config)))
+        return target
 
     def config_sha256(self, filename: str = "config.yaml") -> str:
         """SHA-256 of the config file as it is on disk now."""

@@ -118,6 +118,42 @@ def test_write_experiment_outputs(result, tmp_path) -> None:
         ({"schedule": [{"at": 5.0}, {"at": 1.0}]}, "schedule must be in time order"),
         ({"schedule": [{"at": -1.0}]}, "at must be a finite number >= 0"),
         ({"env": {"kwargs": {"max_episode_steps": 5}}}, "max_episode_steps is set from duration"),
+        (
+            {"duration": 8.0},
+            r"schedule\[1\] \('curl off'\) at 8 s is not before duration 8 s; an event must "
+            r"fall inside the run \(at < duration\)",
+        ),
+        (
+            {"duration": 3.5},
+            r"schedule\[0\] \('curl on'\) at 4 s is not before duration 3.5 s",
+        ),
+        (
+            {"schedule": [{"at": 12.0, "learning": False}]},
+            r"schedule\[0\] \('learning frozen'\) at 12 s is not before duration 12 s",
+        ),
+        (
+            {
+                "schedule": [
+                    {"at": 1.0, "perturbation": {"kind": "payload", "mass": 1, "onset": 12}}
+                ]
+            },
+            r"schedule\[0\] \('perturbation on'\).perturbation: the 'payload' onset 12 is not "
+            r"before duration 12 s; an onset must fall inside the run",
+        ),
+        (
+            {
+                "schedule": [
+                    {
+                        "at": 1.0,
+                        "perturbation": [
+                            {"kind": "payload", "mass": 1, "onset": 2.0},
+                            {"kind": "curl_field", "strength": 9, "onset": {"uniform": [3, 30]}},
+                        ],
+                    }
+                ]
+            },
+            r"the 'curl_field' onset \{'uniform': \[3, 30\]\} is not before duration 12 s",
+        ),
     ],
 )
 def test_bad_experiment_configs(overrides, message) -> None:
@@ -131,3 +167,9 @@ def test_window_mean_is_nan_for_seeds_that_stopped_early() -> None:
     per_cycle = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     np.testing.assert_allclose(_window_mean(per_cycle, slice(1, 3)), [2.5, 5.5])
     assert np.isnan(_window_mean(per_cycle, slice(3, 4))).all()
+
+
+def test_events_and_onsets_inside_the_run_are_accepted() -> None:
+    inside = {"kind": "curl_field", "strength": 9, "onset": {"uniform": [3, 11.9]}}
+    config = short_config(schedule=[{"at": 0.0, "perturbation": inside}, {"at": 11.999}])
+    assert [e.at for e in config.schedule] == [0.0, 11.999]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurocontrol.envs.tasks.trajectory import minimum_jerk
+from neurocontrol.validation import require_nonnegative
 
 __all__ = ["APPROACH", "DESCEND", "PRESS", "PressTask"]
 
@@ -20,7 +21,10 @@ class PressTask:
         Reference position/velocity and the contact point (the hand point's
         position when the pads touch the press point), after :meth:`update`.
     phase : int
-        0 approach, 1 descend, 2 press.
+        0 approach, 1 descend, 2 press: the phase of the env step ending at the
+        last :meth:`update` (``step_time`` long; see
+        :class:`~neurocontrol.envs.tasks.TargetSequence`), so the step that
+        ends the descent is not counted as pressing.
     """
 
     def __init__(
@@ -33,6 +37,7 @@ class PressTask:
         approach_height: float,
         approach_time: float,
         descend_time: float,
+        step_time: float = 0.0,
     ) -> None:
         self.start = start.tolist()
         self.press_point = press_point
@@ -42,6 +47,7 @@ class PressTask:
         self.approach_height = approach_height
         self.approach_time = approach_time
         self.descend_time = descend_time
+        self._half_step = 0.5 * require_nonnegative("step_time", step_time)
         self.segment = self.target_id = self.cycle = 0
         self.phase = APPROACH
         self.target = self.ref_pos = list(self.start)
@@ -58,18 +64,22 @@ class PressTask:
         self.update(0.0)
 
     def update(self, time: float) -> None:
-        """Set the reference for episode time ``time`` (s)."""
-        if time < self.approach_time:
-            self.phase = APPROACH
+        """Set the reference for episode time ``time`` (s), the phase of the step ending there."""
+        approach_end = self.approach_time
+        press_start = approach_end + self.descend_time
+        # the phase is the step's (its midpoint's), the reference the one at ``time``
+        middle = time - self._half_step
+        self.phase = (
+            APPROACH if middle < approach_end else DESCEND if middle < press_start else PRESS
+        )
+        if time < approach_end:
             self.ref_pos, self.ref_vel = minimum_jerk(
-                self.start, self._approach, self.approach_time, time
+                self.start, self._approach, approach_end, time
             )
-        elif time < self.approach_time + self.descend_time:
-            self.phase = DESCEND
+        elif time < press_start:
             self.ref_pos, self.ref_vel = minimum_jerk(
-                self._above, self._descent, self.descend_time, time - self.approach_time
+                self._above, self._descent, self.descend_time, time - approach_end
             )
         else:
-            self.phase = PRESS
             self.ref_pos = self.target
             self.ref_vel = [0.0, 0.0, 0.0]

@@ -61,6 +61,13 @@ class TargetSequence:
         Target order within a cycle; random orders come from the env's ``np_random``.
     return_to_centre : bool
         Go back to the centre after each target (centre-out-and-back).
+    step_time : float
+        Length (s) of the env step that each :meth:`update` closes (0: updates
+        are instants). The counters of an update at ``time`` describe the step
+        ``(time - step_time, time]``: they belong to the segment holding that
+        step's midpoint, so the update that ends a segment still reports it
+        (a 12 s cycle at 1 ms holds exactly 12,000 updates), and no rounding
+        of ``step * dt`` can move a step across a boundary half a step away.
 
     Attributes
     ----------
@@ -79,6 +86,7 @@ class TargetSequence:
         hold_time: float,
         order: str = "random",
         return_to_centre: bool = True,
+        step_time: float = 0.0,
     ) -> None:
         self.centre = require_finite_array("centre", centre)
         dim = self.centre.shape[0]
@@ -93,6 +101,7 @@ class TargetSequence:
         self.order = require_in("order", order, ("random", "sequential"))
         self.return_to_centre = bool(return_to_centre)
         self.segment_time = self.movement_time + self.hold_time
+        self._half_step = 0.5 * require_nonnegative("step_time", step_time)
         self._rng: np.random.Generator | None = None
         self._plan: list[int] = []
         self.ref_pos = self.centre.tolist()
@@ -133,18 +142,30 @@ class TargetSequence:
         self._delta = [b - a for a, b in zip(start, self._end, strict=True)]
         self._segment_start = self.segment * self.segment_time
         self._segment_end = self._segment_start + self.segment_time
+        # update() compares the time at a step's end with these (a step's midpoint with
+        # the boundaries, without a subtraction per step)
+        self._switch_time = self._segment_end + self._half_step
+        self._move_until = self._segment_start + self.movement_time + self._half_step
         self.target = self._end
 
     def update(self, time: float) -> None:
-        """Set the reference for episode time ``time`` (s); time only moves forward."""
-        while time >= self._segment_end:
+        """Set the reference for episode time ``time`` (s); time only moves forward.
+
+        The reference is the one at ``time``; the counters (segment, phase,
+        cycle) are those of the step ending there (see ``step_time``).
+        """
+        while time >= self._switch_time:
             self._advance()
         elapsed = time - self._segment_start
         duration = self.movement_time
-        if elapsed < duration:
+        if time < self._move_until:
             # minimum_jerk() inlined: this runs every physics step
             self.phase = MOVE
+            # the step that ends a movement may end just past it (a step_time that does
+            # not divide the movement time): the reference stays at its end point
             s = elapsed / duration if elapsed > 0.0 else 0.0
+            if s > 1.0:
+                s = 1.0
             s2 = s * s
             shape = s2 * s * (10.0 + s * (-15.0 + 6.0 * s))
             speed = s2 * (30.0 + s * (-60.0 + 30.0 * s)) / duration

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from neurocontrol.arguments import env_id, positive_float, positive_int
 from neurocontrol.bench.staging import Side, repository, stage_side
 from neurocontrol.errors import ConfigError, NeuroControlError
 
@@ -339,7 +340,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--new", metavar="REV", help="the new side: a git revision (default: the working tree)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=6, help="rounds after the warm-up run per side (6)"
+        "--rounds", type=positive_int, default=6, help="rounds after the warm-up run per side (6)"
     )
     parser.add_argument(
         "--figure",
@@ -363,9 +364,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help='agent spec as JSON, e.g. \'{"type": "adaptive_spiking"}\'',
     )
-    agent.add_argument("--env", default="neurocontrol/PlanarReach-v0", help="env id (PlanarReach)")
     agent.add_argument(
-        "--seconds", type=float, default=2.0, help="simulated s per spec and run (2)"
+        "--env", type=env_id, default="neurocontrol/PlanarReach-v0", help="env id (PlanarReach)"
+    )
+    agent.add_argument(
+        "--seconds", type=positive_float, default=2.0, help="simulated s per spec and run (2)"
     )
     suite = workloads.add_parser(
         "suite",

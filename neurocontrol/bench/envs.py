@@ -36,6 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from neurocontrol.arguments import env_id as known_env_id
+from neurocontrol.arguments import positive_int
+
 __all__ = ["add_arguments", "run"]
 
 #: id -> minimum real-time factor
@@ -49,13 +52,22 @@ MAX_RATIO = 2.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ``envs`` suite."""
-    parser.add_argument("--steps", type=int, default=3000, help="timed steps per run (3000)")
-    parser.add_argument("--repeats", type=int, default=7, help="runs per figure; best kept (7)")
     parser.add_argument(
-        "--segment", type=int, default=100, help="steps per separately timed segment (100)"
+        "--steps", type=positive_int, default=3000, help="timed steps per run (3000)"
     )
     parser.add_argument(
-        "--ids", nargs="+", default=None, metavar="ID", help="env ids (default: all three)"
+        "--repeats", type=positive_int, default=7, help="runs per figure; best kept (7)"
+    )
+    parser.add_argument(
+        "--segment", type=positive_int, default=100, help="steps per separately timed segment (100)"
+    )
+    parser.add_argument(
+        "--ids",
+        nargs="+",
+        type=known_env_id,
+        default=None,
+        metavar="ID",
+        help="env ids (default: all three)",
     )
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from neurocontrol.arguments import positive_float, positive_int
+
 __all__ = ["add_arguments", "agent_specs", "run"]
 
 _IDS = ("neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0")
@@ -35,9 +37,11 @@ def agent_specs(neurons: int) -> dict[str, dict[str, Any]]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``bench loop``."""
     parser.add_argument(
-        "--seconds", type=float, default=5.0, help="simulated s per agent and env (5)"
+        "--seconds", type=positive_float, default=5.0, help="simulated s per agent and env (5)"
     )
-    parser.add_argument("--neurons", type=int, default=1000, help="neurons per controller (1000)")
+    parser.add_argument(
+        "--neurons", type=positive_int, default=1000, help="neurons per controller (1000)"
+    )
     parser.add_argument(
         "--envs", nargs="+", default=list(_IDS), choices=_IDS, metavar="ID", help="env ids"
     )

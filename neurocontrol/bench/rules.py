@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from neurocontrol.arguments import positive_int
 from neurocontrol.bench.interleave import run_interleaved
 from neurocontrol.bench.workloads import (
     READOUT_TAU,
@@ -173,8 +174,12 @@ def measure(steps: int, repeats: int, variants: list[str]) -> dict[str, Any]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``bench rules``."""
-    parser.add_argument("--steps", type=int, default=5000, help="steps per repeat (default 5000)")
-    parser.add_argument("--repeats", type=int, default=5, help="repeats; the median is reported")
+    parser.add_argument(
+        "--steps", type=positive_int, default=5000, help="steps per repeat (default 5000)"
+    )
+    parser.add_argument(
+        "--repeats", type=positive_int, default=5, help="repeats; the median is reported"
+    )
     parser.add_argument(
         "--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), help="variants"
     )

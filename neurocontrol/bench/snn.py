@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neurocontrol.arguments import positive_int
 from neurocontrol.bench.interleave import run_interleaved
 from neurocontrol.bench.workloads import (
     READOUT_TAU,
@@ -311,9 +312,11 @@ def _brian2_side(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``bench snn``."""
     parser.add_argument(
-        "--steps", type=int, default=10_000, help="steps per repeat (default 10000)"
+        "--steps", type=positive_int, default=10_000, help="steps per repeat (default 10000)"
     )
-    parser.add_argument("--repeats", type=int, default=3, help="repeats; the median is reported")
+    parser.add_argument(
+        "--repeats", type=positive_int, default=3, help="repeats; the median is reported"
+    )
     parser.add_argument(
         "--workloads",
         nargs="+",
@@ -327,7 +330,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--start-repeats",
-        type=int,
+        type=positive_int,
         default=3,
         help="fresh processes per start figure; the median is reported (default 3)",
     )
