@@ -51,16 +51,6 @@ def test_atomic_write_rejects_append_mode(tmp_path) -> None:
         pass
 
 
-@pytest.fixture(params=[0o022, 0o027, 0o002], ids=lambda mask: f"umask{mask:03o}")
-def umask(request):
-    """Run a test under an explicit umask (process-wide; restored afterwards)."""
-    previous = os.umask(request.param)
-    try:
-        yield request.param
-    finally:
-        os.umask(previous)
-
-
 def _mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
