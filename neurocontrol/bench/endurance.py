@@ -33,7 +33,7 @@ _KIND = "endurance"
 #: Shape of the float64 weights of each generation: 4 MB, so a save takes measurable time.
 _WEIGHTS = (512, 1024)
 #: Kills land uniformly within this many seconds after the writer is ready (several saves).
-_MAX_DELAY = 0.3
+_MAX_DELAY = 0.15
 _WRITER = "import sys; from neurocontrol.bench.endurance import _write_generations; " + (
     "_write_generations(sys.argv[1], int(sys.argv[2]))"
 )
