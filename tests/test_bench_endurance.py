@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from neurocontrol.bench import endurance
 from neurocontrol.bench.endurance import checkpoint_kill_trials, save_load_cycles
 
 
@@ -32,3 +33,17 @@ def test_save_load_cycles_leave_no_descriptor_open_and_load_what_was_saved(tmp_p
     assert figures["fds_after"] == figures["fds_before"] > 0
     assert figures["files"] == 2
     assert "save/load cycles: 50 of a 200-neuron adaptive spiking agent" in capsys.readouterr().out
+
+
+def test_a_writer_that_does_not_start_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(endurance, "_WRITER", "raise SystemExit(3)")
+    with pytest.raises(
+        ChildProcessError, match=r"writer did not start \(exit status 3, first output ''\)"
+    ):
+        checkpoint_kill_trials(1, seed=0, directory=tmp_path)
+
+
+def test_kill_trials_need_posix_signals(tmp_path, monkeypatch):
+    monkeypatch.setattr(endurance.os, "name", "nt")
+    with pytest.raises(OSError, match=r"need POSIX signals \(SIGKILL\)"):
+        checkpoint_kill_trials(1, seed=0, directory=tmp_path)

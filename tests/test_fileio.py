@@ -103,3 +103,11 @@ def test_staged_file_is_published_under_a_name_chosen_afterwards(tmp_path) -> No
     with pytest.raises(RuntimeError, match="not published"), staged_path(stem, ".bin"):
         raise RuntimeError("not published")
     assert sorted(p.name for p in stem.parent.iterdir()) == ["data.abc.bin"]
+
+
+def test_no_free_temporary_name_is_an_error(tmp_path, monkeypatch) -> None:
+    (tmp_path / f".out.txt.{'0' * 16}.tmp").write_text("another writer's")
+    monkeypatch.setattr(fileio, "_random_tag", lambda: "0" * 16)
+    with pytest.raises(FileExistsError, match=r"\.out\.txt\.0{16}\.tmp"):
+        atomic_write_text(tmp_path / "out.txt", "mine")
+    assert not (tmp_path / "out.txt").exists()

@@ -135,8 +135,10 @@ def checkpoint_kill_trials(n_kills: int, seed: int, directory: str | Path) -> di
         try:
             ready = writer.stdout.readline() if writer.stdout else ""
             if ready.strip() != "ready":
+                writer.kill()  # a no-op if it has exited already
                 raise ChildProcessError(
-                    f"the checkpoint writer did not start (exit status {writer.poll()})"
+                    f"the checkpoint writer did not start (exit status {writer.wait()}, "
+                    f"first output {ready!r})"
                 )
             time.sleep(rng.uniform(0.0, _MAX_DELAY))
         finally:

@@ -284,6 +284,14 @@ def test_missing_arrays_named_by_the_header_are_refused(saved):
         load(saved, kind="test")
 
 
+def test_arrays_that_cannot_be_read_are_refused(saved):
+    arrays = _arrays_file(saved)
+    arrays.unlink()
+    arrays.mkdir()
+    with pytest.raises(CheckpointError, match=rf"cannot read .*{arrays.name}: "):
+        load(saved, kind="test")
+
+
 def test_arrays_that_do_not_match_their_hash_are_refused(saved):
     arrays = _arrays_file(saved)
     data = bytearray(arrays.read_bytes())
