@@ -4,8 +4,11 @@ A checkpoint records the agent type, the agent's spec (plain data, as
 :func:`~neurocontrol.agents.factory.make_agent` takes it) and the agent's
 state dict (:class:`~neurocontrol.statedict.Stateful`): one array per piece
 of mutable state, its parts' arrays under their prefixes (a simulator's as
-``snn.<state key>``, whose structure digest refuses another network); both
-files are written atomically and the header holds the hash of the arrays.
+``snn.<state key>``, whose structure digest refuses another network). The
+files are ``<path>.json`` and ``<path>.<generation>.npz``, replaced as one
+(the header, written last, is the commit point, so a save that fails or is
+killed leaves the previous checkpoint); the header holds the hash of the
+arrays and of itself, so edited or mismatched files are refused.
 Loading rebuilds nothing by itself: an agent built from the same spec takes
 the arrays in place (:meth:`Persistent.load`), so learning continues
 bit-identically; :func:`~neurocontrol.agents.factory.load_agent` does both.
@@ -72,7 +75,7 @@ class Persistent(Stateful):
         """Plain data :func:`~neurocontrol.agents.factory.make_agent` rebuilds this agent from."""
 
     def save(self, path: str | Path) -> None:
-        """Write checkpoint ``path`` (``<path>.json`` + ``<path>.npz``, each atomic)."""
+        """Write checkpoint ``path`` (``<path>.json`` + ``<path>.<generation>.npz``, as one)."""
         write_checkpoint(path, self.agent_type, self.spec(), self.state_dict())
 
     def load(self, path: str | Path) -> None:

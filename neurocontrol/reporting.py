@@ -11,8 +11,8 @@ Layout of ``runs/<name>-<timestamp>/``::
     episodes.csv       one row per agent (index in the config) and seed
     steps.csv          per-step record of the first seed (time, measure per agent, actions);
                        trials.csv instead for a trial measure (one row per trial)
-    checkpoint.*       the first agent, trained (if it can be saved), written as soon
-                       as its last seed ends
+    checkpoint.json    the first agent, trained (if it can be saved), with its arrays in
+                       checkpoint.<generation>.npz; written as soon as its last seed ends
     <metric>.png       the measure over time (tracking_error.png, force_error.png; not
                        for trials), learning_curve.png (per cycle, or per block of trials),
     and where the agent offers them weights.png (learned decoders),

@@ -19,6 +19,16 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture(params=[0o022, 0o027, 0o002], ids=lambda mask: f"umask{mask:03o}")
+def umask(request):
+    """Run a test under an explicit umask (process-wide; restored afterwards)."""
+    previous = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(previous)
+
+
 def rate_network(
     rate_model: Any = None,
     lif_model: Any = None,

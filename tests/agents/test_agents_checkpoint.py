@@ -113,7 +113,7 @@ def test_checkpoint_of_another_spec_or_broken_file_is_refused(planar, tmp_path):
     np.testing.assert_array_equal(other.decoders, before)
     with pytest.raises(CheckpointError, match="missing"):
         load_agent(tmp_path / "nothing", planar)
-    npz = tmp_path / "s.npz"
+    (npz,) = tmp_path.glob("s.*.npz")
     npz.write_bytes(npz.read_bytes()[:-100])
     with pytest.raises(CheckpointError, match="does not match its header"):
         load_agent(tmp_path / "s", planar)
@@ -212,6 +212,49 @@ def test_a_checkpoint_written_before_the_network_held_the_decoders_is_refused(pl
         CheckpointError,
         match=r"has format version 5 \(written before networks counted their operations and "
         r"before the adaptive controllers kept their decoders in their network; re-create the "
-        r"checkpoint\); this version reads format version 6 only",
+        r"checkpoint\); this version reads format versions 6 and 7$",
     ):
         load_agent(old, planar)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda header: header["config"].update(agent_type="adaptive_rate"),
+        lambda header: header["config"]["spec"].update(learning_rate=1e-3),
+        lambda header: header.update(kind="simulator"),
+    ],
+    ids=["agent_type", "spec parameter", "kind"],
+)
+def test_a_header_edited_by_hand_is_refused(planar, tmp_path, edit):
+    agent = make_agent(SPECS["adaptive_spiking"], planar, seed=0)
+    agent.save(tmp_path / "a")
+    header = json.loads((tmp_path / "a.json").read_text())
+    edit(header)
+    (tmp_path / "a.json").write_text(json.dumps(header, indent=1))
+    message = r"a\.json was changed after it was saved: its fields do not match its header_sha256"
+    with pytest.raises(CheckpointError, match=message):
+        load_agent(tmp_path / "a", planar)
+    before = agent.decoders.copy()
+    with pytest.raises(CheckpointError, match=message):
+        agent.load(tmp_path / "a")
+    np.testing.assert_array_equal(agent.decoders, before)
+
+
+def test_a_checkpoint_of_format_6_still_loads(planar, planar_observations, tmp_path):
+    """A real format-6 checkpoint (adaptive spiking, 20 neurons, after 300 learning steps)."""
+    old = Path(__file__).parents[1] / "data" / "adaptive_spiking_format6"
+    with np.load(old.with_suffix(".npz"), allow_pickle=False) as archive:
+        stored = {name: archive[name] for name in archive.files}
+    agent = load_agent(old, planar)
+    state = agent.state_dict()
+    assert state.keys() == stored.keys() and np.any(agent.decoders != 0.0)
+    for key, value in stored.items():
+        np.testing.assert_array_equal(state[key], value, err_msg=key)
+    agent.save(tmp_path / "again")  # written in the current format, the same state
+    header = json.loads((tmp_path / "again.json").read_text())
+    assert header["format_version"] == 7
+    again = load_agent(tmp_path / "again", planar)
+    np.testing.assert_array_equal(
+        drive(again, planar_observations[:200]), drive(agent, planar_observations[:200])
+    )
