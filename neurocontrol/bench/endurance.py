@@ -1,193 +1,63 @@
-"""Endurance of checkpoints: saves killed at random moments, and many save/load cycles.
+"""Endurance: a million closed-loop steps, many resets and save/load cycles, kills.
 
-:func:`checkpoint_kill_trials` starts a writer process that saves one
-checkpoint over and over (a few MB of arrays per generation) and kills it
-with SIGKILL after a random delay, again and again; after each kill the
-checkpoint must load and hold the generation the writer last completed or
-the one it was writing, and may be refused only while no save has ever
-completed. :func:`save_load_cycles` saves and reloads a real adaptive
-spiking agent many times and reports memory, file descriptors and time per
-cycle. Both print their figures and return them.
+``neurocontrol bench endurance`` runs, and prints the figures of:
+
+- **closed loop**: 10^6 steps of the default adaptive spiking agent, learning
+  on, as episodes of 12 s on PlanarReach with a perturbation switching on
+  halfway through each (another kind each episode): non-finite values in
+  the traces and weights, weights outside their rule's bounds, and the
+  growth of resident memory from episode 10 to the last (the loop's
+  per-episode trace is allocated once per episode: expected memory);
+- **resets**: 1,000 resets of one env with a perturbation (another kind
+  each time), and envs created and closed: memory, open descriptors and
+  PyBullet clients left connected;
+- **save/load**: 1,000 save and load cycles of an agent checkpoint;
+- **checkpoint kills** and **run kills**
+  (:mod:`neurocontrol.bench.kill_trials`): writers killed with SIGKILL.
+
+Targets: no NaN, weights within bounds, memory growth < 10 MB, no
+descriptor or client left open, no checkpoint lost, every run directory
+complete or marked incomplete (and resumable).
 """
 
 from __future__ import annotations
 
-import functools
+import argparse
 import os
 import resource
-import signal
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from neurocontrol import checkpoint
-from neurocontrol.errors import CheckpointError
+from neurocontrol.arguments import nonnegative_int, positive_int
 
-__all__ = ["checkpoint_kill_trials", "save_load_cycles"]
+__all__ = [
+    "PERTURBATIONS",
+    "add_arguments",
+    "closed_loop_soak",
+    "reset_cycles",
+    "run",
+    "save_load_cycles",
+]
 
-_KIND = "endurance"
-#: Shape of the float64 weights of each generation: 4 MB, so a save takes measurable time.
-_WEIGHTS = (512, 1024)
-#: Kills land uniformly within this many seconds after the writer is ready (several saves).
-_MAX_DELAY = 0.15
-_WRITER = "import sys; from neurocontrol.bench.endurance import _write_generations; " + (
-    "_write_generations(sys.argv[1], int(sys.argv[2]))"
+#: Perturbations of PlanarReach the soaks switch through, one per episode or reset.
+PERTURBATIONS: tuple[dict[str, Any], ...] = (
+    {"kind": "curl_field", "strength": 15.0},
+    {"kind": "payload", "mass": 0.5},
+    {"kind": "joint_damping", "damping": 0.2},
+    {"kind": "joint_friction", "friction": 0.1},
+    {"kind": "actuator_gain", "gain": 0.7},
+    {"kind": "command_delay", "delay_ms": 5},
 )
+_ENV = "neurocontrol/PlanarReach-v0"
 _CYCLE_SPEC = {"type": "adaptive_spiking", "n_neurons": 200}
-_CYCLE_ENV = "neurocontrol/PlanarReach-v0"
-_CURL = {"kind": "curl_field", "strength": 15.0}
 _WARM_UP_CYCLES = 5
-
-
-@functools.cache
-def _base_weights() -> np.ndarray:
-    return np.random.default_rng(0).standard_normal(_WEIGHTS)
-
-
-def _generation_arrays(generation: int) -> dict[str, np.ndarray]:
-    """The arrays of generation ``generation``: the same for the writer and the checker.
-
-    Cheap to make (one addition), so that the writer spends its time saving.
-    """
-    return {
-        "weights": _base_weights() + generation,
-        "generation": np.array([generation], dtype=np.int64),
-    }
-
-
-def _write_generations(path: str, first: int) -> None:
-    """Save generations ``first, first + 1, ...`` at ``path`` until killed (the writer process).
-
-    Prints ``ready`` once, then ``<generation> <seconds>`` after each save returns.
-    """
-    print("ready", flush=True)
-    generation = first
-    while True:
-        arrays = _generation_arrays(generation)
-        start = time.perf_counter()
-        checkpoint.save(path, {"generation": generation}, arrays, kind=_KIND)
-        print(generation, time.perf_counter() - start, flush=True)
-        generation += 1
-
-
-def _check(path: Path, writing: int, previous: int | None) -> tuple[str, str]:
-    """Outcome of a kill: ``new``, ``previous``, ``refused`` or ``lost``, and why."""
-    try:
-        config, arrays = checkpoint.load(path, kind=_KIND)
-    except CheckpointError as exc:
-        if previous is None:
-            return "refused", str(exc)
-        return "lost", f"generation {previous} was complete, yet the checkpoint is refused: {exc}"
-    generation = config.get("generation")
-    if generation not in (writing, previous):
-        return "lost", f"loaded generation {generation!r}, not {previous} nor {writing}"
-    expected = _generation_arrays(generation)
-    if arrays.keys() != expected.keys() or not all(
-        np.array_equal(arrays[name], value) for name, value in expected.items()
-    ):
-        return "lost", f"generation {generation} loaded with other arrays than were saved"
-    return ("new" if generation == writing else "previous"), ""
-
-
-def checkpoint_kill_trials(n_kills: int, seed: int, directory: str | Path) -> dict[str, Any]:
-    """Kill a process that keeps saving a checkpoint ``n_kills`` times; check it after each kill.
-
-    Each kill starts a new writer (``sys.executable``) on the same checkpoint
-    in ``directory`` (``endurance.json``; one of an earlier run is dropped),
-    continuing the generation count, and sends SIGKILL a random delay
-    (``seed``) after it is ready.
-
-    Returns
-    -------
-    dict
-        ``kills``; ``loaded_new`` (the generation being written was committed),
-        ``loaded_previous`` (the last completed one), ``refused`` (no save had
-        completed yet), ``lost`` (anything else: must be 0) and ``failures``
-        (why, per lost kill); ``saves_completed``, ``save_seconds_median``;
-        ``killed_mid_save`` (kills that left a temporary or a second arrays
-        file behind), ``max_files_after_kill`` and
-        ``files_after_final_save`` (2: a last save removes them).
-    """
-    if os.name != "posix":
-        raise OSError("checkpoint kill trials need POSIX signals (SIGKILL)")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "endurance"
-    path.with_name(path.name + ".json").unlink(missing_ok=True)  # a new run starts with none
-    rng = np.random.default_rng(seed)
-    counts = {"new": 0, "previous": 0, "refused": 0, "lost": 0}
-    failures: list[str] = []
-    save_seconds: list[float] = []
-    previous: int | None = None  # the generation the checkpoint must hold at least
-    next_generation = 0
-    max_files = 0
-    mid_save = 0
-    for kill in range(n_kills):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(path), str(next_generation)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            ready = writer.stdout.readline() if writer.stdout else ""
-            if ready.strip() != "ready":
-                writer.kill()  # a no-op if it has exited already
-                raise ChildProcessError(
-                    f"the checkpoint writer did not start (exit status {writer.wait()}, "
-                    f"first output {ready!r})"
-                )
-            time.sleep(rng.uniform(0.0, _MAX_DELAY))
-        finally:
-            writer.send_signal(signal.SIGKILL)
-            output, _ = writer.communicate()
-        completed = [line.split() for line in output.splitlines()]
-        save_seconds += [float(seconds) for _, seconds in completed]
-        if completed:
-            previous = int(completed[-1][0])
-        writing = next_generation + len(completed)
-        outcome, why = _check(path, writing, previous)
-        counts[outcome] += 1
-        if outcome == "lost":
-            failures.append(f"kill {kill}: {why}")
-        if outcome == "new":
-            previous = writing
-        next_generation = writing + 1
-        files = len(list(directory.iterdir()))
-        mid_save += files > 2  # a temporary or a second arrays file: killed inside a save
-        max_files = max(max_files, files)
-    checkpoint.save(
-        path, {"generation": next_generation}, _generation_arrays(next_generation), _KIND
-    )
-    figures = {
-        "kills": n_kills,
-        "loaded_new": counts["new"],
-        "loaded_previous": counts["previous"],
-        "refused": counts["refused"],
-        "lost": counts["lost"],
-        "failures": failures,
-        "saves_completed": len(save_seconds),
-        "save_seconds_median": float(np.median(save_seconds)) if save_seconds else float("nan"),
-        "killed_mid_save": mid_save,
-        "max_files_after_kill": max_files,
-        "files_after_final_save": len(list(directory.iterdir())),
-    }
-    print(
-        f"checkpoint kill trials: {n_kills} kills of a writer saving "
-        f"{np.prod(_WEIGHTS) * 8 / 1e6:.1f} MB per generation; loaded the generation being "
-        f"written {counts['new']}, the previous one {counts['previous']}, refused (none "
-        f"complete yet) {counts['refused']}, lost {counts['lost']}; "
-        f"{figures['saves_completed']} saves completed, median "
-        f"{figures['save_seconds_median'] * 1e3:.1f} ms; {mid_save} kills inside a save, at most "
-        f"{max_files} files after a kill, "
-        f"{figures['files_after_final_save']} after a last save"
-    )
-    for failure in failures:
-        print(f"  {failure}")
-    return figures
+#: Episode after which memory growth is counted (buffers sized by first use are in by then).
+_SETTLED_EPISODE = 10
 
 
 def _resident_bytes() -> int:
@@ -233,10 +103,10 @@ def save_load_cycles(n_cycles: int, directory: str | Path) -> dict[str, Any]:
 
     directory = Path(directory)
     path = directory / "cycles"
-    env = gym.make(_CYCLE_ENV)
+    env = gym.make(_ENV)
     try:
         agent = make_agent(dict(_CYCLE_SPEC), env, seed=0)
-        obs, _ = env.reset(seed=0, options={"perturbation": _CURL})
+        obs, _ = env.reset(seed=0, options={"perturbation": PERTURBATIONS[0]})
         for _ in range(300):
             action = agent.act(obs)
             agent.observe(0.0, False, False, {})
@@ -273,12 +143,218 @@ def save_load_cycles(n_cycles: int, directory: str | Path) -> dict[str, Any]:
         "load_ms": 1e3 * float(np.mean([t[1] for t in timings])) if timings else float("nan"),
         "files": len(list(directory.iterdir())),
     }
-    print(
-        f"save/load cycles: {n_cycles} of a {_CYCLE_SPEC['n_neurons']}-neuron adaptive spiking "
-        f"agent; RSS {figures['rss_before_mb']:.1f} -> {figures['rss_after_mb']:.1f} MB "
-        f"({figures['rss_growth_mb']:+.1f}), open descriptors {fds_before} -> {fds_after}, "
-        f"save {figures['save_ms']:.1f} ms, load {figures['load_ms']:.1f} ms per cycle, "
-        f"{figures['mismatches']} loads differing from the saved state, "
-        f"{figures['files']} files left"
+    return figures
+
+
+def closed_loop_soak(steps: int, episode_seconds: float = 12.0, seed: int = 0) -> dict[str, Any]:
+    """``steps`` closed-loop steps of the default adaptive spiking agent, learning on.
+
+    One agent for the whole soak (its learning carries across episodes);
+    episodes of ``episode_seconds`` on PlanarReach, each with the next of
+    :data:`PERTURBATIONS` switching on halfway through. After each episode
+    the traces and every plastic projection's weights are scanned.
+
+    Returns
+    -------
+    dict
+        ``steps``, ``episodes``, ``us_per_step`` (wall clock, resets included),
+        ``nonfinite`` (values in traces and weights: must be 0),
+        ``weights_out_of_bounds`` (must be 0), ``rss_settled_mb`` (after
+        episode 10, or the first), ``rss_last_mb`` and ``rss_growth_mb``.
+    """
+    import gymnasium as gym
+
+    from neurocontrol.agents import make_agent
+    from neurocontrol.loop import run_episode
+
+    env = gym.make(_ENV)
+    try:
+        agent = make_agent({"type": "adaptive_spiking"}, env, seed=seed)
+        per_episode = round(episode_seconds / agent.base.dt)
+        plastic = [
+            (projection.name, rule.weight_bounds)
+            for projection in agent.network.projections
+            for rule in projection.rules
+        ]
+        rss: list[int] = []
+        nonfinite = out_of_bounds = done = episodes = 0
+        start = time.perf_counter()
+        while done < steps:
+            n = min(per_episode, steps - done)
+            perturbation = PERTURBATIONS[episodes % len(PERTURBATIONS)]
+
+            def switch_on(step: int, *_: Any, at: int = n // 2, spec: Any = perturbation) -> None:
+                if step == at:
+                    env.unwrapped.set_perturbation(spec)
+
+            episode = run_episode(
+                env, agent, seed=seed + episodes, max_steps=n, callbacks=[switch_on]
+            )
+            done += episode.steps
+            episodes += 1
+            for key in ("tracking_error", "action"):
+                nonfinite += int(np.count_nonzero(~np.isfinite(episode.trace[key])))
+            for name, (low, high) in plastic:
+                weights = agent.simulator.weights(name)
+                nonfinite += int(np.count_nonzero(~np.isfinite(weights)))
+                out_of_bounds += int(np.count_nonzero((weights < low) | (weights > high)))
+            del episode
+            rss.append(_resident_bytes())
+        wall = time.perf_counter() - start
+    finally:
+        env.close()
+    settled = rss[min(_SETTLED_EPISODE, len(rss)) - 1]
+    return {
+        "steps": done,
+        "episodes": episodes,
+        "us_per_step": wall / max(done, 1) * 1e6,
+        "nonfinite": nonfinite,
+        "weights_out_of_bounds": out_of_bounds,
+        "rss_settled_mb": settled / 2**20,
+        "rss_last_mb": rss[-1] / 2**20,
+        "rss_growth_mb": (rss[-1] - settled) / 2**20,
+    }
+
+
+def _connected_clients() -> int:
+    """PyBullet clients connected in this process."""
+    import pybullet
+
+    return sum(pybullet.isConnected(physicsClientId=k) for k in range(_MAX_CLIENT_ID))
+
+
+#: Client ids scanned by :func:`_connected_clients` (PyBullet numbers them from 0 up).
+_MAX_CLIENT_ID = 256
+
+
+def reset_cycles(n_resets: int, n_envs: int = 50, seed: int = 0) -> dict[str, Any]:
+    """``n_resets`` resets of one env with perturbations; ``n_envs`` envs created and closed.
+
+    Each reset takes the next of :data:`PERTURBATIONS` (in ``options``) and
+    steps once. Memory and descriptors are counted after a warm-up of one
+    round of perturbations; PyBullet clients before the first env and after
+    the last is closed.
+
+    Returns
+    -------
+    dict
+        ``resets``, ``envs``, ``us_per_reset``, ``rss_growth_mb``,
+        ``fds_before``, ``fds_after``, ``clients_before``, ``clients_after``.
+    """
+    import gymnasium as gym
+
+    import neurocontrol  # noqa: F401  (registers the envs)
+
+    clients_before = _connected_clients()
+    env = gym.make(_ENV)
+    try:
+        zero = np.zeros(env.action_space.shape)
+
+        def reset(k: int) -> None:
+            perturbation = PERTURBATIONS[k % len(PERTURBATIONS)]
+            env.reset(seed=seed + k, options={"perturbation": perturbation})
+            env.step(zero)
+
+        for k in range(len(PERTURBATIONS)):
+            reset(k)
+        rss_before, fds_before = _resident_bytes(), _open_descriptors()
+        start = time.perf_counter()
+        for k in range(n_resets):
+            reset(k)
+        per_reset = (time.perf_counter() - start) / max(n_resets, 1)
+    finally:
+        env.close()
+    for _ in range(n_envs):
+        gym.make(_ENV).close()
+    return {
+        "resets": n_resets,
+        "envs": n_envs,
+        "us_per_reset": per_reset * 1e6,
+        "rss_growth_mb": (_resident_bytes() - rss_before) / 2**20,
+        "fds_before": fds_before,
+        "fds_after": _open_descriptors(),
+        "clients_before": clients_before,
+        "clients_after": _connected_clients(),
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``bench endurance`` (0 skips a part)."""
+    parser.add_argument(
+        "--steps", type=nonnegative_int, default=1_000_000,
+        help="closed-loop steps of the adaptive spiking agent (1000000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--resets", type=nonnegative_int, default=1000, help="env resets (1000)"
     )
+    parser.add_argument(
+        "--cycles", type=nonnegative_int, default=1000, help="checkpoint save/load cycles (1000)"
+    )
+    parser.add_argument(
+        "--checkpoint-kills", type=nonnegative_int, default=100,
+        help="kills of a process saving checkpoints (100)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--run-kills", type=nonnegative_int, default=100,
+        help="training runs killed at random moments (100)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=positive_int, default=1, help="seed of the kill delays (1)")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the parts asked for; return the figures and a printable table."""
+    from neurocontrol.bench.kill_trials import checkpoint_kill_trials, run_kill_trials
+
+    figures: dict[str, Any] = {}
+    table: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="neurocontrol-endurance-") as scratch:
+        folder = Path(scratch)
+        if args.steps:
+            figures["closed_loop"] = soak = closed_loop_soak(args.steps)
+            table.append(
+                f"closed loop: {soak['steps']} steps in {soak['episodes']} episodes of the "
+                f"adaptive spiking agent, {soak['us_per_step']:.1f} us per step; non-finite "
+                f"{soak['nonfinite']}, weights out of bounds {soak['weights_out_of_bounds']}; "
+                f"RSS {soak['rss_settled_mb']:.1f} MB after episode {_SETTLED_EPISODE}, "
+                f"{soak['rss_last_mb']:.1f} MB at the end ({soak['rss_growth_mb']:+.1f})"
+            )
+        if args.resets:
+            figures["resets"] = resets = reset_cycles(args.resets)
+            table.append(
+                f"resets: {resets['resets']} with perturbations, {resets['us_per_reset']:.0f} us "
+                f"each, RSS {resets['rss_growth_mb']:+.1f} MB, descriptors "
+                f"{resets['fds_before']} -> {resets['fds_after']}; {resets['envs']} envs made "
+                f"and closed, PyBullet clients {resets['clients_before']} -> "
+                f"{resets['clients_after']}"
+            )
+        if args.cycles:
+            figures["save_load"] = cycles = save_load_cycles(args.cycles, folder / "cycles")
+            table.append(
+                f"save/load: {cycles['cycles']} cycles of a {_CYCLE_SPEC['n_neurons']}-neuron "
+                f"agent, save {cycles['save_ms']:.1f} ms, load {cycles['load_ms']:.1f} ms; RSS "
+                f"{cycles['rss_growth_mb']:+.1f} MB, descriptors {cycles['fds_before']} -> "
+                f"{cycles['fds_after']}, {cycles['mismatches']} loads unlike the saved state"
+            )
+        if args.checkpoint_kills:
+            kills = checkpoint_kill_trials(args.checkpoint_kills, args.seed, folder / "kills")
+            figures["checkpoint_kills"] = kills
+            table.append(
+                f"checkpoint kills: {kills['kills']}, {kills['killed_mid_save']} inside a save; "
+                f"loaded the generation being written {kills['loaded_new']}, the previous one "
+                f"{kills['loaded_previous']}, refused (none complete yet) {kills['refused']}, "
+                f"lost {kills['lost']}"
+            )
+            table += [f"  {failure}" for failure in kills["failures"]]
+        if args.run_kills:
+            runs = run_kill_trials(args.run_kills, args.seed, folder / "runs")
+            figures["run_kills"] = runs
+            table.append(
+                f"run kills: {runs['kills']} (a run takes {runs['run_seconds']:.1f} s); "
+                f"{runs['run_directories']} run directories: {runs['complete']} complete, "
+                f"{runs['incomplete']} marked incomplete {runs['incomplete_states']}, "
+                f"{runs['bad']} neither; {runs['resumed_to_complete']} of the incomplete resumed "
+                f"to complete; {runs['staging_left']} half-assembled hidden folders"
+            )
+            table += [f"  {problem}" for problem in runs["problems"]]
+    figures["table"] = table
     return figures
