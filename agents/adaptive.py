@@ -286,11 +286,16 @@ class AdaptiveController(Persistent, Agent):
         return self._act_on(obs, self.base.last_torque)
 
     def _act_on(self, obs: Any, tau_b: np.ndarray) -> np.ndarray:
-        # the error goes straight into PES's third factor (the step checks it is finite)
-        np.negative(self.base.feedback_torque, out=self.error)
+        # The base read and checked the whole observation (tactile too) before anything here
+        # changed; what can still fail is checked before the first write below, so a refused
+        # step leaves the regulator, the network and PES's error as they were.
         contact = False
         if self.force is not None:
             mass, jac = self.base.mass_and_jacobian()
+            self._factor_task_space(mass, jac)
+        # the error goes straight into PES's third factor (the step checks it is finite)
+        np.negative(self.base.feedback_torque, out=self.error)
+        if self.force is not None:
             tau_f = self.force.update(obs["tactile"], jac)
             tau_b = np.add(tau_b, tau_f, out=self._commanded)
             contact = self.force.in_contact
@@ -307,26 +312,29 @@ class AdaptiveController(Persistent, Agent):
                 # The decoders are evaluated at states they never learned (the arm at rest on
                 # the surface): in the null space of the hand task no loop but the weak
                 # posture task would oppose that torque, and the arm drifts.
-                tau_a = self._task_part(tau_a, mass, jac)
+                tau_a = self._task_part(tau_a, jac)
         kernels.add_and_clip_action(
             tau_a, tau_b, self.base.inverse_torque_limit, self.torque, self._action
         )
         return self._action.copy()
 
-    def _task_part(self, tau_a: np.ndarray, mass: np.ndarray, jac: np.ndarray) -> np.ndarray:
-        r"""The part of ``tau_a`` that acts on the hand: :math:`J^\top \Lambda J M^{-1} \tau_a`.
-
-        Dynamically consistent (Khatib 1987): what is left, :math:`N^\top \tau_a`,
-        moves the redundant arm in the null space of the hand task and puts
-        no force on the hand.
-        """
-        if not kernels.task_space_part(
-            mass, jac, self._task_damping, tau_a, *self._task_work, self._tau_a_task
-        ):
+    def _factor_task_space(self, mass: np.ndarray, jac: np.ndarray) -> None:
+        """Factor M and the task matrix for :meth:`_task_part`; SimulationError if singular."""
+        if not kernels.task_space_factors(mass, jac, self._task_damping, *self._task_work[:4]):
             raise SimulationError(
                 f"{type(self).__name__}: M or J M^-1 J^T + damping I is not positive "
                 f"definite at q = {self.base.q.tolist()}"
             )
+
+    def _task_part(self, tau_a: np.ndarray, jac: np.ndarray) -> np.ndarray:
+        r"""The part of ``tau_a`` that acts on the hand: :math:`J^\top \Lambda J M^{-1} \tau_a`.
+
+        Dynamically consistent (Khatib 1987): what is left, :math:`N^\top \tau_a`,
+        moves the redundant arm in the null space of the hand task and puts
+        no force on the hand. Uses the factors of :meth:`_factor_task_space`.
+        """
+        _, mj, _, low_t, force = self._task_work
+        kernels.task_space_project(jac, mj, low_t, tau_a, force, self._tau_a_task)
         return self._tau_a_task
 
     def set_learning(self, enabled: bool) -> None:

@@ -28,9 +28,9 @@ import gymnasium as gym
 import numpy as np
 
 from neurocontrol.agents.base import Agent, control_period
-from neurocontrol.agents.observation import ArmLayout, ObservationGuard
+from neurocontrol.agents.observation import ARM_KEYS, ArmLayout, ObservationGuard
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.errors import ActionError, ConfigError, ObservationError, SimulationError
+from neurocontrol.errors import ActionError, ConfigError, SimulationError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.validation import require_nonnegative, require_positive
 
@@ -78,7 +78,9 @@ class BaseController(Persistent, Agent):
         self.observation_space = observation_space
         self.action_space = action_space
         self.layout = ArmLayout.from_space(observation_space)
-        self.guard = ObservationGuard(observation_space, type(self).__name__)
+        self.guard = ObservationGuard(observation_space, type(self).__name__, kernel_keys=ARM_KEYS)
+        # the accepted range of proprio, ee and goal, which read()'s kernel scans as it copies
+        self._obs_bounds = np.stack(self.guard.bounds(ARM_KEYS))
         self.robot_model = robot_model
         if robot_model.n_joints != self.layout.n_joints or robot_model.dim != self.layout.dim:
             raise ConfigError(
@@ -122,17 +124,19 @@ class BaseController(Persistent, Agent):
         return cls(env.observation_space, action_space, cast(Any, unwrapped).robot_model, **kwargs)
 
     def read(self, obs: Any) -> None:
-        """Check ``obs`` and copy its arm signals into :attr:`state` (float64)."""
+        """Check ``obs`` and copy its arm signals into :attr:`state` (float64).
+
+        The whole observation is checked (every key, see
+        :class:`~neurocontrol.agents.observation.ObservationGuard`) before
+        anything is written: a refused observation leaves the controller as
+        it was, and an agent that reads through it may change its own state
+        after this call without checking again.
+        """
         self.guard.check(obs)
-        n, d = self.layout.n_joints, self.layout.dim
         if not kernels.unpack_arm_observation(
-            obs["proprio"], obs["ee"], obs["goal"], n, d, self.state
+            obs["proprio"], obs["ee"], obs["goal"], self._obs_bounds, self.state
         ):
-            raise ObservationError(
-                f"{type(self).__name__} observation contains NaN or inf: "
-                f"proprio={obs['proprio'].tolist()}, ee={obs['ee'].tolist()}, "
-                f"goal={obs['goal'].tolist()}"
-            )
+            raise self.guard.refusal(obs)
 
     @abc.abstractmethod
     def torque(self, obs: Any) -> np.ndarray:
@@ -243,13 +247,14 @@ class OperationalSpaceController(BaseController):
         else:
             mass, jac = model.mass_matrix(q), model.jacobian(q)
             gravity = model.gravity(q) if self.gravity_compensation else self._no_gravity
-        self._mass_jacobian = (mass, jac)
+        # on failure the kernel has written nothing but its workspace
         if not kernels.operational_space_torque(
             mass, jac, gravity, self.state, self.q_home,
             self._gains, self._low_m, self._mj, self._task, self._low_t, self._force,
             self._posture, self.feedback_torque, self.last_torque,
         ):  # fmt: skip
             raise self._singular("M or J M^-1 J^T + damping I")
+        self._mass_jacobian = (mass, jac)
         return self.last_torque
 
     def _gain_spec(self) -> dict[str, Any]:
@@ -308,6 +313,7 @@ class JointPDController(BaseController):
         self.q_ref = np.zeros(n)
         self.dq_ref = np.zeros(n)
         self.started = np.zeros(1, dtype=np.uint8)  # q_ref initialised this episode
+        self._q_ref_before = np.zeros(n)
         d = self.layout.dim
         gravity_on = 1.0 if self.gravity_compensation else 0.0
         self._gains = np.array([self.k_ik, self.damping, gravity_on])
@@ -328,17 +334,22 @@ class JointPDController(BaseController):
 
     def torque(self, obs: Any) -> np.ndarray:
         self.read(obs)
-        if not self.started[0]:
+        first = not self.started[0]
+        if first:  # the reference starts at the measured posture (kept if the step fails)
+            self._q_ref_before[:] = self.q_ref
             self.q_ref[:] = self.q
-            self.started[0] = 1
         model = self.robot_model
         gravity = model.gravity(self.q) if self.gravity_compensation else self._no_gravity
+        # on failure the kernel has written nothing but its workspace
         if not kernels.joint_pd_torque(
             model.jacobian(self.q_ref), model.hand_position(self.q_ref), gravity, self.state,
             self._gains, self.kp, self.kd, self.dt, self.q_ref, self.dq_ref, self._task,
             self._low_t, self._velocity, self.feedback_torque, self.last_torque,
         ):  # fmt: skip
+            if first:
+                self.q_ref[:] = self._q_ref_before
             raise self._singular("J J^T + damping I")
+        self.started[0] = 1
         return self.last_torque
 
     def _gain_spec(self) -> dict[str, Any]:

@@ -189,6 +189,20 @@ _BUILDERS: dict[str, Callable[[Mapping[str, Any], gym.Env, int | None], Agent]] 
 AGENT_TYPES: tuple[str, ...] = tuple(_BUILDERS)
 
 
+def _check_env(env: Any) -> None:
+    """ConfigError unless ``env`` is one of the package's arm envs (wrapped or not)."""
+    from neurocontrol.envs.arm_env import ArmEnv  # imports PyBullet: only once an env exists
+    from neurocontrol.registration import ENV_IDS
+
+    if not isinstance(getattr(env, "unwrapped", None), ArmEnv):
+        what = "None" if env is None else type(getattr(env, "unwrapped", env)).__name__
+        raise ConfigError(
+            f"agents are built for neurocontrol's arm envs, got {what}; accepted: "
+            f"gymnasium.make of {', '.join(repr(i) for i in ENV_IDS)} (wrapped or not), "
+            "or an ArmEnv subclass from neurocontrol.envs"
+        )
+
+
 def make_agent(spec: Mapping[str, Any], env: gym.Env, seed: int | None = None) -> Agent:
     """Build the agent described by ``spec`` for ``env``.
 
@@ -205,14 +219,25 @@ def make_agent(spec: Mapping[str, Any], env: gym.Env, seed: int | None = None) -
     Raises
     ------
     ConfigError
-        For an unknown type or key (naming the allowed ones) or a bad value.
+        For an unknown type or key (naming the allowed ones), a bad value, or
+        an env that is not one of the package's.
     """
     kind = _spec_type(spec, "agent", list(AGENT_TYPES))
+    _check_env(env)
     return _BUILDERS[kind](spec, env, seed)
 
 
 def load_agent(path: str | Path, env: gym.Env) -> Agent:
-    """Rebuild the agent saved at ``path`` for ``env`` and restore its state exactly."""
+    """Rebuild the agent saved at ``path`` for ``env`` and restore its state exactly.
+
+    Raises
+    ------
+    ConfigError
+        For an env that is not one of the package's (before the file is read).
+    CheckpointError
+        For a missing, damaged or foreign checkpoint.
+    """
+    _check_env(env)
     agent_type, spec, arrays = read_checkpoint(path)
     if agent_type not in AGENT_TYPES:
         raise CheckpointError(

@@ -281,7 +281,9 @@ class RewardSpikingController(Persistent, Agent):
         self.simulator.set_plasticity(enabled)
 
     def act(self, obs: Any) -> np.ndarray:
-        self.base.guard.check(obs)
+        # the whole observation is checked before the trial logic, the generator or the
+        # network change: a refused one leaves the agent as it was
+        self.base.read(obs)
         target = np.asarray(obs["goal"][4:6], dtype=np.float64)
         outward = float(np.hypot(*(target - self._centre))) > _CENTRE_TOLERANCE
         if outward and not self.trial[6]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter, mul
 from typing import Any, cast
 
@@ -19,11 +19,12 @@ import numpy as np
 import pybullet
 from gymnasium import spaces
 
+from neurocontrol.envs.episode import time_limit_steps
 from neurocontrol.envs.perturbations import ActivePerturbations, Perturbation, parse_perturbations
 from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
 from neurocontrol.envs.tasks.trajectory import Task
-from neurocontrol.errors import ActionError, ConfigError
+from neurocontrol.errors import ActionError, ConfigError, SimulationError
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["ArmEnv"]
@@ -162,6 +163,8 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             "success_radius",
             self.default_success_radius if success_radius is None else success_radius,
         )
+        self._closed = False
+        self._episode_steps: int | None = None
         self.sim = BulletSim(self.dt)
         try:
             self._build()
@@ -293,11 +296,18 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         ``options={"perturbation": spec}`` replaces the default perturbation
         for this episode (``None`` for none).
         """
-        super().reset(seed=seed)
+        self._require_open("reset")
         options = {} if options is None else options
-        unknown = sorted(set(options) - {"perturbation"})
+        if not isinstance(options, Mapping):
+            raise ConfigError(
+                f"reset options must be a dict (e.g. {{'perturbation': spec}}) or None, got "
+                f"{type(options).__name__}: {options!r}"
+            )
+        unknown = sorted(set(options) - {"perturbation"}, key=repr)
         if unknown:
             raise ConfigError(f"unknown reset option(s) {unknown}; accepted: ['perturbation']")
+        super().reset(seed=seed)
+        self._episode_steps = time_limit_steps(self)
         spec = options.get("perturbation", self._default_perturbation)
         perturbations = self._parse_perturbations(spec)
         self._perturbations.clear()
@@ -315,7 +325,12 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         return observation, info
 
     def _parse_perturbations(self, spec: Any) -> tuple[Perturbation, ...]:
-        """``spec`` as validated perturbations of this arm (values drawn from ``np_random``)."""
+        """``spec`` as validated perturbations of this arm (values drawn from ``np_random``).
+
+        Onsets are checked against the episode's end when its length is
+        known (PerturbationError past it), else a UserWarning names them.
+        """
+        steps = self._episode_steps
         return parse_perturbations(
             spec,
             self.n_joints,
@@ -323,18 +338,33 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             self._get_damping_limit,
             self.np_random,
             has_surface=self.surface is not None,
+            episode_steps=None if steps is None else steps * self.control_decimation,
+            check_onsets=True,
         )
+
+    @property
+    def episode_steps(self) -> int | None:
+        """Env steps in an episode, when known: the limit of the TimeLimit of the last reset.
+
+        None when no TimeLimit was found (an env reset directly); onsets are
+        then not checked against the end, only warned about.
+        """
+        return self._episode_steps
 
     def set_perturbation(self, spec: Any) -> None:
         """Replace the perturbation mid-episode (``None`` removes it).
 
-        ``onset`` is episode time; a past onset takes effect at the next step.
+        ``onset`` is episode time; a past onset takes effect at the next step,
+        one past the episode's end is refused (see :attr:`episode_steps`).
         """
+        self._require_open("set_perturbation")
         perturbations = self._parse_perturbations(spec)
         self._perturbations.set(perturbations, self._step_count, self._tau_cmd)
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Apply ``action`` for ``control_decimation`` physics steps; see the class docstring."""
+        if self._closed:
+            self._require_open("step")
         tau_cmd = self._command(action)
         self._tau_cmd = tau_cmd
         robot = self.robot
@@ -393,6 +423,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
 
     def render(self) -> np.ndarray | None:
         """An RGB image (H, W, 3) with ``render_mode="rgb_array"``, else None."""
+        self._require_open("render")
         if self.render_mode != "rgb_array":
             return None
         self._update_markers()
@@ -401,7 +432,12 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         return self.sim.render(width, height, target, distance, yaw, pitch)
 
     def close(self) -> None:
-        """Release the PyBullet client(s); safe to call more than once."""
+        """Release the PyBullet client(s); safe to call more than once.
+
+        ``step``, ``reset``, ``render`` and ``set_perturbation`` then raise
+        :class:`~neurocontrol.errors.SimulationError`.
+        """
+        self._closed = True
         model = getattr(self, "robot_model", None)
         if model is not None and hasattr(model, "close"):
             model.close()
@@ -410,6 +446,13 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             sim.close()
 
     # -- internals ------------------------------------------------------------------
+    def _require_open(self, call: str) -> None:
+        if self._closed:
+            raise SimulationError(
+                f"{type(self).__name__}.{call}() after close(): the physics client is released; "
+                "make a new env"
+            )
+
     def _decimation(self, control_decimation: Any, control_dt: Any) -> int:
         """Physics steps per env step, from ``control_decimation`` or ``control_dt``."""
         if control_dt is not None:

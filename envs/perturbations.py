@@ -50,6 +50,7 @@ much tangential load the contact takes before it slips.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
@@ -61,6 +62,9 @@ from neurocontrol.errors import PerturbationError
 
 __all__ = [
     "KINDS",
+    "MAX_COMMAND_DELAY_MS",
+    "MAX_DELAY_STEPS",
+    "MAX_PERTURBATIONS",
     "ActivePerturbations",
     "Perturbation",
     "parse_perturbations",
@@ -82,6 +86,12 @@ KINDS: dict[str, tuple[str, ...]] = {
 MAX_SURFACE_FRICTION = 10.0
 #: The order of a surface_friction list.
 SURFACE_FRICTION_PARTS = ("lateral", "spinning", "rolling")
+#: Longest command delay (ms): the delay line holds one command per physics step.
+MAX_COMMAND_DELAY_MS = 10_000.0
+#: Most commands the delay line may hold (a 10 s delay at a physics step of 0.1 ms).
+MAX_DELAY_STEPS = 100_000
+#: Most perturbations in one spec (each onset re-evaluates the active ones).
+MAX_PERTURBATIONS = 64
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,8 @@ def _draw(name: str, value: Any, rng: np.random.Generator) -> Any:
 
 
 def _number(name: str, value: Any, minimum: float | None = None, unit: str = "") -> float:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array is its scalar
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PerturbationError(f"{name} must be a number{unit}, got {value!r}")
     number = float(value)
@@ -143,13 +155,20 @@ def _number(name: str, value: Any, minimum: float | None = None, unit: str = "")
     return number
 
 
+def _is_sequence(value: Any) -> bool:
+    """A list-like of values (not a string, bytes or a 0-d array, which are single values)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
 def _per_joint(name: str, value: Any, n_joints: int, unit: str) -> tuple[float, ...]:
-    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
-        values = list(value)
-        if len(values) != n_joints:
+    if _is_sequence(value):
+        if len(value) != n_joints:
             raise PerturbationError(
-                f"{name} must be a scalar or {n_joints} values (one per joint), got {len(values)}"
+                f"{name} must be a scalar or {n_joints} values (one per joint), got {len(value)}"
             )
+        values = list(value)
     else:
         values = [value] * n_joints
     return tuple(_number(name, v, minimum=0.0, unit=unit) for v in values)
@@ -157,13 +176,13 @@ def _per_joint(name: str, value: Any, n_joints: int, unit: str) -> tuple[float, 
 
 def _surface_friction(name: str, raw: Any, rng: np.random.Generator) -> float | tuple[float, ...]:
     """A lateral coefficient, or (lateral, spinning, rolling); each may be drawn."""
-    if isinstance(raw, (Sequence, np.ndarray)) and not isinstance(raw, str):
-        values = list(raw)
-        if len(values) != len(SURFACE_FRICTION_PARTS):
+    if _is_sequence(raw):
+        if len(raw) != len(SURFACE_FRICTION_PARTS):
             raise PerturbationError(
                 f"{name} must be a scalar (lateral) or 3 values [lateral, spinning, rolling], "
-                f"got {len(values)}"
+                f"got {len(raw)}"
             )
+        values = list(raw)
         parts = [f"{name}.{part}" for part in SURFACE_FRICTION_PARTS]
         return tuple(
             _surface_coefficient(part, _draw(part, v, rng))
@@ -182,6 +201,54 @@ def _surface_coefficient(name: str, value: Any) -> float:
     return number
 
 
+def _is_none(kind: Any) -> bool:
+    """``kind`` is ``"none"`` (compared only as a string: an array's ``==`` is elementwise)."""
+    return isinstance(kind, str) and kind == "none"
+
+
+def _check_delay(name: str, delay_ms: float, dt: float) -> None:
+    """Bound a delay (one or several summed): the delay line holds a command per physics step."""
+    if delay_ms > MAX_COMMAND_DELAY_MS:
+        raise PerturbationError(
+            f"{name} must be <= {MAX_COMMAND_DELAY_MS:g} ms ({MAX_COMMAND_DELAY_MS / 1000:g} s of "
+            f"commands), got {delay_ms:g}"
+        )
+    steps = delay_ms / (dt * 1000.0)
+    if steps > MAX_DELAY_STEPS:
+        raise PerturbationError(
+            f"{name} = {delay_ms:g} ms is {steps:.0f} physics steps at dt = {dt:g} s; the delay "
+            f"line holds at most {MAX_DELAY_STEPS} commands (MAX_DELAY_STEPS)"
+        )
+
+
+def _check_onset(kind: str, raw: Any, onset: float, dt: float, episode_steps: int | None) -> None:
+    """Refuse an onset past the episode's end; warn about one when the end is unknown.
+
+    ``raw`` is the onset as given, ``onset`` its drawn value: a random onset
+    is judged by the upper end of its range, so a spec is refused or not
+    whatever the draw.
+    """
+    latest, shown = onset, f"{kind}.onset = {onset:g} s"
+    if isinstance(raw, Mapping):  # {"uniform": [low, high]}, checked by _draw
+        latest = max(onset, *(float(b) for b in raw["uniform"]))
+        shown = f"{kind}.onset = {dict(raw)!r} (up to {latest:g} s)"
+    if episode_steps is None:
+        if latest > 0.0:
+            warnings.warn(
+                f"{shown} is not checked against the episode's end: the episode length is "
+                "unknown (no TimeLimit around the env); an onset past the end never acts",
+                UserWarning,
+                stacklevel=2,
+            )
+        return
+    if round(latest / dt) >= episode_steps:
+        end = episode_steps * dt
+        raise PerturbationError(
+            f"{shown} is past the end of the episode ({end:g} s, {episode_steps} physics steps "
+            f"of {dt:g} s): it would never act; accepted: onsets < {end:g} s"
+        )
+
+
 def _parse_one(
     spec: Any,
     n_joints: int,
@@ -189,13 +256,15 @@ def _parse_one(
     damping_limit: Callable[[], Sequence[float]],
     rng: np.random.Generator,
     has_surface: bool,
+    check_onsets: bool = False,
+    episode_steps: int | None = None,
 ) -> Perturbation:
     if not isinstance(spec, Mapping):
         raise PerturbationError(
             f"a perturbation must be a dict with a 'kind', got {type(spec).__name__}: {spec!r}"
         )
     kind = spec.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise PerturbationError(
             f"unknown perturbation kind {kind!r}; accepted: {', '.join(sorted(KINDS))}"
         )
@@ -209,7 +278,10 @@ def _parse_one(
         )
     if param not in spec:
         raise PerturbationError(f"perturbation {kind!r} needs the parameter {param!r}")
-    onset = _number(f"{kind}.onset", _draw(f"{kind}.onset", spec.get("onset", 0.0), rng), 0.0, " s")
+    raw_onset = spec.get("onset", 0.0)
+    onset = _number(f"{kind}.onset", _draw(f"{kind}.onset", raw_onset, rng), 0.0, " s")
+    if check_onsets:
+        _check_onset(kind, raw_onset, onset, dt, episode_steps)
     raw = _draw(f"{kind}.{param}", spec[param], rng)
     name = f"{kind}.{param}"
     value: Any
@@ -236,7 +308,11 @@ def _parse_one(
             )
         value = _surface_friction(name, raw, rng)
     elif kind == "dead_joint":
-        joints = list(raw) if isinstance(raw, (Sequence, np.ndarray)) else [raw]
+        if _is_sequence(raw) and len(raw) > n_joints:
+            raise PerturbationError(
+                f"{name} lists {len(raw)} joints; at most {n_joints} (each joint once)"
+            )
+        joints = list(raw) if _is_sequence(raw) else [raw]
         for joint in joints:
             if isinstance(joint, bool) or not isinstance(joint, (int, np.integer)):
                 raise PerturbationError(f"{name} must be joint indices (int), got {joint!r}")
@@ -245,6 +321,7 @@ def _parse_one(
         value = tuple(int(j) for j in joints)
     else:  # command_delay
         delay_ms = _number(name, raw, minimum=0.0, unit=" ms")
+        _check_delay(name, delay_ms, dt)
         steps = delay_ms / (dt * 1000.0)
         if abs(steps - round(steps)) > 1e-6:
             raise PerturbationError(
@@ -263,12 +340,17 @@ def parse_perturbations(
     rng: np.random.Generator,
     *,
     has_surface: bool = False,
+    check_onsets: bool = False,
+    episode_steps: int | None = None,
 ) -> tuple[Perturbation, ...]:
     """Validate a perturbation spec (None, ``{"kind": "none"}``, a dict, or a list of dicts).
 
     ``damping_limit``: gives the largest stable ``joint_damping`` per joint;
     called only for a ``joint_damping`` spec (it evaluates the nominal model).
     ``has_surface``: the env has a surface for ``surface_friction``.
+    ``check_onsets``: check every onset (the upper end of a random one)
+    against the episode's end, ``episode_steps`` physics steps (None:
+    unknown, a positive onset is then warned about).
 
     Raises
     ------
@@ -276,7 +358,16 @@ def parse_perturbations(
         For an unknown kind or parameter, a missing parameter, or a bad value
         (negative mass, non-finite number, wrong number of joints, ...), a
         ``surface_friction`` without a surface or two of them with the same
-        onset; the message names it and what is accepted.
+        onset, a delay beyond :data:`MAX_COMMAND_DELAY_MS` (alone or summed), more
+        than :data:`MAX_PERTURBATIONS` perturbations, or (``check_onsets``)
+        an onset past the episode's end; the message names it and what is
+        accepted.
+
+    Warns
+    -----
+    UserWarning
+        With ``check_onsets`` and an unknown episode length, for each
+        positive onset.
     """
     if spec is None:
         return ()
@@ -285,11 +376,19 @@ def parse_perturbations(
         raise PerturbationError(
             f"perturbation must be None, a dict or a list of dicts, got {type(spec).__name__}"
         )
+    if len(specs) > MAX_PERTURBATIONS:
+        raise PerturbationError(
+            f"a perturbation list holds at most {MAX_PERTURBATIONS} perturbations "
+            f"(MAX_PERTURBATIONS), got {len(specs)}"
+        )
     parsed = tuple(
-        _parse_one(s, n_joints, dt, damping_limit, rng, has_surface)
+        _parse_one(s, n_joints, dt, damping_limit, rng, has_surface, check_onsets, episode_steps)
         for s in specs
-        if not (isinstance(s, Mapping) and s.get("kind") == "none" and len(s) == 1)
+        if not (isinstance(s, Mapping) and len(s) == 1 and _is_none(s.get("kind")))
     )
+    delays = [p.value for p in parsed if p.kind == "command_delay"]
+    if len(delays) > 1:
+        _check_delay("the summed command_delay.delay_ms", sum(delays), dt)
     onsets = [p.onset for p in parsed if p.kind == "surface_friction"]
     if len(onsets) != len(set(onsets)):
         raise PerturbationError(

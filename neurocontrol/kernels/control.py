@@ -24,8 +24,11 @@ __all__ = [
     "joint_pd_torque",
     "operational_space_torque",
     "planar_arm_dynamics",
+    "task_space_factors",
     "task_space_part",
+    "task_space_project",
     "unpack_arm_observation",
+    "within_bounds",
 ]
 
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
@@ -97,22 +100,49 @@ def task_space_factors(mass, jac, damping, low_m, mj, task, low_t):  # pragma: n
 
 
 @njit(**_JIT)
-def unpack_arm_observation(proprio, ee, goal, n, d, state):  # pragma: no cover - compiled
+def within_bounds(values, low, high):  # pragma: no cover - compiled
+    """True if every entry of ``values`` is finite and in ``[low, high]`` (entrywise)."""
+    for i in range(values.shape[0]):
+        v = values[i]
+        if not (low[i] <= v <= high[i] and math.isfinite(v)):  # NaN fails the comparison
+            return False
+    return True
+
+
+@njit(**_JIT)
+def unpack_arm_observation(proprio, ee, goal, bounds, state):  # pragma: no cover - compiled
     """Copy ``q, dq`` (proprio), ``x, dx`` (ee), ``x_ref, dx_ref`` (goal) into ``state`` (float64).
 
-    Layout of ``state``: ``[q (n), dq (n), x (d), dx (d), x_ref (d), dx_ref (d)]``.
-    Returns False if any copied value is not finite.
+    ``proprio`` holds ``3n`` values (q, dq, tau), ``ee`` ``2d`` and ``goal``
+    ``3d``; ``state`` is ``[q (n), dq (n), x (d), dx (d), x_ref (d), dx_ref (d)]``.
+    ``bounds`` (2, 3n + 5d) holds the accepted low and high of every entry of
+    the three blocks laid end to end. Returns False, having written nothing,
+    if any entry is not finite or out of its bounds: a refused observation
+    leaves ``state`` as it was.
     """
-    finite = True
+    m = proprio.shape[0]
+    e = ee.shape[0]
+    for i in range(m):
+        v = proprio[i]
+        if not (bounds[0, i] <= v <= bounds[1, i] and math.isfinite(v)):  # NaN fails too
+            return False
+    for i in range(e):
+        v = ee[i]
+        if not (bounds[0, m + i] <= v <= bounds[1, m + i] and math.isfinite(v)):
+            return False
+    for i in range(goal.shape[0]):
+        v = goal[i]
+        if not (bounds[0, m + e + i] <= v <= bounds[1, m + e + i] and math.isfinite(v)):
+            return False
+    n = m // 3
+    d = e // 2
     for i in range(2 * n):
         state[i] = proprio[i]
-        finite &= math.isfinite(state[i])
     base = 2 * n
     for i in range(2 * d):
         state[base + i] = ee[i]
         state[base + 2 * d + i] = goal[i]
-        finite &= math.isfinite(state[base + i]) and math.isfinite(state[base + 2 * d + i])
-    return finite
+    return True
 
 
 @njit(**_JIT)
@@ -195,10 +225,17 @@ def task_space_part(
     N^T \tau`, moves the arm in the null space of the hand task. Workspace as
     :func:`operational_space_torque`.
     """
-    n = mass.shape[0]
-    d = jac.shape[0]
     if not task_space_factors(mass, jac, damping, low_m, mj, task, low_t):
         return False
+    task_space_project(jac, mj, low_t, tau, force, out)
+    return True
+
+
+@njit(**_JIT)
+def task_space_project(jac, mj, low_t, tau, force, out):  # pragma: no cover - compiled
+    """:func:`task_space_part` on factors already in ``mj`` and ``low_t`` (task_space_factors)."""
+    n = jac.shape[1]
+    d = jac.shape[0]
     for r in range(d):  # force = J M^-1 tau
         s = 0.0
         for i in range(n):
@@ -210,7 +247,6 @@ def task_space_part(
         for k in range(d):
             s += jac[k, i] * force[k]
         out[i] = s
-    return True
 
 
 @njit(**_JIT)

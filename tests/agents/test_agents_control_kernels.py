@@ -91,11 +91,19 @@ def test_unpack_and_clip() -> None:
     proprio = np.arange(6, dtype=np.float32)
     ee = np.array([10, 11, 12, 13], dtype=np.float32)
     goal = np.array([20, 21, 22, 23, 24, 25], dtype=np.float32)
+    bounds = np.array([np.full(16, -100.0), np.full(16, 100.0)])
     state = np.zeros(12)
-    assert kernels.unpack_arm_observation(proprio, ee, goal, 2, 2, state)
+    assert kernels.unpack_arm_observation(proprio, ee, goal, bounds, state)
     np.testing.assert_array_equal(state, [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23])
+    before = state.copy()
     proprio[1] = np.nan
-    assert not kernels.unpack_arm_observation(proprio, ee, goal, 2, 2, state)
+    assert not kernels.unpack_arm_observation(proprio, ee, goal, bounds, state)
+    proprio[1] = 1.0
+    goal[5] = 100.5  # out of bounds, and not even copied into state: still checked
+    assert not kernels.unpack_arm_observation(proprio, ee, goal, bounds, state)
+    np.testing.assert_array_equal(state, before)  # a refused observation writes nothing
+    assert kernels.within_bounds(ee, bounds[0], bounds[1])
+    assert not kernels.within_bounds(np.array([np.inf]), np.array([-np.inf]), np.array([np.inf]))
     action = np.zeros(3, dtype=np.float32)
     kernels.clip_action(np.array([5.0, -30.0, 0.0]), np.array([0.1, 0.1, 1.0]), action)
     np.testing.assert_array_equal(action, np.array([0.5, -1.0, 0.0], dtype=np.float32))
