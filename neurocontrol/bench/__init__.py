@@ -30,6 +30,10 @@ SUITES: dict[str, tuple[str, str]] = {
         "full closed loop: hybrid agent, spiking controller, rate twin, interleaved",
     ),
     "rules": ("neurocontrol.bench.rules", "CL-1k step cost: no learning, STDP, R-STDP, PES"),
+    "endurance": (
+        "neurocontrol.bench.endurance",
+        "10^6 closed-loop steps, resets, save/load cycles, checkpoints and runs killed",
+    ),
 }
 
 #: tool name -> (module, one-line description): commands beside the suites, not benchmarks

@@ -284,9 +284,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--steps", type=nonnegative_int, default=1_000_000,
         help="closed-loop steps of the adaptive spiking agent (1000000)",
     )  # fmt: skip
-    parser.add_argument(
-        "--resets", type=nonnegative_int, default=1000, help="env resets (1000)"
-    )
+    parser.add_argument("--resets", type=nonnegative_int, default=1000, help="env resets (1000)")
     parser.add_argument(
         "--cycles", type=nonnegative_int, default=1000, help="checkpoint save/load cycles (1000)"
     )

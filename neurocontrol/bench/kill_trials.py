@@ -39,6 +39,7 @@ _WRITER = "import sys; from neurocontrol.bench.kill_trials import _write_generat
     "_write_generations(sys.argv[1], int(sys.argv[2]))"
 )
 
+
 @functools.cache
 def _base_weights() -> np.ndarray:
     return np.random.default_rng(0).standard_normal(_WEIGHTS)
@@ -172,8 +173,6 @@ def checkpoint_kill_trials(n_kills: int, seed: int, directory: str | Path) -> di
         "files_after_final_save": len(list(directory.iterdir())),
     }
     return figures
-
-
 
 
 #: A short training run: two agents, two seeds of half a second; every kind of result file.
