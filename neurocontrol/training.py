@@ -76,8 +76,9 @@ def stop_on_signals() -> Iterator[None]:
 def preflight(config: ExperimentConfig, make_agent: AgentFactory | None = None) -> None:
     """Build every agent of ``config`` on its env and run the first one a few steps.
 
-    Refuses, before any long computation, an agent spec that does not build
-    and a measure the env does not report (the errors those raise).
+    Refuses, before any long computation, an agent spec that does not build,
+    a measure the env does not report and a schedule event whose perturbation
+    the env refuses (the errors those raise).
     """
     if make_agent is None:
         from neurocontrol.agents.factory import make_agent as default_factory
@@ -94,6 +95,8 @@ def preflight(config: ExperimentConfig, make_agent: AgentFactory | None = None) 
             info_keys=config.measure.info_keys,
         )
         check_measurable(episode, config, config.env.id)
+        for event in config.perturbation_events:
+            env.unwrapped.set_perturbation(event.perturbation)
     finally:
         env.close()
 

@@ -22,7 +22,13 @@ import pytest
 from neurocontrol.agents.factory import make_agent
 from neurocontrol.cli import main
 from neurocontrol.config import from_dict
-from neurocontrol.errors import CheckpointError, ConfigError, SimulationError, StorageError
+from neurocontrol.errors import (
+    CheckpointError,
+    ConfigError,
+    PerturbationError,
+    SimulationError,
+    StorageError,
+)
 from neurocontrol.experiment import ExperimentConfig
 from neurocontrol.journal import RunJournal
 from neurocontrol.runs import RunDirectory
@@ -130,6 +136,14 @@ def test_a_bad_agent_spec_or_measure_is_refused_before_the_run_starts(tmp_path) 
     with pytest.raises(ConfigError, match="force_error"):
         start_run(short_config(metric="force_error"), tmp_path)
     assert list(tmp_path.iterdir()) == []  # no run directory for a run that never started
+
+
+def test_a_late_schedule_event_the_env_refuses_stops_the_run_before_it_starts(tmp_path) -> None:
+    schedule = [{"at": 0.05, "perturbation": {"kind": "payload", "mass": -1.0}}]
+    factory = CountingFactory()
+    with pytest.raises(PerturbationError, match="mass"):
+        start_run(short_config(schedule=schedule), tmp_path, make_agent=factory)
+    assert list(tmp_path.iterdir()) == [] and factory.built == 2  # preflight only
 
 
 def test_the_cli_refuses_a_bad_name_with_one_line_and_exit_2(tmp_path, capsys) -> None:
