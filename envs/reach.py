@@ -33,10 +33,18 @@ from neurocontrol.validation import (
     require_positive,
 )
 
-__all__ = ["TARGET_KEYS", "ArmReachEnv", "PlanarReachEnv"]
+__all__ = ["REACH_DEFAULTS", "TARGET_KEYS", "ArmReachEnv", "PlanarReachEnv"]
 
 #: the keys of a target-set mapping (see :meth:`_ReachEnv.resolve_targets`)
 TARGET_KEYS = ("n_targets", "radius", "rotation", "offset")
+#: the reach envs' defaults of what sets a cycle's length (the experiments read them too)
+REACH_DEFAULTS: dict[str, Any] = {
+    "n_targets": 8,
+    "target_radius": 0.1,
+    "movement_time": 0.5,
+    "hold_time": 0.25,
+    "return_to_centre": True,
+}
 
 
 class _ReachEnv(ArmEnv):
@@ -73,12 +81,12 @@ class _ReachEnv(ArmEnv):
         self,
         *,
         targets: Any = None,
-        n_targets: int = 8,
-        target_radius: float = 0.1,
-        movement_time: float = 0.5,
-        hold_time: float = 0.25,
+        n_targets: int = REACH_DEFAULTS["n_targets"],
+        target_radius: float = REACH_DEFAULTS["target_radius"],
+        movement_time: float = REACH_DEFAULTS["movement_time"],
+        hold_time: float = REACH_DEFAULTS["hold_time"],
         order: str = "random",
-        return_to_centre: bool = True,
+        return_to_centre: bool = REACH_DEFAULTS["return_to_centre"],
         **kwargs: Any,
     ) -> None:
         self._targets = targets
@@ -150,8 +158,8 @@ class _ReachEnv(ArmEnv):
         of changes to the env's set:
 
         - ``n_targets``, ``radius`` (m): evenly spread targets around the
-          centre (:func:`~neurocontrol.envs.tasks.centre_out_targets`); each
-          defaults to the env's ``n_targets`` / ``target_radius``;
+          centre (:func:`~neurocontrol.envs.tasks.centre_out_targets`); they
+          default to the size of the env's set and its ``target_radius``;
         - ``rotation`` (degrees): the set turned about the centre (about the
           vertical axis for a 3-D arm);
         - ``offset`` (m, d values): the centre moved by this much, and the set
@@ -176,7 +184,8 @@ class _ReachEnv(ArmEnv):
                     f"radius (m), rotation (degrees), offset (m, {dim} values)"
                 )
             if "n_targets" in spec or "radius" in spec or self._targets is None:
-                count = require_int("targets.n_targets", spec.get("n_targets", self._n_targets), 1)
+                count = spec.get("n_targets", len(self._default_targets))
+                count = require_int("targets.n_targets", count, 1)
                 radius = require_positive("targets.radius", spec.get("radius", self._target_radius))
                 targets = centre_out_targets(centre, radius, count)
             else:

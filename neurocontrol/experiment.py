@@ -55,6 +55,9 @@ __all__ = [
     "run_experiment",
 ]
 
+#: the envs whose target set a schedule event can switch
+REACH_ENV_IDS = ("neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0")
+
 AgentFactory = Callable[[Mapping[str, Any], gym.Env, int], Agent]
 
 
@@ -74,32 +77,58 @@ class EnvConfig:
 
 @dataclass(frozen=True)
 class ScheduleEvent:
-    """At ``at`` seconds, replace the active perturbation, or switch learning off or on.
+    """At ``at`` seconds, replace the active perturbation, switch learning, or the target set.
 
-    An event without ``learning`` replaces the active perturbation by
+    An event of none of the other kinds replaces the active perturbation by
     ``perturbation`` (None clears it). An event with ``learning`` (false:
     every agent's on-line learning stops, its learned state kept; true: it
     resumes) leaves the perturbation as it is: the probe of what an agent has
-    stored, as against what its learning keeps correcting step by step.
+    stored, as against what its learning keeps correcting step by step. An
+    event with ``targets`` replaces the reach env's target set (a spec of
+    :meth:`~neurocontrol.envs.reach.PlanarReachEnv.resolve_targets`: ``{}`` is
+    the env's own set) from its next centre-out reach on: reaching to targets
+    never trained. An event is of one kind only.
     """
 
     at: float
     perturbation: dict | list | None = None
     label: str = ""
     learning: bool | None = None
+    targets: dict | list | None = None
 
     def __post_init__(self) -> None:
         require_nonnegative("at", self.at)
-        if self.learning is not None and self.perturbation is not None:
-            raise ConfigError(
-                f"schedule event at {self.at} s sets both perturbation and learning; an event "
-                "switches either the perturbation or learning: split it into two events"
+        given = [
+            name
+            for name, value in (
+                ("perturbation", self.perturbation),
+                ("learning", self.learning),
+                ("targets", self.targets),
             )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ConfigError(
+                f"schedule event at {self.at} s sets both {given[0]} and {given[1]}; an event "
+                "switches one of perturbation, learning or targets: split it into separate events"
+            )
+
+    @property
+    def kind(self) -> Literal["perturbation", "learning", "targets"]:
+        """What the event switches."""
+        if self.learning is not None:
+            return "learning"
+        return "perturbation" if self.targets is None else "targets"
 
     @property
     def switches_learning(self) -> bool:
         """True for a learning switch (the perturbation is left as it is)."""
         return self.learning is not None
+
+    @property
+    def switches_targets(self) -> bool:
+        """True for a target-set switch (the perturbation and learning are left as they are)."""
+        return self.targets is not None
 
     @property
     def description(self) -> str:
@@ -108,7 +137,22 @@ class ScheduleEvent:
             return self.label
         if self.switches_learning:
             return "learning on" if self.learning else "learning frozen"
+        if self.switches_targets:
+            return "targets changed" if self.targets else "env's targets"
         return "perturbation off" if self.perturbation is None else "perturbation on"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``at``, ``perturbation``, ``label`` and ``learning`` / ``targets`` if set."""
+        out: dict[str, Any] = {
+            "at": self.at,
+            "perturbation": self.perturbation,
+            "label": self.label,
+        }
+        if self.switches_learning:
+            out["learning"] = self.learning
+        if self.switches_targets:
+            out["targets"] = self.targets
+        return out
 
 
 @dataclass(frozen=True)
@@ -192,6 +236,11 @@ class ExperimentConfig:
                     "an event must fall inside the run (at < duration)"
                 )
             _check_onsets(f"{where}.perturbation", event.perturbation, self.duration)
+        if self.target_events and self.env.id not in REACH_ENV_IDS:
+            raise ConfigError(
+                f"schedule event at {self.target_events[0].at:g} s switches targets; target sets "
+                f"belong to the reach envs ({', '.join(REACH_ENV_IDS)}), not {self.env.id}"
+            )
         if self.measure.trial_based and any(e.switches_learning for e in self.schedule):
             raise ConfigError(
                 f"learning switches apply to RMS measures (their phases are cycles); metric "
@@ -210,8 +259,13 @@ class ExperimentConfig:
 
     @property
     def perturbation_events(self) -> list[ScheduleEvent]:
-        """The events that replace the perturbation (learning switches left out)."""
-        return [event for event in self.schedule if not event.switches_learning]
+        """The events that replace the perturbation (learning and target switches left out)."""
+        return [event for event in self.schedule if event.kind == "perturbation"]
+
+    @property
+    def target_events(self) -> list[ScheduleEvent]:
+        """The events that replace the reach env's target set."""
+        return [event for event in self.schedule if event.switches_targets]
 
     def learning_at(self, times: np.ndarray) -> np.ndarray:
         """Whether the agents learn at each of ``times`` (s): on until a switch turns it off."""
@@ -583,11 +637,7 @@ class ExperimentResult:
             "scale": measure.scale,
             "phases": {k: list(v) for k, v in self.phases().items()},
             "cycle_starts_s": measure_table(first, self.config)[0].tolist(),
-            "schedule": [
-                {"at": e.at, "perturbation": e.perturbation, "label": e.label}
-                | ({"learning": e.learning} if e.switches_learning else {})
-                for e in self.config.schedule
-            ],
+            "schedule": [e.to_dict() for e in self.config.schedule],
             "table": table,
             "paired": self.paired() if len(self.agents) > 1 else {},
             "agents": {},
@@ -684,6 +734,8 @@ def check_measurable(episode: EpisodeResult, config: ExperimentConfig, env_id: s
 def _apply_event(env: gym.Env, agent: Agent, event: ScheduleEvent) -> None:
     if event.switches_learning:
         agent.set_learning(bool(event.learning))
+    elif event.switches_targets:
+        env.unwrapped.set_targets(event.targets)
     else:
         env.unwrapped.set_perturbation(event.perturbation)
 
@@ -737,10 +789,14 @@ class _Plan:
     @classmethod
     def of(cls, config: ExperimentConfig, dt: float) -> _Plan:
         initial = [e for e in config.perturbation_events if e.at == 0.0]
+        options: dict[str, Any] = {"perturbation": initial[-1].perturbation if initial else None}
+        targets = [e for e in config.target_events if e.at == 0.0]
+        if targets:  # from the first movement on
+            options["targets"] = targets[-1].targets
         return cls(
             dt=dt,
             n_steps=max(1, round(config.duration / dt)),
-            options={"perturbation": initial[-1].perturbation if initial else None},
+            options=options,
             initial_learning=[e for e in config.schedule if e.at == 0.0 and e.switches_learning],
             later=[e for e in config.schedule if e.at > 0.0],
         )
@@ -832,7 +888,7 @@ def _run_seed(
     recorder = None
     if record_raster and simulator is not None:
         # One second of spikes around the first perturbation onset.
-        onset = next((e.at for e in plan.later if not e.switches_learning), 0.0)
+        onset = next((e.at for e in plan.later if e.kind == "perturbation"), 0.0)
         recorder = SpikeRecorder(
             simulator, start=max(0, round((onset - 0.5) / plan.dt)), length=1000
         )

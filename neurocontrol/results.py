@@ -219,9 +219,11 @@ def _adaptation_targets(
     then while the perturbation is still on; it is left out if the run does
     not reach that time under the perturbation.
     """
-    # learning switches leave the perturbation as it is
+    # learning and target switches leave the perturbation as it is
     switches = [e for e in summary["schedule"] if e.get("learning") is not None]
-    schedule = [e for e in summary["schedule"] if e.get("learning") is None]
+    schedule = [
+        e for e in summary["schedule"] if e.get("learning") is None and e.get("targets") is None
+    ]
     onset = next((e["at"] for e in schedule if e["perturbation"] is not None), None)
     if onset is not None and "spiking" in roles and "base" in roles:
         off = next(
