@@ -202,8 +202,8 @@ class _ReachEnv(ArmEnv):
                 centre, targets = centre + offset, targets + offset
         else:
             targets = _positions(spec, dim)
-        self._check_reach("targets", targets)
         self._check_reach("targets: the centre", centre[None, :])
+        self._check_reach("targets", targets)
         return targets, centre
 
     def _check_reach(self, name: str, points: np.ndarray) -> None:
