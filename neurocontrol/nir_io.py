@@ -55,7 +55,15 @@ from neurocontrol.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
 from neurocontrol.model.network import Output, SignalInput
 from neurocontrol.model.neurons import LIFRate
 
-__all__ = ["IMPORTED_NODE_TYPES", "ImportedNetwork", "from_nir", "read_nir", "to_nir", "write_nir"]
+__all__ = [
+    "IMPORTED_NODE_TYPES",
+    "ImportedNetwork",
+    "export_run",
+    "from_nir",
+    "read_nir",
+    "to_nir",
+    "write_nir",
+]
 
 #: The NIR node types :func:`from_nir` maps onto the core.
 IMPORTED_NODE_TYPES = ("Input", "Output", "Affine", "Linear", "Delay", "LIF", "CubaLIF", "LI")
@@ -249,9 +257,6 @@ def to_nir(source: Any, dt: float | None = None, *, lossy: bool = False, seed: i
     nir = _nir()
     network, sim, step, agent_omitted = _parts(source, dt, seed)
     ex = _Export(dt=step, omitted=agent_omitted)
-    rf_inputs = {
-        id(e.post) for e in network.encoders if isinstance(e, ReceptiveFieldEncoder)
-    }
     for node in network.populations:
         if isinstance(node, SignalInput):
             if any(e.pre is node and isinstance(e, CurrentEncoder) for e in network.encoders):
@@ -280,7 +285,6 @@ def to_nir(source: Any, dt: float | None = None, *, lossy: bool = False, seed: i
         _export_encoder(encoder, ex)
     for projection in network.projections:
         _export_projection(projection, sim, ex)
-    del rf_inputs
     if ex.omitted and not lossy:
         listed = "\n  - ".join(ex.omitted)
         raise InterchangeError(
@@ -600,9 +604,13 @@ def from_nir(graph_or_path: Any, dt: float | None = None) -> ImportedNetwork:
                     signal_inputs[path.source] = SignalInput(n_pre, name=_name(path.source))
                 encoders.append(
                     CurrentEncoder(
-                        signal_inputs[path.source], post, weight, 1.0, bias,
+                        signal_inputs[path.source],
+                        post,
+                        weight,
+                        1.0,
+                        bias,
                         name=_name(path.weight or f"{path.source}_to_{key}"),
-                    )  # fmt: skip
+                    )
                 )
                 continue
             if np.any(bias != 0):
@@ -650,9 +658,14 @@ def _population(key: str, node: Any, dt: float) -> tuple[Population, np.ndarray 
             )
     try:
         model = LIF(
-            tau_m=tau, v_rest=v_rest, v_reset=v_reset, v_th=v_th, tau_ref=0.0, r_m=r,
+            tau_m=tau,
+            v_rest=v_rest,
+            v_reset=v_reset,
+            v_th=v_th,
+            tau_ref=0.0,
+            r_m=r,
             tau_syn=tau_syn,
-        )  # fmt: skip
+        )
     except ValueError as exc:
         raise InterchangeError(f"from_nir: node {key!r}: {exc}") from exc
     return Population(_size(key, node, "output"), model, name=_name(key)), current
@@ -714,3 +727,31 @@ def nir_summary(graph: Any) -> Mapping[str, Any]:
         "edges": [list(edge) for edge in graph.edges],
         "metadata": dict(getattr(graph, "metadata", None) or {}),
     }
+
+
+def export_run(run_dir: str | Path, path: str | Path, *, lossy: bool = False) -> Any:
+    """Write the trained controller of a run directory (``checkpoint.*``) to ``path``; the graph.
+
+    The agent is rebuilt for the run's env from ``config.yaml`` and restored
+    from its checkpoint (:func:`~neurocontrol.agents.factory.load_agent`).
+    """
+    import gymnasium as gym
+
+    from neurocontrol.agents.factory import load_agent
+    from neurocontrol.config import load_yaml
+    from neurocontrol.errors import CheckpointError
+    from neurocontrol.experiment import ExperimentConfig
+
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.yaml"
+    if not config_path.is_file():
+        raise CheckpointError(f"{str(run_dir)!r} is not a run directory: no config.yaml in it")
+    config = load_yaml(config_path, ExperimentConfig)
+    env = gym.make(config.env.id, **config.env.kwargs)
+    try:
+        agent = load_agent(run_dir / "checkpoint", env)
+    finally:
+        env.close()
+    graph = to_nir(agent, lossy=lossy)
+    write_nir(graph, path)
+    return graph
