@@ -5,6 +5,7 @@ neurocontrol train --config launch/curl_planar.yaml
 neurocontrol compare --config launch/payload_panda.yaml --seeds 0 1 2
 neurocontrol train --resume runs/curl-quick-20261127-101500   finish a stopped run
 neurocontrol run runs/curl-quick-20261127-101500     evaluate a trained run
+neurocontrol export runs/curl-quick-20261127-101500 --nir controller.nir --lossy
 neurocontrol bench snn | envs | rules | loop
 neurocontrol bench ab --against HEAD~1 agent '{"type": "adaptive_spiking"}'
 neurocontrol envs
@@ -152,6 +153,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    import warnings
+
+    from neurocontrol.nir_io import export_run, nir_summary
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graph = export_run(Path(args.run), Path(args.nir), lossy=args.lossy)
+    summary = nir_summary(graph)
+    print(f"wrote {args.nir}: {len(summary['nodes'])} NIR nodes, dt {graph.metadata['dt']} s")
+    for name, kind in summary["nodes"].items():
+        print(f"  {name}: {kind}")
+    for omission in json.loads(graph.metadata["omitted"]):
+        print(f"omitted: {omission}")
+    for warning in caught:
+        if not str(warning.message).startswith("to_nir:"):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    return 0
+
+
 def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="experiment YAML (default: the built-in curl-field run)")
     parser.add_argument(
@@ -219,6 +240,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print the figures as JSON")
     run.set_defaults(handler=_cmd_run)
+
+    export = commands.add_parser(
+        "export",
+        help="write a run's trained controller as a NIR graph",
+        description="Load the checkpoint of a run directory and write its spiking network as a "
+        "NIR (Neuromorphic Intermediate Representation) HDF5 file. What NIR cannot hold "
+        "(refractoriness, send-on-delta input, learning rules, the base controller) is "
+        "refused, listed, unless --lossy writes the nearest frozen form with the omissions in "
+        "the graph's metadata.",
+    )
+    export.add_argument("run", help="run directory (holds config.yaml and checkpoint.*)")
+    export.add_argument("--nir", required=True, help="output file, e.g. controller.nir")
+    export.add_argument(
+        "--lossy", action="store_true", help="write the nearest frozen form, omissions listed"
+    )
+    export.set_defaults(handler=_cmd_export)
 
     bench = commands.add_parser("bench", help="run a benchmark suite and print its figures")
     build_bench_parser(bench)

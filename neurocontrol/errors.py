@@ -16,6 +16,7 @@ __all__ = [
     "BuildError",
     "CheckpointError",
     "ConfigError",
+    "InterchangeError",
     "NeuroControlError",
     "ObservationError",
     "PerturbationError",
@@ -60,6 +61,10 @@ class CheckpointError(NeuroControlError, ValueError):
 
 class SimulationError(NeuroControlError, RuntimeError):
     """The simulation reached an invalid state (e.g. non-finite physics state)."""
+
+
+class InterchangeError(NeuroControlError, ValueError):
+    """A network cannot be written to, or read from, an interchange format such as NIR."""
 
 
 class StorageError(NeuroControlError, OSError):
