@@ -15,6 +15,7 @@ Layout of ``runs/<name>-<timestamp>/``::
                        checkpoint.<generation>.npz; written as soon as its last seed ends
     <metric>.png       the measure over time (tracking_error.png, force_error.png; not
                        for trials), learning_curve.png (per cycle, or per block of trials),
+    hand_paths.png     outward reaches per phase and agent (reaching envs, RMS measures),
     and where the agent offers them weights.png (learned decoders),
     spike_raster.png (1 s around the onset), hybrid_<label>.png and .json (both
     actions, energy, compute summary)
@@ -77,6 +78,7 @@ def write_experiment(
         )
     else:
         _per_step_outputs(run, result, measure)
+        _hand_path_figure(run, result)
     _agent_outputs(run, result)
     run.set_status("complete", message="")
     return run
@@ -144,6 +146,14 @@ def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Meas
         },
         xlabel=window,
     )
+
+
+def _hand_path_figure(run: RunDirectory, result: ExperimentResult) -> None:
+    """hand_paths.png: the outward reaches per phase and agent (reaching envs)."""
+    from neurocontrol.handpaths import write_hand_paths
+
+    if "Reach" in result.config.env.id:
+        write_hand_paths(result, run.file("hand_paths.png"))
 
 
 def _trial_columns(result: ExperimentResult) -> dict[str, Any]:
