@@ -68,6 +68,8 @@ def evaluate_run(
         agent = load_agent(run_dir / "checkpoint", env)
         dt = control_period(env)
         steps = max(1, round(duration / dt))
+        # the registered TimeLimit is one cycle: the episode runs for `duration` instead
+        env = gym.wrappers.TimeLimit(env.unwrapped, max_episode_steps=steps)
         events = [e for e in config.schedule if e.at < duration] if schedule else []
         options, callbacks = _replay(env, agent, events, dt, perturbation)
         if video is not None:
