@@ -184,7 +184,12 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
         if r.outputs.decoders is not None
     }
     if weights:
-        plots.plot_weight_histogram(weights, run.file("weights.png"))
+        plots.plot_weight_histogram(
+            weights,
+            run.file("weights.png"),
+            xlabel="decoder weight (N·m/Hz: torque per Hz of a neuron's filtered activity)",
+            title="learned decoders (neurons x joints) at the end of each agent's last seed",
+        )
     if main_result.raster is not None and len(main_result.raster[0]):
         spike_steps, neuron_ids = main_result.raster
         plots.plot_spike_raster(
@@ -193,6 +198,7 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
             run.file("spike_raster.png"),
             dt=_dt(main_result),
             title=f"{main_label}: first 100 neurons around the perturbation onset",
+            events=result.config.onsets,
         )
     for label, agent_result in result.agents.items():
         data = agent_result.outputs.log
