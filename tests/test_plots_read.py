@@ -33,13 +33,13 @@ def test_the_plots_take_their_labels_and_markers(tmp_path) -> None:
             rng.integers(0, 50, 300),
             tmp_path / "raster.png",
             events={"curl field on": 0.5, "later": 5.0},
-        ),  # fmt: skip
+        ),
         plots.plot_weight_histogram(
             {"decoders": rng.normal(size=100)}, tmp_path / "w.png", xlabel="decoder (N·m/Hz)"
         ),
         plots.plot_spike_raster(
             np.array([], int), np.array([], int), tmp_path / "empty.png", events={"on": 0.1}
-        ),  # fmt: skip
+        ),
     ]
     for path in written:
         assert path.read_bytes()[:4] == b"\x89PNG"
