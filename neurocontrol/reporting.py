@@ -16,6 +16,8 @@ Layout of ``runs/<name>-<timestamp>/``::
     <metric>.png       the measure over time (tracking_error.png, force_error.png; not
                        for trials), learning_curve.png (per cycle, or per block of trials),
     hand_paths.png     outward reaches per phase and agent (reaching envs, RMS measures),
+    video.mp4          the filmed episode, with the config's video entry (written as it runs)
+    tensorboard/       per-cycle TensorBoard scalars, with tensorboard: true (as it runs)
     and where the agent offers them weights.png (learned decoders),
     spike_raster.png (1 s around the onset), hybrid_<label>.png and .json (both
     actions, energy, compute summary)

@@ -216,6 +216,7 @@ class VideoRecorder:
         self._reference: list[tuple[float, float]] = []
         self._trail = trail
         self.frames = 0
+        self._font: Any = None
         self._stage = contextlib.ExitStack()
         self._tmp = self._stage.enter_context(staged_path(self.path, ".mp4"))
         self._writer: Any = imageio.get_writer(
@@ -258,7 +259,9 @@ class VideoRecorder:
         x, y = self._hand[-1]
         draw.ellipse((x - 4, y - 4, x + 4, y + 4), outline=_HAND, width=2)
         size = max(10, self.options.height // 24)
-        font = ImageFont.load_default(size=size)
+        if self._font is None:
+            self._font = ImageFont.load_default(size=size)
+        font = self._font
         lines = [line for line in (self.title, f"t = {time:5.2f} s") if line]
         if self.caption is not None:
             lines.append(self.caption(time))
