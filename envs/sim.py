@@ -18,7 +18,7 @@ from pybullet_utils.bullet_client import BulletClient
 
 from neurocontrol.validation import require_positive
 
-__all__ = ["BulletSim", "DirectBulletClient"]
+__all__ = ["BulletSim", "DirectBulletClient", "camera_matrices"]
 
 
 class DirectBulletClient(BulletClient):
@@ -85,19 +85,8 @@ class BulletSim:
         fov: float = 45.0,
     ) -> np.ndarray:
         """Render an RGB image (``uint8``, shape ``(height, width, 3)``) with the Tiny renderer."""
-        client = self.client
-        view = client.computeViewMatrixFromYawPitchRoll(
-            cameraTargetPosition=list(target),
-            distance=distance,
-            yaw=yaw,
-            pitch=pitch,
-            roll=0.0,
-            upAxisIndex=2,
-        )
-        projection = client.computeProjectionMatrixFOV(
-            fov=fov, aspect=width / height, nearVal=0.01, farVal=10.0
-        )
-        _, _, rgba, _, _ = client.getCameraImage(
+        view, projection = camera_matrices(width, height, target, distance, yaw, pitch, fov)
+        _, _, rgba, _, _ = self.client.getCameraImage(
             width, height, view, projection, renderer=pybullet.ER_TINY_RENDERER
         )
         image = np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)
@@ -127,3 +116,31 @@ class BulletSim:
             with contextlib.suppress(pybullet.error):  # already gone
                 pybullet.disconnect(physicsClientId=client._client)
             client._client = -1
+
+
+def camera_matrices(
+    width: int,
+    height: int,
+    target: Sequence[float],
+    distance: float,
+    yaw: float,
+    pitch: float,
+    fov: float = 45.0,
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """View and projection matrices (column-major, 16 values each) of :meth:`BulletSim.render`.
+
+    Exposed so that overlays drawn on a rendered image can project world
+    points with the same camera.
+    """
+    view = pybullet.computeViewMatrixFromYawPitchRoll(
+        cameraTargetPosition=list(target),
+        distance=distance,
+        yaw=yaw,
+        pitch=pitch,
+        roll=0.0,
+        upAxisIndex=2,
+    )
+    projection = pybullet.computeProjectionMatrixFOV(
+        fov=fov, aspect=width / height, nearVal=0.01, farVal=10.0
+    )
+    return tuple(view), tuple(projection)

@@ -5,6 +5,7 @@ neurocontrol train --config launch/curl_planar.yaml
 neurocontrol compare --config launch/payload_panda.yaml --seeds 0 1 2
 neurocontrol train --resume runs/curl-quick-20261127-101500   finish a stopped run
 neurocontrol run runs/curl-quick-20261127-101500     evaluate a trained run
+neurocontrol run runs/curl-quick-20261127-101500 --schedule --video arm.mp4
 neurocontrol export runs/curl-quick-20261127-101500 --nir controller.nir --lossy
 neurocontrol bench snn | envs | rules | loop
 neurocontrol bench ab --against HEAD~1 agent '{"type": "adaptive_spiking"}'
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +28,7 @@ from neurocontrol.arguments import (
     nonnegative_float,
     nonnegative_int,
     positive_float,
+    positive_int,
 )
 
 __all__ = ["build_parser", "main"]
@@ -49,9 +52,26 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_envs(args: argparse.Namespace) -> int:
     from neurocontrol.registration import ENV_IDS
 
+    if args.json:
+        from neurocontrol.envinfo import describe_envs
+
+        print(json.dumps(describe_envs(), indent=2))
+        return 0
     for env_id in ENV_IDS:
         print(env_id)
     return 0
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Diagnostics go to stderr through ``logging``: warnings by default, more with --verbose."""
+    verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("neurocontrol: %(message)s"))
+    root = logging.getLogger("neurocontrol")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -85,6 +105,8 @@ def _experiment_config(args: argparse.Namespace) -> Any:
         changes["seeds"] = list(args.seeds)
     if args.name is not None:
         changes["name"] = args.name
+    if args.tensorboard:
+        changes["tensorboard"] = True
     return dataclasses.replace(config, **changes) if changes else config
 
 
@@ -118,7 +140,11 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
         if args.command == "compare":
             for line in result.format_paired():
                 print(line)
-        print(f"results, plots and checkpoint in {run.path}")
+        logging.getLogger("neurocontrol").info("results, plots and checkpoint in %s", run.path)
+        if result.config.tensorboard:
+            logging.getLogger("neurocontrol").info(
+                "watch it: tensorboard --logdir %s", run.path / "tensorboard"
+            )
     return 0
 
 
@@ -129,7 +155,7 @@ def _refuse_overrides_on_resume(args: argparse.Namespace) -> None:
         f"--{name}"
         for name in ("config", "duration", "seeds", "name", "out")
         if getattr(args, name) is not None
-    ]
+    ] + (["--tensorboard"] if args.tensorboard else [])
     if given:
         raise ConfigError(
             f"--resume continues a run with the config it started with; drop {', '.join(given)}"
@@ -139,11 +165,19 @@ def _refuse_overrides_on_resume(args: argparse.Namespace) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from neurocontrol.evaluate import evaluate_run
 
+    video_options = None
+    if args.video is not None:
+        from neurocontrol.video import VideoOptions
+
+        video_options = VideoOptions(fps=args.fps, width=args.size[0], height=args.size[1])
     summary = evaluate_run(
         Path(args.run),
         duration=args.duration,
         seed=args.seed,
         perturbation=args.perturbation,
+        schedule=args.schedule,
+        video=args.video,
+        video_options=video_options,
     )
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -186,9 +220,20 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="RUN",
         help="finish an interrupted or failed run directory: only its missing episodes run",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="log per-cycle figures to <run>/tensorboard as the run goes (config key tensorboard)",
+    )
+    _add_logging_arguments(parser, quiet_help="no progress bar; warnings and errors only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.set_defaults(handler=_cmd_experiment)
+
+
+def _add_logging_arguments(parser: argparse.ArgumentParser, quiet_help: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--verbose", action="store_true", help="more diagnostics on stderr")
+    group.add_argument("--quiet", action="store_true", help=quiet_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,13 +276,40 @@ def build_parser() -> argparse.ArgumentParser:
         "episode and print its tracking error and latency.",
     )
     run.add_argument("run", help="run directory (holds config.yaml and checkpoint.*)")
-    run.add_argument("--duration", type=positive_float, default=12.0, help="simulated seconds (12)")
-    run.add_argument("--seed", type=nonnegative_int, default=100, help="episode seed (100)")
     run.add_argument(
+        "--duration",
+        type=positive_float,
+        help="simulated seconds (12; with --schedule the run's duration)",
+    )
+    run.add_argument("--seed", type=nonnegative_int, default=100, help="episode seed (100)")
+    given = run.add_mutually_exclusive_group()
+    given.add_argument(
         "--perturbation",
         type=json_value,
         help='perturbation as JSON, e.g. \'{"kind": "curl_field", "strength": 15}\' (none)',
     )
+    given.add_argument(
+        "--schedule",
+        action="store_true",
+        help="replay the run's schedule: its perturbations and learning switches",
+    )
+    run.add_argument(
+        "--video",
+        metavar="FILE.mp4",
+        help="film the episode (reference, hand path and phase drawn on); headless",
+    )
+    run.add_argument(
+        "--fps", type=positive_float, default=30.0, help="video frames per simulated second (30)"
+    )
+    run.add_argument(
+        "--size",
+        type=positive_int,
+        nargs=2,
+        default=[480, 360],
+        metavar=("WIDTH", "HEIGHT"),
+        help="video frame size in pixels, even numbers (480 360)",
+    )
+    _add_logging_arguments(run, quiet_help="warnings and errors only")
     run.add_argument("--json", action="store_true", help="print the figures as JSON")
     run.set_defaults(handler=_cmd_run)
 
@@ -262,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=_cmd_bench)
 
     envs = commands.add_parser("envs", help="list the Gymnasium environment ids")
+    envs.add_argument(
+        "--json",
+        action="store_true",
+        help="each id with its action and observation spaces and control rate, as JSON",
+    )
     envs.set_defaults(handler=_cmd_envs)
 
     demo = commands.add_parser(
@@ -291,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
+    _configure_logging(args)
     try:
         return int(args.handler(args))
     except NeuroControlError as exc:

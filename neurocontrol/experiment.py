@@ -186,6 +186,14 @@ class ExperimentConfig:
         none, e.g. ArmPress).
     trial_block
         Trials per block of the success rate (``trial_success`` only).
+    video
+        Film one episode into the run directory: ``true`` or a mapping of
+        :class:`~neurocontrol.video.VideoOptions` (``fps``, ``width``,
+        ``height``, ``agent``, ``seed``, ``file``); default: the first agent's
+        first seed at 30 fps into ``video.mp4``.
+    tensorboard
+        Log per-cycle figures to ``tensorboard/`` in the run directory as the
+        run goes (:mod:`neurocontrol.livelog`).
     """
 
     name: str = "experiment"
@@ -197,6 +205,8 @@ class ExperimentConfig:
     metric: Literal["tracking_error", "force_error", "trial_success"] = "tracking_error"
     cycle_duration: float | None = None
     trial_block: int = 50
+    video: dict | bool | None = None
+    tensorboard: bool = False
 
     def __post_init__(self) -> None:
         require_positive("duration", self.duration)
@@ -247,11 +257,31 @@ class ExperimentConfig:
                 f"learning switches apply to RMS measures (their phases are cycles); metric "
                 f"{self.metric!r} is measured in blocks of trials"
             )
+        _ = self.video_options  # refuses a bad video entry now, not when the episode starts
 
     @property
     def measure(self) -> Measure:
         """The :class:`~neurocontrol.measures.Measure` named by ``metric``."""
         return MEASURES[self.metric]
+
+    @property
+    def video_options(self) -> Any:
+        """The :class:`~neurocontrol.video.VideoOptions` of ``video``, or None (no video)."""
+        if self.video is None or self.video is False:
+            return None
+        from neurocontrol.video import VideoOptions
+
+        options = VideoOptions.from_spec(self.video)
+        if options.agent is not None and options.agent not in self.agents:
+            raise ConfigError(
+                f"video.agent must be one of the agents ({', '.join(self.agents)}); "
+                f"got {options.agent!r}"
+            )
+        if options.seed is not None and options.seed not in self.seeds:
+            raise ConfigError(
+                f"video.seed must be one of the seeds {self.seeds}; got {options.seed}"
+            )
+        return options
 
     @property
     def onsets(self) -> dict[str, float]:
@@ -887,6 +917,7 @@ def run_experiment(
     make_agent: AgentFactory | None = None,
     progress: bool = False,
     journal: Journal | None = None,
+    outputs: str | os.PathLike[str] | None = None,
 ) -> ExperimentResult:
     """Run every agent of ``config`` on every seed; return the measurements.
 
@@ -897,12 +928,21 @@ def run_experiment(
     episodes are independent: with a ``journal``, episodes it already holds
     are taken from it instead of being run again (a resumed run gives the
     same result), and each new one is handed to it as soon as it ends.
+    ``outputs`` is the folder of what the run writes as it goes (the config's
+    ``video`` and ``tensorboard``, :class:`~neurocontrol.live.LiveOutputs`);
+    None writes neither.
     """
+    from neurocontrol.live import LiveOutputs
+
     if make_agent is None:
         from neurocontrol.agents.factory import make_agent as default_factory
 
         make_agent = default_factory
-    env = gym.make(config.env.id, **config.env.kwargs)
+    live = LiveOutputs(config, outputs)
+    kwargs = dict(config.env.kwargs)
+    if live.render_mode is not None:  # render-only markers: the physics is the same
+        kwargs["render_mode"] = live.render_mode
+    env = gym.make(config.env.id, **kwargs)
     bar = None
     try:
         plan = _Plan.of(config, control_period(env))
@@ -928,7 +968,7 @@ def run_experiment(
                 if run is None:
                     agent = make_agent(spec, env, seed)
                     record = all(r.raster is None for r in runs)
-                    run = _run_seed(env, agent, seed, config, plan, bar, label, record)
+                    run = _run_seed(env, agent, seed, config, plan, bar, label, record, live)
                     if journal is not None:
                         if last:
                             outputs = AgentOutputs.of(agent)
@@ -942,6 +982,7 @@ def run_experiment(
     finally:
         if bar is not None:
             bar.close()
+        live.close()
         env.close()
     result = ExperimentResult(config, results)
     result.phases()  # a trial run too short for one block is refused here
@@ -957,6 +998,7 @@ def _run_seed(
     bar: Any,
     label: str,
     record_raster: bool,
+    live: Any = None,
 ) -> SeedRun:
     """One episode of ``agent`` on ``seed`` under the config's schedule, measured."""
     for event in plan.initial_learning:
@@ -973,18 +1015,29 @@ def _run_seed(
             simulator, start=max(0, round((onset - 0.5) / plan.dt)), length=1000
         )
         callbacks.append(recorder)
+    finish = abort = None
+    if live is not None:
+        extra, finish, abort = live.episode(env, agent, label, seed, plan.dt)
+        callbacks += extra
     cpu_start = time.process_time()
-    episode = run_episode(
-        env,
-        agent,
-        seed=seed,
-        options=plan.options,
-        max_steps=plan.n_steps,
-        callbacks=callbacks,
-        progress=bar,
-        info_keys=config.measure.info_keys,
-    )
+    try:
+        episode = run_episode(
+            env,
+            agent,
+            seed=seed,
+            options=plan.options,
+            max_steps=plan.n_steps,
+            callbacks=callbacks,
+            progress=bar,
+            info_keys=config.measure.info_keys,
+        )
+    except BaseException:
+        if abort is not None:
+            abort()
+        raise
     cpu_time = time.process_time() - cpu_start
+    if finish is not None:
+        finish(episode)
     check_measurable(episode, config, config.env.id)
     raster = recorder.raster() if recorder is not None else None
     return SeedRun(episode, cpu_time, os.getloadavg()[0], raster)

@@ -34,6 +34,8 @@ StepCallback = Callable[[int, Any, np.ndarray, float, dict], "bool | None"]
 
 #: info entries every episode records under their own names
 _RECORDED_INFO_KEYS = ("tracking_error", "distance", "sim_time", "target_index", "cycle")
+#: observation entries recorded as rows where the observation has them
+_OBSERVED_KEYS = ("ee", "goal")
 
 
 @dataclass
@@ -46,6 +48,10 @@ class EpisodeResult:
     ``cycle`` (of the env's target sequence, -1 where the env has none),
     ``agent_us`` and ``env_us`` (wall-clock microseconds of ``act`` +
     ``observe`` and of ``env.step``), and ``action`` (steps x action dim).
+    Where the observation has them (the arm envs), ``ee`` (steps x 2d: hand
+    position, m, and velocity, m/s) and ``goal`` (steps x 3d: reference
+    position and velocity, end point) are copied from it after each step,
+    float32, for hand-path figures.
     """
 
     seed: int | None
@@ -198,15 +204,17 @@ def run_episode(
     }
     extra = [key for key in dict.fromkeys(info_keys) if key not in _RECORDED_INFO_KEYS]
     for key in extra:
-        if key in trace:
+        if key in trace or key in _OBSERVED_KEYS:
+            refused = (set(trace) | set(_OBSERVED_KEYS)) - set(_RECORDED_INFO_KEYS)
             raise ConfigError(
                 f"info_keys: {key!r} names a recorded quantity that is not an info entry; "
-                f"not allowed: {sorted(set(trace) - set(_RECORDED_INFO_KEYS))}"
+                f"not allowed: {sorted(refused)}"
             )
         trace[key] = np.full(n_max, np.nan)
     extra_arrays = [(key, trace[key]) for key in extra]
     agent.reset(seed)
     obs, info = env.reset(seed=seed, options=options)
+    ee_rows, goal_rows = _observed_rows(obs, n_max, trace)
     clock = time.perf_counter_ns
     terminated = truncated = False
     steps = 0
@@ -229,6 +237,9 @@ def run_episode(
         trace["target_index"][steps] = info.get("target_index", -1)
         trace["cycle"][steps] = info.get("cycle", -1)
         trace["perturbed"][steps] = perturbation_active(info.get("perturbation"))
+        if ee_rows is not None:  # one row copy each (~0.3 us): the hand path for figures
+            ee_rows[steps] = obs["ee"]
+            goal_rows[steps] = obs["goal"]
         for key, values in extra_arrays:
             values[steps] = info.get(key, np.nan)
         steps += 1
@@ -255,6 +266,17 @@ def run_episode(
         wall_time=wall_time,
         trace={name: values[:steps] for name, values in trace.items()},
     )
+
+
+def _observed_rows(
+    obs: Any, n_max: int, trace: dict[str, np.ndarray]
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Add ``ee`` and ``goal`` arrays to ``trace`` if the observation has both keys."""
+    if not (isinstance(obs, dict) and "ee" in obs and "goal" in obs):
+        return None, None
+    for key in _OBSERVED_KEYS:
+        trace[key] = np.zeros((n_max, np.size(obs[key])), dtype=np.float32)
+    return trace["ee"], trace["goal"]
 
 
 def _sleep_until(deadline_ns: int, clock: Callable[[], int]) -> None:

@@ -75,10 +75,15 @@ def plot_tracking_error(
     ``scale`` (stored value x scale = plotted value); NaN leaves a gap. When
     the controllers' typical errors differ by more than 10x (an adaptive
     controller beside the base), the y axis is logarithmic so both stay legible.
+    A line that coincides with one drawn before it (a hybrid whose spiking
+    side drives, beside that spiking controller) is drawn dashed on top of it
+    and its legend entry says so; the legend sits beside the axes, clear of
+    the event labels.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 3.5))
     medians = []
+    drawn: list[tuple[str, np.ndarray, np.ndarray]] = []
     for label, (time, error) in series.items():
         time = np.asarray(time)
         error = np.asarray(error) * scale
@@ -87,7 +92,12 @@ def plot_tracking_error(
             width = min(len(error), max(1, round(float(smooth_s / (time[1] - time[0])))))
             kernel = np.ones(width) / width
             error = np.sqrt(np.convolve(error * error, kernel, mode="same"))
-        ax.plot(time, error, linewidth=1, label=label)
+        same = _coinciding(time, error, drawn)
+        if same is None:
+            ax.plot(time, error, linewidth=1, label=label)
+        else:
+            ax.plot(time, error, linewidth=1.4, linestyle=(0, (3, 3)), label=f"{label} (= {same})")
+        drawn.append((label, time, error))
         positive = error[np.isfinite(error) & (error > 0)]
         if positive.size:
             medians.append(float(np.median(positive)))
@@ -98,9 +108,28 @@ def plot_tracking_error(
         ax.set_yscale("log")
     else:
         ax.set_ylim(bottom=0)
-    ax.legend(loc="upper right", fontsize=8)
+    _legend_beside(ax)
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def _coinciding(
+    time: np.ndarray, values: np.ndarray, drawn: Sequence[tuple[str, np.ndarray, np.ndarray]]
+) -> str | None:
+    """The label of an earlier line with the same points (within 1e-9 relative), or None."""
+    for label, other_time, other in drawn:
+        if (
+            other.shape == values.shape
+            and np.array_equal(other_time, time)
+            and np.allclose(other, values, rtol=1e-9, atol=0.0, equal_nan=True)
+        ):
+            return label
+    return None
+
+
+def _legend_beside(ax: Any) -> None:
+    """The legend right of the axes: it can cover no line and no event label."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
 
 
 def plot_learning_curve(
@@ -117,6 +146,8 @@ def plot_learning_curve(
     ``spans`` maps a label to an x range (e.g. the cycles of a probe phase),
     drawn as a shaded band labelled at its foot.
     """
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for k, (label, (x0, x1)) in enumerate((spans or {}).items()):
@@ -131,14 +162,23 @@ def plot_learning_curve(
             rotation=90,
             color="0.2",
         )
+    drawn: list[tuple[str, np.ndarray, np.ndarray]] = []
     for label, values in per_cycle.items():
         values = np.asarray(values, dtype=float) * scale
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+        x = np.arange(1, len(values) + 1)
+        same = _coinciding(x, values, drawn)
+        if same is None:
+            ax.plot(x, values, marker="o", markersize=3, label=label)
+        else:  # hollow, larger markers and a dashed line over the line it coincides with
+            ax.plot(x, values, marker="o", markersize=7, fillstyle="none", linestyle=(0, (3, 3)),
+                    label=f"{label} (= {same})")  # fmt: skip
+        drawn.append((label, x, values))
     _mark_events(ax, events or {})
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # cycles are whole numbers
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     ax.grid(alpha=0.3)
     return _save(fig, path)
 
@@ -165,26 +205,46 @@ def plot_spike_raster(
     path: str | Path,
     dt: float = 1e-3,
     title: str = "",
+    events: Mapping[str, float] | None = None,
 ) -> Path:
-    """Raster of spikes: ``spike_steps[k]`` is the step at which ``neuron_ids[k]`` fired."""
+    """Raster of spikes: ``spike_steps[k]`` is the step at which ``neuron_ids[k]`` fired.
+
+    ``events`` (label -> time, s) inside the recorded window are drawn as
+    vertical lines, e.g. the perturbation's onset.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.scatter(np.asarray(spike_steps) * dt, neuron_ids, s=0.5, marker="|", color="k")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("neuron")
+    times = np.asarray(spike_steps) * dt
+    ax.scatter(times, neuron_ids, s=0.5, marker="|", color="k")
+    if times.size and events:
+        low, high = times.min() - dt, times.max() + dt
+        _mark_events(ax, {k: t for k, t in events.items() if low <= t <= high})
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel("neuron index")
     ax.set_title(title, fontsize=9)
     return _save(fig, path)
 
 
-def plot_weight_histogram(weights: Mapping[str, np.ndarray], path: str | Path) -> Path:
-    """Histogram of each named weight array (e.g. learned decoders)."""
+def plot_weight_histogram(
+    weights: Mapping[str, np.ndarray],
+    path: str | Path,
+    xlabel: str = "weight",
+    title: str = "",
+) -> Path:
+    """Histogram of each named weight array (e.g. learned decoders).
+
+    ``xlabel`` says which weights and in what unit (e.g. ``decoder weight
+    (N·m/Hz)``); ``title`` what they are.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for label, values in weights.items():
-        ax.hist(np.ravel(values), bins=60, alpha=0.6, label=label)
-    ax.set_xlabel("weight")
-    ax.set_ylabel("count")
+        values = np.ravel(values)
+        ax.hist(values, bins=60, alpha=0.6, label=f"{label} ({values.size} weights)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("number of weights")
     ax.set_yscale("log")
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     return _save(fig, path)
 
@@ -203,16 +263,16 @@ def plot_hybrid_comparison(
     fig, axes = plt.subplots(n_joints + 1, 1, figsize=(9, 1.8 * (n_joints + 1)), sharex=True)
     for j in range(n_joints):
         ax = axes[j]
-        ax.plot(time, action_dense[:, j], linewidth=1, label="dense")
-        ax.plot(time, action_spiking[:, j], linewidth=1, alpha=0.8, label="spiking")
-        ax.set_ylabel(f"joint {j}")
+        ax.plot(time, action_dense[:, j], linewidth=1, label="dense (rate twin, shadow)")
+        ax.plot(time, action_spiking[:, j], linewidth=1, alpha=0.8, label="spiking (drives)")
+        ax.set_ylabel(f"joint {j} torque\n(fraction of limit)", fontsize=8)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper right")
+    _legend_beside(axes[0])
     ax = axes[-1]
     ax.plot(time, np.cumsum(energy_dense) * 1e6, label="dense (MACs)")
-    ax.plot(time, np.cumsum(energy_spiking) * 1e6, label="spiking (SynOps)")
-    ax.set_ylabel("energy (uJ)")
+    ax.plot(time, np.cumsum(energy_spiking) * 1e6, label="spiking (SynOps, updates)")
+    ax.set_ylabel("cumulative energy\nestimate (µJ)", fontsize=8)
     ax.set_xlabel("simulated time (s)")
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     ax.grid(alpha=0.3)
     return _save(fig, path)

@@ -17,6 +17,9 @@ Layout of ``runs/<name>-<timestamp>/``::
                        checkpoint.<generation>.npz; written as soon as its last seed ends
     <metric>.png       the measure over time (tracking_error.png, force_error.png; not
                        for trials), learning_curve.png (per cycle, or per block of trials),
+    hand_paths.png     outward reaches per phase and agent (reaching envs, RMS measures),
+    video.mp4          the filmed episode, with the config's video entry (written as it runs)
+    tensorboard/       per-cycle TensorBoard scalars, with tensorboard: true (as it runs)
     and where the agent offers them weights.png (learned decoders),
     spike_raster.png (1 s around the onset), hybrid_<label>.png and .json (both
     actions, energy, compute summary)
@@ -84,6 +87,7 @@ def write_experiment(
         )
     else:
         _per_step_outputs(run, result, measure)
+        _hand_path_figure(run, result)
     _agent_outputs(run, result)
     run.set_status("complete", message="")
     return run
@@ -187,6 +191,14 @@ def _probe_spans(phases: dict[str, tuple[int, int]]) -> dict[str, tuple[float, f
     return spans
 
 
+def _hand_path_figure(run: RunDirectory, result: ExperimentResult) -> None:
+    """hand_paths.png: the outward reaches per phase and agent (reaching envs)."""
+    from neurocontrol.handpaths import write_hand_paths
+
+    if "Reach" in result.config.env.id:
+        write_hand_paths(result, run.file("hand_paths.png"))
+
+
 def _trial_columns(result: ExperimentResult) -> dict[str, Any]:
     """One row per completed trial: agent index, seed, trial number, end time, success."""
     rows: dict[str, list[float]] = {
@@ -215,7 +227,12 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
         if r.outputs.decoders is not None
     }
     if weights:
-        plots.plot_weight_histogram(weights, run.file("weights.png"))
+        plots.plot_weight_histogram(
+            weights,
+            run.file("weights.png"),
+            xlabel="decoder weight (N·m/Hz: torque per Hz of a neuron's filtered activity)",
+            title="learned decoders (neurons x joints) at the end of each agent's last seed",
+        )
     if main_result.raster is not None and len(main_result.raster[0]):
         spike_steps, neuron_ids = main_result.raster
         plots.plot_spike_raster(
@@ -224,6 +241,7 @@ def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
             run.file("spike_raster.png"),
             dt=_dt(main_result),
             title=f"{main_label}: first 100 neurons around the perturbation onset",
+            events=result.config.onsets,
         )
     for label, agent_result in result.agents.items():
         data = agent_result.outputs.log

@@ -155,7 +155,9 @@ def _execute(
     """Run ``config`` into ``run`` with its journal; the status follows what happens."""
     journal = RunJournal(run, total=len(config.agents) * len(config.seeds))
     try:
-        result = run_experiment(config, make_agent, progress=progress, journal=journal)
+        result = run_experiment(
+            config, make_agent, progress=progress, journal=journal, outputs=run.path
+        )
         write_experiment(result, run=run)
     except RunInterrupted as exc:
         if not run.status.complete:
