@@ -5,7 +5,7 @@ neurocontrol train --config launch/curl_planar.yaml
 neurocontrol compare --config launch/payload_panda.yaml --seeds 0 1 2
 neurocontrol train --resume runs/curl-quick-20261127-101500   finish a stopped run
 neurocontrol run runs/curl-quick-20261127-101500     evaluate a trained run
-neurocontrol run runs/curl-quick-20261127-101500 --schedule --video arm.mp4
+neurocontrol run runs/curl-quick-20261127-101500 --video arm.mp4 --duration 24
 neurocontrol export runs/curl-quick-20261127-101500 --nir controller.nir --lossy
 neurocontrol bench snn | envs | rules | loop
 neurocontrol bench ab --against HEAD~1 agent '{"type": "adaptive_spiking"}'
@@ -175,7 +175,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         duration=args.duration,
         seed=args.seed,
         perturbation=args.perturbation,
-        schedule=args.schedule,
+        # a film without --perturbation shows what the run went through: its schedule
+        schedule=args.schedule or (args.video is not None and args.perturbation is None),
         video=args.video,
         video_options=video_options,
     )
@@ -296,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--video",
         metavar="FILE.mp4",
-        help="film the episode (reference, hand path and phase drawn on); headless",
+        help="film the episode (reference, hand path and phase drawn on; headless); "
+        "replays the run's schedule unless --perturbation is given",
     )
     run.add_argument(
         "--fps", type=positive_float, default=30.0, help="video frames per simulated second (30)"

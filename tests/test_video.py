@@ -175,9 +175,10 @@ def test_a_config_video_films_the_chosen_episode_into_the_run(filmed_run) -> Non
     assert len(frames) == 10 and frames[0].shape == (64, 96, 3)
 
 
-def test_run_replays_the_schedule_on_film(filmed_run, tmp_path, capsys) -> None:
+@pytest.mark.parametrize("replay", [["--schedule"], []], ids=["schedule", "implied"])
+def test_run_replays_the_schedule_on_film(filmed_run, tmp_path, capsys, replay) -> None:
     out = tmp_path / "replay.mp4"
-    args = ["run", str(filmed_run.path), "--schedule", "--video", str(out), "--json"]
+    args = ["run", str(filmed_run.path), *replay, "--video", str(out), "--json"]
     assert main([*args, "--fps", "20", "--size", "96", "64"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["schedule"] is True and summary["sim_time_s"] == pytest.approx(1.0)
@@ -189,3 +190,12 @@ def test_run_refuses_a_schedule_and_a_perturbation_together(filmed_run, capsys) 
     code = main(["run", str(filmed_run.path), "--schedule", "--perturbation", "{}"])
     assert code == 2
     assert "not allowed with argument --schedule" in capsys.readouterr().err
+
+
+def test_a_film_with_a_perturbation_does_not_replay_the_schedule(filmed_run, tmp_path, capsys):
+    out = tmp_path / "field.mp4"
+    args = ["run", str(filmed_run.path), "--video", str(out), "--json", "--duration", "0.5"]
+    field = '{"kind": "curl_field", "strength": 15}'
+    assert main([*args, "--perturbation", field, "--fps", "10", "--size", "96", "64"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["schedule"] is False and summary["video"]["frames"] == 5
