@@ -84,7 +84,12 @@ def _experiment_config(args: argparse.Namespace) -> Any:
         changes["seeds"] = list(args.seeds)
     if args.name is not None:
         changes["name"] = args.name
-    return dataclasses.replace(config, **changes) if changes else config
+    config = dataclasses.replace(config, **changes) if changes else config
+    if args.set:
+        from neurocontrol.dotted import apply_overrides
+
+        config = apply_overrides(config, dict(args.set), where="--set")
+    return config
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
@@ -126,7 +131,7 @@ def _refuse_overrides_on_resume(args: argparse.Namespace) -> None:
 
     given = [
         f"--{name}"
-        for name in ("config", "duration", "seeds", "name", "out")
+        for name in ("config", "duration", "seeds", "name", "out", "set")
         if getattr(args, name) is not None
     ]
     if given:
@@ -152,6 +157,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assignment(text: str) -> tuple[str, Any]:
+    import argparse
+
+    from neurocontrol.dotted import parse_assignment
+    from neurocontrol.errors import ConfigError
+
+    try:
+        return parse_assignment(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="experiment YAML (default: the built-in curl-field run)")
     parser.add_argument(
@@ -159,6 +176,14 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seeds", type=nonnegative_int, nargs="+", help="override: seeds to run")
     parser.add_argument("--name", help="override: run name")
+    parser.add_argument(
+        "--set",
+        type=_assignment,
+        action="append",
+        metavar="KEY=VALUE",
+        help="override any config value by its dotted key (repeatable), e.g. "
+        "--set 'agents.\"spiking (PES)\".learning_rate=1e-6'",
+    )
     parser.add_argument("--out", help="folder for run directories (runs)")
     parser.add_argument(
         "--resume",

@@ -15,6 +15,7 @@ __all__ = [
     "ActionError",
     "BuildError",
     "CheckpointError",
+    "ClusterError",
     "ConfigError",
     "NeuroControlError",
     "ObservationError",
@@ -60,6 +61,10 @@ class CheckpointError(NeuroControlError, ValueError):
 
 class SimulationError(NeuroControlError, RuntimeError):
     """The simulation reached an invalid state (e.g. non-finite physics state)."""
+
+
+class ClusterError(NeuroControlError, ConnectionError):
+    """A Ray cluster cannot be reached or joined (names the address and how to start one)."""
 
 
 class StorageError(NeuroControlError, OSError):
