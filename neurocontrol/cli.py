@@ -5,6 +5,7 @@ neurocontrol train --config launch/curl_planar.yaml
 neurocontrol compare --config launch/payload_panda.yaml --seeds 0 1 2
 neurocontrol train --resume runs/curl-quick-20261127-101500   finish a stopped run
 neurocontrol run runs/curl-quick-20261127-101500     evaluate a trained run
+neurocontrol sweep --config launch/sweep_curl_tradeoff.yaml [--address auto]
 neurocontrol bench snn | envs | rules | loop
 neurocontrol bench ab --against HEAD~1 agent '{"type": "adaptive_spiking"}'
 neurocontrol envs
@@ -25,6 +26,7 @@ from neurocontrol.arguments import (
     nonnegative_float,
     nonnegative_int,
     positive_float,
+    positive_int,
 )
 
 __all__ = ["build_parser", "main"]
@@ -140,6 +142,45 @@ def _refuse_overrides_on_resume(args: argparse.Namespace) -> None:
         )
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from neurocontrol.errors import ConfigError, RunInterrupted
+    from neurocontrol.sweep import run_sweep
+
+    if (args.config is None) == (args.resume is None):
+        raise ConfigError("give a sweep file (--config launch/sweep_X.yaml) or --resume SWEEP_DIR")
+    try:
+        outcome = run_sweep(
+            args.config,
+            "sweeps" if args.out is None else args.out,
+            address=args.address,
+            resume=args.resume,
+            progress=not args.json,
+            max_workers=args.max_workers,
+        )
+    except RunInterrupted as exc:
+        print(
+            f"neurocontrol sweep: {exc}; kept {exc.done} of {exc.total} trials and sweep.csv in "
+            f"{exc.run_path}; finish it with: neurocontrol sweep --resume {exc.run_path}",
+            file=sys.stderr,
+        )
+        return 128 + exc.signal_number
+    summary = {
+        "sweep_dir": str(outcome.path),
+        "trials": outcome.counts,
+        "best": outcome.best,
+        "ray_start_s": outcome.ray_start_s,
+        "wall_s": outcome.wall_s,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for metric, best in outcome.best.items():
+            print(f"best {metric}: {best['value']:.4g} ({best['agent']}, seed {best['seed']}, "
+                  f"trial {best['trial']})")  # fmt: skip
+        print(f"sweep.csv and plots in {outcome.path}")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from neurocontrol.evaluate import evaluate_run
 
@@ -244,6 +285,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print the figures as JSON")
     run.set_defaults(handler=_cmd_run)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="parameter sweep of an experiment on Ray Tune (local, or a cluster)",
+        description="Run a sweep file (launch/sweep_*.yaml): a base experiment, a search space "
+        "over dotted keys, seeds, metrics. Starts a local Ray with this machine's cores, or joins "
+        "a cluster with --address. Writes sweeps/<name>-<time>/ (sweep.csv, plots, one run "
+        "directory per trial).",
+    )
+    sweep.add_argument("--config", help="sweep file (YAML)")
+    sweep.add_argument("--out", help="folder for sweep directories (sweeps)")
+    sweep.add_argument(
+        "--address",
+        help="join a running Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start a "
+        "local Ray)",
+    )
+    sweep.add_argument(
+        "--resume", metavar="SWEEP_DIR", help="continue a stopped sweep: only unfinished trials run"
+    )
+    sweep.add_argument(
+        "--max-workers", type=positive_int, help="trials at once at most (default: the CPUs)"
+    )
+    sweep.add_argument("--json", action="store_true", help="print the figures as JSON")
+    sweep.set_defaults(handler=_cmd_sweep)
 
     bench = commands.add_parser("bench", help="run a benchmark suite and print its figures")
     build_bench_parser(bench)

@@ -30,7 +30,7 @@ __all__ = [
 
 _PLAIN = re.compile(r"[A-Za-z0-9_\-]+")
 _QUOTE_HINT = (
-    'write a key as dot-separated parts, quoting a part that holds spaces, dots or other '
+    "write a key as dot-separated parts, quoting a part that holds spaces, dots or other "
     'signs: agents."spiking (PES)".learning_rate'
 )
 
@@ -48,8 +48,9 @@ def parse_key(text: Any) -> tuple[str, ...]:
             match = _PLAIN.match(text, k)
             if match is None:
                 where = f"at character {k}" if k < n else "at its end"
-                raise ConfigError(f"dotted key {text!r} has an empty or unquoted part {where}; "
-                                  f"{_QUOTE_HINT}")  # fmt: skip
+                raise ConfigError(
+                    f"dotted key {text!r} has an empty or unquoted part {where}; {_QUOTE_HINT}"
+                )
             part, k = match.group(), match.end()
         parts.append(part)
         if k == n:
@@ -82,7 +83,9 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
 def format_key(parts: Sequence[str]) -> str:
     """``parts`` as a dotted key that :func:`parse_key` reads back (quoting where needed)."""
     return ".".join(
-        part if _PLAIN.fullmatch(part) else '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        part
+        if _PLAIN.fullmatch(part)
+        else '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
         for part in parts
     )
 

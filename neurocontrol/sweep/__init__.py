@@ -10,5 +10,12 @@ from __future__ import annotations
 from neurocontrol.sweep.driver import SweepOutcome, connect, run_sweep
 from neurocontrol.sweep.spec import METRICS, SweepConfig, load_sweep, sweep_from_dict
 
-__all__ = ["METRICS", "SweepConfig", "SweepOutcome", "connect", "load_sweep", "run_sweep",
-           "sweep_from_dict"]
+__all__ = [
+    "METRICS",
+    "SweepConfig",
+    "SweepOutcome",
+    "connect",
+    "load_sweep",
+    "run_sweep",
+    "sweep_from_dict",
+]

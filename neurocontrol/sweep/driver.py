@@ -53,8 +53,15 @@ def worker_env() -> dict[str, str]:
     """Environment of every Ray worker: one numba (and BLAS) thread, the shared on-disk caches."""
     from neurocontrol.build.codegen import cache_directory
 
-    env = {name: "1" for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                  "MKL_NUM_THREADS")}  # fmt: skip
+    env = {
+        name: "1"
+        for name in (
+            "NUMBA_NUM_THREADS",
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+        )
+    }
     env["NEUROCONTROL_CACHE_DIR"] = str(cache_directory().parent)
     if "NUMBA_CACHE_DIR" in os.environ:
         env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
@@ -156,7 +163,9 @@ def run_sweep(
     stream = stream if stream is not None else sys.stderr
     if resume is not None:
         if sweep is not None:
-            raise ConfigError("--resume continues a sweep with the file it started with; drop --config")
+            raise ConfigError(
+                "--resume continues a sweep with the file it started with; drop --config"
+            )
         directory = RunDirectory.open(resume)
         if directory.status.effective == "running":
             raise ConfigError(
@@ -225,7 +234,9 @@ def run_sweep(
         interrupted |= bool(unfinished)
         done = sum(1 for p in plans if read_record(sweep_dir, p.id) is not None)
         if interrupted:
-            directory.set_status("interrupted", message="stopped by SIGINT", done=done, total=len(plans))
+            directory.set_status(
+                "interrupted", message="stopped by SIGINT", done=done, total=len(plans)
+            )
         else:
             directory.set_status("complete", done=done, total=len(plans))
     outcome.interrupted = interrupted
@@ -241,7 +252,9 @@ def _plans(config: SweepConfig) -> list[TrialPlan]:
     """Every trial of a grid or random sweep (shared agents first); a searcher's: the shared."""
     plans = config.shared_trials()
     if config.search != "optuna":
-        plans += [config.trial_for(point, seed) for point in config.points() for seed in config.seeds]
+        plans += [
+            config.trial_for(point, seed) for point in config.points() for seed in config.seeds
+        ]
     return plans
 
 
@@ -375,7 +388,12 @@ class _Display:
     """Progress lines: trials done / running / failed of all, and the best so far."""
 
     def __init__(
-        self, config: SweepConfig, sweep_dir: Path, plans: list[TrialPlan], stream: IO[str], enabled: bool
+        self,
+        config: SweepConfig,
+        sweep_dir: Path,
+        plans: list[TrialPlan],
+        stream: IO[str],
+        enabled: bool,
     ) -> None:
         self.config, self.sweep_dir, self.stream, self.enabled = config, sweep_dir, stream, enabled
         self.total = len(plans) if config.search != "optuna" else len(plans) + config.samples
@@ -401,10 +419,16 @@ class _Display:
                 display.running.add(trial.trial_id)
                 display.show()
 
-            def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-                display.last_results[trial.trial_id] = dict(result, _trial=trial.config.get("trial"))
+            def on_trial_result(
+                self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
+            ) -> None:
+                display.last_results[trial.trial_id] = dict(
+                    result, _trial=trial.config.get("trial")
+                )
 
-            def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+            def on_trial_complete(
+                self, iteration: int, trials: list, trial: Any, **info: Any
+            ) -> None:
                 display.trial_ended(trial)
 
             def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
@@ -438,10 +462,15 @@ class _Display:
             error = result.get("error")
             label = next(iter(plan["experiment"]["agents"]))
             record = {
-                "id": plan["id"], "kind": plan["kind"], "seed": plan["seed"], "params": plan["params"],
-                "status": "stopped", "run_dir": "", "agents": {label: {"error": error}},
+                "id": plan["id"],
+                "kind": plan["kind"],
+                "seed": plan["seed"],
+                "params": plan["params"],
+                "status": "stopped",
+                "run_dir": "",
+                "agents": {label: {"error": error}},
                 "error": f"stopped early by ASHA after cycle {result.get('cycle')}",
-            }  # fmt: skip
+            }
             atomic_write_text(record_path(self.sweep_dir, plan["id"]), json.dumps(record) + "\n")
             self.finished[plan["id"]] = record
 
@@ -455,9 +484,14 @@ class _Display:
                 continue
             score = value if mode == "min" else -value
             if self.best is None or score < self.best[0]:
-                params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                   for k, v in record["params"].items())  # fmt: skip
-                self.best = (score, f"{metric} {value:.4g} ({label}, seed {record['seed']}; {params})")
+                params = ", ".join(
+                    f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in record["params"].items()
+                )
+                self.best = (
+                    score,
+                    f"{metric} {value:.4g} ({label}, seed {record['seed']}; {params})",
+                )
 
     def counts(self, rows: list[dict[str, Any]] | None = None) -> dict[str, int]:
         failed = sum(1 for r in self.finished.values() if r.get("status") == "failed")

@@ -30,7 +30,9 @@ _FIXED = ("trial", "kind", "agent", "seed")
 _TAIL = ("status", "failure", "run_dir", "wall_s", "peak_rss_mb")
 
 
-def sweep_rows(config: SweepConfig, sweep_dir: Path, plans: list[TrialPlan]) -> list[dict[str, Any]]:
+def sweep_rows(
+    config: SweepConfig, sweep_dir: Path, plans: list[TrialPlan]
+) -> list[dict[str, Any]]:
     """One row per finished trial and agent (records of searcher trials included)."""
     records = [read_record(sweep_dir, p.id) for p in plans]
     known = {p.id for p in plans}
@@ -42,7 +44,9 @@ def sweep_rows(config: SweepConfig, sweep_dir: Path, plans: list[TrialPlan]) -> 
     for record in records:
         if record is None:
             continue
-        agents = record.get("agents") or dict.fromkeys(plan_labels.get(record["id"], [""]), {})
+        agents = record.get("agents") or {
+            label: {} for label in plan_labels.get(record["id"], [""])
+        }
         for label, values in agents.items():
             row: dict[str, Any] = {
                 "trial": record["id"],
@@ -107,8 +111,13 @@ def _best(config: SweepConfig, rows: list[dict[str, Any]]) -> dict[str, Any]:
         scored = [(r, v) for r, v in scored if math.isfinite(v)]
         if scored:
             row, value = (min if mode == "min" else max)(scored, key=lambda rv: rv[1])
-            out[metric] = {"value": value, "trial": row["trial"], "agent": row["agent"],
-                           "seed": row["seed"], **{k: row[k] for k in config.space}}  # fmt: skip
+            out[metric] = {
+                "value": value,
+                "trial": row["trial"],
+                "agent": row["agent"],
+                "seed": row["seed"],
+                **{k: row[k] for k in config.space},
+            }
     return out
 
 
@@ -231,11 +240,18 @@ def _pareto_plot(
         ys = [b * fy for _, _, b in entries]
         ax.scatter(xs, ys, c="0.6", s=20, label="parameter points (mean over seeds)")
         ordered = sorted(front, key=lambda k: xs[k])
-        ax.plot([xs[k] for k in ordered], [ys[k] for k in ordered], "o-", color="C3",
-                label="Pareto front")  # fmt: skip
+        ax.plot(
+            [xs[k] for k in ordered],
+            [ys[k] for k in ordered],
+            "o-",
+            color="C3",
+            label="Pareto front",
+        )
         for k in ordered:
             params = ", ".join(_short(v) for v in entries[k][0][1:])
-            ax.annotate(params, (xs[k], ys[k]), fontsize=7, xytext=(4, 4), textcoords="offset points")
+            ax.annotate(
+                params, (xs[k], ys[k]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+            )
     ax.set_xlabel(f"{xlabel} ({config.metrics[first]} is better)")
     ax.set_ylabel(f"{ylabel} ({config.metrics[second]} is better)")
     ax.set_title(f"{config.name}: {first} against {second}", fontsize=9)

@@ -77,9 +77,21 @@ METRICS = {
     "cpu_real_time_factor": "simulated time / process CPU time of the trial's episodes",
 }
 _TOP_KEYS = (
-    "name", "base", "set", "space", "seeds", "metrics", "search", "samples", "search_seed",
-    "resources", "max_concurrent", "early_stopping", "pareto", "reference",
-)  # fmt: skip
+    "name",
+    "base",
+    "set",
+    "space",
+    "seeds",
+    "metrics",
+    "search",
+    "samples",
+    "search_seed",
+    "resources",
+    "max_concurrent",
+    "early_stopping",
+    "pareto",
+    "reference",
+)
 _BASE_TYPES = ("osc", "joint_pd")
 
 
@@ -109,7 +121,7 @@ class Domain:
             return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
         if self.kind == "randint":
             return int(rng.integers(lo, hi + 1))
-        return int(round(math.exp(rng.uniform(math.log(lo), math.log(hi + 1) - 1e-12) - 0.5)))
+        return min(hi, math.floor(math.exp(rng.uniform(math.log(lo), math.log(hi + 1)))))
 
     def to_tune(self) -> Any:
         """The same domain as a Ray Tune search domain (for a searcher such as Optuna)."""
@@ -212,7 +224,9 @@ class SweepConfig:
         if not labels:
             return []
         agents = {label: self.base.agents[label] for label in labels}
-        return [_plan("shared", replace(self.base, agents=agents, seeds=[s]), s, {}) for s in self.seeds]
+        return [
+            _plan("shared", replace(self.base, agents=agents, seeds=[s]), s, {}) for s in self.seeds
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved sweep as plain data (the base experiment included): ``sweep.yaml``."""
@@ -254,11 +268,15 @@ def load_sweep(path: str | Path) -> SweepConfig:
     return sweep_from_dict(data, folder=path.parent, where=path.name)
 
 
-def sweep_from_dict(data: Mapping[str, Any], folder: Path | str = ".", where: str = "sweep") -> SweepConfig:
-    """Build and check a :class:`SweepConfig` from plain data; ``base`` may be a path or a mapping."""
+def sweep_from_dict(
+    data: Mapping[str, Any], folder: Path | str = ".", where: str = "sweep"
+) -> SweepConfig:
+    """Build and check a :class:`SweepConfig` from plain data (``base``: a path or a mapping)."""
     unknown = [key for key in data if key not in _TOP_KEYS]
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(_TOP_KEYS)}")
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(_TOP_KEYS)}"
+        )
     for key in ("base", "space", "metrics"):
         if key not in data:
             raise ConfigError(f"{where}: missing required key {key!r}")
@@ -280,8 +298,10 @@ def sweep_from_dict(data: Mapping[str, Any], folder: Path | str = ".", where: st
         )
     space = _space(data["space"], to_dict(base), base, where)
     seeds = data.get("seeds", list(base.seeds))
-    if not isinstance(seeds, list) or not seeds or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds
+    if (
+        not isinstance(seeds, list)
+        or not seeds
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
     ):
         raise ConfigError(f"{where}.seeds must be a non-empty list of integers >= 0; got {seeds!r}")
     search = data.get("search", "grid" if all(d.is_grid for d in space.values()) else "random")
@@ -386,13 +406,16 @@ def _same_kind(value: Any, current: Any, at: str) -> None:
     )
     for test, name in kinds:
         if current is not None and test(current) and not test(value):
-            raise ConfigError(f"{at}: the base config holds {name} here ({current!r}); got {value!r}")
+            raise ConfigError(
+                f"{at}: the base config holds {name} here ({current!r}); got {value!r}"
+            )
 
 
 def _bounds(kind: str, values: list, current: Any, at: str) -> None:
     integer = kind.endswith("randint")
     ok = len(values) == 2 and all(
-        (isinstance(v, int) and not isinstance(v, bool)) if integer else _is_number(v) for v in values
+        (isinstance(v, int) and not isinstance(v, bool)) if integer else _is_number(v)
+        for v in values
     )
     if ok:
         lo, hi = values
@@ -424,7 +447,11 @@ def _metrics(metrics: Any, where: str) -> dict[str, str]:
 def _asha(spec: Any, where: str) -> dict | None:
     if spec is None:
         return None
-    if not isinstance(spec, Mapping) or set(spec) != {"asha"} or not isinstance(spec["asha"], Mapping):
+    if (
+        not isinstance(spec, Mapping)
+        or set(spec) != {"asha"}
+        or not isinstance(spec["asha"], Mapping)
+    ):
         raise ConfigError(
             f"{where}.early_stopping takes {{asha: {{grace_cycles: N, reduction_factor: M}}}} "
             f"or nothing (off); got {spec!r}"
@@ -432,10 +459,14 @@ def _asha(spec: Any, where: str) -> dict | None:
     asha = dict(spec["asha"])
     unknown = set(asha) - {"grace_cycles", "reduction_factor"}
     if unknown:
-        raise ConfigError(f"{where}.early_stopping.asha: unknown key {sorted(unknown)[0]!r}; "
-                          "allowed keys: grace_cycles, reduction_factor")  # fmt: skip
+        raise ConfigError(
+            f"{where}.early_stopping.asha: unknown key {sorted(unknown)[0]!r}; "
+            "allowed keys: grace_cycles, reduction_factor"
+        )
     return {
-        "grace_cycles": _int(asha.get("grace_cycles", 1), f"{where}.early_stopping.asha.grace_cycles", 1),
+        "grace_cycles": _int(
+            asha.get("grace_cycles", 1), f"{where}.early_stopping.asha.grace_cycles", 1
+        ),
         "reduction_factor": _int(
             asha.get("reduction_factor", 2), f"{where}.early_stopping.asha.reduction_factor", 2
         ),
@@ -451,7 +482,9 @@ def _reference(config: SweepConfig, reference: Any, where: str) -> str | None:
                 f"({', '.join(shared) or 'none'}); got {reference!r}"
             )
         return str(reference)
-    return next((label for label in shared if config.base.agents[label]["type"] in _BASE_TYPES), None)
+    return next(
+        (label for label in shared if config.base.agents[label]["type"] in _BASE_TYPES), None
+    )
 
 
 def _pareto(data: Mapping[str, Any], config: SweepConfig, where: str) -> tuple[str, ...]:

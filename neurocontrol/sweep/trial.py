@@ -117,7 +117,8 @@ def execute_trial(
         record["run_dir"] = str(run_dir)
         reference = (references or {}).get(str(trial["seed"]))
         record["agents"] = {
-            label: _agent_metrics(agent, result, reference) for label, agent in result.agents.items()
+            label: _agent_metrics(agent, result, reference)
+            for label, agent in result.agents.items()
         }
         _check_finished(result, record["agents"])
     except NeuroControlError as exc:
@@ -186,7 +187,9 @@ def _agent_metrics(agent: Any, result: Any, reference: Mapping[str, float] | Non
         **{name: float(table.get(phase, math.nan)) for name, phase in PHASE_METRICS.items()},
         "real_time_factor": episode.sim_time / episode.wall_time if episode.wall_time else math.nan,
         "cpu_real_time_factor": (
-            episode.sim_time / agent.cpu_times[0] if agent.cpu_times and agent.cpu_times[0] else math.nan
+            episode.sim_time / agent.cpu_times[0]
+            if agent.cpu_times and agent.cpu_times[0]
+            else math.nan
         ),
         "terminated_at_s": episode.sim_time if episode.terminated else None,
     }
@@ -231,16 +234,24 @@ def tune_trainable(config: dict[str, Any]) -> None:
     context = config["context"]
     live = tuple(context["metrics"])
     if "point" not in config:
-        execute_trial(config["trial"], context["sweep_dir"], context.get("references"),
-                      report=tune.report, live_metrics=live)  # fmt: skip
+        execute_trial(
+            config["trial"],
+            context["sweep_dir"],
+            context.get("references"),
+            report=tune.report,
+            live_metrics=live,
+        )
         return
     # A searcher's point: every seed of it here, one record each; the searcher sees the mean.
     from neurocontrol.sweep.spec import sweep_from_dict
 
     sweep = sweep_from_dict(context["sweep"])
     records = [
-        execute_trial(sweep.trial_for(config["point"], seed).to_dict(), context["sweep_dir"],
-                      context.get("references"))  # fmt: skip
+        execute_trial(
+            sweep.trial_for(config["point"], seed).to_dict(),
+            context["sweep_dir"],
+            context.get("references"),
+        )
         for seed in sweep.seeds
     ]
     label = sweep.swept_labels[0]
