@@ -79,6 +79,10 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> float:
     started = time.perf_counter()
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # verbose=0 then means quiet: our lines only
+    if address is None:
+        # A local Ray talks over loopback only (not the machine's network address); read
+        # when Ray is imported.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
 
     env = worker_env()
@@ -193,9 +197,9 @@ def run_sweep(
     display = _Display(config, sweep_dir, plans, stream, progress)
     interrupted = False
     try:
+        outcome.ray_start_s = connect(address, max_workers)
         import ray
 
-        outcome.ray_start_s = connect(address, max_workers)
         cpus = float(ray.cluster_resources().get("CPU", 1))
         concurrency = max(1, int(cpus // config.cpus_per_trial))
         if max_workers is not None:
@@ -410,31 +414,16 @@ class _Display:
             self._consider(record)
 
     def callback(self) -> Any:
-        from ray import tune
+        from neurocontrol.sweep.progress import ProgressCallback
 
-        display = self
+        return ProgressCallback(self)
 
-        class _Callback(tune.Callback):
-            def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-                display.running.add(trial.trial_id)
-                display.show()
+    def trial_started(self, trial: Any) -> None:
+        self.running.add(trial.trial_id)
+        self.show()
 
-            def on_trial_result(
-                self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
-            ) -> None:
-                display.last_results[trial.trial_id] = dict(
-                    result, _trial=trial.config.get("trial")
-                )
-
-            def on_trial_complete(
-                self, iteration: int, trials: list, trial: Any, **info: Any
-            ) -> None:
-                display.trial_ended(trial)
-
-            def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-                display.trial_ended(trial)
-
-        return _Callback()
+    def result(self, trial: Any, result: dict[str, Any]) -> None:
+        self.last_results[trial.trial_id] = dict(result, _trial=trial.config.get("trial"))
 
     def trial_ended(self, trial: Any) -> None:
         self.running.discard(trial.trial_id)

@@ -81,10 +81,11 @@ def test_retention_needs_a_shared_base(tiny_sweep):
 
 
 def test_sweep_file_base_is_relative_to_it(tmp_path):
-    (tmp_path / "exp.yaml").write_text("name: e\nagents: {base: {type: osc, kp: 200.0}}\nduration: 1.0\n")
+    (tmp_path / "exp.yaml").write_text(
+        "name: e\nagents: {base: {type: osc, kp: 200.0}}\nduration: 1.0\n"
+    )
     (tmp_path / "s.yaml").write_text(
-        "base: exp.yaml\nspace: {agents.base.kp: {grid: [100.0, 200.0]}}\n"
-        "metrics: {error: min}\n"
+        "base: exp.yaml\nspace: {agents.base.kp: {grid: [100.0, 200.0]}}\nmetrics: {error: min}\n"
     )
     sweep = load_sweep(tmp_path / "s.yaml")
     assert sweep.name == "e" and len(sweep.points()) == 2
