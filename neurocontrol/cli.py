@@ -7,6 +7,7 @@ neurocontrol train --resume runs/curl-quick-20261127-101500   finish a stopped r
 neurocontrol run runs/curl-quick-20261127-101500     evaluate a trained run
 neurocontrol run runs/curl-quick-20261127-101500 --video arm.mp4 --duration 24
 neurocontrol export runs/curl-quick-20261127-101500 --nir controller.nir --lossy
+neurocontrol sweep --config launch/sweep_curl_tradeoff.yaml [--address auto]
 neurocontrol bench snn | envs | rules | loop
 neurocontrol bench ab --against HEAD~1 agent '{"type": "adaptive_spiking"}'
 neurocontrol envs
@@ -107,7 +108,12 @@ def _experiment_config(args: argparse.Namespace) -> Any:
         changes["name"] = args.name
     if args.tensorboard:
         changes["tensorboard"] = True
-    return dataclasses.replace(config, **changes) if changes else config
+    config = dataclasses.replace(config, **changes) if changes else config
+    if args.set:
+        from neurocontrol.dotted import apply_overrides
+
+        config = apply_overrides(config, dict(args.set), where="--set")
+    return config
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
@@ -153,13 +159,52 @@ def _refuse_overrides_on_resume(args: argparse.Namespace) -> None:
 
     given = [
         f"--{name}"
-        for name in ("config", "duration", "seeds", "name", "out")
+        for name in ("config", "duration", "seeds", "name", "out", "set")
         if getattr(args, name) is not None
     ] + (["--tensorboard"] if args.tensorboard else [])
     if given:
         raise ConfigError(
             f"--resume continues a run with the config it started with; drop {', '.join(given)}"
         )
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from neurocontrol.errors import ConfigError, RunInterrupted
+    from neurocontrol.sweep import run_sweep
+
+    if (args.config is None) == (args.resume is None):
+        raise ConfigError("give a sweep file (--config launch/sweep_X.yaml) or --resume SWEEP_DIR")
+    try:
+        outcome = run_sweep(
+            args.config,
+            "sweeps" if args.out is None else args.out,
+            address=args.address,
+            resume=args.resume,
+            progress=not args.json,
+            max_workers=args.max_workers,
+        )
+    except RunInterrupted as exc:
+        print(
+            f"neurocontrol sweep: {exc}; kept {exc.done} of {exc.total} trials and sweep.csv in "
+            f"{exc.run_path}; finish it with: neurocontrol sweep --resume {exc.run_path}",
+            file=sys.stderr,
+        )
+        return 128 + exc.signal_number
+    summary = {
+        "sweep_dir": str(outcome.path),
+        "trials": outcome.counts,
+        "best": outcome.best,
+        "ray_start_s": outcome.ray_start_s,
+        "wall_s": outcome.wall_s,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for metric, best in outcome.best.items():
+            print(f"best {metric}: {best['value']:.4g} ({best['agent']}, seed {best['seed']}, "
+                  f"trial {best['trial']})")  # fmt: skip
+        print(f"sweep.csv and plots in {outcome.path}")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -208,6 +253,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assignment(text: str) -> tuple[str, Any]:
+    import argparse
+
+    from neurocontrol.dotted import parse_assignment
+    from neurocontrol.errors import ConfigError
+
+    try:
+        return parse_assignment(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="experiment YAML (default: the built-in curl-field run)")
     parser.add_argument(
@@ -215,6 +272,14 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seeds", type=nonnegative_int, nargs="+", help="override: seeds to run")
     parser.add_argument("--name", help="override: run name")
+    parser.add_argument(
+        "--set",
+        type=_assignment,
+        action="append",
+        metavar="KEY=VALUE",
+        help="override any config value by its dotted key (repeatable), e.g. "
+        "--set 'agents.\"spiking (PES)\".learning_rate=1e-6'",
+    )
     parser.add_argument("--out", help="folder for run directories (runs)")
     parser.add_argument(
         "--resume",
@@ -330,6 +395,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--lossy", action="store_true", help="write the nearest frozen form, omissions listed"
     )
     export.set_defaults(handler=_cmd_export)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="parameter sweep of an experiment on Ray Tune (local, or a cluster)",
+        description="Run a sweep file (launch/sweep_*.yaml): a base experiment, a search space "
+        "over dotted keys, seeds, metrics. Starts a local Ray with this machine's cores, or joins "
+        "a cluster with --address. Writes sweeps/<name>-<time>/ (sweep.csv, plots, one run "
+        "directory per trial).",
+    )
+    sweep.add_argument("--config", help="sweep file (YAML)")
+    sweep.add_argument("--out", help="folder for sweep directories (sweeps)")
+    sweep.add_argument(
+        "--address",
+        help="join a running Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start a "
+        "local Ray)",
+    )
+    sweep.add_argument(
+        "--resume", metavar="SWEEP_DIR", help="continue a stopped sweep: only unfinished trials run"
+    )
+    sweep.add_argument(
+        "--max-workers", type=positive_int, help="trials at once at most (default: the CPUs)"
+    )
+    sweep.add_argument("--json", action="store_true", help="print the figures as JSON")
+    sweep.set_defaults(handler=_cmd_sweep)
 
     bench = commands.add_parser("bench", help="run a benchmark suite and print its figures")
     build_bench_parser(bench)

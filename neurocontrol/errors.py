@@ -15,6 +15,7 @@ __all__ = [
     "ActionError",
     "BuildError",
     "CheckpointError",
+    "ClusterError",
     "ConfigError",
     "InterchangeError",
     "NeuroControlError",
@@ -65,6 +66,10 @@ class SimulationError(NeuroControlError, RuntimeError):
 
 class InterchangeError(NeuroControlError, ValueError):
     """A network cannot be written to, or read from, an interchange format such as NIR."""
+
+
+class ClusterError(NeuroControlError, ConnectionError):
+    """A Ray cluster cannot be reached or joined (names the address and how to start one)."""
 
 
 class StorageError(NeuroControlError, OSError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -917,7 +917,8 @@ def run_experiment(
     make_agent: AgentFactory | None = None,
     progress: bool = False,
     journal: Journal | None = None,
-    outputs: str | os.PathLike[str] | None = None,
+    live_dir: str | os.PathLike[str] | None = None,
+    episode_callbacks: Callable[[str, int], Sequence[Any]] | None = None,
 ) -> ExperimentResult:
     """Run every agent of ``config`` on every seed; return the measurements.
 
@@ -928,9 +929,10 @@ def run_experiment(
     episodes are independent: with a ``journal``, episodes it already holds
     are taken from it instead of being run again (a resumed run gives the
     same result), and each new one is handed to it as soon as it ends.
-    ``outputs`` is the folder of what the run writes as it goes (the config's
+    ``live_dir`` is the folder of what the run writes as it goes (the config's
     ``video`` and ``tensorboard``, :class:`~neurocontrol.live.LiveOutputs`);
-    None writes neither.
+    None writes neither. ``episode_callbacks(label, seed)`` gives further step
+    callbacks for an episode that runs (a sweep reports each cycle's figures as it goes).
     """
     from neurocontrol.live import LiveOutputs
 
@@ -938,7 +940,7 @@ def run_experiment(
         from neurocontrol.agents.factory import make_agent as default_factory
 
         make_agent = default_factory
-    live = LiveOutputs(config, outputs)
+    live = LiveOutputs(config, live_dir)
     kwargs = dict(config.env.kwargs)
     if live.render_mode is not None:  # render-only markers: the physics is the same
         kwargs["render_mode"] = live.render_mode
@@ -968,7 +970,8 @@ def run_experiment(
                 if run is None:
                     agent = make_agent(spec, env, seed)
                     record = all(r.raster is None for r in runs)
-                    run = _run_seed(env, agent, seed, config, plan, bar, label, record, live)
+                    extra = episode_callbacks(label, seed) if episode_callbacks else ()
+                    run = _run_seed(env, agent, seed, config, plan, bar, label, record, live, extra)
                     if journal is not None:
                         if last:
                             outputs = AgentOutputs.of(agent)
@@ -999,13 +1002,14 @@ def _run_seed(
     label: str,
     record_raster: bool,
     live: Any = None,
+    extra_callbacks: Sequence[Any] = (),
 ) -> SeedRun:
     """One episode of ``agent`` on ``seed`` under the config's schedule, measured."""
     for event in plan.initial_learning:
         _apply_event(env, agent, event)
     if bar is not None:
         bar.set_description(f"{label} seed {seed}")
-    callbacks: list[Any] = [_schedule_callback(env, agent, plan.later, plan.dt)]
+    callbacks: list[Any] = [_schedule_callback(env, agent, plan.later, plan.dt), *extra_callbacks]
     simulator = _simulator_of(agent)
     recorder = None
     if record_raster and simulator is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ from neurocontrol.runs import RunDirectory, check_run_name, prepare_output_folde
 
 __all__ = ["preflight", "resume_run", "start_run", "stop_on_signals"]
 
+#: ``(agent label, seed) -> step callbacks`` for each episode that runs.
+EpisodeCallbacks = Callable[[str, int], Sequence[Any]]
 #: Signals that stop a run cleanly.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: Steps of the first agent run by :func:`preflight` to see what the env reports.
@@ -108,18 +110,25 @@ def start_run(
     out: str | Path = "runs",
     progress: bool = False,
     make_agent: AgentFactory | None = None,
+    episode_callbacks: EpisodeCallbacks | None = None,
 ) -> tuple[RunDirectory, ExperimentResult]:
-    """Check, then run ``config`` into a new run directory under ``out``; return both."""
+    """Check, then run ``config`` into a new run directory under ``out``; return both.
+
+    ``episode_callbacks`` is handed to :func:`~neurocontrol.experiment.run_experiment`.
+    """
     with stop_on_signals():
         check_run_name(config.name)
         prepare_output_folder(out)
         preflight(config, make_agent)
         run = RunDirectory(config.name, out, config=to_dict(config))
-        return run, _execute(run, config, progress, make_agent)
+        return run, _execute(run, config, progress, make_agent, episode_callbacks)
 
 
 def resume_run(
-    path: str | Path, progress: bool = False, make_agent: AgentFactory | None = None
+    path: str | Path,
+    progress: bool = False,
+    make_agent: AgentFactory | None = None,
+    episode_callbacks: EpisodeCallbacks | None = None,
 ) -> tuple[RunDirectory, ExperimentResult]:
     """Finish the run at ``path``: only the episodes it lacks are run, then its results.
 
@@ -143,7 +152,7 @@ def resume_run(
         config = load_yaml(run.file("config.yaml"), ExperimentConfig)
         if not status.complete:
             run.set_status("running", message="")
-        return run, _execute(run, config, progress, make_agent)
+        return run, _execute(run, config, progress, make_agent, episode_callbacks)
 
 
 def _execute(
@@ -151,13 +160,15 @@ def _execute(
     config: ExperimentConfig,
     progress: bool,
     make_agent: AgentFactory | None,
+    episode_callbacks: EpisodeCallbacks | None = None,
 ) -> ExperimentResult:
     """Run ``config`` into ``run`` with its journal; the status follows what happens."""
     journal = RunJournal(run, total=len(config.agents) * len(config.seeds))
     try:
         result = run_experiment(
-            config, make_agent, progress=progress, journal=journal, outputs=run.path
-        )
+            config, make_agent, progress=progress, journal=journal, live_dir=run.path,
+            episode_callbacks=episode_callbacks,
+        )  # fmt: skip
         write_experiment(result, run=run)
     except RunInterrupted as exc:
         if not run.status.complete:

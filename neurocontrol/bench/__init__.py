@@ -30,6 +30,10 @@ SUITES: dict[str, tuple[str, str]] = {
         "full closed loop: hybrid agent, spiking controller, rate twin, interleaved",
     ),
     "rules": ("neurocontrol.bench.rules", "CL-1k step cost: no learning, STDP, R-STDP, PES"),
+    "sweep": (
+        "neurocontrol.bench.sweep",
+        "8 trials on Ray (neurocontrol sweep) against the same trials serially",
+    ),
     "endurance": (
         "neurocontrol.bench.endurance",
         "10^6 closed-loop steps, resets, save/load cycles, checkpoints and runs killed",

@@ -1,0 +1,266 @@
+"""A sweep's results: the tidy ``sweep.csv`` and its plots, from the trials' records.
+
+``sweep.csv`` has one row per finished trial and agent: the trial id, its
+kind (``swept``, or ``shared`` for an agent the space leaves alone), the
+agent, the seed, every swept parameter (by its dotted key), every metric
+(SI units; empty where a run has none), the status (``complete``,
+``failed``, ``stopped`` by early stopping), ``failure`` (why), the run
+directory, the trial's wall time and its worker's peak memory.
+``plots/`` holds each chosen metric against each swept parameter (mean over
+seeds, their range as a bar) and the Pareto plot of two metrics.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from neurocontrol.fileio import atomic_write_text
+from neurocontrol.sweep.spec import METRICS, SweepConfig, TrialPlan
+from neurocontrol.sweep.trial import read_record
+
+__all__ = ["pareto_front", "read_sweep_csv", "sweep_rows", "write_report"]
+
+_FIXED = ("trial", "kind", "agent", "seed")
+_TAIL = ("status", "failure", "run_dir", "wall_s", "peak_rss_mb")
+
+
+def sweep_rows(
+    config: SweepConfig, sweep_dir: Path, plans: list[TrialPlan]
+) -> list[dict[str, Any]]:
+    """One row per finished trial and agent (records of searcher trials included)."""
+    records = [read_record(sweep_dir, p.id) for p in plans]
+    known = {p.id for p in plans}
+    for path in sorted((sweep_dir / "trials").glob("*.json")):
+        if path.stem not in known:  # a searcher's trials are not planned ahead
+            records.append(read_record(sweep_dir, path.stem))
+    plan_labels = {p.id: list(p.experiment["agents"]) for p in plans}
+    rows = []
+    for record in records:
+        if record is None:
+            continue
+        agents = record.get("agents") or {
+            label: {} for label in plan_labels.get(record["id"], [""])
+        }
+        for label, values in agents.items():
+            row: dict[str, Any] = {
+                "trial": record["id"],
+                "kind": record["kind"],
+                "agent": label,
+                "seed": record["seed"],
+            }
+            for key in config.space:
+                row[key] = record["params"].get(key, "")
+            for name in METRICS:
+                value = (values or {}).get(name)
+                row[name] = "" if value is None else value
+            for name in _TAIL:
+                value = record.get("error" if name == "failure" else name, "")
+                row[name] = "" if value is None else value
+            rows.append(row)
+    return rows
+
+
+def write_report(
+    config: SweepConfig, sweep_dir: Path, plans: list[TrialPlan]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Write ``sweep.csv`` and the plots; return the rows and the best row per metric."""
+    rows = sweep_rows(config, sweep_dir, plans)
+    columns = [*_FIXED, *config.space, *METRICS, *_TAIL]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k, "")) for k in columns})
+    atomic_write_text(sweep_dir / "sweep.csv", buffer.getvalue())
+    best = _best(config, rows)
+    _plots(config, sweep_dir, rows)
+    return rows, best
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return "" if not math.isfinite(value) else repr(value)
+    return value
+
+
+def read_sweep_csv(path: str | Path) -> list[dict[str, str]]:
+    """The rows of a ``sweep.csv`` (values as text)."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return number
+
+
+def _best(config: SweepConfig, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {}
+    swept = [r for r in rows if r["kind"] == "swept" and r["status"] == "complete"]
+    for metric, mode in config.metrics.items():
+        scored = [(r, _number(r[metric])) for r in swept]
+        scored = [(r, v) for r, v in scored if math.isfinite(v)]
+        if scored:
+            row, value = (min if mode == "min" else max)(scored, key=lambda rv: rv[1])
+            out[metric] = {
+                "value": value,
+                "trial": row["trial"],
+                "agent": row["agent"],
+                "seed": row["seed"],
+                **{k: row[k] for k in config.space},
+            }
+    return out
+
+
+def _points(config: SweepConfig, rows: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
+    """(agent, parameter values) -> the complete swept rows of that point (one per seed)."""
+    points: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["kind"] == "swept" and row["status"] == "complete":
+            points[(row["agent"], *(row[k] for k in config.space))].append(row)
+    return points
+
+
+def pareto_front(values: list[tuple[float, float]], modes: tuple[str, str]) -> list[int]:
+    """Indices of the points no other point beats on both metrics (``modes``: min or max)."""
+    sign = [1.0 if mode == "min" else -1.0 for mode in modes]
+    scored = [(a * sign[0], b * sign[1]) for a, b in values]
+    front = []
+    for k, (a, b) in enumerate(scored):
+        dominated = any(
+            (c <= a and d <= b) and (c < a or d < b) for j, (c, d) in enumerate(scored) if j != k
+        )
+        if not dominated:
+            front.append(k)
+    return front
+
+
+def _file_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:60] or "value"
+
+
+def _plots(config: SweepConfig, sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
+    from neurocontrol.plots import _pyplot, _save
+
+    points = _points(config, rows)
+    if not points:
+        return
+    folder = sweep_dir / "plots"
+    folder.mkdir(exist_ok=True)
+    plt = _pyplot()
+    scale = config.base.measure.scale
+    unit = config.base.measure.display_unit
+    agents = sorted({key[0] for key in points})
+    for metric in config.metrics:
+        factor, label = _axis(metric, scale, unit)
+        for k, key in enumerate(config.space):
+            fig, ax = plt.subplots(figsize=(6, 3.8))
+            for agent in agents:
+                xs, means, lows, highs = [], [], [], []
+                for point, members in sorted(points.items(), key=lambda p: _sortable(p[0][1 + k])):
+                    if point[0] != agent:
+                        continue
+                    values = [_number(r[metric]) * factor for r in members]
+                    values = [v for v in values if math.isfinite(v)]
+                    x = _number(point[1 + k])
+                    if not values or not math.isfinite(x):
+                        continue
+                    mean = sum(values) / len(values)
+                    xs.append(x)
+                    means.append(mean)
+                    lows.append(mean - min(values))
+                    highs.append(max(values) - mean)
+                if xs:
+                    ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=3, label=agent)
+            if config.space[key].log_scale or _spans_decades(ax):
+                ax.set_xscale("log")
+            ax.set_xlabel(key)
+            ax.set_ylabel(label)
+            ax.set_title(f"{metric}: mean over seeds {config.seeds}, bars: range", fontsize=9)
+            ax.grid(alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
+            _save(fig, folder / f"{_file_part(metric)}_vs_{_file_part(key)}.png")
+    if len(config.pareto) == 2:
+        _pareto_plot(config, folder, points, rows, scale, unit)
+
+
+def _sortable(value: Any) -> tuple:
+    number = _number(value)
+    return (0, number, "") if math.isfinite(number) else (1, 0.0, str(value))
+
+
+def _spans_decades(ax: Any) -> bool:
+    xs = [x for line in ax.get_lines() for x in line.get_xdata() if x > 0]
+    return bool(xs) and max(xs) / min(xs) >= 100
+
+
+def _axis(metric: str, scale: float, unit: str) -> tuple[float, str]:
+    if metric.endswith("error"):
+        return scale, f"{metric} ({unit})"
+    return 1.0, metric
+
+
+def _pareto_plot(
+    config: SweepConfig,
+    folder: Path,
+    points: dict[tuple, list[dict[str, Any]]],
+    rows: list[dict[str, Any]],
+    scale: float,
+    unit: str,
+) -> None:
+    from neurocontrol.plots import _pyplot, _save
+
+    plt = _pyplot()
+    first, second = config.pareto
+    fx, xlabel = _axis(first, scale, unit)
+    fy, ylabel = _axis(second, scale, unit)
+    entries = []
+    for point, members in points.items():
+        a = [_number(r[first]) for r in members]
+        b = [_number(r[second]) for r in members]
+        a = [v for v in a if math.isfinite(v)]
+        b = [v for v in b if math.isfinite(v)]
+        if a and b:
+            entries.append((point, sum(a) / len(a), sum(b) / len(b)))
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    if entries:
+        modes = (config.metrics[first], config.metrics[second])
+        front = set(pareto_front([(a, b) for _, a, b in entries], modes))
+        xs = [a * fx for _, a, _ in entries]
+        ys = [b * fy for _, _, b in entries]
+        ax.scatter(xs, ys, c="0.6", s=20, label="parameter points (mean over seeds)")
+        ordered = sorted(front, key=lambda k: xs[k])
+        ax.plot(
+            [xs[k] for k in ordered],
+            [ys[k] for k in ordered],
+            "o-",
+            color="C3",
+            label="Pareto front",
+        )
+        for k in ordered:
+            params = ", ".join(_short(v) for v in entries[k][0][1:])
+            ax.annotate(
+                params, (xs[k], ys[k]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+            )
+    ax.set_xlabel(f"{xlabel} ({config.metrics[first]} is better)")
+    ax.set_ylabel(f"{ylabel} ({config.metrics[second]} is better)")
+    ax.set_title(f"{config.name}: {first} against {second}", fontsize=9)
+    ax.grid(alpha=0.3)
+    if entries:
+        ax.legend(fontsize=8)
+    _save(fig, folder / f"pareto_{_file_part(first)}_{_file_part(second)}.png")
+
+
+def _short(value: Any) -> str:
+    number = _number(value)
+    return f"{number:.3g}" if math.isfinite(number) else str(value)

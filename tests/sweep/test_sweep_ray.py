@@ -1,0 +1,177 @@
+"""Sweeps on the real Ray: a local Ray, a cluster joined by address, Ctrl-C and resume.
+
+Tiny trials (0.6 s simulated, 40 neurons) and at most 2 workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from neurocontrol.errors import ClusterError
+from neurocontrol.runs import RunDirectory
+from neurocontrol.sweep import run_sweep, sweep_from_dict
+from neurocontrol.sweep.report import read_sweep_csv
+
+#: Ray on loopback only (else it advertises the machine's network address)
+#: and a loopback test cluster without tokens (the head and this process alike)
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_local_sweep_records_a_failing_trial_and_goes_on(tiny_sweep, tmp_path):
+    # n_neurons -5 raises inside its trial (the agent does not build): recorded, not fatal
+    tiny_sweep["space"] = {"agents.rate.n_neurons": {"grid": [40, -5]}}
+    outcome = run_sweep(sweep_from_dict(tiny_sweep), tmp_path, max_workers=2, progress=False)
+    rows = {
+        (r["kind"], r["agents.rate.n_neurons"]): r
+        for r in read_sweep_csv(outcome.path / "sweep.csv")
+    }
+    assert set(rows) == {("shared", ""), ("swept", "40"), ("swept", "-5")}
+    good, bad, base = rows["swept", "40"], rows["swept", "-5"], rows["shared", ""]
+    assert good["status"] == "complete" and float(good["adapted_error"]) > 0
+    assert good["retention"] != "" or float(base["frozen_error"]) <= float(good["adapted_error"])
+    assert RunDirectory.open(good["run_dir"]).status.complete
+    assert bad["status"] == "failed" and "n_neurons" in bad["failure"]
+    assert outcome.counts["failed"] == 1 and outcome.counts["done"] == 3
+    assert (outcome.path / "plots" / "pareto_adapted_error_retention.png").is_file()
+    assert (outcome.path / "plots" / "adapted_error_vs_agents_rate_n_neurons.png").is_file()
+    assert RunDirectory.open(outcome.path).status.complete
+
+
+def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_path):
+    tiny_sweep["space"] = {"agents.rate.learning_rate": {"grid": [1e-6, 2e-6, 4e-6]}}
+    tiny_sweep["metrics"] = {"adapted_error": "min"}
+    tiny_sweep["max_concurrent"] = 1
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(yaml.safe_dump(tiny_sweep))
+    command = [
+        sys.executable,
+        "-m",
+        "neurocontrol.cli",
+        "sweep",
+        "--config",
+        str(sweep_file),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in process.stderr:  # wait for a finished trial, then Ctrl-C
+        lines.append(line)
+        if " 1/4 trials done" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    _, rest = process.communicate(timeout=60)
+    assert process.returncode == 130, "".join(lines) + rest
+    assert "finish it with: neurocontrol sweep --resume" in rest
+    sweep_dir = next((tmp_path / "out").glob("tiny-sweep-*"))
+    assert RunDirectory.open(sweep_dir).status.state == "interrupted"
+    kept = read_sweep_csv(sweep_dir / "sweep.csv")
+    assert 1 <= len(kept) < 4 and all(r["status"] == "complete" for r in kept)
+    records = {p.name: p.stat().st_mtime_ns for p in (sweep_dir / "trials").glob("*.json")}
+    outcome = run_sweep(resume=sweep_dir, max_workers=2, progress=False)
+    assert outcome.counts["done"] == 4 and len(outcome.rows) == 4
+    for name, mtime in records.items():  # finished trials were not run again
+        assert (sweep_dir / "trials" / name).stat().st_mtime_ns == mtime
+    assert RunDirectory.open(sweep_dir).status.complete
+
+
+@pytest.fixture
+def ray_head():
+    """A Ray head on loopback, started as `ray start --head` would be; stopped afterwards."""
+    port = _free_port()
+    # short: Ray's socket paths under it must fit a Unix socket address (107 bytes)
+    temp_dir = tempfile.mkdtemp(prefix="rayh", dir="/tmp")
+    ray_cli = Path(sys.executable).parent / "ray"
+    head = subprocess.Popen(
+        [
+            str(ray_cli),
+            "start",
+            "--head",
+            "--block",
+            "--node-ip-address=127.0.0.1",
+            f"--port={port}",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            f"--temp-dir={temp_dir}",
+            "--disable-usage-stats",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NUMBA_NUM_THREADS": "1", **LOOPBACK},
+        start_new_session=True,  # its shutdown signals stay in its own process group
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert head.poll() is None, "ray start --head exited"
+                time.sleep(0.5)
+        yield f"127.0.0.1:{port}"
+    finally:
+        head.send_signal(signal.SIGTERM)
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            head.kill()
+            head.wait()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_sweep_joins_a_cluster_by_address(tiny_sweep, tmp_path, ray_head):
+    tiny_sweep["metrics"] = {"adapted_error": "min"}
+    tiny_sweep["base"]["agents"].pop("base")  # 2 trials: the two learning rates
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(yaml.safe_dump(tiny_sweep))
+    command = [
+        sys.executable,
+        "-m",
+        "neurocontrol.cli",
+        "sweep",
+        "--config",
+        str(sweep_file),
+        "--out",
+        str(tmp_path / "out"),
+        "--address",
+        ray_head,
+        "--json",
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env={**os.environ, **LOOPBACK}
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    rows = read_sweep_csv(Path(summary["sweep_dir"]) / "sweep.csv")
+    assert len(rows) == 2 and all(r["status"] == "complete" for r in rows)
+    assert summary["best"]["adapted_error"]["value"] > 0
+
+
+def test_an_address_that_does_not_answer_is_refused_at_once(tiny_sweep, tmp_path):
+    started = time.monotonic()
+    with pytest.raises(ClusterError, match=r"no Ray cluster answers at '127.0.0.1:\d+' within 3 s"):
+        run_sweep(sweep_from_dict(tiny_sweep), tmp_path, address=f"127.0.0.1:{_free_port()}")
+    assert time.monotonic() - started < 10
+    with pytest.raises(ClusterError, match="must be auto, host:port or ray://host:port"):
+        run_sweep(sweep_from_dict(tiny_sweep), tmp_path, address="nowhere")
+    sweep_dir = next(tmp_path.glob("tiny-sweep-*"))
+    assert json.loads((sweep_dir / "status.json").read_text())["state"] == "interrupted"
