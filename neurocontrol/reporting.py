@@ -43,10 +43,15 @@ __all__ = ["write_experiment"]
 
 
 def write_experiment(
-    result: ExperimentResult, root: str | Path = "runs", run: RunDirectory | None = None
+    result: ExperimentResult,
+    root: str | Path = "runs",
+    run: RunDirectory | None = None,
+    figures: bool = True,
 ) -> RunDirectory:
     """Write everything about ``result`` into ``run``, or a new run directory under ``root``.
 
+    ``figures=False`` leaves out the PNG plots (a sweep's trials: the sweep
+    draws its own; the plots take about as long as a minute of simulation).
     The run's status becomes ``complete`` once the last file is written.
     """
     config = result.config
@@ -77,6 +82,7 @@ def write_experiment(
     run.write_csv("episodes.csv", _episode_columns(result))
     if measure.trial_based:
         run.write_csv("trials.csv", _trial_columns(result))
+    if measure.trial_based and figures:
         per = f"success per {config.trial_block} trials (%)"
         plots.plot_learning_curve(
             {label: r.per_cycle().mean(axis=0) for label, r in result.agents.items()},
@@ -85,10 +91,11 @@ def write_experiment(
             scale=measure.scale,
             xlabel=f"block of {config.trial_block} trials",
         )
-    else:
-        _per_step_outputs(run, result, measure)
-        _hand_path_figure(run, result)
-    _agent_outputs(run, result)
+    elif not measure.trial_based:
+        _per_step_outputs(run, result, measure, figures)
+        if figures:
+            _hand_path_figure(run, result)
+    _agent_outputs(run, result, figures)
     run.set_status("complete", message="")
     return run
 
@@ -137,8 +144,10 @@ def _column_suffix(measure: Measure) -> str:
     return f"rms_{measure.unit}"
 
 
-def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Measure) -> None:
-    """steps.csv, the measure over time and the per-cycle learning curve (RMS measures)."""
+def _per_step_outputs(
+    run: RunDirectory, result: ExperimentResult, measure: Measure, figures: bool
+) -> None:
+    """steps.csv, and (``figures``) the measure over time and the per-cycle learning curve."""
     config = result.config
     first = {label: r.episodes[0] for label, r in result.agents.items()}
     main_label, main = next(iter(first.items()))
@@ -154,6 +163,8 @@ def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Meas
         step_columns[f"{label}_{measure.name}_{measure.unit}"] = per_step[:steps]
     step_columns[f"{main_label}_action"] = main.trace["action"][:steps]
     run.write_csv("steps.csv", step_columns)
+    if not figures:
+        return
 
     what = measure.description.removeprefix("RMS ")
     plots.plot_tracking_error(
@@ -215,12 +226,14 @@ def _trial_columns(result: ExperimentResult) -> dict[str, Any]:
     return rows
 
 
-def _agent_outputs(run: RunDirectory, result: ExperimentResult) -> None:
-    """Checkpoint and agent-specific plots, for the agents that offer them."""
+def _agent_outputs(run: RunDirectory, result: ExperimentResult, figures: bool) -> None:
+    """Checkpoint and (``figures``) agent-specific plots, for the agents that offer them."""
     main_label, main_result = next(iter(result.agents.items()))
     save = getattr(main_result.agent, "save", None)
     if callable(save) and not run.file("checkpoint.json").exists():
         save(run.file("checkpoint"))  # a run's journal writes it as soon as the agent ends
+    if not figures:
+        return
     weights = {
         label: r.outputs.decoders
         for label, r in result.agents.items()

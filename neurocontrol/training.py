@@ -111,17 +111,20 @@ def start_run(
     progress: bool = False,
     make_agent: AgentFactory | None = None,
     episode_callbacks: EpisodeCallbacks | None = None,
+    figures: bool = True,
 ) -> tuple[RunDirectory, ExperimentResult]:
     """Check, then run ``config`` into a new run directory under ``out``; return both.
 
-    ``episode_callbacks`` is handed to :func:`~neurocontrol.experiment.run_experiment`.
+    ``episode_callbacks`` is handed to :func:`~neurocontrol.experiment.run_experiment`;
+    ``figures=False`` writes no PNG plots (see
+    :func:`~neurocontrol.reporting.write_experiment`).
     """
     with stop_on_signals():
         check_run_name(config.name)
         prepare_output_folder(out)
         preflight(config, make_agent)
         run = RunDirectory(config.name, out, config=to_dict(config))
-        return run, _execute(run, config, progress, make_agent, episode_callbacks)
+        return run, _execute(run, config, progress, make_agent, episode_callbacks, figures)
 
 
 def resume_run(
@@ -129,6 +132,7 @@ def resume_run(
     progress: bool = False,
     make_agent: AgentFactory | None = None,
     episode_callbacks: EpisodeCallbacks | None = None,
+    figures: bool = True,
 ) -> tuple[RunDirectory, ExperimentResult]:
     """Finish the run at ``path``: only the episodes it lacks are run, then its results.
 
@@ -152,7 +156,7 @@ def resume_run(
         config = load_yaml(run.file("config.yaml"), ExperimentConfig)
         if not status.complete:
             run.set_status("running", message="")
-        return run, _execute(run, config, progress, make_agent, episode_callbacks)
+        return run, _execute(run, config, progress, make_agent, episode_callbacks, figures)
 
 
 def _execute(
@@ -161,6 +165,7 @@ def _execute(
     progress: bool,
     make_agent: AgentFactory | None,
     episode_callbacks: EpisodeCallbacks | None = None,
+    figures: bool = True,
 ) -> ExperimentResult:
     """Run ``config`` into ``run`` with its journal; the status follows what happens."""
     journal = RunJournal(run, total=len(config.agents) * len(config.seeds))
@@ -169,7 +174,7 @@ def _execute(
             config, make_agent, progress=progress, journal=journal, live_dir=run.path,
             episode_callbacks=episode_callbacks,
         )  # fmt: skip
-        write_experiment(result, run=run)
+        write_experiment(result, run=run, figures=figures)
     except RunInterrupted as exc:
         if not run.status.complete:
             message = f"stopped by {exc.signal_name}"

@@ -324,3 +324,11 @@ def test_a_full_disk_fails_the_run_with_one_line_and_keeps_its_status(tmp_path) 
     (run_path,) = (tmp_path / "runs").iterdir()
     state = status(run_path)
     assert state["state"] == "failed" and "File too large" in state["message"]
+
+
+def test_a_run_without_figures_writes_every_result_but_the_plots(tmp_path) -> None:
+    run, _ = start_run(short_config(), tmp_path, figures=False)
+    names = {f.name for f in run.path.iterdir()}
+    assert {"summary.json", "cycles.csv", "steps.csv", "checkpoint.json", "status.json"} <= names
+    assert not any(name.endswith(".png") for name in names)
+    assert run.status.complete

@@ -166,9 +166,10 @@ def _run(trial: Mapping[str, Any], sweep_dir: Path, report: Report | None, blank
         except NeuroControlError:
             continue
         if status.effective != "running":
-            run, result = resume_run(previous, episode_callbacks=callbacks)
+            run, result = resume_run(previous, episode_callbacks=callbacks, figures=False)
             return run.path, result
-    run, result = start_run(config, out, episode_callbacks=callbacks)
+    # no PNGs per trial: the sweep plots its own, and they cost as much as the simulation
+    run, result = start_run(config, out, episode_callbacks=callbacks, figures=False)
     return run.path, result
 
 

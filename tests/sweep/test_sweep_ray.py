@@ -48,6 +48,9 @@ def test_local_sweep_records_a_failing_trial_and_goes_on(tiny_sweep, tmp_path):
     assert good["status"] == "complete" and float(good["adapted_error"]) > 0
     assert good["retention"] != "" or float(base["frozen_error"]) <= float(good["adapted_error"])
     assert RunDirectory.open(good["run_dir"]).status.complete
+    trial_files = {f.name for f in Path(good["run_dir"]).iterdir()}
+    assert {"summary.json", "cycles.csv", "steps.csv"} <= trial_files  # its figures...
+    assert not any(name.endswith(".png") for name in trial_files)  # ...but no PNGs per trial
     assert bad["status"] == "failed" and "n_neurons" in bad["failure"]
     assert outcome.counts["failed"] == 1 and outcome.counts["done"] == 3
     assert (outcome.path / "plots" / "pareto_adapted_error_retention.png").is_file()
