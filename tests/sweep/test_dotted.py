@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from neurocontrol.cli import main
 from neurocontrol.dotted import apply_overrides, format_key, parse_assignment, parse_key
@@ -71,3 +72,22 @@ def test_train_set_uses_the_same_keys(tmp_path, capsys):
     code = main(["train", "--resume", str(tmp_path), "--set", "duration=1"])
     assert code == 2
     assert "drop --set" in capsys.readouterr().err
+
+
+def test_train_set_changes_the_config_the_run_keeps(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        "name: tiny\n"
+        "env: {id: neurocontrol/PlanarReach-v0}\n"
+        "agents:\n"
+        "  spiking (PES): {type: adaptive_spiking, n_neurons: 50, learning_rate: 1.0e-3}\n"
+        "duration: 1.0\n"
+        "seeds: [0]\n"
+    )
+    args = ["train", "--config", str(config), "--out", str(tmp_path / "runs"), "--quiet"]
+    sets = ["--set", 'agents."spiking (PES)".learning_rate=3e-3', "--set", "duration=0.5"]
+    assert main([*args, *sets]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    kept = yaml.safe_load((run / "config.yaml").read_text())
+    assert kept["agents"]["spiking (PES)"]["learning_rate"] == 3e-3
+    assert kept["duration"] == 0.5 and kept["agents"]["spiking (PES)"]["n_neurons"] == 50
