@@ -19,10 +19,12 @@ arm tracks perfectly, and learning it would double it. Whatever torque the
 feedback keeps having to add in a state (a force field, a payload, a weak
 motor) is moved into the decoders, which start at zero (DeWolf, Stewart,
 Slotine & Eliasmith 2016, Proc. R. Soc. B 283:20162134). The learning rate
-:math:`\kappa` is in 1/(Hz·s) per unit of error: with activities in Hz and
-torques in N·m, :math:`D` is in N·m/Hz and one step changes it by
-:math:`\kappa\,dt\,a\,\tau_{fb}` (no division by the number of neurons,
-unlike Nengo's PES).
+:math:`\kappa` is in 1/(Hz·s) per unit of error for the whole population:
+with activities in Hz and torques in N·m, :math:`D` is in N·m/Hz and one
+step changes it by :math:`(\kappa / N)\,dt\,a\,\tau_{fb}` with :math:`N`
+the number of neurons, as Nengo's PES divides by the population size. The
+decoded change :math:`\sum_i a_i \Delta D_i` is then about the same for any
+:math:`N`, so a rate means the same at 1000 and 4000 neurons.
 
 The learning part is a network of the spiking core
 (:func:`~neurocontrol.agents.adaptive_network.adaptive_network`): encoders,
@@ -91,7 +93,8 @@ class AdaptiveController(Persistent, Agent):
     n_neurons : int
         Size of the population.
     learning_rate : float
-        :math:`\kappa` in 1/(Hz·s) (see the module docstring); 0 freezes the decoders.
+        :math:`\kappa` in 1/(Hz·s) for the population, divided by ``n_neurons``
+        per neuron (see the module docstring); 0 freezes the decoders.
     q_radius, dq_radius : float
         Joint angles are encoded relative to the home posture, normalised by
         ``q_radius`` (rad); joint velocities by ``dq_radius`` (rad/s).
@@ -139,7 +142,7 @@ class AdaptiveController(Persistent, Agent):
         *,
         neurons: str = "spiking",
         n_neurons: int = 1000,
-        learning_rate: float = 1e-5,
+        learning_rate: float = 1e-2,
         q_radius: float = 1.0,
         dq_radius: float = 2.0,
         max_rates: tuple[float, float] = (200.0, 400.0),
@@ -176,7 +179,7 @@ class AdaptiveController(Persistent, Agent):
         self.network_spec = AdaptiveNetworkSpec(
             neurons=self.neurons,
             input_coding=require_in("input_coding", input_coding, INPUT_CODINGS),
-            learning_rate=self.learning_rate,
+            learning_rate=self.learning_rate / self.n_neurons,
             tau_synapse=require_optional_positive("tau_synapse", tau_synapse),
             pes_pre_tau=require_optional_positive("pes_pre_tau", pes_pre_tau),
             delta=require_positive("delta", delta),

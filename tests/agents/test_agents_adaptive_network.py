@@ -28,7 +28,7 @@ def test_the_output_is_the_decoded_filtered_spike_trains_while_pes_learns_per_sp
         spiked = sim.spikes[hidden].copy()
         reference.decode(spiked)
         expected = before.copy()
-        expected[spiked] -= agent.learning_rate * agent.error
+        expected[spiked] -= agent.learning_rate / agent.n_neurons * agent.error
         np.testing.assert_allclose(agent.decoders, expected, rtol=1e-6, atol=1e-12)
         np.testing.assert_allclose(
             sim.state["torque.value"],
@@ -50,7 +50,8 @@ def test_pes_on_filtered_activities(planar, planar_observations):
         before = agent.decoders.astype(np.float64)
         agent.act(obs)
         filtered.decode(sim.spikes[sim.slice_of("hidden")])
-        change = -agent.learning_rate * agent.base.dt * np.outer(filtered.activities, agent.error)
+        rate = agent.learning_rate / agent.n_neurons
+        change = -rate * agent.base.dt * np.outer(filtered.activities, agent.error)
         np.testing.assert_allclose(agent.decoders, before + change, rtol=1e-6, atol=1e-12)
 
 
@@ -101,7 +102,7 @@ def test_an_episode_restarts_the_levels_from_the_centre(planar, planar_observati
 def test_rate_twin_decodes_its_rates_through_the_synapse_and_learns_on_the_rates(
     planar, planar_observations
 ):
-    """The same network with the LIF rate model: y = D^T r_bar, D -= kappa dt r e."""
+    """The same network with the LIF rate model: y = D^T r_bar, D -= (kappa / N) dt r e."""
     twin = AdaptiveController.from_env(planar, n_neurons=50, seed=3, neurons="rate")
     decay = np.exp(-1e-3 / 0.02)
     filtered = np.zeros(50)
@@ -111,7 +112,7 @@ def test_rate_twin_decodes_its_rates_through_the_synapse_and_learns_on_the_rates
         rates = twin.tuning.encode_rates(twin.joint_state).copy()
         np.testing.assert_allclose(twin.simulator.state["hidden.rate"], rates, rtol=1e-12)
         filtered = decay * filtered + (1.0 - decay) * rates
-        expected = before - 1e-5 * 1e-3 * np.outer(rates, twin.error)
+        expected = before - twin.learning_rate / 50 * 1e-3 * np.outer(rates, twin.error)
         np.testing.assert_allclose(twin.decoders, expected, rtol=1e-6, atol=1e-12)
         np.testing.assert_allclose(
             twin.simulator.state["torque.value"],
