@@ -291,6 +291,8 @@ class OperationalSpaceController(BaseController):
         }
 
     def state_targets(self) -> dict[str, np.ndarray]:
+        if not self.feedforward:  # the state of a controller without it, as before
+            return super().state_targets()
         return {
             **super().state_targets(),
             "dx_ref_before": self.dx_ref_before,

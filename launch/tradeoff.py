@@ -63,14 +63,41 @@ ROTATION = math.radians(22.5)
 
 _OSC = {"type": "osc"}
 _OSC_FF = {"type": "osc", "feedforward": True}
-#: name -> agent spec. "old" is the previous default (1e-5 per neuron x 1000 neurons = 1e-2).
+_SPARSE = {"q_radius": 0.5, "dq_radius": 2.0, "active_fraction": [0.1, 0.5]}
+_NARROW = {"q_radius": 0.3, "dq_radius": 1.0, "intercepts": [0.3, 0.9]}
+#: name -> agent spec (rates per population: the old 1e-5 per neuron x 1000 neurons = 1e-2).
+#: "old" is the previous default; "winner" the present one (AdaptiveController's defaults).
 CONFIGS: dict[str, dict[str, Any]] = {
     "old": {"type": "adaptive_spiking", "base": _OSC, "learning_rate": 1e-2},
     "old 7e-4": {"type": "adaptive_spiking", "base": _OSC, "learning_rate": 7e-4},
-    "ff": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-2},
+    "ff 1e-2": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-2},
     "ff 3e-3": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3},
     "ff 1e-3": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-3},
-}
+    "ff 3e-4": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-4},
+    "ff narrow 3e-3": {
+        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3, **_NARROW,
+    },
+    "ff two-rate 1e-3 + 1e-2/0.5 s": {
+        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-3,
+        "fast_learning_rate": 1e-2, "fast_decay_tau": 0.5,
+    },
+    "ff two-rate 3e-4 + 1e-2/5 s": {
+        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-4,
+        "fast_learning_rate": 1e-2, "fast_decay_tau": 5.0,
+    },
+    "ff sparse 3e-3": {
+        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3, **_SPARSE,
+    },
+    "ff sparse 3e-3 2000n": {
+        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3, "n_neurons": 2000,
+        **_SPARSE,
+    },
+    "winner": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-3, **_SPARSE},
+    "winner rate twin": {
+        "type": "adaptive_rate", "base": _OSC_FF, "learning_rate": 1e-3, "tau_synapse": 0.02,
+        **_SPARSE,
+    },
+}  # fmt: skip
 
 
 def _env(steps: int, targets: np.ndarray | None = None) -> gym.Env:
@@ -212,7 +239,9 @@ def savings(spec: dict[str, Any], seed: int, field_cycles: int, washout: int) ->
     return {
         "movements_first": _first_below(first, half_first),
         "movements_second": _first_below(again, half_again),
-        "washout_end_mm": per[round(second / MOVEMENT) - per_cycle : round(second / MOVEMENT)].mean()
+        "washout_end_mm": per[
+            round(second / MOVEMENT) - per_cycle : round(second / MOVEMENT)
+        ].mean()
         * 1e3,
     }
 
@@ -273,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:>24}: adapted {mean['adapted_mm']:.2f} mm, retention "
             f"{100 * mean['retention']:.0f}%, generalisation {100 * mean['generalisation']:.0f}%, "
-            f"after-effect {mean['after_effect_ratio']:.1f}x, 30 s {100 * mean['reduction_30s']:.0f}%"
-            f", 60 s {mean['ratio_60s']:.2f}x, unperturbed {mean['unperturbed_mm']:.2f} mm (base "
+            f"after-effect {mean['after_effect_ratio']:.1f}x, "
+            f"30 s {100 * mean['reduction_30s']:.0f}%, 60 s {mean['ratio_60s']:.2f}x, "
+            f"unperturbed {mean['unperturbed_mm']:.2f} mm (base "
             f"{mean['base_unperturbed_mm']:.2f}, field {mean['base_field_mm']:.1f}), "
             f"{mean['real_time_factor']:.0f}x real time"
             + (
@@ -285,16 +315,15 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     if args.out is not None:
-        from neurocontrol.fileio import atomic_path
+        from neurocontrol.fileio import atomic_write
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         table = rows + means
         keys = list(table[0])
-        with atomic_path(args.out.with_suffix(".csv")) as tmp:
-            with open(tmp, "w", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=keys)
-                writer.writeheader()
-                writer.writerows(table)
+        with atomic_write(args.out.with_suffix(".csv"), newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(table)
         _plot(means, args.out.with_suffix(".png"))
     return 0
 

@@ -2,7 +2,11 @@ r"""PES (prescribed error sensitivity), the kernel of :class:`~neurocontrol.mode
 
 Learning-rate units: weight (decoder) change per second per Hz of activity
 per unit of error, unnormalised by the neuron count,
-:math:`\Delta w = -\kappa\,dt\,a \otimes E`.
+:math:`\Delta w = -\kappa\,dt\,a \otimes E`. With a weight decay
+(``decay_tau``) every weight of the projection is first multiplied by
+:math:`\gamma = e^{-dt/\tau_{decay}}` each step while the rule is enabled,
+the forgetting of the fast process of a two-rate model (Smith, Ghazizadeh &
+Shadmehr 2006).
 
 On a readout (a projection onto an :class:`~neurocontrol.model.network.Output`)
 the rule also keeps the output equal to the decoding of each presynaptic
@@ -37,6 +41,7 @@ from neurocontrol.kernels.state import (
     PRJ_LEARNING_SYNOPS_STEP,
     PRJ_N_POST,
     PRJ_N_PRE,
+    PRJ_N_SYN,
     PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
@@ -59,6 +64,7 @@ __all__ = [
     "PES_PRE_RATES",
     "PES_RATE_DT",
     "PES_READOUT",
+    "PES_WEIGHT_DECAY",
     "PESState",
     "pes_step",
 ]
@@ -69,6 +75,7 @@ PES_ACTIVITY_SCALE = 1  # (1 - exp(-dt / pre_tau)) / dt: a spike's contribution,
 PES_RATE_DT = 2  # learning_rate * dt
 PES_OUTPUT_DECAY = 3  # readout: the output synapse's exp(-dt / tau)
 PES_OUTPUT_GAIN = 4  # readout: (1 - that) / dt, a spike's contribution to its trace, Hz
+PES_WEIGHT_DECAY = 5  # exp(-dt / decay_tau); only in the params of a rule with a decay
 # Entries of PESState.switches
 PES_ENABLED = 0  # 0 freezes the weights (the activity filter and the traces still run)
 PES_IDENTITY = 1  # 1: the error is already per postsynaptic neuron (no encoders)
@@ -88,7 +95,7 @@ class PESState(NamedTuple):
     error: np.ndarray  # f8 [error_dims], the error vector E (third factor)
     encoders: np.ndarray  # f8 [n_post, error_dims], projection P of the error
     projected: np.ndarray  # f8 [n_post], scratch: e = P E (-kappa e when per spike)
-    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN
+    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN; [6] with PES_WEIGHT_DECAY
     switches: np.ndarray  # i8 [5], PES_ENABLED ... PES_READOUT
     trace: np.ndarray  # f8 [n_pre] readout: activity through the output synapse (Hz); else [1]
     last: np.ndarray  # i8 [n_pre] readout from spikes: step of each neuron's last spike
@@ -270,6 +277,39 @@ def _add_to_spiking_rows(net: NetworkState, q: int, rule: PESState) -> int:
     return n_spikes
 
 
+@njit(**HELPER_JIT)
+def _decay_weights(net: NetworkState, q: int, rule: PESState, factor: float) -> int:
+    """Every weight of projection ``q`` times ``factor``; a readout's output too; the MACs.
+
+    A readout's output is the decoding of the traces by the weights, so it
+    scales with them (exact while the weights stay inside their bounds,
+    which hold zero for a decaying rule). Several rules on one projection
+    buffer the decay as a change, like their other changes.
+    """
+    syn = net.synapses
+    table = syn.ints
+    n_post = table[q, PRJ_N_POST]
+    count = table[q, PRJ_N_SYN]  # every layout stores its synapses' weights contiguously
+    shrink = factor - 1.0
+    if table[q, PRJ_DEFERRED] == 1:
+        first = table[q, PRJ_W_START]
+        for k in range(count):
+            add_weight_change(syn, q, k, shrink * syn.weights[first + k])
+        return count
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    first = table[q, PRJ_W_START]
+    weights = syn.weights[first : first + count]
+    for k in range(count):
+        weights[k] = clipped_weight(weights[k], shrink * weights[k], low, high)
+    if rule.switches[PES_READOUT] == 1:
+        post_start = net.populations.ints[table[q, PRJ_POST], POP_START]
+        value = net.neurons.v[post_start : post_start + n_post]
+        for j in range(n_post):
+            value[j] *= factor
+        count += n_post
+    return count
+
+
 @njit(**REDUCTION_JIT)
 def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     r"""One step of PES on projection ``q``: :math:`\Delta w_{ij} = -\kappa\,dt\,a_i\,(PE)_j`.
@@ -279,8 +319,9 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     :math:`-\kappa\,(PE)_j` (adds of the once-scaled error: SynOps), or each
     active rate neuron's by :math:`-\kappa\,dt\,r_i\,(PE)_j`. A zero error
     costs nothing. On a readout the output follows (see the module
-    docstring). Counts its operations in the projection table
-    (``learning_synops_step``, ``learning_macs_step``).
+    docstring). A rule with a weight decay scales every weight first. Counts
+    its operations in the projection table (``learning_synops_step``,
+    ``learning_macs_step``).
     """
     table = net.synapses.ints
     switches, params = rule.switches, rule.params
@@ -290,6 +331,8 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     if readout:
         macs += _update_traces(net, q, rule)
     synops = 0
+    if switches[PES_ENABLED] == 1 and params.shape[0] > PES_WEIGHT_DECAY:
+        macs += _decay_weights(net, q, rule, params[PES_WEIGHT_DECAY])
     if switches[PES_ENABLED] == 1 and _project_error(rule):
         projected = rule.projected
         n_post = projected.shape[0]

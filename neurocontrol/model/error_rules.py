@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -66,6 +67,13 @@ class PES(LearningRule):
         Projection :math:`P` of the error onto postsynaptic neurons; None is
         the identity (then ``D`` must equal the number of postsynaptic
         neurons).
+    decay_tau : float or None
+        Time constant (s, > 0) of a weight decay: while the rule is enabled
+        every weight of the projection is multiplied by :math:`e^{-\Delta
+        t/\tau_{decay}}` each step, so what the rule learned fades unless the
+        error keeps asking for it (the fast process of a two-rate model,
+        Smith, Ghazizadeh & Shadmehr 2006). None: no decay. Frozen
+        (``set_plasticity(False)``), the weights stay as they are.
     name : str or None
         Name of the rule in state keys (default ``"pes"``).
     """
@@ -78,10 +86,12 @@ class PES(LearningRule):
     error_dims: int | None = None
     encoders: Any = None
     name: str | None = None
+    decay_tau: float | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         check_nonnegative(self, "learning_rate")
         check_optional_positive(self, "pre_tau")
+        check_optional_positive(self, "decay_tau")
         if self.error_dims is not None:
             check_int(self, "error_dims", minimum=1)
         if self.encoders is not None:

@@ -31,6 +31,20 @@ SPECS = {
     },
     "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
     "adaptive_rate_no_synapse": {"type": "adaptive_rate", "n_neurons": 300, "tau_synapse": None},
+    # the default (feedforward base, sparse code) plus a fast decaying readout
+    "adaptive_spiking_two_rate": {
+        "type": "adaptive_spiking",
+        "n_neurons": 300,
+        "fast_learning_rate": 1e-2,
+        "fast_decay_tau": 0.5,
+    },
+    "adaptive_rate_two_rate": {
+        "type": "adaptive_rate",
+        "n_neurons": 300,
+        "fast_learning_rate": 1e-2,
+        "fast_decay_tau": 0.5,
+    },
+    "osc_feedforward": {"type": "osc", "feedforward": True},
     "hybrid": {
         "type": "hybrid",
         "spiking": {"type": "adaptive_spiking", "n_neurons": 200},

@@ -58,7 +58,8 @@ def test_spec_round_trips(planar):
         ({"kp": 1.0}, r"agent spec has type None; allowed types"),
         ("osc", r"agent spec must be a mapping with a 'type', got 'osc'"),
         ({"type": "osc", "kpp": 1.0}, r"unknown key\(s\) \['kpp'\] in agent spec of type 'osc'; "
-         r"allowed: \['damping', 'dt', 'gravity_compensation', 'kd', 'kd_null', 'kp', 'kp_null'\]"),
+         r"allowed: \['damping', 'dt', 'feedforward', 'gravity_compensation', 'kd', 'kd_null', "
+         r"'kp', 'kp_null'\]"),
         ({"type": "adaptive_spiking", "neurons": 10},
          r"unknown key\(s\) \['neurons'\] .*'n_neurons'"),
         ({"type": "adaptive_rate", "decoding": "spike_events"},
