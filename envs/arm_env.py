@@ -120,6 +120,8 @@ class ArmEnv(gymnasium.Env, abc.ABC):
     #: values of the task's extra observation keys, in :meth:`_task_bounds` order
     #: (a subclass keeps one list and updates it in place, e.g. in :meth:`_sense`)
     _task_values: Sequence[float] = ()
+    #: the keys ``reset(options=...)`` accepts
+    reset_options: tuple[str, ...] = ("perturbation",)
     #: the ``info`` keys :meth:`_task_terms` writes (the info dict is presized for them)
     _task_info_keys: tuple[str, ...] = ("is_success", "target_index", "target_id", "phase", "cycle")
 
@@ -246,6 +248,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
     def _task_bounds(self) -> dict[str, spaces.Space]:
         return {}
 
+    def _task_options(self, options: Mapping[str, Any]) -> None:
+        """Validate the task's reset options before anything is reset (none by default)."""
+
     def _task_reset(self) -> None:
         self.task.reset(self.np_random)
 
@@ -294,7 +299,8 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         """Restore the freshly built world and start a new episode.
 
         ``options={"perturbation": spec}`` replaces the default perturbation
-        for this episode (``None`` for none).
+        for this episode (``None`` for none); a subclass may accept more keys
+        (:attr:`reset_options`).
         """
         self._require_open("reset")
         options = {} if options is None else options
@@ -303,9 +309,12 @@ class ArmEnv(gymnasium.Env, abc.ABC):
                 f"reset options must be a dict (e.g. {{'perturbation': spec}}) or None, got "
                 f"{type(options).__name__}: {options!r}"
             )
-        unknown = sorted(set(options) - {"perturbation"}, key=repr)
+        unknown = sorted(set(options) - set(self.reset_options), key=repr)
         if unknown:
-            raise ConfigError(f"unknown reset option(s) {unknown}; accepted: ['perturbation']")
+            raise ConfigError(
+                f"unknown reset option(s) {unknown}; accepted: {list(self.reset_options)}"
+            )
+        self._task_options(options)
         super().reset(seed=seed)
         self._episode_steps = time_limit_steps(self)
         spec = options.get("perturbation", self._default_perturbation)

@@ -6,11 +6,17 @@ target along a minimum-jerk reference and holds it, then returns. The
 ``goal`` observation carries the reference position and velocity at this
 step and the current end point; ``info["tracking_error"]`` (hand to reference)
 is what adaptation is judged on.
+
+The target set can change mid-episode (``env.unwrapped.set_targets(spec)``)
+or per episode (``reset(options={"targets": spec})``); see
+:meth:`_ReachEnv.set_targets` for the spec.
 """
 
 from __future__ import annotations
 
 import abc
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,9 +26,25 @@ from neurocontrol.envs.robots.panda import Panda, PandaModel
 from neurocontrol.envs.robots.planar_arm import PlanarArm, PlanarArmModel
 from neurocontrol.envs.tasks import TargetSequence, centre_out_targets
 from neurocontrol.errors import ConfigError
-from neurocontrol.validation import require_finite_array, require_int, require_positive
+from neurocontrol.validation import (
+    require_finite,
+    require_finite_array,
+    require_int,
+    require_positive,
+)
 
-__all__ = ["ArmReachEnv", "PlanarReachEnv"]
+__all__ = ["REACH_DEFAULTS", "TARGET_KEYS", "ArmReachEnv", "PlanarReachEnv"]
+
+#: the keys of a target-set mapping (see :meth:`_ReachEnv.resolve_targets`)
+TARGET_KEYS = ("n_targets", "radius", "rotation", "offset")
+#: the reach envs' defaults of what sets a cycle's length (the experiments read them too)
+REACH_DEFAULTS: dict[str, Any] = {
+    "n_targets": 8,
+    "target_radius": 0.1,
+    "movement_time": 0.5,
+    "hold_time": 0.25,
+    "return_to_centre": True,
+}
 
 
 class _ReachEnv(ArmEnv):
@@ -50,16 +72,21 @@ class _ReachEnv(ArmEnv):
         ``gravity_compensation``, ``perturbation``, reward weights, rendering).
     """
 
+    reset_options = ("perturbation", "targets")
+    #: (shoulder point, nearest, farthest distance in m) where a target or centre may lie:
+    #: inside the arm's reach with a margin off its singular edges
+    reach_shell: tuple[tuple[float, ...], float, float] = ((0.0, 0.0), 0.0, math.inf)
+
     def __init__(
         self,
         *,
         targets: Any = None,
-        n_targets: int = 8,
-        target_radius: float = 0.1,
-        movement_time: float = 0.5,
-        hold_time: float = 0.25,
+        n_targets: int = REACH_DEFAULTS["n_targets"],
+        target_radius: float = REACH_DEFAULTS["target_radius"],
+        movement_time: float = REACH_DEFAULTS["movement_time"],
+        hold_time: float = REACH_DEFAULTS["hold_time"],
         order: str = "random",
-        return_to_centre: bool = True,
+        return_to_centre: bool = REACH_DEFAULTS["return_to_centre"],
         **kwargs: Any,
     ) -> None:
         self._targets = targets
@@ -91,6 +118,9 @@ class _ReachEnv(ArmEnv):
                 f"targets must lie within +-{self.workspace_radius} m on every axis, "
                 f"got {targets.tolist()}"
             )
+        self._home = centre
+        self._default_targets = targets
+        self._episode_set: tuple[np.ndarray, np.ndarray] | None = None
         self.task = TargetSequence(
             centre,
             targets,
@@ -101,6 +131,130 @@ class _ReachEnv(ArmEnv):
             step_time=self.dt * self.control_decimation,
         )
         self._add_markers()
+
+    def set_targets(self, spec: Any) -> None:
+        """Replace the target set mid-episode, from the next centre-out reach on.
+
+        The new set takes effect where the hand's reference rests at the
+        centre: at the start of the next centre-out reach (target to target:
+        the next movement), which also starts a new cycle, so every whole
+        cycle visits one set; the reference stays continuous. Nothing is added
+        to the per-step work. ``spec`` is as for :meth:`resolve_targets`; it
+        lasts until the next reset.
+
+        Raises
+        ------
+        ConfigError
+            If ``spec`` is malformed or a target falls outside the workspace.
+        """
+        self._require_open("set_targets")
+        self.task.set_targets(*self.resolve_targets(spec))
+
+    def resolve_targets(self, spec: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Absolute targets (k, d) and centre (d,) of a target spec, validated.
+
+        ``spec`` is None or ``{}`` (the set the env was made with), an array
+        (k, d) of absolute positions (m) around the env's centre, or a mapping
+        of changes to the env's set:
+
+        - ``n_targets``, ``radius`` (m): evenly spread targets around the
+          centre (:func:`~neurocontrol.envs.tasks.centre_out_targets`); they
+          default to the size of the env's set and its ``target_radius``;
+        - ``rotation`` (degrees): the set turned about the centre (about the
+          vertical axis for a 3-D arm);
+        - ``offset`` (m, d values): the centre moved by this much, and the set
+          with it - reaches out of another part of the workspace (the reference
+          first moves to the new centre, in a cycle of its own).
+
+        Raises
+        ------
+        ConfigError
+            If ``spec`` is neither, has unknown keys or bad values, or a target
+            or the centre lies outside the arm's reach (:attr:`reach_shell`).
+        """
+        dim = self._home.shape[0]
+        centre = self._home
+        if spec is None:
+            return self._default_targets, centre
+        if isinstance(spec, Mapping):
+            unknown = sorted(set(spec) - set(TARGET_KEYS), key=repr)
+            if unknown:
+                raise ConfigError(
+                    f"targets: unknown key {unknown[0]!r}; accepted: n_targets (int >= 1), "
+                    f"radius (m), rotation (degrees), offset (m, {dim} values)"
+                )
+            if "n_targets" in spec or "radius" in spec or self._targets is None:
+                count = spec.get("n_targets", len(self._default_targets))
+                count = require_int("targets.n_targets", count, 1)
+                radius = require_positive("targets.radius", spec.get("radius", self._target_radius))
+                targets = centre_out_targets(centre, radius, count)
+            else:
+                targets = np.array(self._default_targets)
+            angle = math.radians(require_finite("targets.rotation", spec.get("rotation", 0.0)))
+            if angle:
+                c, s = math.cos(angle), math.sin(angle)
+                relative = targets - centre
+                x, y = relative[:, 0].copy(), relative[:, 1].copy()
+                relative[:, 0], relative[:, 1] = c * x - s * y, s * x + c * y
+                targets = centre + relative
+            if "offset" in spec:
+                offset = _vector("targets.offset", spec["offset"], dim)
+                centre, targets = centre + offset, targets + offset
+        else:
+            targets = _positions(spec, dim)
+        self._check_reach("targets: the centre", centre[None, :])
+        self._check_reach("targets", targets)
+        return targets, centre
+
+    def _check_reach(self, name: str, points: np.ndarray) -> None:
+        origin, nearest, farthest = self.reach_shell
+        distance = np.linalg.norm(points - np.asarray(origin), axis=1)
+        outside = (distance < nearest) | (distance > farthest)
+        outside |= np.abs(points).max(axis=1) > self.workspace_radius
+        if outside.any():
+            raise ConfigError(
+                f"{name} {points[outside].round(4).tolist()} lie outside the workspace; "
+                f"accepted: {nearest:g} to {farthest:g} m from the shoulder at {list(origin)} "
+                f"and within +-{self.workspace_radius:g} m on every axis"
+            )
+
+    def _task_options(self, options: Mapping[str, Any]) -> None:
+        spec = options.get("targets")
+        self._episode_set = None if spec is None else self.resolve_targets(spec)
+
+    def _task_reset(self) -> None:
+        if self._episode_set is None:
+            self.task.reset(self.np_random)
+        else:
+            self.task.reset(self.np_random, *self._episode_set)
+
+
+def _vector(name: str, value: Any, size: int) -> np.ndarray:
+    """``value`` as a finite vector of ``size`` numbers (ConfigError naming ``name``)."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.shape != (size,) or not np.isfinite(array).all():
+        raise ConfigError(f"{name} must be {size} finite numbers (m), got {value!r}")
+    return array
+
+
+def _positions(value: Any, dim: int) -> np.ndarray:
+    """``value`` as finite absolute positions (k, dim), k >= 1 (ConfigError otherwise)."""
+    accepted = (
+        f"accepted: an array (k, {dim}) of positions (m), or a mapping with keys "
+        f"{', '.join(TARGET_KEYS)}"
+    )
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"targets must be numeric, got {value!r}; {accepted}") from None
+    if array.ndim != 2 or array.shape[1] != dim or array.shape[0] < 1:
+        raise ConfigError(f"targets must have shape (k, {dim}), got {array.shape}; {accepted}")
+    if not np.isfinite(array).all():
+        raise ConfigError(f"targets must be finite (no NaN or inf), got {array.tolist()}")
+    return array
 
 
 class PlanarReachEnv(_ReachEnv):
@@ -115,6 +269,8 @@ class PlanarReachEnv(_ReachEnv):
     """
 
     workspace_radius = 0.8
+    # links 0.33 + 0.34 m: the hand reaches 0.01-0.67 m from the shoulder
+    reach_shell = ((0.0, 0.0), 0.05, 0.65)
     default_max_joint_velocity = 20.0
     default_success_radius = 0.01
     camera = ((0.0, 0.3, 0.0), 1.1, 0.0, -89.9)
@@ -135,6 +291,8 @@ class ArmReachEnv(_ReachEnv):
     """
 
     workspace_radius = 1.5
+    # the Panda reaches about 0.855 m from its shoulder joint (0.333 m above the base)
+    reach_shell = ((0.0, 0.0, 0.333), 0.15, 0.8)
     default_max_joint_velocity = 10.0
     default_success_radius = 0.02
     camera = ((0.3, 0.0, 0.4), 1.3, 50.0, -25.0)

@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol
 import gymnasium as gym
 import numpy as np
 
+from neurocontrol import probes
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.errors import ConfigError
 from neurocontrol.loop import EpisodeResult, run_episode
@@ -55,6 +56,9 @@ __all__ = [
     "run_experiment",
 ]
 
+#: the envs whose target set a schedule event can switch
+REACH_ENV_IDS = ("neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0")
+
 AgentFactory = Callable[[Mapping[str, Any], gym.Env, int], Agent]
 
 
@@ -74,32 +78,58 @@ class EnvConfig:
 
 @dataclass(frozen=True)
 class ScheduleEvent:
-    """At ``at`` seconds, replace the active perturbation, or switch learning off or on.
+    """At ``at`` seconds, replace the active perturbation, switch learning, or the target set.
 
-    An event without ``learning`` replaces the active perturbation by
+    An event of none of the other kinds replaces the active perturbation by
     ``perturbation`` (None clears it). An event with ``learning`` (false:
     every agent's on-line learning stops, its learned state kept; true: it
     resumes) leaves the perturbation as it is: the probe of what an agent has
-    stored, as against what its learning keeps correcting step by step.
+    stored, as against what its learning keeps correcting step by step. An
+    event with ``targets`` replaces the reach env's target set (a spec of
+    :meth:`~neurocontrol.envs.reach.PlanarReachEnv.resolve_targets`: ``{}`` is
+    the env's own set) from its next centre-out reach on: reaching to targets
+    never trained. An event is of one kind only.
     """
 
     at: float
     perturbation: dict | list | None = None
     label: str = ""
     learning: bool | None = None
+    targets: dict | list | None = None
 
     def __post_init__(self) -> None:
         require_nonnegative("at", self.at)
-        if self.learning is not None and self.perturbation is not None:
-            raise ConfigError(
-                f"schedule event at {self.at} s sets both perturbation and learning; an event "
-                "switches either the perturbation or learning: split it into two events"
+        given = [
+            name
+            for name, value in (
+                ("perturbation", self.perturbation),
+                ("learning", self.learning),
+                ("targets", self.targets),
             )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ConfigError(
+                f"schedule event at {self.at} s sets both {given[0]} and {given[1]}; an event "
+                "switches one of perturbation, learning or targets: split it into separate events"
+            )
+
+    @property
+    def kind(self) -> Literal["perturbation", "learning", "targets"]:
+        """What the event switches."""
+        if self.learning is not None:
+            return "learning"
+        return "perturbation" if self.targets is None else "targets"
 
     @property
     def switches_learning(self) -> bool:
         """True for a learning switch (the perturbation is left as it is)."""
         return self.learning is not None
+
+    @property
+    def switches_targets(self) -> bool:
+        """True for a target-set switch (the perturbation and learning are left as they are)."""
+        return self.targets is not None
 
     @property
     def description(self) -> str:
@@ -108,7 +138,22 @@ class ScheduleEvent:
             return self.label
         if self.switches_learning:
             return "learning on" if self.learning else "learning frozen"
+        if self.switches_targets:
+            return "targets changed" if self.targets else "env's targets"
         return "perturbation off" if self.perturbation is None else "perturbation on"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``at``, ``perturbation``, ``label`` and ``learning`` / ``targets`` if set."""
+        out: dict[str, Any] = {
+            "at": self.at,
+            "perturbation": self.perturbation,
+            "label": self.label,
+        }
+        if self.switches_learning:
+            out["learning"] = self.learning
+        if self.switches_targets:
+            out["targets"] = self.targets
+        return out
 
 
 @dataclass(frozen=True)
@@ -192,6 +237,11 @@ class ExperimentConfig:
                     "an event must fall inside the run (at < duration)"
                 )
             _check_onsets(f"{where}.perturbation", event.perturbation, self.duration)
+        if self.target_events and self.env.id not in REACH_ENV_IDS:
+            raise ConfigError(
+                f"schedule event at {self.target_events[0].at:g} s switches targets; target sets "
+                f"belong to the reach envs ({', '.join(REACH_ENV_IDS)}), not {self.env.id}"
+            )
         if self.measure.trial_based and any(e.switches_learning for e in self.schedule):
             raise ConfigError(
                 f"learning switches apply to RMS measures (their phases are cycles); metric "
@@ -210,8 +260,13 @@ class ExperimentConfig:
 
     @property
     def perturbation_events(self) -> list[ScheduleEvent]:
-        """The events that replace the perturbation (learning switches left out)."""
-        return [event for event in self.schedule if not event.switches_learning]
+        """The events that replace the perturbation (learning and target switches left out)."""
+        return [event for event in self.schedule if event.kind == "perturbation"]
+
+    @property
+    def target_events(self) -> list[ScheduleEvent]:
+        """The events that replace the reach env's target set."""
+        return [event for event in self.schedule if event.switches_targets]
 
     def learning_at(self, times: np.ndarray) -> np.ndarray:
         """Whether the agents learn at each of ``times`` (s): on until a switch turns it off."""
@@ -406,16 +461,14 @@ class ExperimentResult:
 
     def phases(self) -> dict[str, tuple[int, int]]:
         """Named cycle ranges: ``before``, ``first perturbed``, ``adapted``,
-        ``learning frozen``, ``after-effect``.
+        ``learning frozen``, ``untrained targets``, ``after-effect``, ``washout``,
+        ``re-exposed``, ``re-adapted``.
 
         Cycles are indexed from 0; a range is ``(first, last)`` inclusive. Only
-        phases that the schedule and duration produce are listed: the last full
-        cycle before the first onset, the first cycle after it, the last cycle
-        before the perturbation is cleared (or the run ends, or learning is
-        switched off under the perturbation), the first whole cycle after that
-        switch (before learning resumes or the perturbation is cleared), and the
-        first cycle after the perturbation is cleared. A trial measure has ``first block`` and
-        ``last block`` (of the blocks every seed completed).
+        phases that the schedule and duration produce are listed, found from
+        the schedule's events (see :func:`neurocontrol.probes.find_phases`). A
+        trial measure has ``first block`` and ``last block`` (of the blocks
+        every seed completed).
 
         Raises
         ------
@@ -435,46 +488,9 @@ class ExperimentResult:
         starts, _ = measure_table(first, self.config)
         ends = np.append(starts[1:], first.sim_time)
         step = first.sim_time / max(first.steps, 1)
-        tol = 0.5 * step  # cycles are cut on whole steps: this only absorbs float rounding
-        # Only whole cycles count, not the part of one where the run ends (a cycle may be a
-        # step longer than another where the step does not divide its segments).
-        whole = (ends - starts) >= np.max(ends - starts) - 1.5 * step
-        events = self.config.perturbation_events
-        on = next((e.at for e in events if e.perturbation is not None), None)
-        phases: dict[str, tuple[int, int]] = {}
-        if on is None:
-            phases["all"] = (0, int(np.flatnonzero(whole)[-1]))
-            return phases
-        off = next((e.at for e in events if e.perturbation is None and e.at > on), math.inf)
-        # Learning switched off under the perturbation: "adapted" is the last cycle that
-        # learned, "learning frozen" the first whole cycle after the switch (before learning
-        # resumes or the perturbation changes) - what the agent kept.
-        freeze = next(
-            (e.at for e in self.config.schedule if e.learning is False and on <= e.at < off),
-            None,
-        )
-        adapted_end = off if freeze is None else freeze
-        before = np.flatnonzero(whole & (ends <= on + tol))
-        during = np.flatnonzero(whole & (starts >= on - tol) & (ends <= adapted_end + tol))
-        after = np.flatnonzero(whole & (starts >= off - tol))
-        if before.size:
-            phases["before"] = (int(before[-1]), int(before[-1]))
-        if during.size:
-            phases["first perturbed"] = (int(during[0]), int(during[0]))
-            phases["adapted"] = (int(during[-1]), int(during[-1]))
-        if freeze is not None:
-            resume = next(
-                (e.at for e in self.config.schedule if e.learning is True and e.at > freeze),
-                math.inf,
-            )
-            frozen = np.flatnonzero(
-                whole & (starts >= freeze - tol) & (ends <= min(resume, off) + tol)
-            )
-            if frozen.size:
-                phases["learning frozen"] = (int(frozen[0]), int(frozen[0]))
-        if after.size:
-            phases["after-effect"] = (int(after[0]), int(after[0]))
-        return phases
+        # only whole cycles count, not one the run's end or a target switch cut short
+        whole = probes.whole_cycles(self.config, starts, ends, step)
+        return probes.find_phases(self.config, starts, ends, whole, step)
 
     def table(self) -> dict[str, dict[str, float]]:
         """Agent label -> phase -> the measure (its SI unit), averaged over seeds."""
@@ -489,6 +505,98 @@ class ExperimentResult:
             }
         return rows
 
+    def reach_tables(self, label: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per seed of agent ``label``: start, end (s) and measure of each whole reach."""
+        measure = self.config.measure
+        if measure.trial_based:
+            return []
+        return [
+            probes.reach_table(ep, self.config, measure.per_step(ep.trace))  # type: ignore[misc]
+            for ep in self.agents[label].episodes
+        ]
+
+    def probes(self) -> dict[str, dict[str, Any]]:
+        """Agent label -> what it kept, on the seeds' mean (see :mod:`neurocontrol.probes`).
+
+        ``retention`` and ``generalisation`` (fractions, against the first
+        agent of type ``osc`` or ``joint_pd``), ``after_effect`` (a ratio) and
+        ``savings`` (reaches to the criterion per exposure, their ratio), each
+        only where the schedule sets up its phases. The base agent has none.
+        """
+        if self.config.measure.trial_based:
+            return {}
+        phases = self.phases()
+        table = self.table()
+        base = next(
+            (
+                label
+                for label, spec in self.config.agents.items()
+                if probes.AGENT_ROLES.get(spec["type"]) == "base"
+            ),
+            None,
+        )
+        base_row = table.get(base, {}) if base is not None else {}
+        nan = math.nan
+        line = probes.Timeline.of(self.config)
+        out: dict[str, dict[str, Any]] = {}
+        for label, row in table.items():
+            if label == base:
+                continue
+            entry: dict[str, Any] = {}
+            adapted = row.get("adapted", nan)
+            value = probes.retention(
+                row.get("learning frozen", nan), adapted, base_row.get("learning frozen", nan)
+            )
+            if value is not None:
+                entry["retention"] = value
+            value = probes.retention(
+                row.get("untrained targets", nan), adapted, base_row.get("untrained targets", nan)
+            )
+            if value is not None:
+                entry["generalisation"] = value
+            if "after-effect" in phases:
+                at = phases["after-effect"]
+                starts, _ = measure_table(self.agents[label].episodes[0], self.config)
+                frozen = not self.config.learning_at(np.array([starts[at[0]]]))[0]
+                value = probes.after_effect(row.get("after-effect", nan), row.get("before", nan))
+                if frozen and value is not None:
+                    entry["after_effect"] = value
+            if line.on is not None and line.on2 is not None and "adapted" in row:
+                tables = self.reach_tables(label)
+                first = probes.seed_mean_reaches(tables, line.on, line.adapted_end)
+                second = probes.seed_mean_reaches(tables, line.on2, line.end2)
+                value = probes.savings(first, second, adapted, self._reaches_per_cycle())
+                if value is not None:
+                    entry["savings"] = value
+            out[label] = entry
+        return out
+
+    def _reaches_per_cycle(self) -> int:
+        """Reaches in a cycle of the trained target set."""
+        trained = probes.trained_set(self.config.schedule)
+        settings = probes.reach_settings(self.config)
+        size = 1 if settings is None else settings[2]
+        return probes.set_size(trained, size) if trained != {} else size
+
+    def format_probes(self) -> list[str]:
+        """:meth:`probes` as text lines, one per agent that has any."""
+        lines = []
+        for label, entry in self.probes().items():
+            parts = []
+            if "retention" in entry:
+                parts.append(f"retention {entry['retention']:.0%}")
+            if "generalisation" in entry:
+                parts.append(f"generalisation {entry['generalisation']:.0%}")
+            if "after_effect" in entry:
+                parts.append(f"after-effect {entry['after_effect']:.2f}x")
+            if "savings" in entry:
+                parts.append(_format_savings(entry["savings"]))
+            if parts:
+                lines.append(f"  {label}: " + ", ".join(parts))
+        if lines:
+            lines.insert(0, "probes (mean over seeds):")
+        return lines
+
     def format_table(self) -> list[str]:
         """The table as aligned text lines (in the measure's display unit)."""
         measure = self.config.measure
@@ -500,14 +608,15 @@ class ExperimentResult:
             f"{measure.description} per {per} ({measure.display_unit}), "
             f"mean over seeds {self.config.seeds}"
         ]
-        lines.append("".ljust(width) + "".join(p.rjust(17) for p in phases))
+        column = max([17, *(len(p) + 2 for p in phases)])
+        lines.append("".ljust(width) + "".join(p.rjust(column) for p in phases))
         for label, values in rows.items():
             cells = "".join(
-                (f"{values[p] * measure.scale:.2f}" if p in values else "-").rjust(17)
+                (f"{values[p] * measure.scale:.2f}" if p in values else "-").rjust(column)
                 for p in phases
             )
             lines.append(label.ljust(width) + cells)
-        return lines
+        return lines + self.format_probes()
 
     def paired(self, phase: str | None = None) -> dict[str, dict[str, float]]:
         """The first agent against each other one, seed by seed, in ``phase``.
@@ -583,12 +692,9 @@ class ExperimentResult:
             "scale": measure.scale,
             "phases": {k: list(v) for k, v in self.phases().items()},
             "cycle_starts_s": measure_table(first, self.config)[0].tolist(),
-            "schedule": [
-                {"at": e.at, "perturbation": e.perturbation, "label": e.label}
-                | ({"learning": e.learning} if e.switches_learning else {})
-                for e in self.config.schedule
-            ],
+            "schedule": [e.to_dict() for e in self.config.schedule],
             "table": table,
+            "probes": _json_probes(self.probes()),
             "paired": self.paired() if len(self.agents) > 1 else {},
             "agents": {},
         }
@@ -608,6 +714,30 @@ class ExperimentResult:
         if measure.name == "tracking_error":
             out["table_m"] = table
         return out
+
+
+def _format_savings(savings: dict[str, Any]) -> str:
+    """Reaches to the criterion in each exposure (and in cycles), and their ratio."""
+
+    def count(n: int | None, cycles: float | None, of: int) -> str:
+        return f"not within {of}" if n is None else f"{n} ({cycles:.2f} cycles)"
+
+    first = count(savings["movements_first"], savings["cycles_first"], savings["reaches_first"])
+    second = count(savings["movements_second"], savings["cycles_second"], savings["reaches_second"])
+    ratio = savings["ratio"]
+    shown = "-" if ratio is None else "inf" if math.isinf(ratio) else f"{ratio:.2f}"
+    return f"savings: reaches to half adaptation {first} -> {second}, ratio {shown}"
+
+
+def _json_probes(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The probes with an infinite savings ratio as None (JSON has no inf) beside its counts."""
+    out = {}
+    for label, entry in values.items():
+        entry = dict(entry)
+        if "savings" in entry and entry["savings"]["ratio"] == math.inf:
+            entry["savings"] = {**entry["savings"], "ratio": None}
+        out[label] = entry
+    return out
 
 
 def _window_mean(per_cycle: np.ndarray, window: slice) -> np.ndarray:
@@ -684,6 +814,8 @@ def check_measurable(episode: EpisodeResult, config: ExperimentConfig, env_id: s
 def _apply_event(env: gym.Env, agent: Agent, event: ScheduleEvent) -> None:
     if event.switches_learning:
         agent.set_learning(bool(event.learning))
+    elif event.switches_targets:
+        env.unwrapped.set_targets(event.targets)
     else:
         env.unwrapped.set_perturbation(event.perturbation)
 
@@ -737,10 +869,14 @@ class _Plan:
     @classmethod
     def of(cls, config: ExperimentConfig, dt: float) -> _Plan:
         initial = [e for e in config.perturbation_events if e.at == 0.0]
+        options: dict[str, Any] = {"perturbation": initial[-1].perturbation if initial else None}
+        targets = [e for e in config.target_events if e.at == 0.0]
+        if targets:  # from the first movement on
+            options["targets"] = targets[-1].targets
         return cls(
             dt=dt,
             n_steps=max(1, round(config.duration / dt)),
-            options={"perturbation": initial[-1].perturbation if initial else None},
+            options=options,
             initial_learning=[e for e in config.schedule if e.at == 0.0 and e.switches_learning],
             later=[e for e in config.schedule if e.at > 0.0],
         )
@@ -832,7 +968,7 @@ def _run_seed(
     recorder = None
     if record_raster and simulator is not None:
         # One second of spikes around the first perturbation onset.
-        onset = next((e.at for e in plan.later if not e.switches_learning), 0.0)
+        onset = next((e.at for e in plan.later if e.kind == "perturbation"), 0.0)
         recorder = SpikeRecorder(
             simulator, start=max(0, round((onset - 0.5) / plan.dt)), length=1000
         )

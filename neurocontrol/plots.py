@@ -110,10 +110,27 @@ def plot_learning_curve(
     scale: float = 1e3,
     events: Mapping[str, float] | None = None,
     xlabel: str = "cycle",
+    spans: Mapping[str, tuple[float, float]] | None = None,
 ) -> Path:
-    """One value per cycle (or per block of episodes, with ``xlabel``) for each controller."""
+    """One value per cycle (or per block of episodes, with ``xlabel``) for each controller.
+
+    ``spans`` maps a label to an x range (e.g. the cycles of a probe phase),
+    drawn as a shaded band labelled at its foot.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5))
+    for k, (label, (x0, x1)) in enumerate((spans or {}).items()):
+        ax.axvspan(x0, x1, color=f"C{k % 10}", alpha=0.12, linewidth=0)
+        ax.annotate(
+            label,
+            (0.5 * (x0 + x1), 0.02),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            rotation=90,
+            color="0.2",
+        )
     for label, values in per_cycle.items():
         values = np.asarray(values, dtype=float) * scale
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)

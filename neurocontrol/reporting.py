@@ -8,6 +8,8 @@ Layout of ``runs/<name>-<timestamp>/``::
                        and each agent's outputs (:mod:`neurocontrol.journal`)
     summary.json       the measure, table per phase, per-cycle values, latency, real-time factor
     cycles.csv         the measure per cycle (or block of trials), per agent and seed
+    reaches.csv        the measure per centre-out-and-back reach, per agent and seed (reach
+                       envs, RMS measures): what savings are counted on
     episodes.csv       one row per agent (index in the config) and seed
     steps.csv          per-step record of the first seed (time, measure per agent, actions);
                        trials.csv instead for a trial measure (one row per trial)
@@ -31,6 +33,7 @@ from neurocontrol import plots
 from neurocontrol.config import to_dict
 from neurocontrol.experiment import ExperimentResult, measure_table
 from neurocontrol.measures import Measure, nan_mean, trial_outcomes
+from neurocontrol.probes import PROBE_SPANS
 from neurocontrol.runs import RunDirectory
 
 __all__ = ["write_experiment"]
@@ -64,6 +67,10 @@ def write_experiment(
     cycles.update({k: v[:n_cycles] for k, v in columns.items()})
     run.write_csv("cycles.csv", cycles)
 
+    if not measure.trial_based:
+        reaches = _reach_columns(result, suffix)
+        if reaches:
+            run.write_csv("reaches.csv", reaches)
     run.write_csv("episodes.csv", _episode_columns(result))
     if measure.trial_based:
         run.write_csv("trials.csv", _trial_columns(result))
@@ -80,6 +87,30 @@ def write_experiment(
     _agent_outputs(run, result)
     run.set_status("complete", message="")
     return run
+
+
+def _reach_columns(result: ExperimentResult, suffix: str) -> dict[str, Any]:
+    """One row per whole reach (of the first agent's first seed): start, end, learning, and
+    the measure per agent and seed; empty where the env has no reaches."""
+    config = result.config
+    tables = {label: result.reach_tables(label) for label in result.agents}
+    first = next(iter(tables.values()))
+    if not first or first[0][0].size == 0:
+        return {}
+    starts, ends, _ = first[0]
+    columns: dict[str, Any] = {
+        "reach": np.arange(starts.size),
+        "start_s": starts,
+        "end_s": ends,
+        "learning": config.learning_at(0.5 * (starts + ends)).astype(np.int64),
+    }
+    for label, per_seed in tables.items():
+        for seed, (seed_starts, _, values) in zip(config.seeds, per_seed, strict=True):
+            column = np.full(starts.size, np.nan)
+            n = min(starts.size, seed_starts.size)  # a seed that stopped early has fewer
+            column[:n] = values[:n]
+            columns[f"{label}_seed{seed}_{suffix}"] = column
+    return columns
 
 
 def _cycle_bounds(result: ExperimentResult) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +174,17 @@ def _per_step_outputs(run: RunDirectory, result: ExperimentResult, measure: Meas
             if at <= config.duration
         },
         xlabel=window,
+        spans=_probe_spans(result.phases()),
     )
+
+
+def _probe_spans(phases: dict[str, tuple[int, int]]) -> dict[str, tuple[float, float]]:
+    """The probe phases as x ranges of the learning curve (cycle k is drawn at x = k + 1)."""
+    spans = {}
+    for (first, last), probe in PROBE_SPANS.values():
+        if first in phases and last in phases:
+            spans[probe] = (phases[first][0] + 0.5, phases[last][1] + 1.5)
+    return spans
 
 
 def _trial_columns(result: ExperimentResult) -> dict[str, Any]:

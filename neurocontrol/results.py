@@ -26,12 +26,13 @@ from neurocontrol.errors import CheckpointError, NeuroControlError
 from neurocontrol.experiment import ExperimentConfig
 from neurocontrol.fileio import atomic_write_text
 from neurocontrol.metrics import EnergyModel
+from neurocontrol.probes import AGENT_ROLES
 from neurocontrol.runs import RunDirectory
 
 __all__ = ["experiment_figures", "latest_run", "results_markdown", "update_readme"]
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-_ROLES = {"adaptive_spiking": "spiking", "adaptive_rate": "twin", "osc": "base", "joint_pd": "base"}
+_ROLES = AGENT_ROLES
 
 
 def latest_run(runs: str | Path, config: ExperimentConfig) -> Path | None:
@@ -219,9 +220,11 @@ def _adaptation_targets(
     then while the perturbation is still on; it is left out if the run does
     not reach that time under the perturbation.
     """
-    # learning switches leave the perturbation as it is
+    # learning and target switches leave the perturbation as it is
     switches = [e for e in summary["schedule"] if e.get("learning") is not None]
-    schedule = [e for e in summary["schedule"] if e.get("learning") is None]
+    schedule = [
+        e for e in summary["schedule"] if e.get("learning") is None and e.get("targets") is None
+    ]
     onset = next((e["at"] for e in schedule if e["perturbation"] is not None), None)
     if onset is not None and "spiking" in roles and "base" in roles:
         off = next(
@@ -252,13 +255,27 @@ def _adaptation_targets(
         if adapted is not None and frozen is not None and base_frozen and base_frozen > adapted:
             # what stays of the compensation once learning stops (1: all, 0: none)
             retention = 1.0 - (frozen - adapted) / (base_frozen - adapted)
-            targets[f"retention::{roles[role]}"] = retention
+            targets[_probe_key("retention", roles[role], role)] = retention
+    probes = summary.get("probes", {})  # runs before the probes: retention only
+    for role in ("spiking", "twin"):
+        entry = probes.get(roles[role], {}) if role in roles else {}
+        for name in ("generalisation", "after_effect"):
+            if name in entry:
+                targets[_probe_key(name, roles[role], role)] = entry[name]
+        if "savings" in entry and entry["savings"]["movements_first"] is not None:
+            ratio = entry["savings"]["ratio"]  # None: the second exposure never got there
+            targets[_probe_key("savings", roles[role], role)] = math.inf if ratio is None else ratio
     if "spiking" in roles and "twin" in roles:
         phase = "adapted" if "adapted" in summary["phases"] else next(iter(summary["phases"]))
         s = table[roles["spiking"]].get(phase)
         t = table[roles["twin"]].get(phase)
         if s is not None and t:
             targets["spiking_over_twin_steady"] = s / t
+
+
+def _probe_key(name: str, label: str, role: str) -> str:
+    """A probe's target key: ``name::label``, marked ``::probe`` beside the spiking agent's."""
+    return f"{name}::{label}" + ("" if role == "spiking" else "::probe")
 
 
 def _trial_targets(
@@ -307,9 +324,26 @@ _TARGETS = {
     ),
     "retention": (
         "{label}: compensation kept with learning frozen, 1 - (frozen - adapted) / "
-        "(base - adapted) (a probe, not a target)",
-        ">= 50%",
-        lambda v: v >= 0.5,
+        "(base - adapted){probe}",
+        ">= 80%",
+        lambda v: v >= 0.8,
+    ),
+    "generalisation": (
+        "{label}: compensation on untrained targets, learning frozen, 1 - (frozen - adapted) / "
+        "(base - adapted){probe}",
+        ">= 70%",
+        lambda v: v >= 0.7,
+    ),
+    "after_effect": (
+        "{label}: after-effect, perturbation removed with learning frozen / own unperturbed "
+        "error{probe}",
+        "> 2x",
+        lambda v: v > 2.0,
+    ),
+    "savings": (
+        "{label}: savings, reaches to half the adaptation, second exposure / first{probe}",
+        "<= 0.5",
+        lambda v: v <= 0.5,
     ),
     "min_real_time_factor": ("slowest agent, x real time", ">= 5x", lambda v: v >= 5.0),
     "min_cpu_real_time_factor": (
@@ -333,15 +367,22 @@ _TARGETS = {
 def _target_spec(key: str) -> tuple[str, str, Any]:
     """Description, requirement and check of a target key (``ablation_gap::<label>`` too)."""
     base, _, label = key.partition("::")
+    label, _, note = label.partition("::")
     what, required, check = _TARGETS[base]
-    return what.format(label=label), required, check
+    return what.format(label=label, probe=" (a probe)" if note else ""), required, check
 
 
 def _format_target(key: str, value: float) -> str:
     if key.startswith("ablation_gap"):
         return f"{value * 100:.0f} points"
-    if key in ("reduction_vs_base_30s", "success_at_500") or key.startswith("retention"):
+    if key in ("reduction_vs_base_30s", "success_at_500") or key.startswith(
+        ("retention", "generalisation")
+    ):
         return f"{value:.0%}"
+    if key.startswith("after_effect"):
+        return f"{value:.2f}x"
+    if key.startswith("savings") and math.isinf(value):
+        return "not reached in the second exposure"
     if key in ("min_real_time_factor", "min_cpu_real_time_factor"):
         return f"{value:.1f}x"
     return f"{value:.2f}"

@@ -78,7 +78,7 @@ def preflight(config: ExperimentConfig, make_agent: AgentFactory | None = None) 
 
     Refuses, before any long computation, an agent spec that does not build,
     a measure the env does not report and a schedule event whose perturbation
-    the env refuses (the errors those raise).
+    or target set the env refuses (the errors those raise).
     """
     if make_agent is None:
         from neurocontrol.agents.factory import make_agent as default_factory
@@ -97,6 +97,8 @@ def preflight(config: ExperimentConfig, make_agent: AgentFactory | None = None) 
         check_measurable(episode, config, config.env.id)
         for event in config.perturbation_events:
             env.unwrapped.set_perturbation(event.perturbation)
+        for event in config.target_events:
+            env.unwrapped.resolve_targets(event.targets)
     finally:
         env.close()
 

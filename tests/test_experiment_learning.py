@@ -117,7 +117,7 @@ def test_the_frozen_phase_is_written_to_the_csv_summary_and_results(probe, tmp_p
     expected = 1 - (twin["learning frozen"] - twin["adapted"]) / (
         base["learning frozen"] - twin["adapted"]
     )
-    assert figures["targets"]["retention::twin"] == pytest.approx(expected)
+    assert figures["targets"]["retention::twin::probe"] == pytest.approx(expected)
     # a learning switch is not the field switching off: nothing ends the perturbation here
     assert result.config.onsets == {"curl on": 4.0, "learning frozen": 12.0, "learning on": 16.0}
 

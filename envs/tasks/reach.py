@@ -69,6 +69,13 @@ class TargetSequence:
         (a 12 s cycle at 1 ms holds exactly 12,000 updates), and no rounding
         of ``step * dt`` can move a step across a boundary half a step away.
 
+    The target set can be replaced while the protocol runs
+    (:meth:`set_targets`): the new set takes effect at the start of the next
+    centre-out reach, where the reference rests at the centre (target to
+    target: at the next movement), and a new cycle begins there, so every
+    whole cycle visits one set. The reference stays continuous: every
+    movement starts where the last one ended.
+
     Attributes
     ----------
     ref_pos, ref_vel, target : list of float
@@ -109,13 +116,54 @@ class TargetSequence:
         self.ref_vel = self._zeros
         self.target = self.centre.tolist()
         self.segment = self.target_id = self.phase = self.cycle = 0
+        #: (targets, centre) waiting for the next reach from the centre, or None
+        self._pending: tuple[np.ndarray, np.ndarray] | None = None
+        #: the set and centre every episode starts from (the hand's start point)
+        self._initial = (self.targets, self.centre)
 
-    def reset(self, rng: np.random.Generator) -> None:
-        """Start again at the centre; random orders are drawn from ``rng``."""
+    def set_targets(self, targets: np.ndarray, centre: np.ndarray | None = None) -> None:
+        """Replace the target set (and the centre) from the next reach out of the centre on.
+
+        ``targets`` (k, d) are absolute positions; ``centre`` (d,) defaults to
+        the current one. Where the centre moves, the reference first goes to
+        the new centre in a one-movement cycle of its own (``target_id`` -1),
+        then the new set's cycles begin. Takes effect in :meth:`update`, at a
+        movement boundary: nothing is added to the per-step work. A second
+        call before it took effect replaces the first.
+        """
+        targets = require_finite_array("targets", targets)
+        dim = self.centre.shape[0]
+        if targets.ndim != 2 or targets.shape[1] != dim or targets.shape[0] < 1:
+            raise ConfigError(
+                f"targets must be an array of shape (k, {dim}) with k >= 1, got {targets.shape}"
+            )
+        centre = self.centre if centre is None else require_finite_array("centre", centre)
+        if centre.shape != (dim,):
+            raise ConfigError(f"centre must have shape ({dim},), got {centre.shape}")
+        self._pending = (targets, centre)
+
+    def reset(
+        self,
+        rng: np.random.Generator,
+        targets: np.ndarray | None = None,
+        centre: np.ndarray | None = None,
+    ) -> None:
+        """Start again at the initial centre; random orders are drawn from ``rng``.
+
+        The episode runs the initial target set, or ``targets`` (and
+        ``centre``) from its first movement on, as :meth:`set_targets` would
+        (a moved centre is reached in a first cycle of one movement). A set
+        still waiting from the last episode is dropped.
+        """
         self._rng = rng
+        self._pending = None
+        self.targets, self.centre = self._initial
+        if targets is not None:
+            self.set_targets(targets, centre)
         self.cycle = -1
         self._plan = []
         self.segment = -1
+        self.target_id = -1
         self._end = self.centre.tolist()
         self._advance()
         self.update(0.0)
@@ -132,6 +180,8 @@ class TargetSequence:
 
     def _advance(self) -> None:
         self.segment += 1
+        if self._pending is not None and (self.target_id < 0 or not self.return_to_centre):
+            self._switch_targets()
         if not self._plan:
             self.cycle += 1
             self._plan = self._cycle_plan()
@@ -147,6 +197,21 @@ class TargetSequence:
         self._switch_time = self._segment_end + self._half_step
         self._move_until = self._segment_start + self.movement_time + self._half_step
         self.target = self._end
+
+    def _switch_targets(self) -> None:
+        """Take the waiting target set: a new cycle starts with this movement."""
+        assert self._pending is not None
+        targets, centre = self._pending
+        self._pending = None
+        self.targets = targets
+        moved = not np.array_equal(centre, self.centre)
+        self.centre = centre
+        if moved and self.return_to_centre:
+            # the way to the new centre is a cycle of its own (not a reach of either set)
+            self.cycle += 1
+            self._plan = [-1]
+        else:
+            self._plan = []  # _advance draws the new set's first cycle
 
     def update(self, time: float) -> None:
         """Set the reference for episode time ``time`` (s); time only moves forward.

@@ -152,8 +152,9 @@ def test_episode_keys_are_what_the_builds_declare(built, make_signal_network):
     assert signals.built.episode_keys == [
         *NEURON_KEYS,
         "q_ens.level", "q_ens.events", "q_ens.started",  # q_rates, f_aff: none
-        "ens_out.pes.activity", "ens_out.pes.error",
-        "rates_out.pes.activity", "rates_out.pes.error",
+        "ens_out.pes.activity", "ens_out.pes.error", "ens_out.pes.trace", "ens_out.pes.last",
+        "rates_out.pes.activity", "rates_out.pes.error", "rates_out.pes.trace",
+        "rates_out.pes.last",
     ]  # fmt: skip
     every_step = Simulator(make_signal_network(delta=None), dt=DT)
     assert "q_ens.level" not in every_step.built.episode_keys

@@ -35,7 +35,7 @@ def test_reset_options_that_are_not_a_mapping_are_refused(planar, options, shown
 
 
 def test_unknown_reset_options_are_listed_with_the_accepted_ones(planar):
-    listed = r"unknown reset option\(s\) \['speed', 1\]; accepted: \['perturbation'\]"
+    listed = r"unknown reset option\(s\) \['speed', 1\]; accepted: \['perturbation', 'targets'\]"
     with pytest.raises(ConfigError, match=listed):
         planar.reset(options={"speed": 2, 1: None, "perturbation": None})
 
