@@ -118,10 +118,12 @@ class AdaptiveController(Persistent, Agent):
     fast_learning_rate : float
         A second, fast readout of the same population onto the same torque
         (population rate as ``learning_rate``), whose decoders decay with
-        ``fast_decay_tau`` while learning is on: the fast process of a
-        two-rate model (Smith, Ghazizadeh & Shadmehr 2006), which takes the
-        error quickly and hands it over to the slow ``learning_rate`` readout
-        as it forgets. 0: no fast readout.
+        ``fast_decay_tau``: the fast process of a two-rate model (Smith,
+        Ghazizadeh & Shadmehr 2006), which takes the error quickly and hands
+        it over to the slow ``learning_rate`` readout as it forgets. The decay
+        goes on with learning switched off (:meth:`set_learning`), as the
+        fast process forgets in error-clamp trials: frozen, what lasts is
+        the slow readout. 0: no fast readout.
     fast_decay_tau : float
         Time constant (s) of the fast readout's decay.
     tau_rc, tau_ref : float
@@ -408,7 +410,11 @@ class AdaptiveController(Persistent, Agent):
         return self._tau_a_task
 
     def set_learning(self, enabled: bool) -> None:
-        """Switch PES off (False: the decoders stay as they are) or back on at ``learning_rate``."""
+        """Switch PES off (False) or back on at ``learning_rate``.
+
+        Off, the error no longer changes the decoders: the slow readout's stay
+        as they are, a fast readout's keep decaying (``fast_decay_tau``).
+        """
         self.simulator.set_plasticity(bool(enabled))
 
     # -- checkpoint -----------------------------------------------------------------

@@ -4,9 +4,11 @@ Learning-rate units: weight (decoder) change per second per Hz of activity
 per unit of error, unnormalised by the neuron count,
 :math:`\Delta w = -\kappa\,dt\,a \otimes E`. With a weight decay
 (``decay_tau``) every weight of the projection is first multiplied by
-:math:`\gamma = e^{-dt/\tau_{decay}}` each step while the rule is enabled,
-the forgetting of the fast process of a two-rate model (Smith, Ghazizadeh &
-Shadmehr 2006).
+:math:`\gamma = e^{-dt/\tau_{decay}}` each step, the forgetting of the fast
+process of a two-rate model (Smith, Ghazizadeh & Shadmehr 2006). The decay is
+a property of the memory, not of learning: it goes on while the rule is
+disabled (frozen), as the fast process forgets in error-clamp trials, where
+no error drives learning; only the error-driven changes stop.
 
 On a readout (a projection onto an :class:`~neurocontrol.model.network.Output`)
 the rule also keeps the output equal to the decoding of each presynaptic
@@ -77,7 +79,7 @@ PES_OUTPUT_DECAY = 3  # readout: the output synapse's exp(-dt / tau)
 PES_OUTPUT_GAIN = 4  # readout: (1 - that) / dt, a spike's contribution to its trace, Hz
 PES_WEIGHT_DECAY = 5  # exp(-dt / decay_tau); only in the params of a rule with a decay
 # Entries of PESState.switches
-PES_ENABLED = 0  # 0 freezes the weights (the activity filter and the traces still run)
+PES_ENABLED = 0  # 0 stops the error-driven changes (the filter, traces and decay still run)
 PES_IDENTITY = 1  # 1: the error is already per postsynaptic neuron (no encoders)
 PES_FILTERED = 2  # 1: filtered presynaptic activity (pre_tau); 0: the spikes or rates themselves
 PES_PRE_RATES = 3  # 1: the presynaptic population is a rate model (delivers r dt)
@@ -319,7 +321,8 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     :math:`-\kappa\,(PE)_j` (adds of the once-scaled error: SynOps), or each
     active rate neuron's by :math:`-\kappa\,dt\,r_i\,(PE)_j`. A zero error
     costs nothing. On a readout the output follows (see the module
-    docstring). A rule with a weight decay scales every weight first. Counts
+    docstring). A rule with a weight decay scales every weight first, also
+    while disabled. Counts
     its operations in the projection table (``learning_synops_step``,
     ``learning_macs_step``).
     """
@@ -331,7 +334,7 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     if readout:
         macs += _update_traces(net, q, rule)
     synops = 0
-    if switches[PES_ENABLED] == 1 and params.shape[0] > PES_WEIGHT_DECAY:
+    if params.shape[0] > PES_WEIGHT_DECAY:  # enabled or not: the memory forgets
         macs += _decay_weights(net, q, rule, params[PES_WEIGHT_DECAY])
     if switches[PES_ENABLED] == 1 and _project_error(rule):
         projected = rule.projected

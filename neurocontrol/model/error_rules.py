@@ -68,12 +68,14 @@ class PES(LearningRule):
         the identity (then ``D`` must equal the number of postsynaptic
         neurons).
     decay_tau : float or None
-        Time constant (s, > 0) of a weight decay: while the rule is enabled
-        every weight of the projection is multiplied by :math:`e^{-\Delta
-        t/\tau_{decay}}` each step, so what the rule learned fades unless the
-        error keeps asking for it (the fast process of a two-rate model,
-        Smith, Ghazizadeh & Shadmehr 2006). None: no decay. Frozen
-        (``set_plasticity(False)``), the weights stay as they are.
+        Time constant (s, > 0) of a weight decay: every weight of the
+        projection is multiplied by :math:`e^{-\Delta t/\tau_{decay}}` each
+        step, so what the rule learned fades unless the error keeps asking for
+        it (the fast process of a two-rate model, Smith, Ghazizadeh & Shadmehr
+        2006). The decay belongs to the memory, not to learning: frozen
+        (``set_plasticity(False)``) the error-driven changes stop but the
+        weights keep fading, as the fast process forgets in error-clamp
+        trials. None: no decay (frozen weights stay as they are).
     name : str or None
         Name of the rule in state keys (default ``"pes"``).
     """
