@@ -72,7 +72,7 @@ from neurocontrol.validation import (
 __all__ = ["ACTIVE_FRACTION", "ADAPTIVE_TYPES", "AdaptiveController"]
 
 #: Default share of the input ball on which each neuron fires (sparse: see ``active_fraction``).
-ACTIVE_FRACTION = (0.1, 0.5)
+ACTIVE_FRACTION = (0.2, 0.6)
 #: Spec type of each neuron model, for checkpoints and :func:`~neurocontrol.agents.make_agent`.
 ADAPTIVE_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
 
@@ -125,7 +125,20 @@ class AdaptiveController(Persistent, Agent):
         fast process forgets in error-clamp trials: frozen, what lasts is
         the slow readout. 0: no fast readout.
     fast_decay_tau : float
-        Time constant (s) of the fast readout's decay.
+        Time constant (s) of the fast readout's decay. The defaults (slow
+        1e-2, fast 1e-1 forgetting in 50 ms, ``active_fraction`` 0.2-0.6, an
+        OSC base with feedforward) were chosen by measurement on the curl
+        field and the Panda payload (``launch/tradeoff.py``,
+        ``launch/curl_planar.yaml``): the fast readout takes what varies
+        faster than the state code can hold, so the slow one integrates a
+        cleaner error and keeps ~85-90% once frozen; with a 50 ms memory
+        the fast readout is close to a learned extra feedback, and what is
+        measured as retention is the slow readout alone.
+    fast_decay_period : float
+        The fast readout's decay is applied once per this period (s, rounded
+        to whole steps) by :math:`e^{-T/\tau}` rather than every step: a pass
+        over all its decoders per step would cost the spiking side more than
+        the rest of its network (5 ms: a tenth of ``fast_decay_tau``).
     tau_rc, tau_ref : float
         LIF membrane and refractory time constants (s).
     tau_synapse : float or None
@@ -167,14 +180,15 @@ class AdaptiveController(Persistent, Agent):
         *,
         neurons: str = "spiking",
         n_neurons: int = 1000,
-        learning_rate: float = 1e-3,
+        learning_rate: float = 1e-2,
         q_radius: float = 0.5,
         dq_radius: float = 2.0,
         max_rates: tuple[float, float] = (200.0, 400.0),
         intercepts: tuple[float, float] | None = None,
         active_fraction: tuple[float, float] | None = None,
-        fast_learning_rate: float = 0.0,
-        fast_decay_tau: float = 5.0,
+        fast_learning_rate: float = 1e-1,
+        fast_decay_tau: float = 0.05,
+        fast_decay_period: float = 0.005,
         tau_rc: float = 0.02,
         tau_ref: float = 0.002,
         tau_synapse: float | None = 0.02,
@@ -204,6 +218,7 @@ class AdaptiveController(Persistent, Agent):
         self.seed = require_int("seed", seed, minimum=0)
         self.fast_learning_rate = require_nonnegative("fast_learning_rate", fast_learning_rate)
         self.fast_decay_tau = require_positive("fast_decay_tau", fast_decay_tau)
+        self.fast_decay_period = require_positive("fast_decay_period", fast_decay_period)
         if intercepts is not None and active_fraction is not None:
             raise ConfigError(
                 f"give intercepts or active_fraction, not both (got intercepts={intercepts!r}, "
@@ -231,6 +246,7 @@ class AdaptiveController(Persistent, Agent):
             tau_input=require_positive("tau_input", tau_input),
             fast_learning_rate=self.fast_learning_rate / self.n_neurons,
             fast_decay_tau=self.fast_decay_tau,
+            fast_decay_period=self.fast_decay_period,
         )
         n = base.layout.n_joints
         self.n_joints = n
@@ -433,6 +449,7 @@ class AdaptiveController(Persistent, Agent):
             "active_fraction": None if self.active_fraction is None else list(self.active_fraction),
             "fast_learning_rate": self.fast_learning_rate,
             "fast_decay_tau": self.fast_decay_tau,
+            "fast_decay_period": self.fast_decay_period,
             "tau_rc": tuning.tau_rc,
             "tau_ref": tuning.tau_ref,
             "tau_synapse": network.tau_synapse,

@@ -77,6 +77,7 @@ class AdaptiveNetworkSpec:
     tau_input: float
     fast_learning_rate: float = 0.0  # per neuron; 0: no fast readout
     fast_decay_tau: float | None = None
+    fast_decay_period: float | None = None
 
 
 def adaptive_network(
@@ -113,7 +114,12 @@ def adaptive_network(
     )
     readouts = [readout]
     if spec.fast_learning_rate > 0.0:
-        rule = PES(spec.fast_learning_rate, pre_tau=spec.pes_pre_tau, decay_tau=spec.fast_decay_tau)
+        rule = PES(
+            spec.fast_learning_rate,
+            pre_tau=spec.pes_pre_tau,
+            decay_tau=spec.fast_decay_tau,
+            decay_period=spec.fast_decay_period,
+        )
         readouts.append(Projection(hidden, torque, AllToAll(), 0.0, rule=rule, name="fast"))
     if spec.input_coding == "population_events":
         afferents, encoder, projection = _receptive_fields(tuning, state, hidden, spec, dt)

@@ -23,12 +23,14 @@ from neurocontrol.arguments import positive_float, positive_int
 __all__ = ["OLD_CODE", "add_arguments", "agent_specs", "run"]
 
 _IDS = ("neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0")
-#: The adaptive controllers' previous configuration: plain OSC base, dense code, fast PES.
+#: The adaptive controllers' previous configuration: plain OSC base, dense code, fast PES,
+#: one readout.
 OLD_CODE = {
     "base": {"type": "osc"},
     "q_radius": 1.0,
     "intercepts": [-1.0, 0.9],
     "learning_rate": 1e-2,
+    "fast_learning_rate": 0.0,
 }
 
 

@@ -8,7 +8,12 @@ per unit of error, unnormalised by the neuron count,
 process of a two-rate model (Smith, Ghazizadeh & Shadmehr 2006). The decay is
 a property of the memory, not of learning: it goes on while the rule is
 disabled (frozen), as the fast process forgets in error-clamp trials, where
-no error drives learning; only the error-driven changes stop.
+no error drives learning; only the error-driven changes stop. With a decay
+period of :math:`k` steps the weights are multiplied by :math:`\gamma^k` at
+the end of every :math:`k`-th step instead (as a learning engine applies its
+updates once per learning epoch): the same forgetting at a :math:`k`-th of
+the cost, a dense pass over the weights being the rule's largest expense on
+a sparsely spiking population.
 
 On a readout (a projection onto an :class:`~neurocontrol.model.network.Output`)
 the rule also keeps the output equal to the decoding of each presynaptic
@@ -58,6 +63,7 @@ __all__ = [
     "ACTIVITY_FLOOR",
     "PES_ACTIVITY_DECAY",
     "PES_ACTIVITY_SCALE",
+    "PES_DECAY_STEPS",
     "PES_ENABLED",
     "PES_FILTERED",
     "PES_IDENTITY",
@@ -77,7 +83,8 @@ PES_ACTIVITY_SCALE = 1  # (1 - exp(-dt / pre_tau)) / dt: a spike's contribution,
 PES_RATE_DT = 2  # learning_rate * dt
 PES_OUTPUT_DECAY = 3  # readout: the output synapse's exp(-dt / tau)
 PES_OUTPUT_GAIN = 4  # readout: (1 - that) / dt, a spike's contribution to its trace, Hz
-PES_WEIGHT_DECAY = 5  # exp(-dt / decay_tau); only in the params of a rule with a decay
+PES_WEIGHT_DECAY = 5  # exp(-k dt / decay_tau); only in the params of a rule with a decay
+PES_DECAY_STEPS = 6  # k: the decay every k-th step (its end), k >= 1; with PES_WEIGHT_DECAY
 # Entries of PESState.switches
 PES_ENABLED = 0  # 0 stops the error-driven changes (the filter, traces and decay still run)
 PES_IDENTITY = 1  # 1: the error is already per postsynaptic neuron (no encoders)
@@ -97,7 +104,7 @@ class PESState(NamedTuple):
     error: np.ndarray  # f8 [error_dims], the error vector E (third factor)
     encoders: np.ndarray  # f8 [n_post, error_dims], projection P of the error
     projected: np.ndarray  # f8 [n_post], scratch: e = P E (-kappa e when per spike)
-    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN; [6] with PES_WEIGHT_DECAY
+    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN; [7] with a decay
     switches: np.ndarray  # i8 [5], PES_ENABLED ... PES_READOUT
     trace: np.ndarray  # f8 [n_pre] readout: activity through the output synapse (Hz); else [1]
     last: np.ndarray  # i8 [n_pre] readout from spikes: step of each neuron's last spike
@@ -321,8 +328,8 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     :math:`-\kappa\,(PE)_j` (adds of the once-scaled error: SynOps), or each
     active rate neuron's by :math:`-\kappa\,dt\,r_i\,(PE)_j`. A zero error
     costs nothing. On a readout the output follows (see the module
-    docstring). A rule with a weight decay scales every weight first, also
-    while disabled. Counts
+    docstring). A rule with a weight decay scales every weight first (every
+    step, or every ``k``-th), also while disabled. Counts
     its operations in the projection table (``learning_synops_step``,
     ``learning_macs_step``).
     """
@@ -334,7 +341,9 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     if readout:
         macs += _update_traces(net, q, rule)
     synops = 0
-    if params.shape[0] > PES_WEIGHT_DECAY:  # enabled or not: the memory forgets
+    # enabled or not: the memory forgets (at the end of every k-th step)
+    decaying = params.shape[0] > PES_WEIGHT_DECAY
+    if decaying and (net.clock[CLK_STEP] + 1) % np.int64(params[PES_DECAY_STEPS]) == 0:
         macs += _decay_weights(net, q, rule, params[PES_WEIGHT_DECAY])
     if switches[PES_ENABLED] == 1 and _project_error(rule):
         projected = rule.projected

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from neurocontrol.errors import ShapeError
+from neurocontrol.errors import ConfigError, ShapeError
 from neurocontrol.model._checks import (
     check_int,
     check_name,
@@ -76,6 +76,12 @@ class PES(LearningRule):
         (``set_plasticity(False)``) the error-driven changes stop but the
         weights keep fading, as the fast process forgets in error-clamp
         trials. None: no decay (frozen weights stay as they are).
+    decay_period : float or None
+        With ``decay_tau``: the decay is applied once per this period (s, > 0;
+        rounded to whole steps, at least one) by :math:`e^{-T/\tau_{decay}}`,
+        at the end of every :math:`T`-th step, instead of every step; the same
+        forgetting at a fraction of the cost of the pass over the weights.
+        None: every step.
     name : str or None
         Name of the rule in state keys (default ``"pes"``).
     """
@@ -89,11 +95,18 @@ class PES(LearningRule):
     encoders: Any = None
     name: str | None = None
     decay_tau: float | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    decay_period: float | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         check_nonnegative(self, "learning_rate")
         check_optional_positive(self, "pre_tau")
         check_optional_positive(self, "decay_tau")
+        check_optional_positive(self, "decay_period")
+        if self.decay_period is not None and self.decay_tau is None:
+            raise ConfigError(
+                f"PES.decay_period={self.decay_period!r} needs a decay_tau (got None); "
+                f"accepted: decay_period with decay_tau, or neither"
+            )
         if self.error_dims is not None:
             check_int(self, "error_dims", minimum=1)
         if self.encoders is not None:

@@ -128,14 +128,20 @@ def test_the_fast_readout_learns_from_the_same_error_and_forgets(
     planar, planar_observations, neurons
 ):
     agent = AdaptiveController.from_env(
-        planar, n_neurons=80, neurons=neurons, fast_learning_rate=2e-2, fast_decay_tau=0.2, seed=1
+        planar,
+        n_neurons=80,
+        neurons=neurons,
+        learning_rate=1e-3,
+        fast_learning_rate=2e-2,
+        fast_decay_tau=0.2,
+        seed=1,
     )
     sim = agent.simulator
     drive(agent, planar_observations[:400])
     np.testing.assert_array_equal(sim.third_factor("fast.pes"), agent.error)
     fast = sim.weight_matrix("fast")
     assert np.any(fast != 0.0) and np.any(agent.decoders != 0.0)
-    assert sim.state["fast.pes.params"][5] == pytest.approx(math.exp(-1e-3 / 0.2))
+    assert sim.state["fast.pes.params"][5] == pytest.approx(math.exp(-5e-3 / 0.2))  # every 5 ms
     # the fast readout takes the error more quickly than the slow one (same error, 20x rate)
     assert np.abs(fast).sum() > 2.0 * np.abs(agent.decoders).sum()
     slow = agent.decoders.copy()
