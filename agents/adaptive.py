@@ -72,7 +72,7 @@ from neurocontrol.validation import (
 __all__ = ["ACTIVE_FRACTION", "ADAPTIVE_TYPES", "AdaptiveController"]
 
 #: Default share of the input ball on which each neuron fires (sparse: see ``active_fraction``).
-ACTIVE_FRACTION = (0.2, 0.6)
+ACTIVE_FRACTION = (0.15, 0.55)
 #: Spec type of each neuron model, for checkpoints and :func:`~neurocontrol.agents.make_agent`.
 ADAPTIVE_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
 
@@ -126,7 +126,7 @@ class AdaptiveController(Persistent, Agent):
         the slow readout. 0: no fast readout.
     fast_decay_tau : float
         Time constant (s) of the fast readout's decay. The defaults (slow
-        1e-2, fast 1e-1 forgetting in 50 ms, ``active_fraction`` 0.2-0.6, an
+        1e-2, fast 1e-1 forgetting in 50 ms, ``active_fraction`` 0.15-0.55, an
         OSC base with feedforward) were chosen by measurement on the curl
         field and the Panda payload (``launch/tradeoff.py``,
         ``launch/curl_planar.yaml``): the fast readout takes what varies
