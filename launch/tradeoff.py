@@ -1,249 +1,190 @@
 """The adaptive controller's trade-off: adapted error against retention, per configuration.
 
-A short version of experiment 1 (``launch/curl_planar.yaml``) on PlanarReach
-(8 targets, 0.5 s move, 0.25 s hold: 12 s cycles), per seed:
+Runs the configurations on the protocols of ``launch/curl_planar.yaml``
+(experiment 1: curl field, then learning frozen, untrained targets,
+after-effect, washout and a second exposure) and ``launch/payload_panda.yaml``
+(experiment 2: Panda payload, frozen, moved workspace) with the experiment
+machinery (``neurocontrol train``): every configuration as one agent of a
+single run beside the base controller it is built on, so the figures are
+those the results table shows for it. Per configuration and protocol:
 
-- cycle 0 unperturbed; a 15 N·s/m curl field for ``--field-cycles`` cycles
-  (learning on: the last one gives the *adapted* error); one cycle with
-  learning frozen, the field still on (*frozen*); one frozen cycle with the
-  field off (*after-effect*);
-- the frozen agent, field on, for one cycle on the targets rotated by 22.5
-  degrees, never trained (*generalisation*); the base controller alone runs
-  the same schedules (same seed: the same target order).
+- adapted error (last cycle with learning on), frozen error, retention
+  :math:`1 - (E_{frozen} - E_{adapted}) / (E_{base} - E_{adapted})`,
+  generalisation (the same on the untrained targets), after-effect (frozen,
+  perturbation off, over the agent's own unperturbed error), savings
+  (reaches to half the first adaptation, second exposure over first);
+- ``reduction_30s``: error below the base's in the last cycle ending by 30 s
+  after onset; ``ratio_60s``: error 60 s after onset over the base's
+  unperturbed error (the results table's targets).
 
-Retention is :math:`1 - (E_{frozen} - E_{adapted}) / (E_{base} - E_{adapted})`
-with :math:`E_{base}` the base's error in the frozen cycle; generalisation is
-the same with :math:`E_{frozen}` and :math:`E_{base}` on the rotated targets.
-The after-effect ratio is the frozen, field-off cycle's error over the
-agent's unperturbed one. ``reduction_30s`` is the error below the base's in
-the last field cycle ending by 30 s after onset, ``ratio_60s`` the error 60 s
-after onset over the base's unperturbed error (the targets of ``results``).
+Per-seed rows take each seed's cycles; the ``mean`` row is the probes'
+figures on the mean over seeds (as the table). Writes a CSV (one row per
+configuration, protocol and seed, plus the means) and a PNG of adapted error
+against retention on the curl field (one point per configuration)::
 
-``--savings`` adds a second protocol: field on for ``--field-cycles``,
-``--washout-cycles`` without it (learning on), then the field again; for
-each exposure, the movements (out or back, 0.75 s each) until the error per
-movement first falls halfway from the exposure's first movement to the
-first exposure's adapted level.
+    python launch/tradeoff.py --protocols curl --seeds 0 1 2 --out launch/results/tradeoff
 
-Writes a CSV (one row per configuration and seed, plus the means) and a PNG
-of adapted error against retention (one point per configuration, the mean
-over seeds)::
-
-    python launch/tradeoff.py --configs old,winner --seeds 0 1 2 --out launch/results/tradeoff
-
-Configurations are the ``CONFIGS`` below (agent specs for
-:func:`neurocontrol.agents.make_agent`); ``--list`` prints them. Runs one
-process: a configuration of 3 seeds takes ~1 min of one core.
+``--list`` prints the configurations (agent specs for
+:func:`neurocontrol.agents.make_agent`). One process; a configuration of 3
+seeds on the curl protocol takes about a minute of one core.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import math
 import sys
-import time
+import tempfile
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents import make_agent
-from neurocontrol.experiment import cycle_table
-from neurocontrol.loop import run_episode
+from neurocontrol.config import load_yaml
+from neurocontrol.experiment import ExperimentConfig
+from neurocontrol.results import _cycle_ends, _cycle_value
+from neurocontrol.training import start_run
 
-ENV_ID = "neurocontrol/PlanarReach-v0"
-ENV_KWARGS = {"n_targets": 8, "movement_time": 0.5, "hold_time": 0.25}
-CYCLE = 12.0  # s: 8 targets x (0.75 s out + 0.75 s back)
-MOVEMENT = 0.75  # s
-FIELD = {"kind": "curl_field", "strength": 15.0}
-ROTATION = math.radians(22.5)
+HERE = Path(__file__).resolve().parent
+PROTOCOLS = {"curl": HERE / "curl_planar.yaml", "payload": HERE / "payload_panda.yaml"}
 
 _OSC = {"type": "osc"}
 _OSC_FF = {"type": "osc", "feedforward": True}
-_SPARSE = {"q_radius": 0.5, "dq_radius": 2.0, "active_fraction": [0.1, 0.5]}
-_NARROW = {"q_radius": 0.3, "dq_radius": 1.0, "intercepts": [0.3, 0.9]}
-#: name -> agent spec (rates per population: the old 1e-5 per neuron x 1000 neurons = 1e-2).
-#: "old" is the previous default; "winner" the present one (AdaptiveController's defaults).
+_DENSE = {"q_radius": 1.0, "intercepts": [-1.0, 0.9]}
+_SPARSE = {"active_fraction": [0.1, 0.5]}
+
+
+def _two_rate(slow: float, fast: float, tau: float, **more: Any) -> dict[str, Any]:
+    return {
+        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": slow,
+        "fast_learning_rate": fast, "fast_decay_tau": tau, **more,
+    }  # fmt: skip
+
+
+def _single(rate: float, **more: Any) -> dict[str, Any]:
+    return {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": rate,
+            "fast_learning_rate": 0.0, **more}  # fmt: skip
+
+
+#: name -> agent spec; rates per population (1e-2 = the old 1e-5 per neuron x 1000 neurons).
+#: "old" is the configuration before the search; "winner" the defaults of AdaptiveController.
 CONFIGS: dict[str, dict[str, Any]] = {
-    "old": {"type": "adaptive_spiking", "base": _OSC, "learning_rate": 1e-2},
-    "old 7e-4": {"type": "adaptive_spiking", "base": _OSC, "learning_rate": 7e-4},
-    "ff 1e-2": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-2},
-    "ff 3e-3": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3},
-    "ff 1e-3": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-3},
-    "ff 3e-4": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-4},
-    "ff narrow 3e-3": {
-        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3, **_NARROW,
-    },
-    "ff two-rate 1e-3 + 1e-2/0.5 s": {
-        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-3,
-        "fast_learning_rate": 1e-2, "fast_decay_tau": 0.5,
-    },
-    "ff two-rate 3e-4 + 1e-2/5 s": {
-        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-4,
-        "fast_learning_rate": 1e-2, "fast_decay_tau": 5.0,
-    },
-    "ff sparse 3e-3": {
-        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3, **_SPARSE,
-    },
-    "ff sparse 3e-3 2000n": {
-        "type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 3e-3, "n_neurons": 2000,
-        **_SPARSE,
-    },
-    "winner": {"type": "adaptive_spiking", "base": _OSC_FF, "learning_rate": 1e-3, **_SPARSE},
-    "winner rate twin": {
-        "type": "adaptive_rate", "base": _OSC_FF, "learning_rate": 1e-3, "tau_synapse": 0.02,
-        **_SPARSE,
-    },
+    "old": {"type": "adaptive_spiking", "base": _OSC, "learning_rate": 1e-2,
+            "fast_learning_rate": 0.0, **_DENSE},
+    "ff 1e-2 dense": _single(1e-2, **_DENSE),
+    "ff 1e-3 sparse 0.1-0.5": _single(1e-3, **_SPARSE),
+    "ff 3e-3": _single(3e-3),
+    "ff 1e-2": _single(1e-2),
+    "two-rate 1e-3 + 1e-2/0.5 s": _two_rate(1e-3, 1e-2, 0.5),
+    "two-rate 3e-3 + 1e-2/0.5 s": _two_rate(3e-3, 1e-2, 0.5),
+    "two-rate 1e-2 + 3e-2/0.3 s": _two_rate(1e-2, 3e-2, 0.3),
+    "two-rate 1e-2 + 1e-1/0.1 s": _two_rate(1e-2, 1e-1, 0.1),
+    "two-rate 1e-2 + 1e-1/0.05 s, 0.1-0.5": _two_rate(1e-2, 1e-1, 0.05, **_SPARSE),
+    "two-rate 1e-2 + 1e-1/0.05 s, 0.2-0.6": _two_rate(1e-2, 1e-1, 0.05, active_fraction=[0.2, 0.6]),
+    "winner": {"type": "adaptive_spiking"},
+    "winner rate twin": {"type": "adaptive_rate", "tau_synapse": 0.02},
 }  # fmt: skip
 
 
-def _env(steps: int, targets: np.ndarray | None = None) -> gym.Env:
-    kwargs = dict(ENV_KWARGS, max_episode_steps=steps)
-    if targets is not None:
-        kwargs["targets"] = targets
-    return gym.make(ENV_ID, **kwargs)
-
-
-def rotated_targets(env: gym.Env, angle: float) -> np.ndarray:
-    """The env's centre-out targets rotated by ``angle`` (rad) about their centre."""
-    model = env.unwrapped.robot_model
-    centre = np.asarray(model.hand_position(model.q_home))
-    task = env.unwrapped.task
-    offsets = np.asarray(task.targets) - centre
-    c, s = math.cos(angle), math.sin(angle)
-    return centre + offsets @ np.array([[c, s], [-s, c]])
-
-
-def _schedule(env: gym.Env, agent: Any, events: list[tuple[float, str, Any]], dt: float) -> Any:
-    """A step callback applying ``(time, what, value)`` events (``field`` or ``learning``)."""
-    steps = [round(at / dt) for at, _, _ in events]
-    pending = [0]
-
-    def apply(step: int, *_: Any) -> None:
-        while pending[0] < len(events) and steps[pending[0]] <= step + 1:
-            _, what, value = events[pending[0]]
-            if what == "field":
-                env.unwrapped.set_perturbation(value)
-            else:
-                agent.set_learning(value)
-            pending[0] += 1
-
-    return apply
-
-
-def _cycles(env: gym.Env, agent: Any, seed: int, events: list, n_cycles: int) -> np.ndarray:
-    """RMS error (m) of each cycle of one episode of ``n_cycles`` under ``events``."""
-    dt = 1e-3
-    env.unwrapped.set_perturbation(None)
-    result = run_episode(
-        env,
-        agent,
-        seed=seed,
-        max_steps=round(n_cycles * CYCLE / dt),
-        callbacks=[_schedule(env, agent, events, dt)],
-    )
-    if result.terminated:
-        return np.full(n_cycles, np.nan)
-    return cycle_table(result)[1][:n_cycles]
-
-
-def _movements(env: gym.Env, agent: Any, seed: int, events: list, n_cycles: int) -> np.ndarray:
-    """RMS error (m) of each movement (0.75 s) of one episode under ``events``."""
-    dt = 1e-3
-    env.unwrapped.set_perturbation(None)
-    result = run_episode(
-        env,
-        agent,
-        seed=seed,
-        max_steps=round(n_cycles * CYCLE / dt),
-        callbacks=[_schedule(env, agent, events, dt)],
-    )
-    error = result.trace["tracking_error"]
-    per = round(MOVEMENT / dt)
-    whole = error[: error.size // per * per].reshape(-1, per)
-    return np.sqrt((whole**2).mean(axis=1))
-
-
 def base_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """The base controller of an agent spec."""
-    return dict(spec.get("base", _OSC))
+    """The base controller of an agent spec (the adaptive agents' default: OSC + feedforward)."""
+    return dict(spec.get("base", _OSC_FF))
 
 
-def trial(spec: dict[str, Any], seed: int, field_cycles: int) -> dict[str, float]:
-    """One seed of the short protocol; the figures of the module docstring."""
-    n = 1 + field_cycles + 2
-    freeze, off = CYCLE * (1 + field_cycles), CYCLE * (2 + field_cycles)
-    events = [(CYCLE, "field", FIELD), (freeze, "learning", False), (off, "field", None)]
-    env = _env(round(n * CYCLE * 1000))
-    rot = _env(round(CYCLE * 1000), rotated_targets(env, ROTATION))
-    try:
-        base = _cycles(env, make_agent(base_spec(spec), env), seed, events, n)
-        base_rot = _cycles(rot, make_agent(base_spec(spec), rot), seed, [(0.0, "field", FIELD)], 1)
-        agent = make_agent(spec, env, seed=seed)
-        start = time.perf_counter()
-        cycles = _cycles(env, agent, seed, events, n)
-        wall = time.perf_counter() - start
-        agent.set_learning(False)
-        rot_frozen = _cycles(rot, agent, seed, [(0.0, "field", FIELD)], 1)[0]
-    finally:
-        env.close()
-        rot.close()
-    adapted, frozen, after = cycles[field_cycles], cycles[field_cycles + 1], cycles[-1]
-    e_base = base[field_cycles + 1]
-    k30 = int(30 // CYCLE)  # field cycles ending by 30 s after onset
+def _phase(per_cycle: list[float], phases: dict[str, list[int]], name: str) -> float:
+    if name not in phases:
+        return math.nan
+    first, last = phases[name]
+    return float(np.mean(per_cycle[first : last + 1]))
+
+
+def _retained(frozen: float, adapted: float, base: float) -> float:
+    return 1.0 - (frozen - adapted) / (base - adapted)
+
+
+def _figures(
+    cycles: list[float], base: list[float], summary: dict[str, Any], ends: list[float]
+) -> dict[str, float]:
+    """Adapted / frozen errors and their ratios on one series of cycles (m) and the base's."""
+    phases = summary["phases"]
+    onset = next(e["at"] for e in summary["schedule"] if e.get("perturbation"))
+    adapted, frozen = _phase(cycles, phases, "adapted"), _phase(cycles, phases, "learning frozen")
+    base_frozen = _phase(base, phases, "learning frozen")
+    rotated, base_rotated = (
+        _phase(series, phases, "untrained targets") for series in (cycles, base)
+    )
+    k30, e30 = _cycle_value(cycles, ends, onset + 30.0)
+    _, e60 = _cycle_value(cycles, ends, onset + 60.0)
     return {
-        "unperturbed_mm": cycles[0] * 1e3,
-        "base_unperturbed_mm": base[0] * 1e3,
-        "base_field_mm": e_base * 1e3,
+        "unperturbed_mm": _phase(cycles, phases, "before") * 1e3,
+        "base_unperturbed_mm": _phase(base, phases, "before") * 1e3,
+        "base_field_mm": base_frozen * 1e3,
         "adapted_mm": adapted * 1e3,
         "frozen_mm": frozen * 1e3,
-        "retention": 1.0 - (frozen - adapted) / (e_base - adapted),
-        "generalisation": 1.0 - (rot_frozen - adapted) / (base_rot[0] - adapted),
-        "rotated_frozen_mm": rot_frozen * 1e3,
-        "rotated_base_mm": base_rot[0] * 1e3,
-        "after_effect_ratio": after / cycles[0],
-        "reduction_30s": 1.0 - cycles[k30] / base[k30],
-        "ratio_60s": cycles[min(5, field_cycles)] / base[0],
-        "real_time_factor": n * CYCLE / wall,
+        "retention": _retained(frozen, adapted, base_frozen),
+        "generalisation": _retained(rotated, adapted, base_rotated),
+        "after_effect_ratio": _phase(cycles, phases, "after-effect")
+        / _phase(cycles, phases, "before"),
+        "reduction_30s": 1.0 - e30 / base[k30],
+        "ratio_60s": e60 / _phase(base, phases, "before"),
     }
 
 
-def _first_below(errors: np.ndarray, level: float) -> int:
-    hits = np.flatnonzero(errors <= level)
-    return int(hits[0]) + 1 if hits.size else errors.size + 1
+def run_protocol(
+    protocol: str, names: list[str], seeds: list[int], runs: Path
+) -> list[dict[str, Any]]:
+    """One run of the protocol with the named configurations and each base they use; rows."""
+    config = load_yaml(PROTOCOLS[protocol], ExperimentConfig)
+    agents = {name: CONFIGS[name] for name in names}
+    bases = {json.dumps(base_spec(spec), sort_keys=True) for spec in agents.values()}
+    base_labels = {key: f"base {json.loads(key)}" for key in sorted(bases)}
+    for key, label in base_labels.items():
+        agents[label] = json.loads(key)
+    config = dataclasses.replace(
+        config, name=f"tradeoff-{protocol}", agents=agents, seeds=list(seeds)
+    )
+    run, _ = start_run(config, runs, progress=False)
+    summary = json.loads((run.path / "summary.json").read_text())
+    series = {label: data["per_cycle"] for label, data in summary["agents"].items()}
+    first = next(iter(summary["agents"].values()))["episodes"][0]
+    ends = _cycle_ends(summary["cycle_starts_s"], first)
+    rows = []
+    for name in names:
+        base = base_labels[json.dumps(base_spec(CONFIGS[name]), sort_keys=True)]
+        for k, seed in enumerate(seeds):
+            figures = _figures(series[name][k], series[base][k], summary, ends)
+            rows.append({"protocol": protocol, "config": name, "seed": seed, **figures})
+        mean = _figures(
+            list(np.mean(series[name], axis=0)), list(np.mean(series[base], axis=0)), summary, ends
+        )
+        probes = summary["probes"].get(name, {})
+        saving = probes.get("savings") or {}
+        mean |= {
+            "retention": probes.get("retention", mean["retention"]),
+            "generalisation": probes.get("generalisation", mean["generalisation"]),
+            "after_effect_ratio": probes.get("after_effect", mean["after_effect_ratio"]),
+            "savings_ratio": saving.get("ratio", math.nan),
+            "reaches_first": saving.get("movements_first", math.nan),
+            "reaches_second": saving.get("movements_second", math.nan),
+            "real_time_factor": min(
+                ep["real_time_factor"] for ep in summary["agents"][name]["episodes"]
+            ),
+        }
+        rows.append({"protocol": protocol, "config": name, "seed": "mean", **mean})
+        print(_line(protocol, name, mean), flush=True)
+    return rows
 
 
-def savings(spec: dict[str, Any], seed: int, field_cycles: int, washout: int) -> dict[str, float]:
-    """Movements to half adaptation in a first and a second exposure to the field."""
-    second = CYCLE * (1 + field_cycles + washout)
-    n = 1 + 2 * field_cycles + washout
-    events = [
-        (CYCLE, "field", FIELD),
-        (CYCLE * (1 + field_cycles), "field", None),
-        (second, "field", FIELD),
-    ]
-    env = _env(round(n * CYCLE * 1000))
-    try:
-        per = _movements(env, make_agent(spec, env, seed=seed), seed, events, n)
-    finally:
-        env.close()
-    per_cycle = round(CYCLE / MOVEMENT)
-    first = per[per_cycle : per_cycle * (1 + field_cycles)]
-    again = per[round(second / MOVEMENT) :]
-    adapted = first[-per_cycle:].mean()
-    half_first = first[0] - 0.5 * (first[0] - adapted)
-    half_again = again[0] - 0.5 * (again[0] - adapted)
-    return {
-        "movements_first": _first_below(first, half_first),
-        "movements_second": _first_below(again, half_again),
-        "washout_end_mm": per[
-            round(second / MOVEMENT) - per_cycle : round(second / MOVEMENT)
-        ].mean()
-        * 1e3,
-    }
+def _line(protocol: str, name: str, mean: dict[str, Any]) -> str:
+    return (
+        f"{protocol:>7} {name:>38}: adapted {mean['adapted_mm']:.2f} mm, retention "
+        f"{100 * mean['retention']:.0f}%, generalisation {100 * mean['generalisation']:.0f}%, "
+        f"after-effect {mean['after_effect_ratio']:.0f}x, savings {mean['savings_ratio']:.2f}, "
+        f"30 s {100 * mean['reduction_30s']:.0f}%, 60 s {mean['ratio_60s']:.2f}x"
+    )
 
 
 def _plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -254,16 +195,17 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
 
     from neurocontrol.fileio import atomic_path
 
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    fig, ax = plt.subplots(figsize=(7.0, 4.6))
     for row in rows:
-        ax.scatter(row["adapted_mm"], 100 * row["retention"], color="C0")
-        ax.annotate(row["config"], (row["adapted_mm"], 100 * row["retention"]), fontsize=7)
+        colour = "C1" if row["config"].startswith("winner") else "C0"
+        ax.scatter(row["adapted_mm"], 100 * row["retention"], color=colour)
+        ax.annotate(row["config"], (row["adapted_mm"], 100 * row["retention"]), fontsize=6)
     ax.set_xscale("log")
-    ax.set_xlabel("adapted error (mm RMS, last cycle in the field)")
+    ax.set_xlabel("adapted error (mm RMS, last cycle with learning on)")
     ax.set_ylabel("retention once frozen (%)")
     ax.axhline(80, color="0.7", lw=0.8, ls="--")
     ax.axvline(1.0, color="0.7", lw=0.8, ls="--")
-    ax.set_title("Curl field 15 N·s/m, spiking, mean over seeds")
+    ax.set_title("Curl field 15 N·s/m (experiment 1), mean over seeds")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
@@ -273,10 +215,9 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated names")
+    parser.add_argument("--protocols", nargs="+", default=["curl"], choices=list(PROTOCOLS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--field-cycles", type=int, default=5)
-    parser.add_argument("--savings", action="store_true", help="also the savings protocol")
-    parser.add_argument("--washout-cycles", type=int, default=3)
+    parser.add_argument("--runs", type=Path, default=None, help="run directories (a temp dir)")
     parser.add_argument("--out", type=Path, default=None, help="CSV/PNG path without suffix")
     parser.add_argument("--list", action="store_true", help="print the configurations")
     args = parser.parse_args(argv)
@@ -288,43 +229,23 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in names if name not in CONFIGS]
     if unknown:
         parser.error(f"unknown configuration(s) {unknown}; known: {list(CONFIGS)}")
-    rows, means = [], []
-    for name in names:
-        per_seed = []
-        for seed in args.seeds:
-            figures: dict[str, Any] = trial(CONFIGS[name], seed, args.field_cycles)
-            if args.savings:
-                figures |= savings(CONFIGS[name], seed, args.field_cycles, args.washout_cycles)
-            per_seed.append(figures)
-            rows.append({"config": name, "seed": seed, **figures})
-        mean = {key: float(np.mean([f[key] for f in per_seed])) for key in per_seed[0]}
-        means.append({"config": name, "seed": "mean", **mean})
-        print(
-            f"{name:>24}: adapted {mean['adapted_mm']:.2f} mm, retention "
-            f"{100 * mean['retention']:.0f}%, generalisation {100 * mean['generalisation']:.0f}%, "
-            f"after-effect {mean['after_effect_ratio']:.1f}x, "
-            f"30 s {100 * mean['reduction_30s']:.0f}%, 60 s {mean['ratio_60s']:.2f}x, "
-            f"unperturbed {mean['unperturbed_mm']:.2f} mm (base "
-            f"{mean['base_unperturbed_mm']:.2f}, field {mean['base_field_mm']:.1f}), "
-            f"{mean['real_time_factor']:.0f}x real time"
-            + (
-                f", savings {mean['movements_first']:.0f} -> {mean['movements_second']:.0f} moves"
-                if args.savings
-                else ""
-            ),
-            flush=True,
-        )
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = args.runs if args.runs is not None else Path(scratch)
+        for protocol in args.protocols:
+            rows += run_protocol(protocol, names, args.seeds, runs)
     if args.out is not None:
         from neurocontrol.fileio import atomic_write
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        table = rows + means
-        keys = list(table[0])
+        keys = list(dict.fromkeys(key for row in rows for key in row))
         with atomic_write(args.out.with_suffix(".csv"), newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=keys)
+            writer = csv.DictWriter(handle, fieldnames=keys, restval="")
             writer.writeheader()
-            writer.writerows(table)
-        _plot(means, args.out.with_suffix(".png"))
+            writer.writerows(rows)
+        curl = [r for r in rows if r["protocol"] == "curl" and r["seed"] == "mean"]
+        if curl:
+            _plot(curl, args.out.with_suffix(".png"))
     return 0
 
 
