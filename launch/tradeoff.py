@@ -55,6 +55,7 @@ _OSC = {"type": "osc"}
 _OSC_FF = {"type": "osc", "feedforward": True}
 _DENSE = {"q_radius": 1.0, "intercepts": [-1.0, 0.9]}
 _SPARSE = {"active_fraction": [0.1, 0.5]}
+_DENSER = {"active_fraction": [0.2, 0.6]}
 
 
 def _two_rate(slow: float, fast: float, tau: float, **more: Any) -> dict[str, Any]:
@@ -82,8 +83,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "two-rate 3e-3 + 1e-2/0.5 s": _two_rate(3e-3, 1e-2, 0.5),
     "two-rate 1e-2 + 3e-2/0.3 s": _two_rate(1e-2, 3e-2, 0.3),
     "two-rate 1e-2 + 1e-1/0.1 s": _two_rate(1e-2, 1e-1, 0.1),
-    "two-rate 1e-2 + 1e-1/0.05 s, 0.1-0.5": _two_rate(1e-2, 1e-1, 0.05, **_SPARSE),
-    "two-rate 1e-2 + 1e-1/0.05 s, 0.2-0.6": _two_rate(1e-2, 1e-1, 0.05, active_fraction=[0.2, 0.6]),
+    "two-rate 1e-2 + 1e-1/0.05 s af 0.1-0.5": _two_rate(1e-2, 1e-1, 0.05, **_SPARSE),
+    "two-rate 1e-2 + 1e-1/0.05 s af 0.2-0.6": _two_rate(1e-2, 1e-1, 0.05, **_DENSER),
     "winner": {"type": "adaptive_spiking"},
     "winner rate twin": {"type": "adaptive_rate", "tau_synapse": 0.02},
 }  # fmt: skip

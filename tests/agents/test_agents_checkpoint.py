@@ -75,6 +75,27 @@ def test_save_load_continues_bit_identically(planar, planar_observations, tmp_pa
         assert np.any(agent.decoders != 0.0)  # learning happened after the checkpoint too
 
 
+@pytest.mark.parametrize("neurons", ["spiking", "rate"])
+def test_a_frozen_two_rate_agent_goes_on_forgetting_bit_identically_after_a_resume(
+    planar, planar_observations, tmp_path, neurons
+):
+    """Frozen, the default fast readout keeps decaying (every 5 ms, on the step clock)."""
+    agent = make_agent({"type": f"adaptive_{neurons}", "n_neurons": 300}, planar, seed=4)
+    drive(agent, planar_observations[:600])
+    agent.set_learning(False)
+    drive(agent, planar_observations[600:703])  # saved between two decays
+    slow = agent.decoders.copy()
+    agent.save(tmp_path / "frozen")
+    continued = drive(agent, planar_observations[703:900])
+    restored = load_agent(tmp_path / "frozen", planar)
+    assert not restored.learning
+    np.testing.assert_array_equal(drive(restored, planar_observations[703:900]), continued)
+    fast = restored.simulator.weight_matrix("fast")
+    np.testing.assert_array_equal(fast, agent.simulator.weight_matrix("fast"))
+    np.testing.assert_array_equal(restored.decoders, slow)  # the slow readout kept
+    assert 0.0 < np.abs(fast).max() < 0.1 * np.abs(slow).max()  # the fast one nearly gone
+
+
 def test_load_into_an_existing_agent_restores_its_state(planar, planar_observations, tmp_path):
     spec = SPECS["adaptive_spiking"]
     trained = make_agent(spec, planar, seed=1)

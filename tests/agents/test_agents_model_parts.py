@@ -115,6 +115,8 @@ def test_intercepts_and_active_fraction_together_are_refused(planar):
         ("fast_learning_rate", -1e-3, r"fast_learning_rate must be .*>= 0"),
         ("fast_decay_tau", 0.0, r"fast_decay_tau must be .*> 0"),
         ("fast_decay_tau", -1.0, r"fast_decay_tau must be .*> 0"),
+        ("fast_decay_period", 0.0, r"fast_decay_period must be .*> 0"),
+        ("fast_decay_period", math.nan, r"fast_decay_period must be .*> 0"),
         ("learning_rate", -1e-3, r"learning_rate must be .*>= 0"),
     ],
 )
