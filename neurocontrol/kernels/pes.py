@@ -288,35 +288,50 @@ def _add_to_spiking_rows(net: NetworkState, q: int, rule: PESState) -> int:
 
 @njit(**HELPER_JIT)
 def _decay_weights(net: NetworkState, q: int, rule: PESState, factor: float) -> int:
-    """Every weight of projection ``q`` times ``factor``; a readout's output too; the MACs.
+    """Every weight of projection ``q`` times ``factor``; a readout's output follows; the MACs.
 
-    A readout's output is the decoding of the traces by the weights, so it
-    scales with them (exact while the weights stay inside their bounds,
-    which hold zero for a decaying rule). Several rules on one projection
-    buffer the decay as a change, like their other changes.
+    A readout's output moves by each weight's change times its neuron's
+    trace now, as with PES's own changes (the output may hold other
+    projections' decodings too, which keep theirs). Several rules on one
+    projection buffer the decay as a change, like their other changes.
     """
     syn = net.synapses
     table = syn.ints
     n_post = table[q, PRJ_N_POST]
     count = table[q, PRJ_N_SYN]  # every layout stores its synapses' weights contiguously
     shrink = factor - 1.0
+    first = table[q, PRJ_W_START]
     if table[q, PRJ_DEFERRED] == 1:
-        first = table[q, PRJ_W_START]
         for k in range(count):
             add_weight_change(syn, q, k, shrink * syn.weights[first + k])
         return count
     low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
-    first = table[q, PRJ_W_START]
     weights = syn.weights[first : first + count]
-    for k in range(count):
-        weights[k] = clipped_weight(weights[k], shrink * weights[k], low, high)
-    if rule.switches[PES_READOUT] == 1:
-        post_start = net.populations.ints[table[q, PRJ_POST], POP_START]
-        value = net.neurons.v[post_start : post_start + n_post]
+    if rule.switches[PES_READOUT] != 1:
+        for k in range(count):
+            weights[k] = clipped_weight(weights[k], shrink * weights[k], low, high)
+        return count
+    n_pre = table[q, PRJ_N_PRE]
+    trace, last, powers = rule.trace, rule.last, rule.powers
+    spiking, step, n_powers = (
+        rule.switches[PES_PRE_RATES] != 1,
+        net.clock[CLK_STEP],
+        powers.shape[0],
+    )
+    post_start = net.populations.ints[table[q, PRJ_POST], POP_START]
+    value = net.neurons.v[post_start : post_start + n_post]
+    for i in range(n_pre):
+        now = trace[i]
+        if spiking:  # stored as of the neuron's last spike: brought to now
+            elapsed = step - last[i]
+            now *= powers[elapsed] if elapsed < n_powers else 0.0
         for j in range(n_post):
-            value[j] *= factor
-        count += n_post
-    return count
+            k = j * n_pre + i  # a readout's weights are stored output by output
+            old = weights[k]
+            new = clipped_weight(old, shrink * old, low, high)
+            weights[k] = new
+            value[j] += (new - old) * now
+    return 2 * count
 
 
 @njit(**REDUCTION_JIT)

@@ -64,10 +64,12 @@ def test_adaptive_controller_cancels_the_curl_field(planar, base_errors, variant
 
 
 def test_learning_rate_zero_is_the_base_controller(planar, base_errors):
-    """With decoders frozen at zero the adaptive torque is exactly zero: same trajectory."""
+    """With both readouts' rates at zero the adaptive torque is exactly zero: same trajectory."""
     base_rms, base_actions = base_errors[1]
     base = OperationalSpaceController.from_env(planar)  # the base of base_errors
-    agent = AdaptiveController.from_env(planar, base, learning_rate=0.0, seed=1)
+    agent = AdaptiveController.from_env(
+        planar, base, learning_rate=0.0, fast_learning_rate=0.0, seed=1
+    )
     frozen_rms, actions = second_half_rms(planar, agent, 1)
     assert frozen_rms == base_rms
     np.testing.assert_array_equal(actions, base_actions)
