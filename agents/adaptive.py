@@ -138,7 +138,8 @@ class AdaptiveController(Persistent, Agent):
         The fast readout's decay is applied once per this period (s, rounded
         to whole steps) by :math:`e^{-T/\tau}` rather than every step: a pass
         over all its decoders per step would cost the spiking side more than
-        the rest of its network (5 ms: a tenth of ``fast_decay_tau``).
+        the rest of its network (10 ms: a fifth of ``fast_decay_tau``;
+        measured on the curl field as good as every 5 ms or better).
     tau_rc, tau_ref : float
         LIF membrane and refractory time constants (s).
     tau_synapse : float or None
@@ -188,7 +189,7 @@ class AdaptiveController(Persistent, Agent):
         active_fraction: tuple[float, float] | None = None,
         fast_learning_rate: float = 1e-1,
         fast_decay_tau: float = 0.05,
-        fast_decay_period: float = 0.005,
+        fast_decay_period: float = 0.01,
         tau_rc: float = 0.02,
         tau_ref: float = 0.002,
         tau_synapse: float | None = 0.02,

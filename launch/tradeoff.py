@@ -83,8 +83,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "two-rate 3e-3 + 1e-2/0.5 s": _two_rate(3e-3, 1e-2, 0.5),
     "two-rate 1e-2 + 3e-2/0.3 s": _two_rate(1e-2, 3e-2, 0.3),
     "two-rate 1e-2 + 1e-1/0.1 s": _two_rate(1e-2, 1e-1, 0.1),
+    "two-rate 5e-3 + 1e-1/0.05 s": _two_rate(5e-3, 1e-1, 0.05),
     "two-rate 1e-2 + 1e-1/0.05 s af 0.1-0.5": _two_rate(1e-2, 1e-1, 0.05, **_SPARSE),
     "two-rate 1e-2 + 1e-1/0.05 s af 0.2-0.6": _two_rate(1e-2, 1e-1, 0.05, **_DENSER),
+    "winner decay every 5 ms": {"type": "adaptive_spiking", "fast_decay_period": 0.005},
     "winner": {"type": "adaptive_spiking"},
     "winner rate twin": {"type": "adaptive_rate", "tau_synapse": 0.02},
 }  # fmt: skip

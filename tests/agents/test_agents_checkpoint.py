@@ -79,7 +79,7 @@ def test_save_load_continues_bit_identically(planar, planar_observations, tmp_pa
 def test_a_frozen_two_rate_agent_goes_on_forgetting_bit_identically_after_a_resume(
     planar, planar_observations, tmp_path, neurons
 ):
-    """Frozen, the default fast readout keeps decaying (every 5 ms, on the step clock)."""
+    """Frozen, the default fast readout keeps decaying (every 10 ms, on the step clock)."""
     agent = make_agent({"type": f"adaptive_{neurons}", "n_neurons": 300}, planar, seed=4)
     drive(agent, planar_observations[:600])
     agent.set_learning(False)

@@ -143,7 +143,7 @@ def test_the_fast_readout_learns_from_the_same_error_and_forgets(
     np.testing.assert_array_equal(sim.third_factor("fast.pes"), agent.error)
     fast = sim.weight_matrix("fast")
     assert np.any(fast != 0.0) and np.any(agent.decoders != 0.0)
-    assert sim.state["fast.pes.params"][5] == pytest.approx(math.exp(-5e-3 / 0.2))  # every 5 ms
+    assert sim.state["fast.pes.params"][5] == pytest.approx(math.exp(-1e-2 / 0.2))  # 10 ms
     # the fast readout takes the error more quickly than the slow one (same error, 20x rate)
     assert np.abs(fast).sum() > 2.0 * np.abs(agent.decoders).sum()
     slow = agent.decoders.copy()
