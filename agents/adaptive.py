@@ -131,15 +131,15 @@ class AdaptiveController(Persistent, Agent):
         field and the Panda payload (``launch/tradeoff.py``,
         ``launch/curl_planar.yaml``): the fast readout takes what varies
         faster than the state code can hold, so the slow one integrates a
-        cleaner error and keeps ~85-90% once frozen; with a 50 ms memory
+        cleaner error and keeps ~83-85% once frozen; with a 50 ms memory
         the fast readout is close to a learned extra feedback, and what is
         measured as retention is the slow readout alone.
     fast_decay_period : float
         The fast readout's decay is applied once per this period (s, rounded
         to whole steps) by :math:`e^{-T/\tau}` rather than every step: a pass
         over all its decoders per step would cost the spiking side more than
-        the rest of its network (10 ms: a fifth of ``fast_decay_tau``;
-        measured on the curl field as good as every 5 ms or better).
+        the rest of its network (10 ms: a fifth of ``fast_decay_tau``; on
+        the curl field the same figures as every 5 ms at half the cost).
     tau_rc, tau_ref : float
         LIF membrane and refractory time constants (s).
     tau_synapse : float or None
