@@ -126,7 +126,7 @@ class AdaptiveController(Persistent, Agent):
         the slow readout. 0: no fast readout.
     fast_decay_tau : float
         Time constant (s) of the fast readout's decay. The defaults (slow
-        1e-2, fast 1e-1 forgetting in 50 ms, ``active_fraction`` 0.15-0.55, an
+        5e-3, fast 1e-1 forgetting in 50 ms, ``active_fraction`` 0.15-0.55, an
         OSC base with feedforward) were chosen by measurement on the curl
         field and the Panda payload (``launch/tradeoff.py``,
         ``launch/curl_planar.yaml``): the fast readout takes what varies
@@ -181,7 +181,7 @@ class AdaptiveController(Persistent, Agent):
         *,
         neurons: str = "spiking",
         n_neurons: int = 1000,
-        learning_rate: float = 1e-2,
+        learning_rate: float = 5e-3,
         q_radius: float = 0.5,
         dq_radius: float = 2.0,
         max_rates: tuple[float, float] = (200.0, 400.0),

@@ -3,7 +3,7 @@
 A spec is a mapping with a ``type`` and that type's parameters::
 
     {"type": "adaptive_spiking", "base": {"type": "osc", "kp": 200},
-     "n_neurons": 1000, "learning_rate": 1e-2}
+     "n_neurons": 1000, "learning_rate": 5e-3}
 
 =====================  ===============================================================
 type                   parameters (besides ``type``)

@@ -71,7 +71,8 @@ def _single(rate: float, **more: Any) -> dict[str, Any]:
 
 
 #: name -> agent spec; rates per population (1e-2 = the old 1e-5 per neuron x 1000 neurons).
-#: "old" is the configuration before the search; "winner" the defaults of AdaptiveController.
+#: "old" is the configuration before the search; "winner" the defaults of AdaptiveController
+#: (slow 5e-3, fast 1e-1 forgetting in 50 ms applied every 10 ms, active fraction 0.15-0.55).
 CONFIGS: dict[str, dict[str, Any]] = {
     "old": {"type": "adaptive_spiking", "base": _OSC, "learning_rate": 1e-2,
             "fast_learning_rate": 0.0, **_DENSE},
@@ -83,12 +84,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "two-rate 3e-3 + 1e-2/0.5 s": _two_rate(3e-3, 1e-2, 0.5),
     "two-rate 1e-2 + 3e-2/0.3 s": _two_rate(1e-2, 3e-2, 0.3),
     "two-rate 1e-2 + 1e-1/0.1 s": _two_rate(1e-2, 1e-1, 0.1),
-    "two-rate 5e-3 + 1e-1/0.05 s": _two_rate(5e-3, 1e-1, 0.05),
     "two-rate 1e-2 + 1e-1/0.05 s af 0.1-0.5": _two_rate(1e-2, 1e-1, 0.05, **_SPARSE),
     "two-rate 1e-2 + 1e-1/0.05 s af 0.2-0.6": _two_rate(1e-2, 1e-1, 0.05, **_DENSER),
-    "winner decay every 5 ms": {"type": "adaptive_spiking", "fast_decay_period": 0.005},
-    "winner": {"type": "adaptive_spiking"},
-    "winner rate twin": {"type": "adaptive_rate", "tau_synapse": 0.02},
+    "two-rate 1e-2 + 1e-1/0.05 s decay every 5 ms": _two_rate(
+        1e-2, 1e-1, 0.05, fast_decay_period=0.005
+    ),
+    "two-rate 1e-2 + 1e-1/0.05 s": _two_rate(1e-2, 1e-1, 0.05),
+    "two-rate 1e-2 + 1e-1/0.05 s rate twin": {
+        "type": "adaptive_rate", "learning_rate": 1e-2, "tau_synapse": 0.02,
+    },
+    "winner: two-rate 5e-3 + 1e-1/0.05 s": {"type": "adaptive_spiking"},
 }  # fmt: skip
 
 
@@ -200,7 +205,7 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7.0, 4.6))
     for row in rows:
-        colour = "C1" if row["config"].startswith("winner") else "C0"
+        colour = "C1" if row["config"].startswith("winner") else "C0"  # the defaults
         ax.scatter(row["adapted_mm"], 100 * row["retention"], color=colour)
         ax.annotate(row["config"], (row["adapted_mm"], 100 * row["retention"]), fontsize=6)
     ax.set_xscale("log")
