@@ -131,7 +131,7 @@ class AdaptiveController(Persistent, Agent):
         field and the Panda payload (``launch/tradeoff.py``,
         ``launch/curl_planar.yaml``): the fast readout takes what varies
         faster than the state code can hold, so the slow one integrates a
-        cleaner error and keeps ~83-85% once frozen; with a 50 ms memory
+        cleaner error and keeps ~84-86% once frozen; with a 50 ms memory
         the fast readout is close to a learned extra feedback, and what is
         measured as retention is the slow readout alone.
     fast_decay_period : float
