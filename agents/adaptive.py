@@ -19,10 +19,12 @@ arm tracks perfectly, and learning it would double it. Whatever torque the
 feedback keeps having to add in a state (a force field, a payload, a weak
 motor) is moved into the decoders, which start at zero (DeWolf, Stewart,
 Slotine & Eliasmith 2016, Proc. R. Soc. B 283:20162134). The learning rate
-:math:`\kappa` is in 1/(Hz·s) per unit of error: with activities in Hz and
-torques in N·m, :math:`D` is in N·m/Hz and one step changes it by
-:math:`\kappa\,dt\,a\,\tau_{fb}` (no division by the number of neurons,
-unlike Nengo's PES).
+:math:`\kappa` is in 1/(Hz·s) per unit of error for the whole population:
+with activities in Hz and torques in N·m, :math:`D` is in N·m/Hz and one
+step changes it by :math:`(\kappa / N)\,dt\,a\,\tau_{fb}` with :math:`N`
+the number of neurons, as Nengo's PES divides by the population size. The
+decoded change :math:`\sum_i a_i \Delta D_i` is then about the same for any
+:math:`N`, so a rate means the same at 1000 and 4000 neurons.
 
 The learning part is a network of the spiking core
 (:func:`~neurocontrol.agents.adaptive_network.adaptive_network`): encoders,
@@ -35,12 +37,14 @@ third factor, and the torque assembly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from neurocontrol.agents.adaptive_network import (
+    FAST_RULE,
     INPUT_CODINGS,
     NEURON_MODELS,
     RULE,
@@ -51,7 +55,7 @@ from neurocontrol.agents.base import Agent
 from neurocontrol.agents.dense import BaseController, OperationalSpaceController
 from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.encoding import NEFEncoder
+from neurocontrol.encoding import NEFEncoder, intercept_for_active_fraction
 from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.kernels import control as kernels
 from neurocontrol.kernels.state import OPS_SYNOPS
@@ -65,8 +69,10 @@ from neurocontrol.validation import (
     require_positive,
 )
 
-__all__ = ["ADAPTIVE_TYPES", "AdaptiveController"]
+__all__ = ["ACTIVE_FRACTION", "ADAPTIVE_TYPES", "AdaptiveController"]
 
+#: Default share of the input ball on which each neuron fires (sparse: see ``active_fraction``).
+ACTIVE_FRACTION = (0.15, 0.55)
 #: Spec type of each neuron model, for checkpoints and :func:`~neurocontrol.agents.make_agent`.
 ADAPTIVE_TYPES = {"spiking": "adaptive_spiking", "rate": "adaptive_rate"}
 
@@ -91,13 +97,49 @@ class AdaptiveController(Persistent, Agent):
     n_neurons : int
         Size of the population.
     learning_rate : float
-        :math:`\kappa` in 1/(Hz·s) (see the module docstring); 0 freezes the decoders.
+        :math:`\kappa` in 1/(Hz·s) for the population, divided by ``n_neurons``
+        per neuron (see the module docstring); 0 freezes the decoders.
     q_radius, dq_radius : float
         Joint angles are encoded relative to the home posture, normalised by
         ``q_radius`` (rad); joint velocities by ``dq_radius`` (rad/s).
     max_rates, intercepts : (low, high)
         Ranges of the LIF tuning curves (Hz; normalised input), see
-        :class:`~neurocontrol.encoding.NEFEncoder`.
+        :class:`~neurocontrol.encoding.NEFEncoder`; ``intercepts`` None: from
+        ``active_fraction``.
+    active_fraction : (low, high) or None
+        Replaces ``intercepts``: the range of the share of the normalised
+        input ball (4-D for a 2-joint arm, 14-D for 7 joints) on which each
+        neuron fires, each in (0, 1); the intercepts are drawn between the
+        ones of these shares
+        (:func:`~neurocontrol.encoding.intercept_for_active_fraction`).
+        Sparser codes (smaller shares) let PES change the decoders of one part
+        of the state space without undoing the others. Neither this nor
+        ``intercepts`` given: :data:`ACTIVE_FRACTION`.
+    fast_learning_rate : float
+        A second, fast readout of the same population onto the same torque
+        (population rate as ``learning_rate``), whose decoders decay with
+        ``fast_decay_tau``: the fast process of a two-rate model (Smith,
+        Ghazizadeh & Shadmehr 2006), which takes the error quickly and hands
+        it over to the slow ``learning_rate`` readout as it forgets. The decay
+        goes on with learning switched off (:meth:`set_learning`), as the
+        fast process forgets in error-clamp trials: frozen, what lasts is
+        the slow readout. 0: no fast readout.
+    fast_decay_tau : float
+        Time constant (s) of the fast readout's decay. The defaults (slow
+        5e-3, fast 1e-1 forgetting in 50 ms, ``active_fraction`` 0.15-0.55, an
+        OSC base with feedforward) were chosen by measurement on the curl
+        field and the Panda payload (``launch/tradeoff.py``,
+        ``launch/curl_planar.yaml``): the fast readout takes what varies
+        faster than the state code can hold, so the slow one integrates a
+        cleaner error and keeps ~84-86% once frozen; with a 50 ms memory
+        the fast readout is close to a learned extra feedback, and what is
+        measured as retention is the slow readout alone.
+    fast_decay_period : float
+        The fast readout's decay is applied once per this period (s, rounded
+        to whole steps) by :math:`e^{-T/\tau}` rather than every step: a pass
+        over all its decoders per step would cost the spiking side more than
+        the rest of its network (10 ms: a fifth of ``fast_decay_tau``; on
+        the curl field the same figures as every 5 ms at half the cost).
     tau_rc, tau_ref : float
         LIF membrane and refractory time constants (s).
     tau_synapse : float or None
@@ -139,11 +181,15 @@ class AdaptiveController(Persistent, Agent):
         *,
         neurons: str = "spiking",
         n_neurons: int = 1000,
-        learning_rate: float = 1e-5,
-        q_radius: float = 1.0,
+        learning_rate: float = 5e-3,
+        q_radius: float = 0.5,
         dq_radius: float = 2.0,
         max_rates: tuple[float, float] = (200.0, 400.0),
-        intercepts: tuple[float, float] = (-1.0, 0.9),
+        intercepts: tuple[float, float] | None = None,
+        active_fraction: tuple[float, float] | None = None,
+        fast_learning_rate: float = 1e-1,
+        fast_decay_tau: float = 0.05,
+        fast_decay_period: float = 0.01,
         tau_rc: float = 0.02,
         tau_ref: float = 0.002,
         tau_synapse: float | None = 0.02,
@@ -171,18 +217,37 @@ class AdaptiveController(Persistent, Agent):
         self.q_radius = require_positive("q_radius", q_radius)
         self.dq_radius = require_positive("dq_radius", dq_radius)
         self.seed = require_int("seed", seed, minimum=0)
+        self.fast_learning_rate = require_nonnegative("fast_learning_rate", fast_learning_rate)
+        self.fast_decay_tau = require_positive("fast_decay_tau", fast_decay_tau)
+        self.fast_decay_period = require_positive("fast_decay_period", fast_decay_period)
+        if intercepts is not None and active_fraction is not None:
+            raise ConfigError(
+                f"give intercepts or active_fraction, not both (got intercepts={intercepts!r}, "
+                f"active_fraction={active_fraction!r}); accepted: one of them, or neither for "
+                f"active_fraction={ACTIVE_FRACTION}"
+            )
+        if intercepts is None and active_fraction is None:
+            active_fraction = ACTIVE_FRACTION
+        self.active_fraction = self._active_fraction(active_fraction)
+        if self.active_fraction is not None:
+            dims = 2 * base.layout.n_joints  # (q, dq)
+            low, high = intercept_for_active_fraction(self.active_fraction[::-1], dims)
+            intercepts = (float(low), float(high))
         if input_coding is None:
             input_coding = "delta_events" if self.neurons == "spiking" else "nef_currents"
         self.network_spec = AdaptiveNetworkSpec(
             neurons=self.neurons,
             input_coding=require_in("input_coding", input_coding, INPUT_CODINGS),
-            learning_rate=self.learning_rate,
+            learning_rate=self.learning_rate / self.n_neurons,
             tau_synapse=require_optional_positive("tau_synapse", tau_synapse),
             pes_pre_tau=require_optional_positive("pes_pre_tau", pes_pre_tau),
             delta=require_positive("delta", delta),
             afferents_per_signal=require_int("afferents_per_signal", afferents_per_signal, 2),
             afferent_rate=require_positive("afferent_rate", afferent_rate),
             tau_input=require_positive("tau_input", tau_input),
+            fast_learning_rate=self.fast_learning_rate / self.n_neurons,
+            fast_decay_tau=self.fast_decay_tau,
+            fast_decay_period=self.fast_decay_period,
         )
         n = base.layout.n_joints
         self.n_joints = n
@@ -208,6 +273,10 @@ class AdaptiveController(Persistent, Agent):
         self.torque = np.zeros(n)  # the commanded total, N·m (before clipping)
         #: The PES error of the last step, :math:`-\tau_{fb}`: PES's third factor, in place.
         self.error = self.simulator.third_factor(RULE)
+        # the fast readout learns from the same error (copied each step); None without one
+        self._fast_error = (
+            self.simulator.third_factor(FAST_RULE) if self.fast_learning_rate > 0.0 else None
+        )
         self._output = self.simulator.state["torque.value"]  # the learned torque, N·m
         self._step = self.simulator.step
         self._action = np.zeros(n, dtype=np.float32)
@@ -230,6 +299,21 @@ class AdaptiveController(Persistent, Agent):
         )
         self._task_damping = float(getattr(base, "damping", 1e-4))
 
+    @staticmethod
+    def _active_fraction(value: Any) -> tuple[float, float] | None:
+        if value is None:
+            return None
+        try:
+            low, high = (float(v) for v in value)
+        except (TypeError, ValueError):
+            low = high = math.nan
+        if not (0.0 < low <= high < 1.0):
+            raise ConfigError(
+                f"active_fraction must be a pair (low, high) with 0 < low <= high < 1 (shares "
+                f"of the input ball on which a neuron fires), got {value!r}"
+            )
+        return low, high
+
     def _force_regulator(self, force: Mapping[str, Any] | None) -> TactileForceRegulator | None:
         if force is None:
             return None
@@ -251,8 +335,11 @@ class AdaptiveController(Persistent, Agent):
 
     @classmethod
     def from_env(cls, env: Any, base: BaseController | None = None, **kwargs: Any) -> Any:
-        """Build for ``env`` on ``base`` (default: operational-space control of the env)."""
-        return cls(OperationalSpaceController.from_env(env) if base is None else base, **kwargs)
+        """Build for ``env`` on ``base`` (default: operational-space control of the env with
+        its reference-acceleration feedforward)."""
+        if base is None:
+            base = OperationalSpaceController.from_env(env, feedforward=True)
+        return cls(base, **kwargs)
 
     @property
     def learning(self) -> bool:
@@ -303,6 +390,8 @@ class AdaptiveController(Persistent, Agent):
                 # The surface, not a model error, holds the hand off its reference: learning
                 # from that feedback would integrate it into an ever harder push (PES pauses).
                 self.error[:] = 0.0
+        if self._fast_error is not None:
+            self._fast_error[:] = self.error
         self._step(None, self.joint_state)
         tau_a = self._output
         if self.force is not None:
@@ -338,7 +427,11 @@ class AdaptiveController(Persistent, Agent):
         return self._tau_a_task
 
     def set_learning(self, enabled: bool) -> None:
-        """Switch PES off (False: the decoders stay as they are) or back on at ``learning_rate``."""
+        """Switch PES off (False) or back on at ``learning_rate``.
+
+        Off, the error no longer changes the decoders: the slow readout's stay
+        as they are, a fast readout's keep decaying (``fast_decay_tau``).
+        """
         self.simulator.set_plasticity(bool(enabled))
 
     # -- checkpoint -----------------------------------------------------------------
@@ -352,7 +445,12 @@ class AdaptiveController(Persistent, Agent):
             "q_radius": self.q_radius,
             "dq_radius": self.dq_radius,
             "max_rates": list(tuning.max_rates),
-            "intercepts": list(tuning.intercepts),
+            # the intercepts follow from active_fraction when it is given
+            "intercepts": None if self.active_fraction is not None else list(tuning.intercepts),
+            "active_fraction": None if self.active_fraction is None else list(self.active_fraction),
+            "fast_learning_rate": self.fast_learning_rate,
+            "fast_decay_tau": self.fast_decay_tau,
+            "fast_decay_period": self.fast_decay_period,
             "tau_rc": tuning.tau_rc,
             "tau_ref": tuning.tau_ref,
             "tau_synapse": network.tau_synapse,

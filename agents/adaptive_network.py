@@ -18,7 +18,11 @@ abr_control builds DeWolf's controller as a Nengo network:
   ``"torque"`` (one unit per joint, the decoding synapse) holds the
   decoders, zero at the start, learned by the core's
   :class:`~neurocontrol.model.error_rules.PES` from the error the agent sets
-  as the rule's third factor (``"readout.pes"``).
+  as the rule's third factor (``"readout.pes"``);
+- with a fast learning rate, a second readout ``"fast"`` onto the same
+  output, whose PES (``"fast.pes"``, the same error) has a weight decay: the
+  two-rate process of Smith, Ghazizadeh & Shadmehr (2006), a fast
+  component that learns quickly and forgets plus the slow one that keeps.
 
 The tuning curves (encoders, gains, biases) come from a
 :class:`~neurocontrol.encoding.NEFEncoder`: gains solved for neurons
@@ -39,7 +43,14 @@ from neurocontrol.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
 from neurocontrol.model.network import Output, SignalInput
 from neurocontrol.model.neurons import LIFRate
 
-__all__ = ["INPUT_CODINGS", "NEURON_MODELS", "RULE", "AdaptiveNetworkSpec", "adaptive_network"]
+__all__ = [
+    "FAST_RULE",
+    "INPUT_CODINGS",
+    "NEURON_MODELS",
+    "RULE",
+    "AdaptiveNetworkSpec",
+    "adaptive_network",
+]
 
 #: How the joint state reaches the population.
 INPUT_CODINGS = ("delta_events", "nef_currents", "population_events")
@@ -47,6 +58,8 @@ INPUT_CODINGS = ("delta_events", "nef_currents", "population_events")
 NEURON_MODELS = ("spiking", "rate")
 #: The learning rule of the readout, as ``Simulator.set_third_factor`` names it.
 RULE = "readout.pes"
+#: The learning rule of the fast, decaying readout (when there is one).
+FAST_RULE = "fast.pes"
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,9 @@ class AdaptiveNetworkSpec:
     afferents_per_signal: int
     afferent_rate: float
     tau_input: float
+    fast_learning_rate: float = 0.0  # per neuron; 0: no fast readout
+    fast_decay_tau: float | None = None
+    fast_decay_period: float | None = None
 
 
 def adaptive_network(
@@ -96,15 +112,24 @@ def adaptive_network(
         rule=PES(learning_rate=spec.learning_rate, pre_tau=spec.pes_pre_tau),
         name="readout",
     )
+    readouts = [readout]
+    if spec.fast_learning_rate > 0.0:
+        rule = PES(
+            spec.fast_learning_rate,
+            pre_tau=spec.pes_pre_tau,
+            decay_tau=spec.fast_decay_tau,
+            decay_period=spec.fast_decay_period,
+        )
+        readouts.append(Projection(hidden, torque, AllToAll(), 0.0, rule=rule, name="fast"))
     if spec.input_coding == "population_events":
         afferents, encoder, projection = _receptive_fields(tuning, state, hidden, spec, dt)
-        return Network([state, afferents, hidden, torque], [projection, readout], [encoder])
+        return Network([state, afferents, hidden, torque], [projection, *readouts], [encoder])
     delta = spec.delta if spec.input_coding == "delta_events" else None
     currents = CurrentEncoder(
         state, hidden, tuning.encoders, tuning.gains, tuning.biases, tuning.center,
         tuning.radius, delta, name="currents",
     )  # fmt: skip
-    return Network([state, hidden, torque], [readout], [currents])
+    return Network([state, hidden, torque], readouts, [currents])
 
 
 def _receptive_fields(

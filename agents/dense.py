@@ -193,6 +193,14 @@ class OperationalSpaceController(BaseController):
         Posture gains (1/s^2, 1/s) toward the robot's home posture.
     damping
         :math:`\lambda` of the damped inverse.
+    feedforward
+        Add the nominal model's reference-acceleration torque
+        :math:`J^T \Lambda \ddot x_{ref}` (:math:`\ddot x_{ref}` the step's
+        difference of the reference velocity, zero on an episode's first
+        step). Without it the hand lags a moving reference by what the
+        feedback needs to accelerate it, a torque that depends on the
+        reference's acceleration, which the arm's state does not tell. Not
+        part of :attr:`feedback_torque`: a feedforward of the model.
     """
 
     agent_type: ClassVar[str] = "osc"
@@ -207,6 +215,7 @@ class OperationalSpaceController(BaseController):
         kp_null: float = 10.0,
         kd_null: float | None = None,
         damping: float = 1e-4,
+        feedforward: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(observation_space, action_space, robot_model, **kwargs)
@@ -232,6 +241,12 @@ class OperationalSpaceController(BaseController):
         self._force = np.zeros(d)
         self._posture = np.zeros((2, n))
         self._mass_jacobian: tuple[np.ndarray, np.ndarray] | None = None
+        if not isinstance(feedforward, (bool, np.bool_)):
+            raise ConfigError(f"feedforward must be true or false, got {feedforward!r}")
+        self.feedforward = bool(feedforward)
+        self.dx_ref_before = np.zeros(d)  # the reference velocity of the last step
+        self.started = np.zeros(1, dtype=np.uint8)  # dx_ref_before holds this episode's
+        self._accel_force = np.zeros(d)
 
     def mass_and_jacobian(self) -> tuple[np.ndarray, np.ndarray]:
         if self._mass_jacobian is None:
@@ -254,8 +269,16 @@ class OperationalSpaceController(BaseController):
             self._posture, self.feedback_torque, self.last_torque,
         ):  # fmt: skip
             raise self._singular("M or J M^-1 J^T + damping I")
+        if self.feedforward:
+            kernels.reference_feedforward(
+                jac, self._low_t, self.state, self.dt, self.dx_ref_before, self.started,
+                self._accel_force, self.last_torque,
+            )  # fmt: skip
         self._mass_jacobian = (mass, jac)
         return self.last_torque
+
+    def reset(self, seed: int | None = None) -> None:
+        self.started[0] = 0
 
     def _gain_spec(self) -> dict[str, Any]:
         return {
@@ -264,6 +287,16 @@ class OperationalSpaceController(BaseController):
             "kp_null": self.kp_null,
             "kd_null": self.kd_null,
             "damping": self.damping,
+            "feedforward": self.feedforward,
+        }
+
+    def state_targets(self) -> dict[str, np.ndarray]:
+        if not self.feedforward:  # the state of a controller without it, as before
+            return super().state_targets()
+        return {
+            **super().state_targets(),
+            "dx_ref_before": self.dx_ref_before,
+            "started": self.started,
         }
 
 

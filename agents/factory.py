@@ -3,14 +3,15 @@
 A spec is a mapping with a ``type`` and that type's parameters::
 
     {"type": "adaptive_spiking", "base": {"type": "osc", "kp": 200},
-     "n_neurons": 1000, "learning_rate": 1e-5}
+     "n_neurons": 1000, "learning_rate": 5e-3}
 
 =====================  ===============================================================
 type                   parameters (besides ``type``)
 =====================  ===============================================================
 ``osc``                :class:`~neurocontrol.agents.dense.OperationalSpaceController`
 ``joint_pd``           :class:`~neurocontrol.agents.dense.JointPDController`
-``adaptive_spiking``   ``base`` (a base spec, default ``{"type": "osc"}``) and
+``adaptive_spiking``   ``base`` (a base spec, default ``{"type": "osc", "feedforward":
+                       true}``) and
                        :class:`~neurocontrol.agents.adaptive.AdaptiveController`'s
                        parameters with LIF neurons; ``force`` (ArmPress) takes the
                        regulator's parameters, its ``target_force`` defaulting to
@@ -108,7 +109,9 @@ def _base(spec: Any, env: gym.Env, where: str) -> BaseController:
 
 def _adaptive(spec: Mapping[str, Any], env: gym.Env, seed: int | None) -> Agent:
     params = _check_keys(spec, _keywords(AdaptiveController) | {"base"}, "agent")
-    base = _base(params.pop("base", {"type": "osc"}), env, "base controller")
+    # the default base adds the reference-acceleration feedforward (what the weights then hold
+    # is the perturbation, a function of the state)
+    base = _base(params.pop("base", {"type": "osc", "feedforward": True}), env, "base controller")
     if "seed" not in params and seed is not None:
         params["seed"] = seed
     force = params.get("force")

@@ -8,7 +8,10 @@ of mutable state, its parts' arrays under their prefixes (a simulator's as
 files are ``<path>.json`` and ``<path>.<generation>.npz``, replaced as one
 (the header, written last, is the commit point, so a save that fails or is
 killed leaves the previous checkpoint); the header holds the hash of the
-arrays and of itself, so edited or mismatched files are refused.
+arrays and of itself, so edited or mismatched files are refused. The header
+also holds the agent type's checkpoint version (:data:`AGENT_VERSIONS`):
+when what an agent's arrays or spec mean changes, its version goes up and
+older checkpoints of it are refused by version.
 Loading rebuilds nothing by itself: an agent built from the same spec takes
 the arrays in place (:meth:`Persistent.load`), so learning continues
 bit-identically; :func:`~neurocontrol.agents.factory.load_agent` does both.
@@ -28,17 +31,36 @@ from neurocontrol import checkpoint
 from neurocontrol.errors import CheckpointError
 from neurocontrol.statedict import Stateful
 
-__all__ = ["CHECKPOINT_KIND", "Persistent", "read_checkpoint", "write_checkpoint"]
+__all__ = [
+    "AGENT_VERSIONS",
+    "CHECKPOINT_KIND",
+    "Persistent",
+    "read_checkpoint",
+    "write_checkpoint",
+]
 
 #: ``kind`` of agent checkpoints in :mod:`neurocontrol.checkpoint`.
 CHECKPOINT_KIND = "agent"
+#: Checkpoint version of each agent type whose checkpoints changed meaning (others: 1).
+#: Adaptive 2: ``learning_rate`` is divided by ``n_neurons`` (1 applied it per neuron).
+AGENT_VERSIONS = {"adaptive_spiking": 2, "adaptive_rate": 2, "hybrid": 2}
+#: Why an agent type's older checkpoint versions are no longer read.
+_VERSION_NOTES = {
+    ("adaptive_spiking", 1): "learning_rate applied per neuron, not divided by n_neurons",
+    ("adaptive_rate", 1): "learning_rate applied per neuron, not divided by n_neurons",
+    ("hybrid", 1): "its adaptive twins' learning_rate applied per neuron, not divided by n_neurons",
+}
 
 
 def write_checkpoint(
     path: str | Path, agent_type: str, spec: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
 ) -> None:
     """Write ``spec`` and ``arrays`` of an agent of ``agent_type`` as checkpoint ``path``."""
-    config = {"agent_type": agent_type, "spec": dict(spec)}
+    config = {
+        "agent_type": agent_type,
+        "agent_version": AGENT_VERSIONS.get(agent_type, 1),
+        "spec": dict(spec),
+    }
     try:
         json.dumps(config, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -55,6 +77,15 @@ def read_checkpoint(path: str | Path) -> tuple[str, dict[str, Any], dict[str, np
     spec = config.get("spec") if isinstance(config, dict) else None
     if not isinstance(agent_type, str) or not isinstance(spec, dict):
         raise CheckpointError(f"checkpoint {str(path)!r} has a malformed agent header")
+    version = config.get("agent_version", 1)  # written before agents had versions: 1
+    expected = AGENT_VERSIONS.get(agent_type, 1)
+    if version != expected:
+        note = _VERSION_NOTES.get((agent_type, version))
+        raise CheckpointError(
+            f"checkpoint {str(path)!r} holds a {agent_type!r} agent of checkpoint version "
+            f"{version!r}{f' ({note})' if note else ''}; this version reads {agent_type!r} "
+            f"checkpoints of version {expected}; re-create the checkpoint"
+        )
     return agent_type, spec, arrays
 
 

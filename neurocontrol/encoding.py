@@ -36,6 +36,7 @@ __all__ = [
     "PoissonEncoder",
     "SendOnDeltaEncoder",
     "TactileEncoder",
+    "intercept_for_active_fraction",
     "lif_rates",
     "lif_rates_stepped",
     "reconstruct_send_on_delta",
@@ -577,6 +578,42 @@ def _interval(
     if not (low <= lo <= hi and (hi < high if high_open else hi <= high)):
         raise ConfigError(f"{name} must be a pair (low, high) within {bound}, got {value!r}")
     return lo, hi
+
+
+def intercept_for_active_fraction(fraction: Any, dimensions: int) -> np.ndarray:
+    r"""The intercept at which a neuron fires on ``fraction`` of the unit ball's volume.
+
+    A neuron with unit encoder :math:`e` and intercept :math:`c` fires where
+    :math:`e \cdot \hat x > c`: in :math:`D` dimensions, a cap of the unit
+    ball whose share of its volume is
+
+    .. math:: f(c) = \frac{\int_c^1 (1 - t^2)^{(D-1)/2}\,dt}{\int_{-1}^1 (1 - t^2)^{(D-1)/2}\,dt}
+
+    (the ball's cross-sections at :math:`e \cdot \hat x = t` are
+    :math:`(D-1)`-balls of radius :math:`\sqrt{1 - t^2}`). This inverts
+    :math:`f`, decreasing from 1 at :math:`c = -1` to 0 at :math:`c = 1`
+    (numerically, to about 1e-6). Sparser codes in more dimensions need
+    lower intercepts for the same share: 10% of a 4-D ball is :math:`c
+    \approx 0.55`, of a 1-D interval 0.8.
+
+    Parameters
+    ----------
+    fraction : float or array of floats in (0, 1)
+    dimensions : int
+        :math:`D`.
+    """
+    dims = require_int("dimensions", dimensions, minimum=1)
+    values = np.asarray(fraction, dtype=np.float64)
+    if values.size == 0 or not np.all((values > 0.0) & (values < 1.0)):
+        raise ConfigError(
+            f"active fraction must be in (0, 1) (the share of the input ball where a neuron "
+            f"fires), got {fraction!r}"
+        )
+    t = np.linspace(-1.0, 1.0, 20001)
+    density = (1.0 - t * t) ** ((dims - 1) / 2.0)
+    above = np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) * 0.5 * np.diff(t))])
+    share = 1.0 - above / above[-1]  # f(t), decreasing from 1 to 0
+    return np.interp(-values, -share, t)
 
 
 class NEFEncoder(Encoder):

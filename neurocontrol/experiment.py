@@ -360,7 +360,7 @@ def default_config() -> ExperimentConfig:
                 "spiking": spiking,
                 "dense": twin,
             },
-            "base (OSC)": {"type": "osc"},
+            "base (OSC)": {"type": "osc", "feedforward": True},  # the adaptive agents' base
         },
         schedule=[
             ScheduleEvent(12.0, {"kind": "curl_field", "strength": 15.0}, "curl field on"),

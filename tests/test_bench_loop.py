@@ -10,13 +10,15 @@ from neurocontrol.bench.loop import agent_specs
 from neurocontrol.cli import main
 
 
-def test_bench_loop_reports_three_agents_per_env_as_json(capsys) -> None:
+def test_bench_loop_reports_the_agents_and_the_previous_configuration_as_json(capsys) -> None:
     assert main(["bench", "loop", "--seconds", "0.3", "--neurons", "100", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["envs"]) == {"neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0"}
     assert report["agents"] == agent_specs(100)
     for env_id, agents in report["envs"].items():
-        assert set(agents) == {"hybrid", "adaptive_spiking", "adaptive_rate"}
+        assert set(agents) == {
+            "hybrid", "adaptive_spiking", "adaptive_rate", "spiking (old)", "rate (old)"
+        }  # fmt: skip
         for figures in agents.values():
             assert figures["timed_steps"] == 300
             assert figures["agent"]["p50_us"] > 0 and figures["env"]["p50_us"] > 0
@@ -28,6 +30,10 @@ def test_bench_loop_reports_three_agents_per_env_as_json(capsys) -> None:
         assert report["hybrid_over_sides_agent_p50"][env_id] == pytest.approx(
             agents["hybrid"]["agent"]["p50_us"] / sides
         )
+        assert report["present_over_previous_agent_p50"][env_id]["spiking"] == pytest.approx(
+            agents["adaptive_spiking"]["agent"]["p50_us"]
+            / agents["spiking (old)"]["agent"]["p50_us"]
+        )
 
 
 def test_bench_loop_table_has_a_row_per_agent_and_env(capsys) -> None:
@@ -35,4 +41,9 @@ def test_bench_loop_table_has_a_row_per_agent_and_env(capsys) -> None:
     assert main([*argv, "--envs", "neurocontrol/PlanarReach-v0"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("neuro")]
     assert [row.split()[1] for row in rows[:3]] == ["hybrid", "adaptive_spiking", "adaptive_rate"]
-    assert "hybrid agent p50 / (spiking + rate twin alone)" in rows[3]
+    assert [row.split(maxsplit=1)[1][:13] for row in rows[3:5]] == [
+        "spiking (old)",
+        "rate (old)   ",
+    ]
+    assert "hybrid agent p50 / (spiking + rate twin alone)" in rows[5]
+    assert "agent p50 present / previous configuration: spiking x" in rows[6]

@@ -25,7 +25,16 @@ def probe_config(**overrides):
         "name": "probe",
         "env": {"kwargs": {"n_targets": 4, "movement_time": 0.3, "hold_time": 0.2}},
         "agents": {
-            "twin": {"type": "adaptive_rate", "learning_rate": 1.0e-5, "tau_synapse": 0.02},
+            # the previous default: one readout at 1e-2 on a dense code, plain OSC base
+            "twin": {
+                "type": "adaptive_rate",
+                "base": {"type": "osc"},
+                "learning_rate": 1.0e-2,
+                "fast_learning_rate": 0.0,
+                "q_radius": 1.0,
+                "intercepts": [-1.0, 0.9],
+                "tau_synapse": 0.02,
+            },
             "base": {"type": "osc"},
         },
         "schedule": [
@@ -131,7 +140,7 @@ def test_a_learning_switch_leaves_the_perturbation_on(probe) -> None:
 def test_learning_frozen_from_the_start() -> None:
     factory = Recording()
     config = probe_config(
-        agents={"twin": {"type": "adaptive_rate", "learning_rate": 1.0e-5}},
+        agents={"twin": {"type": "adaptive_rate", "learning_rate": 1.0e-2}},
         schedule=[{"at": 0.0, "learning": False}, {"at": 2.0, "perturbation": CURL}],
         duration=4.0,
     )

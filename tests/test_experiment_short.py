@@ -67,7 +67,11 @@ def test_default_agents_write_a_run_of_one_step_or_a_few(duration, steps, tmp_pa
     summary = check_run(run, steps)
     assert summary["phases"] == {"first perturbed": [0, 0], "adapted": [0, 0]}
     assert set(summary["paired"]) == set(list(result.agents)[1:])
-    assert "spike_raster.png" in {p.name for p in run.path.iterdir()}
+    # the raster when the spiking agent spiked: at rest at home few neurons of its sparse
+    # code fire (most intercepts are above 0), none in the first step
+    spikes = len(next(iter(result.agents.values())).raster[0])
+    assert ("spike_raster.png" in {p.name for p in run.path.iterdir()}) == (spikes > 0)
+    assert spikes > 0 or steps == 1
 
 
 class Flail(Agent):

@@ -39,9 +39,15 @@ def config(**overrides):
         "env": {"kwargs": {"n_targets": 4, "movement_time": 0.3, "hold_time": 0.2}},
         "agents": {
             # slow enough that a frozen network keeps most of the compensation, and that
-            # adaptation takes a few reaches (the savings criterion needs that)
-            "twin": {"type": "adaptive_rate", "learning_rate": 3.0e-7, "tau_synapse": 0.02},
-            "base": {"type": "osc"},
+            # adaptation takes a few reaches (the savings criterion needs that): one readout
+            # at 3e-4 for the population (3e-7 per neuron)
+            "twin": {
+                "type": "adaptive_rate",
+                "learning_rate": 3.0e-4,
+                "fast_learning_rate": 0.0,
+                "tau_synapse": 0.02,
+            },
+            "base": {"type": "osc", "feedforward": True},
         },
         "schedule": FULL_SCHEDULE,
         "duration": 50.0,

@@ -2,7 +2,9 @@
 
 Per env id, three agents: the hybrid (the spiking side drives: LIF neurons
 with PES; the rate-coded twin runs in shadow on the same observations), the
-adaptive spiking controller alone and the rate twin alone. Each steps an
+adaptive spiking controller alone and the rate twin alone, and both alone in
+their previous configuration (base without feedforward, the dense code
+:data:`OLD_CODE`), whose cost the present one is compared with. Each steps an
 env of its own for ``--seconds`` of simulated time after a warm-up; the
 three episodes advance in turn, in chunks (:func:`~neurocontrol.bench.
 interleave.time_agents`), so that ratios between them share the machine's
@@ -18,9 +20,18 @@ from typing import Any
 
 from neurocontrol.arguments import positive_float, positive_int
 
-__all__ = ["add_arguments", "agent_specs", "run"]
+__all__ = ["OLD_CODE", "add_arguments", "agent_specs", "run"]
 
 _IDS = ("neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0")
+#: The adaptive controllers' previous configuration: plain OSC base, dense code, fast PES,
+#: one readout.
+OLD_CODE = {
+    "base": {"type": "osc"},
+    "q_radius": 1.0,
+    "intercepts": [-1.0, 0.9],
+    "learning_rate": 1e-2,
+    "fast_learning_rate": 0.0,
+}
 
 
 def agent_specs(neurons: int) -> dict[str, dict[str, Any]]:
@@ -31,6 +42,8 @@ def agent_specs(neurons: int) -> dict[str, dict[str, Any]]:
         "hybrid": {"type": "hybrid", "mode": "spiking", "spiking": spiking, "dense": rate},
         "adaptive_spiking": spiking,
         "adaptive_rate": rate,
+        "spiking (old)": {**spiking, **OLD_CODE},
+        "rate (old)": {**rate, **OLD_CODE},
     }
 
 
@@ -54,6 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     specs = agent_specs(args.neurons)
     results: dict[str, Any] = {}
     hybrid_over_sides: dict[str, float] = {}
+    new_over_old: dict[str, dict[str, float]] = {}
     table = [
         f"full closed loop, {args.neurons} neurons per controller, {args.seconds:g} s simulated "
         f"per agent and env, the agents of an env interleaved in {CHUNKS} chunks",
@@ -76,11 +90,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{env_id}: hybrid agent p50 / (spiking + rate twin alone) "
             f"x{hybrid_over_sides[env_id]:.2f}"
         )
+        new_over_old[env_id] = {
+            side: figures[new]["agent"]["p50_us"] / figures[old]["agent"]["p50_us"]
+            for side, new, old in (
+                ("spiking", "adaptive_spiking", "spiking (old)"),
+                ("rate", "adaptive_rate", "rate (old)"),
+            )
+        }
+        table.append(
+            f"{env_id}: agent p50 present / previous configuration: spiking "
+            f"x{new_over_old[env_id]['spiking']:.2f}, rate twin x{new_over_old[env_id]['rate']:.2f}"
+        )
     table.append("times in us per 1 ms control step; target >= 5x real time, step p99 < 1000 us")
     return {
         "envs": results,
         "agents": specs,
         "hybrid_over_sides_agent_p50": hybrid_over_sides,
+        "present_over_previous_agent_p50": new_over_old,
         "neurons": args.neurons,
         "seconds": args.seconds,
         "table": table,

@@ -184,7 +184,12 @@ def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
     dims = rule.check_projection(context.projection_name, context.n_post)
     filtered = rule.pre_tau is not None
     decay = math.exp(-context.dt / rule.pre_tau) if filtered else 0.0
-    params = np.zeros(5)
+    # a decaying rule has one more parameter; the others keep the 5 they always had
+    params = np.zeros(5 if rule.decay_tau is None else 7)
+    if rule.decay_tau is not None:
+        period = 1 if rule.decay_period is None else max(1, round(rule.decay_period / context.dt))
+        params[pes.PES_WEIGHT_DECAY] = math.exp(-period * context.dt / rule.decay_tau)
+        params[pes.PES_DECAY_STEPS] = period
     params[pes.PES_ACTIVITY_DECAY] = decay
     # what a spike (or r dt of a rate neuron) adds to the filtered activity, in Hz
     params[pes.PES_ACTIVITY_SCALE] = (1.0 - decay) / context.dt

@@ -24,6 +24,7 @@ __all__ = [
     "joint_pd_torque",
     "operational_space_torque",
     "planar_arm_dynamics",
+    "reference_feedforward",
     "task_space_factors",
     "task_space_part",
     "task_space_project",
@@ -208,6 +209,37 @@ def operational_space_torque(
     for i in range(n):
         tau[i] = feedback[i] + gravity[i] if gains[5] != 0.0 else feedback[i]
     return True
+
+
+@njit(**_JIT)
+def reference_feedforward(jac, low_t, state, dt, previous, started, force, tau):  # pragma: no cover
+    r"""Add the nominal model's reference-acceleration torque :math:`J^\top \Lambda \ddot x_{ref}`.
+
+    :math:`\ddot x_{ref}` is the difference of the reference velocity (in
+    ``state`` as :func:`unpack_arm_observation`) from ``previous``, the one
+    of the last step, over ``dt``; zero on the first step of an episode
+    (``started[0] == 0``). ``previous`` and ``started`` are updated; ``low_t``
+    is the factor of :math:`\Lambda^{-1}` the torque's kernel left (call
+    after a successful :func:`operational_space_torque`). ``force`` (d,) is
+    workspace; the torque is added to ``tau``.
+    """
+    d = jac.shape[0]
+    n = jac.shape[1]
+    base = 2 * n + 3 * d
+    first = started[0] == 0
+    for k in range(d):
+        velocity = state[base + k]
+        force[k] = 0.0 if first else (velocity - previous[k]) / dt
+        previous[k] = velocity
+    started[0] = 1
+    if first:
+        return
+    cholesky_solve(low_t, force)
+    for i in range(n):
+        s = 0.0
+        for k in range(d):
+            s += jac[k, i] * force[k]
+        tau[i] += s
 
 
 @njit(**_JIT)

@@ -2,7 +2,18 @@ r"""PES (prescribed error sensitivity), the kernel of :class:`~neurocontrol.mode
 
 Learning-rate units: weight (decoder) change per second per Hz of activity
 per unit of error, unnormalised by the neuron count,
-:math:`\Delta w = -\kappa\,dt\,a \otimes E`.
+:math:`\Delta w = -\kappa\,dt\,a \otimes E`. With a weight decay
+(``decay_tau``) every weight of the projection is first multiplied by
+:math:`\gamma = e^{-dt/\tau_{decay}}` each step, the forgetting of the fast
+process of a two-rate model (Smith, Ghazizadeh & Shadmehr 2006). The decay is
+a property of the memory, not of learning: it goes on while the rule is
+disabled (frozen), as the fast process forgets in error-clamp trials, where
+no error drives learning; only the error-driven changes stop. With a decay
+period of :math:`k` steps the weights are multiplied by :math:`\gamma^k` at
+the end of every :math:`k`-th step instead (as a learning engine applies its
+updates once per learning epoch): the same forgetting at a :math:`k`-th of
+the cost, a dense pass over the weights being the rule's largest expense on
+a sparsely spiking population.
 
 On a readout (a projection onto an :class:`~neurocontrol.model.network.Output`)
 the rule also keeps the output equal to the decoding of each presynaptic
@@ -37,6 +48,7 @@ from neurocontrol.kernels.state import (
     PRJ_LEARNING_SYNOPS_STEP,
     PRJ_N_POST,
     PRJ_N_PRE,
+    PRJ_N_SYN,
     PRJ_POST,
     PRJ_PRE,
     PRJ_PTR_START,
@@ -51,6 +63,7 @@ __all__ = [
     "ACTIVITY_FLOOR",
     "PES_ACTIVITY_DECAY",
     "PES_ACTIVITY_SCALE",
+    "PES_DECAY_STEPS",
     "PES_ENABLED",
     "PES_FILTERED",
     "PES_IDENTITY",
@@ -59,6 +72,7 @@ __all__ = [
     "PES_PRE_RATES",
     "PES_RATE_DT",
     "PES_READOUT",
+    "PES_WEIGHT_DECAY",
     "PESState",
     "pes_step",
 ]
@@ -69,8 +83,10 @@ PES_ACTIVITY_SCALE = 1  # (1 - exp(-dt / pre_tau)) / dt: a spike's contribution,
 PES_RATE_DT = 2  # learning_rate * dt
 PES_OUTPUT_DECAY = 3  # readout: the output synapse's exp(-dt / tau)
 PES_OUTPUT_GAIN = 4  # readout: (1 - that) / dt, a spike's contribution to its trace, Hz
+PES_WEIGHT_DECAY = 5  # exp(-k dt / decay_tau); only in the params of a rule with a decay
+PES_DECAY_STEPS = 6  # k: the decay every k-th step (its end), k >= 1; with PES_WEIGHT_DECAY
 # Entries of PESState.switches
-PES_ENABLED = 0  # 0 freezes the weights (the activity filter and the traces still run)
+PES_ENABLED = 0  # 0 stops the error-driven changes (the filter, traces and decay still run)
 PES_IDENTITY = 1  # 1: the error is already per postsynaptic neuron (no encoders)
 PES_FILTERED = 2  # 1: filtered presynaptic activity (pre_tau); 0: the spikes or rates themselves
 PES_PRE_RATES = 3  # 1: the presynaptic population is a rate model (delivers r dt)
@@ -88,7 +104,7 @@ class PESState(NamedTuple):
     error: np.ndarray  # f8 [error_dims], the error vector E (third factor)
     encoders: np.ndarray  # f8 [n_post, error_dims], projection P of the error
     projected: np.ndarray  # f8 [n_post], scratch: e = P E (-kappa e when per spike)
-    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN
+    params: np.ndarray  # f8 [5], PES_ACTIVITY_DECAY ... PES_OUTPUT_GAIN; [7] with a decay
     switches: np.ndarray  # i8 [5], PES_ENABLED ... PES_READOUT
     trace: np.ndarray  # f8 [n_pre] readout: activity through the output synapse (Hz); else [1]
     last: np.ndarray  # i8 [n_pre] readout from spikes: step of each neuron's last spike
@@ -270,6 +286,54 @@ def _add_to_spiking_rows(net: NetworkState, q: int, rule: PESState) -> int:
     return n_spikes
 
 
+@njit(**HELPER_JIT)
+def _decay_weights(net: NetworkState, q: int, rule: PESState, factor: float) -> int:
+    """Every weight of projection ``q`` times ``factor``; a readout's output follows; the MACs.
+
+    A readout's output moves by each weight's change times its neuron's
+    trace now, as with PES's own changes (the output may hold other
+    projections' decodings too, which keep theirs). Several rules on one
+    projection buffer the decay as a change, like their other changes.
+    """
+    syn = net.synapses
+    table = syn.ints
+    n_post = table[q, PRJ_N_POST]
+    count = table[q, PRJ_N_SYN]  # every layout stores its synapses' weights contiguously
+    shrink = factor - 1.0
+    first = table[q, PRJ_W_START]
+    if table[q, PRJ_DEFERRED] == 1:
+        for k in range(count):
+            add_weight_change(syn, q, k, shrink * syn.weights[first + k])
+        return count
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    weights = syn.weights[first : first + count]
+    if rule.switches[PES_READOUT] != 1:
+        for k in range(count):
+            weights[k] = clipped_weight(weights[k], shrink * weights[k], low, high)
+        return count
+    n_pre = table[q, PRJ_N_PRE]
+    trace, last, powers = rule.trace, rule.last, rule.powers
+    spiking, step, n_powers = (
+        rule.switches[PES_PRE_RATES] != 1,
+        net.clock[CLK_STEP],
+        powers.shape[0],
+    )
+    post_start = net.populations.ints[table[q, PRJ_POST], POP_START]
+    value = net.neurons.v[post_start : post_start + n_post]
+    for i in range(n_pre):
+        now = trace[i]
+        if spiking:  # stored as of the neuron's last spike: brought to now
+            elapsed = step - last[i]
+            now *= powers[elapsed] if elapsed < n_powers else 0.0
+        for j in range(n_post):
+            k = j * n_pre + i  # a readout's weights are stored output by output
+            old = weights[k]
+            new = clipped_weight(old, shrink * old, low, high)
+            weights[k] = new
+            value[j] += (new - old) * now
+    return 2 * count
+
+
 @njit(**REDUCTION_JIT)
 def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     r"""One step of PES on projection ``q``: :math:`\Delta w_{ij} = -\kappa\,dt\,a_i\,(PE)_j`.
@@ -279,8 +343,10 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     :math:`-\kappa\,(PE)_j` (adds of the once-scaled error: SynOps), or each
     active rate neuron's by :math:`-\kappa\,dt\,r_i\,(PE)_j`. A zero error
     costs nothing. On a readout the output follows (see the module
-    docstring). Counts its operations in the projection table
-    (``learning_synops_step``, ``learning_macs_step``).
+    docstring). A rule with a weight decay scales every weight first (every
+    step, or every ``k``-th), also while disabled. Counts
+    its operations in the projection table (``learning_synops_step``,
+    ``learning_macs_step``).
     """
     table = net.synapses.ints
     switches, params = rule.switches, rule.params
@@ -290,6 +356,10 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
     if readout:
         macs += _update_traces(net, q, rule)
     synops = 0
+    # enabled or not: the memory forgets (at the end of every k-th step)
+    decaying = params.shape[0] > PES_WEIGHT_DECAY
+    if decaying and (net.clock[CLK_STEP] + 1) % np.int64(params[PES_DECAY_STEPS]) == 0:
+        macs += _decay_weights(net, q, rule, params[PES_WEIGHT_DECAY])
     if switches[PES_ENABLED] == 1 and _project_error(rule):
         projected = rule.projected
         n_post = projected.shape[0]

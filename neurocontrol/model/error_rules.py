@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from neurocontrol.errors import ShapeError
+from neurocontrol.errors import ConfigError, ShapeError
 from neurocontrol.model._checks import (
     check_int,
     check_name,
@@ -66,6 +67,21 @@ class PES(LearningRule):
         Projection :math:`P` of the error onto postsynaptic neurons; None is
         the identity (then ``D`` must equal the number of postsynaptic
         neurons).
+    decay_tau : float or None
+        Time constant (s, > 0) of a weight decay: every weight of the
+        projection is multiplied by :math:`e^{-\Delta t/\tau_{decay}}` each
+        step, so what the rule learned fades unless the error keeps asking for
+        it (the fast process of a two-rate model, Smith, Ghazizadeh & Shadmehr
+        2006). The decay belongs to the memory, not to learning: frozen
+        (``set_plasticity(False)``) the error-driven changes stop but the
+        weights keep fading, as the fast process forgets in error-clamp
+        trials. None: no decay (frozen weights stay as they are).
+    decay_period : float or None
+        With ``decay_tau``: the decay is applied once per this period (s, > 0;
+        rounded to whole steps, at least one) by :math:`e^{-T/\tau_{decay}}`,
+        at the end of every :math:`T`-th step, instead of every step; the same
+        forgetting at a fraction of the cost of the pass over the weights.
+        None: every step.
     name : str or None
         Name of the rule in state keys (default ``"pes"``).
     """
@@ -78,10 +94,19 @@ class PES(LearningRule):
     error_dims: int | None = None
     encoders: Any = None
     name: str | None = None
+    decay_tau: float | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    decay_period: float | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         check_nonnegative(self, "learning_rate")
         check_optional_positive(self, "pre_tau")
+        check_optional_positive(self, "decay_tau")
+        check_optional_positive(self, "decay_period")
+        if self.decay_period is not None and self.decay_tau is None:
+            raise ConfigError(
+                f"PES.decay_period={self.decay_period!r} needs a decay_tau (got None); "
+                f"accepted: decay_period with decay_tau, or neither"
+            )
         if self.error_dims is not None:
             check_int(self, "error_dims", minimum=1)
         if self.encoders is not None:

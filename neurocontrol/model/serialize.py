@@ -50,7 +50,10 @@ def to_config(obj: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         config: dict[str, Any] = {"type": type(obj).kind}  # type: ignore[attr-defined]
         for field in dataclasses.fields(obj):
-            config[field.name] = to_config(getattr(obj, field.name), arrays, f"{key}.{field.name}")
+            value = getattr(obj, field.name)
+            if field.metadata.get("omit_default") and value == field.default:
+                continue  # a later parameter at its default: descriptions (and digests) as before
+            config[field.name] = to_config(value, arrays, f"{key}.{field.name}")
         return config
     if isinstance(obj, (np.floating, np.integer)):
         return obj.item()

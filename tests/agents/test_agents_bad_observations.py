@@ -22,8 +22,8 @@ N_AFTER = 60  # valid observations after it, compared with the twin's
 SPECS = {
     "osc": {"type": "osc"},
     "joint_pd": {"type": "joint_pd"},
-    "adaptive_spiking": {"type": "adaptive_spiking", "n_neurons": 60, "learning_rate": 1e-3},
-    "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 60, "learning_rate": 1e-3},
+    "adaptive_spiking": {"type": "adaptive_spiking", "n_neurons": 60, "learning_rate": 6e-2},
+    "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 60, "learning_rate": 6e-2},
     "hybrid": {
         "type": "hybrid",
         "spiking": {"type": "adaptive_spiking", "n_neurons": 40, "base": {"type": "joint_pd"}},

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neurocontrol import checkpoint
 from neurocontrol.agents import load_agent, make_agent
 from neurocontrol.errors import CheckpointError
 from neurocontrol.loop import run_episode
@@ -16,7 +17,7 @@ from .conftest import drive
 
 SPECS = {
     "joint_pd": {"type": "joint_pd", "kp": 50.0},
-    "adaptive_spiking": {"type": "adaptive_spiking", "n_neurons": 300, "learning_rate": 1e-5},
+    "adaptive_spiking": {"type": "adaptive_spiking", "n_neurons": 300, "learning_rate": 3e-3},
     "adaptive_spiking_events": {
         "type": "adaptive_spiking",
         "n_neurons": 300,
@@ -30,6 +31,20 @@ SPECS = {
     },
     "adaptive_rate": {"type": "adaptive_rate", "n_neurons": 300, "base": {"type": "joint_pd"}},
     "adaptive_rate_no_synapse": {"type": "adaptive_rate", "n_neurons": 300, "tau_synapse": None},
+    # the default (feedforward base, sparse code) plus a fast decaying readout
+    "adaptive_spiking_two_rate": {
+        "type": "adaptive_spiking",
+        "n_neurons": 300,
+        "fast_learning_rate": 1e-2,
+        "fast_decay_tau": 0.5,
+    },
+    "adaptive_rate_two_rate": {
+        "type": "adaptive_rate",
+        "n_neurons": 300,
+        "fast_learning_rate": 1e-2,
+        "fast_decay_tau": 0.5,
+    },
+    "osc_feedforward": {"type": "osc", "feedforward": True},
     "hybrid": {
         "type": "hybrid",
         "spiking": {"type": "adaptive_spiking", "n_neurons": 200},
@@ -58,6 +73,27 @@ def test_save_load_continues_bit_identically(planar, planar_observations, tmp_pa
         np.testing.assert_array_equal(mine, theirs)
     if name.startswith("adaptive"):
         assert np.any(agent.decoders != 0.0)  # learning happened after the checkpoint too
+
+
+@pytest.mark.parametrize("neurons", ["spiking", "rate"])
+def test_a_frozen_two_rate_agent_goes_on_forgetting_bit_identically_after_a_resume(
+    planar, planar_observations, tmp_path, neurons
+):
+    """Frozen, the default fast readout keeps decaying (every 10 ms, on the step clock)."""
+    agent = make_agent({"type": f"adaptive_{neurons}", "n_neurons": 300}, planar, seed=4)
+    drive(agent, planar_observations[:600])
+    agent.set_learning(False)
+    drive(agent, planar_observations[600:703])  # saved between two decays
+    slow = agent.decoders.copy()
+    agent.save(tmp_path / "frozen")
+    continued = drive(agent, planar_observations[703:900])
+    restored = load_agent(tmp_path / "frozen", planar)
+    assert not restored.learning
+    np.testing.assert_array_equal(drive(restored, planar_observations[703:900]), continued)
+    fast = restored.simulator.weight_matrix("fast")
+    np.testing.assert_array_equal(fast, agent.simulator.weight_matrix("fast"))
+    np.testing.assert_array_equal(restored.decoders, slow)  # the slow readout kept
+    assert 0.0 < np.abs(fast).max() < 0.1 * np.abs(slow).max()  # the fast one nearly gone
 
 
 def test_load_into_an_existing_agent_restores_its_state(planar, planar_observations, tmp_path):
@@ -241,20 +277,32 @@ def test_a_header_edited_by_hand_is_refused(planar, tmp_path, edit):
     np.testing.assert_array_equal(agent.decoders, before)
 
 
-def test_a_checkpoint_of_format_6_still_loads(planar, planar_observations, tmp_path):
-    """A real format-6 checkpoint (adaptive spiking, 20 neurons, after 300 learning steps)."""
+def test_a_format_6_adaptive_checkpoint_is_read_then_refused_by_its_agent_version(planar):
+    """A real format-6 checkpoint (adaptive spiking, 20 neurons, after 300 learning steps):
+    the file layout is still read, but its learning rate was per neuron (agent version 1)."""
     old = Path(__file__).parents[1] / "data" / "adaptive_spiking_format6"
-    with np.load(old.with_suffix(".npz"), allow_pickle=False) as archive:
-        stored = {name: archive[name] for name in archive.files}
-    agent = load_agent(old, planar)
-    state = agent.state_dict()
-    assert state.keys() == stored.keys() and np.any(agent.decoders != 0.0)
-    for key, value in stored.items():
-        np.testing.assert_array_equal(state[key], value, err_msg=key)
-    agent.save(tmp_path / "again")  # written in the current format, the same state
-    header = json.loads((tmp_path / "again.json").read_text())
-    assert header["format_version"] == 7
-    again = load_agent(tmp_path / "again", planar)
-    np.testing.assert_array_equal(
-        drive(again, planar_observations[:200]), drive(agent, planar_observations[:200])
+    config, arrays = checkpoint.load(old, kind="agent")
+    assert config["agent_type"] == "adaptive_spiking" and "agent_version" not in config
+    assert any(np.any(value != 0.0) for key, value in arrays.items() if "weights" in key)
+    message = (
+        r"holds a 'adaptive_spiking' agent of checkpoint version 1 \(learning_rate applied per "
+        r"neuron, not divided by n_neurons\); this version reads 'adaptive_spiking' checkpoints "
+        r"of version 2; re-create the checkpoint"
     )
+    with pytest.raises(CheckpointError, match=message):
+        load_agent(old, planar)
+    agent = make_agent(config["spec"], planar)
+    before = agent.decoders.copy()
+    with pytest.raises(CheckpointError, match=message):
+        agent.load(old)
+    np.testing.assert_array_equal(agent.decoders, before)
+
+
+@pytest.mark.parametrize("agent_type", ["adaptive_rate", "hybrid"])
+def test_adaptive_checkpoints_carry_their_agent_version(planar, tmp_path, agent_type):
+    spec = SPECS["hybrid"] if agent_type == "hybrid" else {"type": agent_type, "n_neurons": 50}
+    agent = make_agent(spec, planar, seed=0)
+    agent.save(tmp_path / "a")
+    header = json.loads((tmp_path / "a.json").read_text())
+    assert header["config"]["agent_version"] == 2
+    load_agent(tmp_path / "a", planar)

@@ -22,10 +22,10 @@ def test_builds_each_type_from_plain_data(planar):
     assert isinstance(make_agent({"type": "joint_pd", "kd": [3, 4]}, planar), JointPDController)
     spiking = make_agent(
         {"type": "adaptive_spiking", "base": {"type": "osc", "kp": 200}, "n_neurons": 100,
-         "learning_rate": 2e-5, "tau_synapse": 0.01}, planar, seed=3,
+         "learning_rate": 2e-3, "tau_synapse": 0.01}, planar, seed=3,
     )  # fmt: skip
     assert isinstance(spiking, AdaptiveController) and spiking.neurons == "spiking"
-    assert (spiking.n_neurons, spiking.learning_rate, spiking.seed) == (100, 2e-5, 3)
+    assert (spiking.n_neurons, spiking.learning_rate, spiking.seed) == (100, 2e-3, 3)
     assert spiking.base.kp == 200 and spiking.network.node("torque").tau == 0.01
     rate = make_agent({"type": "adaptive_rate", "n_neurons": 100, "seed": 9}, planar, seed=3)
     assert isinstance(rate, AdaptiveController) and rate.neurons == "rate"
@@ -58,7 +58,8 @@ def test_spec_round_trips(planar):
         ({"kp": 1.0}, r"agent spec has type None; allowed types"),
         ("osc", r"agent spec must be a mapping with a 'type', got 'osc'"),
         ({"type": "osc", "kpp": 1.0}, r"unknown key\(s\) \['kpp'\] in agent spec of type 'osc'; "
-         r"allowed: \['damping', 'dt', 'gravity_compensation', 'kd', 'kd_null', 'kp', 'kp_null'\]"),
+         r"allowed: \['damping', 'dt', 'feedforward', 'gravity_compensation', 'kd', 'kd_null', "
+         r"'kp', 'kp_null'\]"),
         ({"type": "adaptive_spiking", "neurons": 10},
          r"unknown key\(s\) \['neurons'\] .*'n_neurons'"),
         ({"type": "adaptive_rate", "decoding": "spike_events"},

@@ -88,6 +88,10 @@ def test_paused_adaptation_does_not_drive_the_posture_in_contact(seed):
     """
     env = gym.make("neurocontrol/ArmPress-v0", target_force=5.0)
     try:
+        # The defaults drift 0.13, 0.11, 0.08 rad (seeds 0-2). Part of any drift is the arm's
+        # own: with learning off the payload folds the posture by 0.17, 0.19, 0.09 rad (the
+        # posture task is weak); the decoders' torque, kept to the hand, takes some of it
+        # (the earlier sparse code at 1e-3, no fast readout: 0.153 on seed 0).
         agent = make_agent({"type": "adaptive_rate", "force": {}}, env, seed=seed)
         obs, _ = env.reset(seed=seed)
         agent.reset(seed)

@@ -87,8 +87,11 @@ def test_logged_compute_and_energy_are_consistent(planar, planar_observations):
 
 @pytest.mark.parametrize("neurons", ["spiking", "rate"])
 def test_operation_counts_by_hand(planar, planar_observations, neurons):
-    """Every operation of a step, counted from what the network did (j = 2 joints, 4 signals)."""
-    agent = AdaptiveController.from_env(planar, n_neurons=N, seed=5, neurons=neurons)
+    """Every operation of a step, counted from what the network did (j = 2 joints, 4 signals;
+    one readout)."""
+    agent = AdaptiveController.from_env(
+        planar, n_neurons=N, seed=5, neurons=neurons, fast_learning_rate=0.0
+    )
     sim, j = agent.simulator, 2
     for obs in planar_observations[:300]:
         agent.act(obs)
@@ -171,7 +174,11 @@ def test_share_base_needs_equal_bases(planar):
 
 def test_event_coded_input_counts_its_synops(planar, planar_observations):
     agent = AdaptiveController.from_env(
-        planar, n_neurons=N, input_coding="population_events", afferents_per_signal=10
+        planar,
+        n_neurons=N,
+        input_coding="population_events",
+        afferents_per_signal=10,
+        fast_learning_rate=0.0,  # one readout, counted by hand
     )
     sim, j = agent.simulator, 2
     afferent_spikes = sim.spikes[sim.slice_of("afferents")]

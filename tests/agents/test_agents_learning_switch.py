@@ -11,9 +11,9 @@ from neurocontrol.loop import run_episode
 
 from .conftest import drive
 
-SPIKING = {"type": "adaptive_spiking", "n_neurons": 200, "learning_rate": 1e-5}
+SPIKING = {"type": "adaptive_spiking", "n_neurons": 200, "learning_rate": 2e-3}
 EVENTS = {**SPIKING, "input_coding": "delta_events"}
-RATE = {"type": "adaptive_rate", "n_neurons": 200, "learning_rate": 1e-5}
+RATE = {"type": "adaptive_rate", "n_neurons": 200, "learning_rate": 2e-3}
 
 
 @pytest.mark.parametrize("spec", [SPIKING, EVENTS, RATE], ids=["spiking", "events", "rate"])
