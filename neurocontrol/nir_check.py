@@ -28,17 +28,39 @@ __all__ = ["closed_loop", "compare", "core_outputs", "norse_outputs", "record_in
 
 
 def _readout_parts(graph: Any) -> tuple[Any, dict[str, Any]]:
-    """The graph with each LI cut out (its Linear feeding the Output), and the LI nodes."""
+    """The graph with each LI cut out (its Linear feeding the Output), and the LI nodes.
+
+    Several Linears from one population into an LI (a slow and a fast readout)
+    become one, their weights summed: the LI integrates their sum.
+    """
     import nir
 
     lis = {k: n for k, n in graph.nodes.items() if isinstance(n, nir.LI)}
     nodes = {k: n for k, n in graph.nodes.items() if k not in lis}
-    feeding = {dst: src for src, dst in graph.edges if dst in lis}
-    edges = []
+    feeding: dict[str, list[str]] = {}
     for src, dst in graph.edges:
         if dst in lis:
+            feeding.setdefault(dst, []).append(src)
+    merged: dict[str, str] = {}  # LI -> the one Linear kept
+    for li, linears in feeding.items():
+        keep, *others = linears
+        sources = {s for s, d in graph.edges if d in linears}
+        if len(sources) != 1 or not all(isinstance(nodes[k], nir.Linear) for k in linears):
+            raise InterchangeError(
+                f"norse_outputs: LI {li!r} is fed by {linears}; the check needs Linears from "
+                "one population"
+            )
+        weight = sum(np.asarray(nodes[k].weight, dtype=np.float64) for k in linears)
+        nodes[keep] = nir.Linear(weight=weight)
+        for k in others:
+            del nodes[k]
+        merged[li] = keep
+    dropped = {k for linears in feeding.values() for k in linears[1:]}
+    edges = []
+    for src, dst in graph.edges:
+        if dst in lis or src in dropped or dst in dropped:
             continue
-        edges.append((feeding[src], dst) if src in lis else (src, dst))
+        edges.append((merged[src], dst) if src in lis else (src, dst))
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=dict(graph.metadata)), lis
 
 

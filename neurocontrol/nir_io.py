@@ -217,6 +217,15 @@ def _export_projection(projection: Projection, sim: Any, ex: _Export) -> None:
             "current weights; parameters in metadata 'learning_rules')"
         )
     matrix = sim.weight_matrix(name)  # [pre, post], sparse densified
+    fading = [rule for rule in projection.rules if getattr(rule, "decay_tau", None) is not None]
+    if fading:
+        # A memory that fades on its own (the fast process of a two-rate learner) keeps
+        # nothing once learning stops: its frozen form is what it fades to, zero.
+        matrix = np.zeros_like(matrix)
+        ex.omitted.append(
+            f"weight decay: projection {name!r} forgets (decay_tau={fading[0].decay_tau} s) "
+            "and is exported at the weights it fades to, zero: only what lasts is exported"
+        )
     post = projection.post
     if isinstance(post, Output):
         ex.nodes[name] = nir.Linear(weight=np.ascontiguousarray(matrix.T))

@@ -30,7 +30,7 @@ CURL = {"perturbation": {"kind": "curl_field", "strength": 15.0}}
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     env = gym.make("neurocontrol/PlanarReach-v0", max_episode_steps=6000)
-    agent = AdaptiveController.from_env(env, learning_rate=1e-5, seed=0, n_neurons=300)
+    agent = AdaptiveController.from_env(env, seed=0, n_neurons=300)  # the default learner
     run_episode(env, agent, seed=0, options=CURL)
     assert np.any(agent.decoders != 0)
     with warnings.catch_warnings():

@@ -221,3 +221,27 @@ def test_warning_free_strict_export_of_a_static_network():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         to_nir(adaptive_like(LIF(tau_ref=0.0), rule=False, delta=None))
+
+
+def test_a_fading_readout_is_exported_at_the_weights_it_fades_to():
+    rng = np.random.default_rng(3)
+    state = SignalInput(2, name="state")
+    hidden = Population(30, LIF(tau_ref=0.0), name="hidden")
+    torque = Output(2, tau=0.02, name="torque")
+    encoder = CurrentEncoder(
+        state, hidden, rng.normal(size=(30, 2)), gains=rng.uniform(1, 3, 30),
+        biases=rng.uniform(0, 1.5, 30), name="currents",
+    )  # fmt: skip
+    lasting = rng.normal(0, 0.01, (30, 2))
+    projections = [
+        Projection(hidden, torque, weights=lasting, rule=PES(1e-3), name="readout"),
+        Projection(hidden, torque, weights=rng.normal(0, 0.01, (30, 2)),
+                   rule=PES(1e-1, decay_tau=0.05), name="fast"),
+    ]  # fmt: skip
+    net = Network([state, hidden, torque], projections, [encoder])
+    with pytest.raises(InterchangeError, match="weight decay: projection 'fast' forgets"):
+        to_nir(net)
+    with pytest.warns(UserWarning, match="fades to, zero"):
+        graph = to_nir(net, lossy=True)
+    np.testing.assert_array_equal(graph.nodes["fast"].weight, 0.0)
+    np.testing.assert_allclose(graph.nodes["readout"].weight, lasting.T, rtol=1e-6)  # float32
