@@ -29,12 +29,22 @@ from neurocontrol.fileio import atomic_path
 from neurocontrol.results import experiment_figures, latest_run, results_markdown, update_readme
 
 HERE = Path(__file__).resolve().parent
-PLOTS = ("tracking_error.png", "force_error.png", "learning_curve.png")
+PLOTS = (
+    "tracking_error.png",
+    "force_error.png",
+    "learning_curve.png",
+    "hand_paths.png",
+)
 
 
 def primary_plot(config: ExperimentConfig) -> str:
     """The plot a config's experiment shows in the README."""
     return "learning_curve.png" if config.metric == "trial_success" else f"{config.metric}.png"
+
+
+def experiment_configs() -> list[Path]:
+    """launch/*.yaml but the sweep files (launch/sweep_*.yaml, run by neurocontrol sweep)."""
+    return sorted(p for p in HERE.glob("*.yaml") if not p.name.startswith("sweep_"))
 
 
 def collect(runs: Path, config_paths: list[Path]) -> list[tuple[ExperimentConfig, Path]]:
@@ -62,14 +72,17 @@ def collect(runs: Path, config_paths: list[Path]) -> list[tuple[ExperimentConfig
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--configs", nargs="+", type=Path, help="experiment configs (default: launch/*.yaml)"
+        "--configs",
+        nargs="+",
+        type=Path,
+        help="experiment configs (default: launch/*.yaml but sweep_*.yaml)",
     )
     parser.add_argument("--runs", default="runs", help="folder of run directories (runs)")
     parser.add_argument("--readme", default=str(HERE.parent / "README.md"), help="README to update")
     parser.add_argument("--figures", default=str(HERE / "results"), help="where PNGs are copied")
     args = parser.parse_args(argv)
     try:
-        found = collect(Path(args.runs), args.configs or sorted(HERE.glob("*.yaml")))
+        found = collect(Path(args.runs), args.configs or experiment_configs())
         figures = [experiment_figures(run) for _, run in found]
     except NeuroControlError as exc:
         print(f"report: error: {exc}", file=sys.stderr)

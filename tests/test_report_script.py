@@ -67,6 +67,14 @@ def test_report_refuses_missing_results_and_publishes_only_matching_complete_run
     text = readme.read_text()
     assert f"run `{complete.path.name}`" in text and "old results" not in text
     assert sorted(p.name for p in figures.iterdir()) == [
-        "rep-a_learning_curve.png", "rep-a_tracking_error.png",
-        "rep-b_learning_curve.png", "rep-b_tracking_error.png",
+        "rep-a_hand_paths.png", "rep-a_learning_curve.png", "rep-a_tracking_error.png",
+        "rep-b_hand_paths.png", "rep-b_learning_curve.png", "rep-b_tracking_error.png",
     ]  # fmt: skip
+
+
+def test_the_default_configs_are_the_launch_experiments_and_no_sweep_file() -> None:
+    names = [path.name for path in load_report().experiment_configs()]
+    assert "curl_planar.yaml" in names and "payload_panda.yaml" in names
+    assert not any(name.startswith("sweep_") for name in names)
+    sweeps = list(REPORT.parent.glob("sweep_*.yaml"))
+    assert sweeps  # there is one to leave out
