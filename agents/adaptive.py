@@ -273,7 +273,7 @@ class AdaptiveController(Persistent, Agent):
         self.torque = np.zeros(n)  # the commanded total, N·m (before clipping)
         #: The PES error of the last step, :math:`-\tau_{fb}`: PES's third factor, in place.
         self.error = self.simulator.third_factor(RULE)
-        # the fast readout learns from the same error (copied each step); None without one
+        # the fast readout learns from the same error (written with it); None without one
         self._fast_error = (
             self.simulator.third_factor(FAST_RULE) if self.fast_learning_rate > 0.0 else None
         )
@@ -380,8 +380,12 @@ class AdaptiveController(Persistent, Agent):
         if self.force is not None:
             mass, jac = self.base.mass_and_jacobian()
             self._factor_task_space(mass, jac)
-        # the error goes straight into PES's third factor (the step checks it is finite)
-        np.negative(self.base.feedback_torque, out=self.error)
+        # the error goes straight into PES's third factor (the step checks it is finite), and
+        # into the fast readout's, which learns from the same error
+        if self._fast_error is None:
+            np.negative(self.base.feedback_torque, out=self.error)
+        else:
+            kernels.negate_into(self.base.feedback_torque, self.error, self._fast_error)
         if self.force is not None:
             tau_f = self.force.update(obs["tactile"], jac)
             tau_b = np.add(tau_b, tau_f, out=self._commanded)
@@ -390,8 +394,8 @@ class AdaptiveController(Persistent, Agent):
                 # The surface, not a model error, holds the hand off its reference: learning
                 # from that feedback would integrate it into an ever harder push (PES pauses).
                 self.error[:] = 0.0
-        if self._fast_error is not None:
-            self._fast_error[:] = self.error
+                if self._fast_error is not None:
+                    self._fast_error[:] = 0.0
         self._step(None, self.joint_state)
         tau_a = self._output
         if self.force is not None:

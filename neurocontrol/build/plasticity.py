@@ -224,12 +224,15 @@ def build_pes(rule: PES, context: RuleContext) -> RuleBuild:
         "last": np.zeros(n_traces, dtype=np.int64),
         "powers": powers,
     }
+    # a rate population's readout: the rule's kernel also propagates, one pass over the weights
+    fused = context.pre_rates and context.post_output and context.n_rules == 1
     return RuleBuild(
         pes.PESState,
         arrays,
-        pes.pes_step,
+        pes.pes_readout_rates if fused else pes.pes_step,
         third_factor="error",
         enabled=("switches", pes.PES_ENABLED),
+        propagates=fused,
         episode_state=("activity", "error", "trace", "last"),
     )
 

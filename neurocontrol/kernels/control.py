@@ -22,6 +22,7 @@ __all__ = [
     "cholesky_solve",
     "clip_action",
     "joint_pd_torque",
+    "negate_into",
     "operational_space_torque",
     "planar_arm_dynamics",
     "reference_feedforward",
@@ -350,6 +351,15 @@ def clip_action(tau, inv_limit, action):  # pragma: no cover - compiled
     for i in range(tau.shape[0]):
         a = tau[i] * inv_limit[i]
         action[i] = 1.0 if a > 1.0 else (-1.0 if a < -1.0 else a)
+
+
+@njit(**_JIT)
+def negate_into(values, out, copy):  # pragma: no cover - compiled
+    """``out = copy = -values``: one call where ``np.negative`` and a copy would be two."""
+    for i in range(values.shape[0]):
+        negated = -values[i]
+        out[i] = negated
+        copy[i] = negated
 
 
 @njit(**_JIT)

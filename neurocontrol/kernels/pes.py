@@ -37,8 +37,11 @@ import numpy as np
 from numba import njit
 
 from neurocontrol.kernels.flags import HELPER_JIT, REDUCTION_JIT
+from neurocontrol.kernels.readout import readout_rates
 from neurocontrol.kernels.state import (
     CLK_STEP,
+    POP_DT,
+    POP_R_M,
     POP_SPIKE_COUNT,
     POP_START,
     PRJ_DEFERRED,
@@ -46,6 +49,7 @@ from neurocontrol.kernels.state import (
     PRJ_IDX_START,
     PRJ_LEARNING_MACS_STEP,
     PRJ_LEARNING_SYNOPS_STEP,
+    PRJ_MACS_STEP,
     PRJ_N_POST,
     PRJ_N_PRE,
     PRJ_N_SYN,
@@ -74,6 +78,7 @@ __all__ = [
     "PES_READOUT",
     "PES_WEIGHT_DECAY",
     "PESState",
+    "pes_readout_rates",
     "pes_step",
 ]
 
@@ -391,3 +396,79 @@ def pes_step(net: NetworkState, q: int, rule: PESState) -> None:
             synops += n_spikes * n_post
     table[q, PRJ_LEARNING_SYNOPS_STEP] = synops
     table[q, PRJ_LEARNING_MACS_STEP] = macs
+
+
+@njit(**REDUCTION_JIT)
+def pes_readout_rates(net: NetworkState, q: int, rule: PESState) -> None:
+    r"""The readout of a rate population (:func:`~neurocontrol.kernels.readout.readout_rates`)
+    and its unfiltered PES in one pass over the weights; the readout's propagation kernel.
+
+    In a step that learns and does not decay, each output's column is read
+    once: :math:`y_j \mathrel{+}= g \sum_i r_i w_{ij}` with the weights before
+    this step's change (as the readout kernel adds them before the rule
+    runs), then the change and the output following it, the arithmetic of
+    :func:`pes_step` term by term. Other steps (frozen, zero error, a decay
+    due, filtered activity) call the two kernels in turn. The sums are
+    compiled with reassociation, so they may differ from the two passes in
+    the last bits; the weights do not. Operation counts as the two kernels
+    set them.
+    """
+    table = net.synapses.ints
+    switches, params = rule.switches, rule.params
+    decaying = params.shape[0] > PES_WEIGHT_DECAY
+    due = decaying and (net.clock[CLK_STEP] + 1) % np.int64(params[PES_DECAY_STEPS]) == 0
+    if (
+        due
+        or switches[PES_FILTERED] == 1
+        or switches[PES_ENABLED] != 1
+        or table[q, PRJ_DEFERRED] == 1
+        or not _project_error(rule)
+    ):
+        readout_rates(net.populations, q, net.synapses, net.neurons, net.ring, net.clock)
+        pes_step(net, q, rule)
+        return
+    pops, floats = net.populations.ints, net.populations.floats
+    syn = net.synapses
+    pre, post = table[q, PRJ_PRE], table[q, PRJ_POST]
+    n_pre, n_post = table[q, PRJ_N_PRE], table[q, PRJ_N_POST]
+    gain = floats[post, POP_R_M] * floats[pre, POP_DT]
+    low, high = syn.floats[q, PRJ_W_LOW], syn.floats[q, PRJ_W_HIGH]
+    pre_start, post_start = pops[pre, POP_START], pops[post, POP_START]
+    value = net.neurons.v[post_start : post_start + n_post]
+    rate = net.neurons.rate[pre_start : pre_start + n_pre]
+    weights = syn.weights[table[q, PRJ_W_START] :]
+    macs = _update_traces(net, q, rule)
+    trace, projected = rule.trace, rule.projected
+    scale = -params[PES_RATE_DT]
+    # unbounded (a readout's usual weights): the clip is the identity, three selects fewer
+    unbounded = low == -np.inf and high == np.inf
+    for j in range(n_post):
+        factor = scale * projected[j]
+        column = weights[j * n_pre : (j + 1) * n_pre]
+        total = 0.0
+        moved = 0.0
+        if unbounded:
+            for i in range(n_pre):
+                r = rate[i]
+                old = column[i]
+                total += r * old
+                change = factor * r
+                new = old if change == 0.0 else old + change
+                column[i] = new
+                moved += (new - old) * trace[i]
+        else:
+            for i in range(n_pre):
+                r = rate[i]
+                old = column[i]
+                total += r * old
+                new = clipped_weight(old, factor * r, low, high)
+                column[i] = new
+                moved += (new - old) * trace[i]
+        value[j] += gain * total
+        value[j] += moved
+    active = 0
+    for i in range(n_pre):
+        active += rate[i] != 0.0
+    table[q, PRJ_MACS_STEP] = active * n_post
+    table[q, PRJ_LEARNING_SYNOPS_STEP] = 0
+    table[q, PRJ_LEARNING_MACS_STEP] = macs + n_post + 2 * active * n_post

@@ -107,3 +107,11 @@ def test_unpack_and_clip() -> None:
     action = np.zeros(3, dtype=np.float32)
     kernels.clip_action(np.array([5.0, -30.0, 0.0]), np.array([0.1, 0.1, 1.0]), action)
     np.testing.assert_array_equal(action, np.array([0.5, -1.0, 0.0], dtype=np.float32))
+
+
+def test_negate_into_writes_minus_the_values_twice() -> None:
+    values = np.array([1.5, -2.0, 0.0, 3e-300])
+    out, copy = np.full(4, 9.0), np.full(4, 9.0)
+    kernels.negate_into(values, out, copy)
+    np.testing.assert_array_equal(out, np.negative(values))
+    np.testing.assert_array_equal(copy, np.negative(values))
