@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 from neurocontrol.errors import ClusterError, ConfigError, RunInterrupted
 from neurocontrol.sweep.spec import METRICS, SweepConfig, TrialPlan, load_sweep, sweep_from_dict
+from neurocontrol.sweep.tasks import run_tasks
 from neurocontrol.sweep.trial import read_record, record_path
 
 __all__ = ["SweepOutcome", "connect", "run_sweep"]
@@ -87,13 +88,25 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> float:
 
     env = worker_env()
     if address is None:
-        ray.init(
-            num_cpus=num_cpus or os.cpu_count(),
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level="warning",
-            runtime_env={"env_vars": env},
-        )
+        # The local raylet hands its environment to the workers it starts: set there, not as a
+        # runtime_env (that starts fresh workers through the runtime-env agent instead of the
+        # ones Ray starts with, about a second more). Restored at once: this process may
+        # have numba threads of its own.
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            ray.init(
+                num_cpus=num_cpus or os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="warning",
+            )
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         return time.perf_counter() - started
     if address != "auto":
         _check_answers(address)
@@ -219,7 +232,11 @@ def run_sweep(
             pending = [p for p in trials if read_record(sweep_dir, p.id) is None]
             if stage in ("swept", "all") and config.search == "optuna":
                 pending = [p for p in pending if p.kind == "shared"]
-            if pending:
+            if pending and config.asha is None:  # no scheduler: plain tasks, no Tune
+                interrupted |= run_tasks(
+                    config, sweep_dir, pending, references, concurrency, display
+                )
+            elif pending:
                 interrupted |= _fit(config, sweep_dir, pending, references, concurrency, display)
             if stage in ("swept", "all") and config.search == "optuna":
                 interrupted |= _fit_searcher(config, sweep_dir, references, concurrency, display)
@@ -418,18 +435,19 @@ class _Display:
 
         return ProgressCallback(self)
 
-    def trial_started(self, trial: Any) -> None:
-        self.running.add(trial.trial_id)
+    def trial_started(self, key: str) -> None:
+        """Trial ``key`` (a Tune trial id, or the plan's id) started."""
+        self.running.add(key)
         self.show()
 
-    def result(self, trial: Any, result: dict[str, Any]) -> None:
-        self.last_results[trial.trial_id] = dict(result, _trial=trial.config.get("trial"))
+    def result(self, key: str, result: dict[str, Any], plan: dict | None) -> None:
+        self.last_results[key] = dict(result, _trial=plan)
 
-    def trial_ended(self, trial: Any) -> None:
-        self.running.discard(trial.trial_id)
-        self.completed.add(trial.trial_id)
-        plan = trial.config.get("trial") or {}
-        record = read_record(self.sweep_dir, plan.get("id", ""))
+    def trial_ended(self, key: str, plan_id: str) -> None:
+        """Trial ``key`` ended; its record (if it left one) is that of plan ``plan_id``."""
+        self.running.discard(key)
+        self.completed.add(key)
+        record = read_record(self.sweep_dir, plan_id)
         if record is not None:
             self.finished[record["id"]] = record
             self._consider(record)
