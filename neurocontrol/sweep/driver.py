@@ -14,12 +14,14 @@ plots are rewritten from the records of the finished trials.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -102,11 +104,7 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> float:
                 logging_level="warning",
             )
         finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+            _restore_environ(saved)
         return time.perf_counter() - started
     if address != "auto":
         _check_answers(address)
@@ -300,6 +298,42 @@ def _context(config: SweepConfig, sweep_dir: Path, references: dict) -> dict[str
     }
 
 
+@contextlib.contextmanager
+def _lean_tune(concurrency: int) -> Iterator[None]:
+    """Tune without what a sweep does not use, for one ``fit``: the environment restored after.
+
+    The sweep keeps its own records, so Tune's per-result CSV/JSON/TensorBoard
+    loggers and its frequent experiment-state snapshots (``resume`` reads the
+    records, not Tune's state) are only cost; placement groups are made for the
+    trials that can run, not a queue of them. Ray Tune documents these
+    environment variables; ``fit`` reads them.
+    """
+    settings = {
+        "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+        "TUNE_GLOBAL_CHECKPOINT_S": "600",
+        "TUNE_MAX_PENDING_TRIALS_PG": str(max(1, concurrency)),
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update({k: v for k, v in settings.items() if saved[k] is None})
+    # with no result files, the result grid Tune builds at the end warns of each trial
+    analysis = logging.getLogger("ray.tune.analysis.experiment_analysis")
+    level = analysis.level
+    analysis.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        analysis.setLevel(level)
+        _restore_environ(saved)
+
+
+def _restore_environ(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _tune_run(config: SweepConfig, sweep_dir: Path, stage: str, display: Any) -> Any:
     from ray import tune
 
@@ -351,7 +385,8 @@ def _fit(
         ),
         run_config=_tune_run(config, sweep_dir, "grid", display),
     )
-    tuner.fit()
+    with _lean_tune(concurrency):
+        tuner.fit()
     display.record_stopped()
     return any(read_record(sweep_dir, t.id) is None for t in trials)
 
@@ -393,7 +428,8 @@ def _fit_searcher(
         ),
         run_config=_tune_run(config, sweep_dir, "optuna", display),
     )
-    tuner.fit()
+    with _lean_tune(concurrency):
+        tuner.fit()
     done = len(list((sweep_dir / "trials").glob("t*.json"))) // max(1, len(config.seeds))
     return done < config.samples
 
