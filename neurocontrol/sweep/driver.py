@@ -20,6 +20,7 @@ import math
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def run_sweep(
     sweep_dir = directory.path.resolve()
     outcome = SweepOutcome(sweep_dir, [], {})
     display = _Display(config, sweep_dir, plans, stream, progress)
-    interrupted = False
+    interrupted = settled = False
     try:
         outcome.ray_start_s = connect(address, max_workers)
         import ray
@@ -241,13 +242,18 @@ def run_sweep(
             if interrupted:
                 break
         outcome.trials_s = time.perf_counter() - fit_started
+        settled = not interrupted  # no trial is running: Ray may stop while the report is drawn
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        _disconnect()
-        from neurocontrol.sweep.report import write_report
+        closing = _disconnect(wait=not settled)
+        try:
+            from neurocontrol.sweep.report import write_report
 
-        outcome.rows, outcome.best = write_report(config, sweep_dir, plans)
+            outcome.rows, outcome.best = write_report(config, sweep_dir, plans)
+        finally:
+            if closing is not None:
+                closing.join()
         outcome.counts = display.counts(outcome.rows)
         unfinished = [p for p in plans if read_record(sweep_dir, p.id) is None]
         interrupted |= bool(unfinished)
@@ -434,11 +440,19 @@ def _fit_searcher(
     return done < config.samples
 
 
-def _disconnect() -> None:
+def _disconnect(wait: bool = True) -> threading.Thread | None:
+    """Stop or leave Ray; with ``wait`` False in a thread (returned: join it), as Ray's stop
+    mostly waits for its processes to exit (about a second here)."""
     import ray
 
-    if ray.is_initialized():
+    if not ray.is_initialized():
+        return None
+    if wait:
         ray.shutdown()
+        return None
+    closing = threading.Thread(target=ray.shutdown, name="ray-shutdown")
+    closing.start()
+    return closing
 
 
 class _Display:
