@@ -1,15 +1,17 @@
-"""Run a sweep on Ray Tune: a local Ray by default, an existing cluster with an address.
+"""Run a sweep on Ray: a local Ray by default, an existing cluster with an address.
 
 :func:`run_sweep` checks the sweep and its base experiment, creates the
 sweep directory (``<out>/<name>-<time>/``: ``config.yaml``, the resolved
 sweep; ``status.json``; ``trials/`` with one run directory and one record per
-trial; ``sweep.csv``; ``plots/``), starts or joins Ray, and runs the trials
-as Tune trials: first the agents the space leaves alone (once per seed) when a
-metric needs them (``retention``), then the swept ones. Each trial reports
-its per-cycle figures to Tune while it runs (ASHA early stopping works on
-them). Finished trials are never run again: ``resume`` continues a stopped
-sweep with the trials it lacks. Whatever happens, ``sweep.csv`` and the
-plots are rewritten from the records of the finished trials.
+trial; ``sweep.csv``; ``plots/``), starts or joins Ray, and runs the trials:
+first the agents the space leaves alone (once per seed) when a metric needs
+them (``retention``), then the swept ones. Grid and random sweeps run them as
+plain Ray tasks on pooled workers (:mod:`neurocontrol.sweep.tasks`); with ASHA
+or the Optuna searcher they run as Ray Tune trials, each reporting its
+per-cycle figures to Tune while it runs (ASHA early stopping works on them).
+Finished trials are never run again: ``resume`` continues a stopped sweep with
+the trials it lacks. Whatever happens, ``sweep.csv`` and the plots are
+rewritten from the records of the finished trials.
 """
 
 from __future__ import annotations
