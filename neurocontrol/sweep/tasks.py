@@ -12,7 +12,7 @@ trial loop and per-cycle reports.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +29,20 @@ def run_tasks(
     references: dict,
     concurrency: int,
     display: Any,
+    execute: Callable[..., Any] | None = None,
 ) -> bool:
     """Run ``trials``, at most ``concurrency`` at once; True if some ended without a record.
 
-    A worker that dies under a trial (a crash of the simulator, the memory
-    killer) leaves a failed record naming what Ray reported; the sweep goes on.
+    Each runs ``execute(trial, sweep_dir, references)`` in a worker (default
+    :func:`~neurocontrol.sweep.trial.execute_trial`). A worker that dies under
+    a trial (a crash of the simulator, the memory killer) leaves a failed
+    record naming what Ray reported; the sweep goes on.
     """
     import ray
 
     from neurocontrol.sweep.trial import execute_trial
 
-    remote = ray.remote(num_cpus=config.cpus_per_trial, max_retries=0)(execute_trial)
+    remote = ray.remote(num_cpus=config.cpus_per_trial, max_retries=0)(execute or execute_trial)
     waiting = list(trials)
     running: dict[Any, TrialPlan] = {}
     while waiting or running:

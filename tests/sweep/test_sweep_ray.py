@@ -201,3 +201,33 @@ def test_asha_sweep_runs_on_tune_with_per_cycle_reports_and_no_tune_loggers(tiny
     assert not any(name.startswith("events.out.tfevents") for name in tune_files)
     # Tune's settings and the workers' were for the sweep only
     assert {name: os.environ.get(name) for name in ours} == before
+
+
+def test_a_trial_whose_worker_dies_is_recorded_as_failed_and_the_others_run(tiny_sweep, tmp_path):
+    import ray
+
+    from neurocontrol.sweep.driver import _Display, connect
+    from neurocontrol.sweep.tasks import run_tasks
+    from neurocontrol.sweep.trial import execute_trial, read_record
+
+    tiny_sweep["metrics"] = {"adapted_error": "min"}
+    tiny_sweep["base"]["agents"].pop("base")
+    sweep = sweep_from_dict(tiny_sweep)
+    plans = [sweep.trial_for(point, 0) for point in sweep.points()]
+    doomed = plans[0].id
+
+    def execute(trial, sweep_dir, references):  # the worker of one trial dies under it
+        if trial["id"] == doomed:
+            os._exit(3)
+        return execute_trial(trial, sweep_dir, references)
+
+    connect(num_cpus=2)
+    try:
+        display = _Display(sweep, tmp_path, plans, sys.stderr, enabled=False)
+        assert run_tasks(sweep, tmp_path, plans, {}, 2, display, execute=execute) is False
+    finally:
+        ray.shutdown()
+    lost, good = read_record(tmp_path, doomed), read_record(tmp_path, plans[1].id)
+    assert lost["status"] == "failed" and "its Ray worker was lost" in lost["error"]
+    assert good["status"] == "complete"
+    assert display.counts()["failed"] == 1 and display.counts()["done"] == 2
