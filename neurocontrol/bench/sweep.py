@@ -4,10 +4,11 @@
 each, one seed) run twice in one invocation: serially in this process
 (:func:`~neurocontrol.sweep.trial.execute_trial` one after the other), then
 as ``neurocontrol sweep`` runs them (a local Ray started for it, start-up
-included). Reports both wall times, the speed-up, Ray's start-up, the
-overhead per trial after start-up ((sweep wall - start-up) x workers - the
-trials' own time, per trial), how many trials a sweep needs before Ray's
-start-up pays, the peak memory per worker and the load average.
+included). Reports both wall times, the speed-up, Ray's start-up, the time
+the trials took on Ray and what came around them (checks, report, Ray's
+stop), the overhead per trial after start-up ((sweep wall - start-up) x
+workers - the trials' own time, per trial), how many trials a sweep needs
+before Ray's start-up pays, the peak memory per worker and the load average.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def run(args: Any) -> dict[str, Any]:
         "sweep_wall_s": outcome.wall_s,
         "speedup": serial_s / outcome.wall_s,
         "ray_start_s": outcome.ray_start_s,
+        "trials_phase_s": outcome.trials_s,
+        "around_s": outcome.wall_s - outcome.ray_start_s - outcome.trials_s,
         "overhead_per_trial_s": overhead,
         "break_even_trials": break_even,
         "peak_rss_mb_per_worker": max(float(r["peak_rss_mb"]) for r in records),
@@ -103,6 +106,9 @@ def run(args: Any) -> dict[str, Any]:
         f"neurocontrol sweep (Ray): {outcome.wall_s:8.1f} s  speed-up {report['speedup']:.2f}x "
         "(target >= 1.6x)",
         f"Ray start-up:             {outcome.ray_start_s:8.1f} s",
+        f"trials on Ray:            {outcome.trials_s:8.1f} s "
+        f"(ideal {trial_s / args.workers:.1f} s: their own time / workers)",
+        f"checks, report, Ray stop: {report['around_s']:8.1f} s",
         f"overhead per trial:       {overhead:8.2f} s after start-up (target < 1 s)",
         f"break-even:               {break_even:8.1f} trials of this size before Ray gains",
         f"peak memory per worker:   {report['peak_rss_mb_per_worker']:8.0f} MB",

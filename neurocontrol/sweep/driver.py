@@ -1,25 +1,30 @@
-"""Run a sweep on Ray Tune: a local Ray by default, an existing cluster with an address.
+"""Run a sweep on Ray: a local Ray by default, an existing cluster with an address.
 
 :func:`run_sweep` checks the sweep and its base experiment, creates the
 sweep directory (``<out>/<name>-<time>/``: ``config.yaml``, the resolved
 sweep; ``status.json``; ``trials/`` with one run directory and one record per
-trial; ``sweep.csv``; ``plots/``), starts or joins Ray, and runs the trials
-as Tune trials: first the agents the space leaves alone (once per seed) when a
-metric needs them (``retention``), then the swept ones. Each trial reports
-its per-cycle figures to Tune while it runs (ASHA early stopping works on
-them). Finished trials are never run again: ``resume`` continues a stopped
-sweep with the trials it lacks. Whatever happens, ``sweep.csv`` and the
-plots are rewritten from the records of the finished trials.
+trial; ``sweep.csv``; ``plots/``), starts or joins Ray, and runs the trials:
+first the agents the space leaves alone (once per seed) when a metric needs
+them (``retention``), then the swept ones. Grid and random sweeps run them as
+plain Ray tasks on pooled workers (:mod:`neurocontrol.sweep.tasks`); with ASHA
+or the Optuna searcher they run as Ray Tune trials, each reporting its
+per-cycle figures to Tune while it runs (ASHA early stopping works on them).
+Finished trials are never run again: ``resume`` continues a stopped sweep with
+the trials it lacks. Whatever happens, ``sweep.csv`` and the plots are
+rewritten from the records of the finished trials.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import socket
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +32,7 @@ from urllib.parse import urlparse
 
 from neurocontrol.errors import ClusterError, ConfigError, RunInterrupted
 from neurocontrol.sweep.spec import METRICS, SweepConfig, TrialPlan, load_sweep, sweep_from_dict
+from neurocontrol.sweep.tasks import run_tasks
 from neurocontrol.sweep.trial import read_record, record_path
 
 __all__ = ["SweepOutcome", "connect", "run_sweep"]
@@ -87,13 +93,21 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> float:
 
     env = worker_env()
     if address is None:
-        ray.init(
-            num_cpus=num_cpus or os.cpu_count(),
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level="warning",
-            runtime_env={"env_vars": env},
-        )
+        # The local raylet hands its environment to the workers it starts: set there, not as a
+        # runtime_env (that starts fresh workers through the runtime-env agent instead of the
+        # ones Ray starts with, about a second more). Restored at once: this process may
+        # have numba threads of its own.
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            ray.init(
+                num_cpus=num_cpus or os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="warning",
+            )
+        finally:
+            _restore_environ(saved)
         return time.perf_counter() - started
     if address != "auto":
         _check_answers(address)
@@ -195,7 +209,7 @@ def run_sweep(
     sweep_dir = directory.path.resolve()
     outcome = SweepOutcome(sweep_dir, [], {})
     display = _Display(config, sweep_dir, plans, stream, progress)
-    interrupted = False
+    interrupted = settled = False
     try:
         outcome.ray_start_s = connect(address, max_workers)
         import ray
@@ -219,20 +233,29 @@ def run_sweep(
             pending = [p for p in trials if read_record(sweep_dir, p.id) is None]
             if stage in ("swept", "all") and config.search == "optuna":
                 pending = [p for p in pending if p.kind == "shared"]
-            if pending:
+            if pending and config.asha is None:  # no scheduler: plain tasks, no Tune
+                interrupted |= run_tasks(
+                    config, sweep_dir, pending, references, concurrency, display
+                )
+            elif pending:
                 interrupted |= _fit(config, sweep_dir, pending, references, concurrency, display)
             if stage in ("swept", "all") and config.search == "optuna":
                 interrupted |= _fit_searcher(config, sweep_dir, references, concurrency, display)
             if interrupted:
                 break
         outcome.trials_s = time.perf_counter() - fit_started
+        settled = not interrupted  # no trial is running: Ray may stop while the report is drawn
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        _disconnect()
-        from neurocontrol.sweep.report import write_report
+        closing = _disconnect(wait=not settled)
+        try:
+            from neurocontrol.sweep.report import write_report
 
-        outcome.rows, outcome.best = write_report(config, sweep_dir, plans)
+            outcome.rows, outcome.best = write_report(config, sweep_dir, plans)
+        finally:
+            if closing is not None:
+                closing.join()
         outcome.counts = display.counts(outcome.rows)
         unfinished = [p for p in plans if read_record(sweep_dir, p.id) is None]
         interrupted |= bool(unfinished)
@@ -281,6 +304,42 @@ def _context(config: SweepConfig, sweep_dir: Path, references: dict) -> dict[str
         "metrics": list(METRICS),
         "sweep": config.to_dict(),
     }
+
+
+@contextlib.contextmanager
+def _lean_tune(concurrency: int) -> Iterator[None]:
+    """Tune without what a sweep does not use, for one ``fit``: the environment restored after.
+
+    The sweep keeps its own records, so Tune's per-result CSV/JSON/TensorBoard
+    loggers and its frequent experiment-state snapshots (``resume`` reads the
+    records, not Tune's state) are only cost; placement groups are made for the
+    trials that can run, not a queue of them. Ray Tune documents these
+    environment variables; ``fit`` reads them.
+    """
+    settings = {
+        "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+        "TUNE_GLOBAL_CHECKPOINT_S": "600",
+        "TUNE_MAX_PENDING_TRIALS_PG": str(max(1, concurrency)),
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update({k: v for k, v in settings.items() if saved[k] is None})
+    # with no result files, the result grid Tune builds at the end warns of each trial
+    analysis = logging.getLogger("ray.tune.analysis.experiment_analysis")
+    level = analysis.level
+    analysis.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        analysis.setLevel(level)
+        _restore_environ(saved)
+
+
+def _restore_environ(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _tune_run(config: SweepConfig, sweep_dir: Path, stage: str, display: Any) -> Any:
@@ -334,7 +393,8 @@ def _fit(
         ),
         run_config=_tune_run(config, sweep_dir, "grid", display),
     )
-    tuner.fit()
+    with _lean_tune(concurrency):
+        tuner.fit()
     display.record_stopped()
     return any(read_record(sweep_dir, t.id) is None for t in trials)
 
@@ -376,16 +436,25 @@ def _fit_searcher(
         ),
         run_config=_tune_run(config, sweep_dir, "optuna", display),
     )
-    tuner.fit()
+    with _lean_tune(concurrency):
+        tuner.fit()
     done = len(list((sweep_dir / "trials").glob("t*.json"))) // max(1, len(config.seeds))
     return done < config.samples
 
 
-def _disconnect() -> None:
+def _disconnect(wait: bool = True) -> threading.Thread | None:
+    """Stop or leave Ray; with ``wait`` False in a thread (returned: join it), as Ray's stop
+    mostly waits for its processes to exit (about a second here)."""
     import ray
 
-    if ray.is_initialized():
+    if not ray.is_initialized():
+        return None
+    if wait:
         ray.shutdown()
+        return None
+    closing = threading.Thread(target=ray.shutdown, name="ray-shutdown")
+    closing.start()
+    return closing
 
 
 class _Display:
@@ -418,18 +487,19 @@ class _Display:
 
         return ProgressCallback(self)
 
-    def trial_started(self, trial: Any) -> None:
-        self.running.add(trial.trial_id)
+    def trial_started(self, key: str) -> None:
+        """Trial ``key`` (a Tune trial id, or the plan's id) started."""
+        self.running.add(key)
         self.show()
 
-    def result(self, trial: Any, result: dict[str, Any]) -> None:
-        self.last_results[trial.trial_id] = dict(result, _trial=trial.config.get("trial"))
+    def result(self, key: str, result: dict[str, Any], plan: dict | None) -> None:
+        self.last_results[key] = dict(result, _trial=plan)
 
-    def trial_ended(self, trial: Any) -> None:
-        self.running.discard(trial.trial_id)
-        self.completed.add(trial.trial_id)
-        plan = trial.config.get("trial") or {}
-        record = read_record(self.sweep_dir, plan.get("id", ""))
+    def trial_ended(self, key: str, plan_id: str) -> None:
+        """Trial ``key`` ended; its record (if it left one) is that of plan ``plan_id``."""
+        self.running.discard(key)
+        self.completed.add(key)
+        record = read_record(self.sweep_dir, plan_id)
         if record is not None:
             self.finished[record["id"]] = record
             self._consider(record)

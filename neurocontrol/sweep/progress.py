@@ -27,18 +27,21 @@ class ProgressCallback(tune.Callback):
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if self.display is not None:
-            self.display.trial_started(trial)
+            self.display.trial_started(trial.trial_id)
 
     def on_trial_result(
         self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
     ) -> None:
         if self.display is not None:
-            self.display.result(trial, result)
+            self.display.result(trial.trial_id, result, trial.config.get("trial"))
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        if self.display is not None:
-            self.display.trial_ended(trial)
+        self._ended(trial)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._ended(trial)
+
+    def _ended(self, trial: Any) -> None:
         if self.display is not None:
-            self.display.trial_ended(trial)
+            plan = trial.config.get("trial") or {}
+            self.display.trial_ended(trial.trial_id, plan.get("id", ""))

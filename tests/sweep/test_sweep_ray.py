@@ -178,3 +178,56 @@ def test_an_address_that_does_not_answer_is_refused_at_once(tiny_sweep, tmp_path
         run_sweep(sweep_from_dict(tiny_sweep), tmp_path, address="nowhere")
     sweep_dir = next(tmp_path.glob("tiny-sweep-*"))
     assert json.loads((sweep_dir / "status.json").read_text())["state"] == "interrupted"
+
+
+def test_asha_sweep_runs_on_tune_with_per_cycle_reports_and_no_tune_loggers(tiny_sweep, tmp_path):
+    # ASHA needs Tune's trial loop (the others run as plain Ray tasks): its trials report each
+    # cycle, a stopped one gets a record of its own, and Tune writes no per-result logs
+    tiny_sweep["space"] = {"agents.rate.learning_rate": {"grid": [1e-6, 1e-5, 1e-4, 1e-3]}}
+    tiny_sweep["metrics"] = {"adapted_error": "min"}
+    tiny_sweep["base"]["agents"].pop("base")
+    tiny_sweep["early_stopping"] = {"asha": {"grace_cycles": 1, "reduction_factor": 2}}
+    ours = ("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "TUNE_GLOBAL_CHECKPOINT_S", "NUMBA_NUM_THREADS")
+    before = {name: os.environ.get(name) for name in ours}
+    outcome = run_sweep(sweep_from_dict(tiny_sweep), tmp_path, max_workers=2, progress=False)
+    rows = read_sweep_csv(outcome.path / "sweep.csv")
+    assert len(rows) == 4 and {r["status"] for r in rows} <= {"complete", "stopped"}
+    assert any(r["status"] == "complete" for r in rows)
+    # the two large rates track far worse by their first cycle: ASHA stops them on those reports
+    stopped = [r for r in rows if r["status"] == "stopped"]
+    assert stopped and all("stopped early by ASHA after cycle" in r["failure"] for r in stopped)
+    tune_files = {p.name for p in (outcome.path / ".tune").rglob("*") if p.is_file()}
+    assert tune_files and not tune_files & {"progress.csv", "result.json"}
+    assert not any(name.startswith("events.out.tfevents") for name in tune_files)
+    # Tune's settings and the workers' were for the sweep only
+    assert {name: os.environ.get(name) for name in ours} == before
+
+
+def test_a_trial_whose_worker_dies_is_recorded_as_failed_and_the_others_run(tiny_sweep, tmp_path):
+    import ray
+
+    from neurocontrol.sweep.driver import _Display, connect
+    from neurocontrol.sweep.tasks import run_tasks
+    from neurocontrol.sweep.trial import execute_trial, read_record
+
+    tiny_sweep["metrics"] = {"adapted_error": "min"}
+    tiny_sweep["base"]["agents"].pop("base")
+    sweep = sweep_from_dict(tiny_sweep)
+    plans = [sweep.trial_for(point, 0) for point in sweep.points()]
+    doomed = plans[0].id
+
+    def execute(trial, sweep_dir, references):  # the worker of one trial dies under it
+        if trial["id"] == doomed:
+            os._exit(3)
+        return execute_trial(trial, sweep_dir, references)
+
+    connect(num_cpus=2)
+    try:
+        display = _Display(sweep, tmp_path, plans, sys.stderr, enabled=False)
+        assert run_tasks(sweep, tmp_path, plans, {}, 2, display, execute=execute) is False
+    finally:
+        ray.shutdown()
+    lost, good = read_record(tmp_path, doomed), read_record(tmp_path, plans[1].id)
+    assert lost["status"] == "failed" and "its Ray worker was lost" in lost["error"]
+    assert good["status"] == "complete"
+    assert display.counts()["failed"] == 1 and display.counts()["done"] == 2
