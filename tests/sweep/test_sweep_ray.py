@@ -59,7 +59,9 @@ def test_local_sweep_records_a_failing_trial_and_goes_on(tiny_sweep, tmp_path):
 
 
 def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_path):
-    tiny_sweep["space"] = {"agents.rate.learning_rate": {"grid": [1e-6, 2e-6, 4e-6]}}
+    # eight trials one at a time after the shared one: the signal comes long before the end
+    rates = [1e-6 * 2**k for k in range(8)]
+    tiny_sweep["space"] = {"agents.rate.learning_rate": {"grid": rates}}
     tiny_sweep["metrics"] = {"adapted_error": "min"}
     tiny_sweep["max_concurrent"] = 1
     sweep_file = tmp_path / "sweep.yaml"
@@ -78,7 +80,7 @@ def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_p
     lines = []
     for line in process.stderr:  # wait for a finished trial, then Ctrl-C
         lines.append(line)
-        if " 1/4 trials done" in line:
+        if " 1/9 trials done" in line:
             process.send_signal(signal.SIGINT)
             break
     _, rest = process.communicate(timeout=60)
@@ -87,10 +89,10 @@ def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_p
     sweep_dir = next((tmp_path / "out").glob("tiny-sweep-*"))
     assert RunDirectory.open(sweep_dir).status.state == "interrupted"
     kept = read_sweep_csv(sweep_dir / "sweep.csv")
-    assert 1 <= len(kept) < 4 and all(r["status"] == "complete" for r in kept)
+    assert 1 <= len(kept) < 9 and all(r["status"] == "complete" for r in kept)
     records = {p.name: p.stat().st_mtime_ns for p in (sweep_dir / "trials").glob("*.json")}
     outcome = run_sweep(resume=sweep_dir, max_workers=2, progress=False)
-    assert outcome.counts["done"] == 4 and len(outcome.rows) == 4
+    assert outcome.counts["done"] == 9 and len(outcome.rows) == 9
     for name, mtime in records.items():  # finished trials were not run again
         assert (sweep_dir / "trials" / name).stat().st_mtime_ns == mtime
     assert RunDirectory.open(sweep_dir).status.complete
