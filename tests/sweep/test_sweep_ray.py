@@ -76,7 +76,14 @@ def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_p
         "--out",
         str(tmp_path / "out"),
     ]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as from a terminal: a test runner started in the background ignores SIGINT,
+        # and a child would inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     lines = []
     for line in process.stderr:  # wait for a finished trial, then Ctrl-C
         lines.append(line)
