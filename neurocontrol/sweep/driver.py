@@ -20,6 +20,7 @@ import contextlib
 import logging
 import math
 import os
+import signal
 import socket
 import sys
 import threading
@@ -175,7 +176,7 @@ def run_sweep(
         names the sweep directory to resume.
     """
     from neurocontrol.runs import RunDirectory, check_run_name, prepare_output_folder
-    from neurocontrol.training import preflight
+    from neurocontrol.training import preflight, stop_on_signals
 
     began = time.perf_counter()
     stream = stream if stream is not None else sys.stderr
@@ -210,8 +211,13 @@ def run_sweep(
     outcome = SweepOutcome(sweep_dir, [], {})
     display = _Display(config, sweep_dir, plans, stream, progress)
     interrupted = settled = False
+    stopped_by = 2  # SIGINT: a plain KeyboardInterrupt
+    signals = contextlib.ExitStack()
     try:
         outcome.ray_start_s = connect(address, max_workers)
+        # after Ray's start, which may set handlers of its own: SIGINT and SIGTERM stop
+        # the sweep as they stop a training run (finished trials kept)
+        signals.enter_context(stop_on_signals())
         import ray
 
         cpus = float(ray.cluster_resources().get("CPU", 1))
@@ -245,8 +251,9 @@ def run_sweep(
                 break
         outcome.trials_s = time.perf_counter() - fit_started
         settled = not interrupted  # no trial is running: Ray may stop while the report is drawn
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # RunInterrupted too (SIGINT or SIGTERM)
         interrupted = True
+        stopped_by = getattr(exc, "signal_number", stopped_by)
     finally:
         closing = _disconnect(wait=not settled)
         try:
@@ -256,20 +263,22 @@ def run_sweep(
         finally:
             if closing is not None:
                 closing.join()
+            signals.close()  # a signal from here on acts as it did before the sweep
         outcome.counts = display.counts(outcome.rows)
         unfinished = [p for p in plans if read_record(sweep_dir, p.id) is None]
         interrupted |= bool(unfinished)
         done = sum(1 for p in plans if read_record(sweep_dir, p.id) is not None)
         if interrupted:
+            name = signal.Signals(stopped_by).name
             directory.set_status(
-                "interrupted", message="stopped by SIGINT", done=done, total=len(plans)
+                "interrupted", message=f"stopped by {name}", done=done, total=len(plans)
             )
         else:
             directory.set_status("complete", done=done, total=len(plans))
     outcome.interrupted = interrupted
     outcome.wall_s = time.perf_counter() - began
     if interrupted:
-        exc = RunInterrupted(2)
+        exc = RunInterrupted(stopped_by)
         exc.run_path, exc.done, exc.total = str(sweep_dir), done, len(plans)
         raise exc
     return outcome

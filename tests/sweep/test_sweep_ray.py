@@ -58,7 +58,8 @@ def test_local_sweep_records_a_failing_trial_and_goes_on(tiny_sweep, tmp_path):
     assert RunDirectory.open(outcome.path).status.complete
 
 
-def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_path, stop):
     # eight trials one at a time after the shared one: the signal comes long before the end
     rates = [1e-6 * 2**k for k in range(8)]
     tiny_sweep["space"] = {"agents.rate.learning_rate": {"grid": rates}}
@@ -88,13 +89,14 @@ def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_p
     for line in process.stderr:  # wait for a finished trial, then Ctrl-C
         lines.append(line)
         if " 1/9 trials done" in line:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
             break
     _, rest = process.communicate(timeout=60)
-    assert process.returncode == 130, "".join(lines) + rest
+    assert process.returncode == 128 + stop, "".join(lines) + rest
     assert "finish it with: neurocontrol sweep --resume" in rest
     sweep_dir = next((tmp_path / "out").glob("tiny-sweep-*"))
-    assert RunDirectory.open(sweep_dir).status.state == "interrupted"
+    status = RunDirectory.open(sweep_dir).status
+    assert status.state == "interrupted" and status.message == f"stopped by {stop.name}"
     kept = read_sweep_csv(sweep_dir / "sweep.csv")
     assert 1 <= len(kept) < 9 and all(r["status"] == "complete" for r in kept)
     records = {p.name: p.stat().st_mtime_ns for p in (sweep_dir / "trials").glob("*.json")}
