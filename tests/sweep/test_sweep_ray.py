@@ -58,6 +58,15 @@ def test_local_sweep_records_a_failing_trial_and_goes_on(tiny_sweep, tmp_path):
     assert RunDirectory.open(outcome.path).status.complete
 
 
+def sweep_command(sweep: dict, folder: Path) -> list[str]:
+    """The CLI running ``sweep`` (written to ``folder/sweep.yaml``) into ``folder/out``."""
+    sweep_file = folder / "sweep.yaml"
+    sweep_file.write_text(yaml.safe_dump(sweep))
+    out = str(folder / "out")
+    return [sys.executable, "-m", "neurocontrol.cli", "sweep", "--config", str(sweep_file),
+            "--out", out]  # fmt: skip
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_path, stop):
     # eight trials one at a time after the shared one: the signal comes long before the end
@@ -65,18 +74,7 @@ def test_ctrl_c_keeps_finished_trials_and_resume_runs_the_rest(tiny_sweep, tmp_p
     tiny_sweep["space"] = {"agents.rate.learning_rate": {"grid": rates}}
     tiny_sweep["metrics"] = {"adapted_error": "min"}
     tiny_sweep["max_concurrent"] = 1
-    sweep_file = tmp_path / "sweep.yaml"
-    sweep_file.write_text(yaml.safe_dump(tiny_sweep))
-    command = [
-        sys.executable,
-        "-m",
-        "neurocontrol.cli",
-        "sweep",
-        "--config",
-        str(sweep_file),
-        "--out",
-        str(tmp_path / "out"),
-    ]
+    command = sweep_command(tiny_sweep, tmp_path)
     process = subprocess.Popen(
         command,
         stderr=subprocess.PIPE,
@@ -155,21 +153,7 @@ def ray_head():
 def test_sweep_joins_a_cluster_by_address(tiny_sweep, tmp_path, ray_head):
     tiny_sweep["metrics"] = {"adapted_error": "min"}
     tiny_sweep["base"]["agents"].pop("base")  # 2 trials: the two learning rates
-    sweep_file = tmp_path / "sweep.yaml"
-    sweep_file.write_text(yaml.safe_dump(tiny_sweep))
-    command = [
-        sys.executable,
-        "-m",
-        "neurocontrol.cli",
-        "sweep",
-        "--config",
-        str(sweep_file),
-        "--out",
-        str(tmp_path / "out"),
-        "--address",
-        ray_head,
-        "--json",
-    ]
+    command = [*sweep_command(tiny_sweep, tmp_path), "--address", ray_head, "--json"]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=120, env={**os.environ, **LOOPBACK}
     )
