@@ -228,9 +228,16 @@ class OperationalSpaceController(BaseController):
         self.damping = require_nonnegative("damping", damping)
         self.q_home = np.asarray(robot_model.q_home, dtype=np.float64)
         n, d = self.layout.n_joints, self.layout.dim
+        if not isinstance(feedforward, (bool, np.bool_)):
+            raise ConfigError(f"feedforward must be true or false, got {feedforward!r}")
+        self.feedforward = bool(feedforward)
         gravity_on = 1.0 if self.gravity_compensation else 0.0
+        feedforward_on = 1.0 if self.feedforward else 0.0
         self._gains = np.array(
-            [self.kp, self.kd, self.kp_null, self.kd_null, self.damping, gravity_on]
+            [
+                *(self.kp, self.kd, self.kp_null, self.kd_null, self.damping),
+                *(gravity_on, feedforward_on, self.dt),
+            ]
         )
         self._no_gravity = np.zeros(n)
         self._batched = callable(getattr(robot_model, "dynamics", None))
@@ -241,12 +248,8 @@ class OperationalSpaceController(BaseController):
         self._force = np.zeros(d)
         self._posture = np.zeros((2, n))
         self._mass_jacobian: tuple[np.ndarray, np.ndarray] | None = None
-        if not isinstance(feedforward, (bool, np.bool_)):
-            raise ConfigError(f"feedforward must be true or false, got {feedforward!r}")
-        self.feedforward = bool(feedforward)
         self.dx_ref_before = np.zeros(d)  # the reference velocity of the last step
         self.started = np.zeros(1, dtype=np.uint8)  # dx_ref_before holds this episode's
-        self._accel_force = np.zeros(d)
 
     def mass_and_jacobian(self) -> tuple[np.ndarray, np.ndarray]:
         if self._mass_jacobian is None:
@@ -266,14 +269,10 @@ class OperationalSpaceController(BaseController):
         if not kernels.operational_space_torque(
             mass, jac, gravity, self.state, self.q_home,
             self._gains, self._low_m, self._mj, self._task, self._low_t, self._force,
-            self._posture, self.feedback_torque, self.last_torque,
+            self._posture, self.dx_ref_before, self.started, self.feedback_torque,
+            self.last_torque,
         ):  # fmt: skip
             raise self._singular("M or J M^-1 J^T + damping I")
-        if self.feedforward:
-            kernels.reference_feedforward(
-                jac, self._low_t, self.state, self.dt, self.dx_ref_before, self.started,
-                self._accel_force, self.last_torque,
-            )  # fmt: skip
         self._mass_jacobian = (mass, jac)
         return self.last_torque
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from neurocontrol.bench.loop import agent_specs
@@ -11,7 +12,8 @@ from neurocontrol.cli import main
 
 
 def test_bench_loop_reports_the_agents_and_the_previous_configuration_as_json(capsys) -> None:
-    assert main(["bench", "loop", "--seconds", "0.3", "--neurons", "100", "--json"]) == 0
+    argv = ["bench", "loop", "--seconds", "0.3", "--neurons", "100", "--repeats", "2", "--json"]
+    assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["envs"]) == {"neurocontrol/PlanarReach-v0", "neurocontrol/ArmReach-v0"}
     assert report["agents"] == agent_specs(100)
@@ -30,14 +32,22 @@ def test_bench_loop_reports_the_agents_and_the_previous_configuration_as_json(ca
         assert report["hybrid_over_sides_agent_p50"][env_id] == pytest.approx(
             agents["hybrid"]["agent"]["p50_us"] / sides
         )
+        # each figure is the median of the runs; each ratio the median of the runs' ratios
+        runs = report["repeats"][env_id]
+        assert len(runs) == 2
+        p50s = [run["rate (old)"]["agent"]["p50_us"] for run in runs]
+        assert agents["rate (old)"]["agent"]["p50_us"] == pytest.approx(np.median(p50s))
+        ratios = [
+            run["adaptive_spiking"]["agent"]["p50_us"] / run["spiking (old)"]["agent"]["p50_us"]
+            for run in runs
+        ]
         assert report["present_over_previous_agent_p50"][env_id]["spiking"] == pytest.approx(
-            agents["adaptive_spiking"]["agent"]["p50_us"]
-            / agents["spiking (old)"]["agent"]["p50_us"]
+            np.median(ratios)
         )
 
 
 def test_bench_loop_table_has_a_row_per_agent_and_env(capsys) -> None:
-    argv = ["bench", "loop", "--seconds", "0.05", "--neurons", "50"]
+    argv = ["bench", "loop", "--seconds", "0.05", "--neurons", "50", "--repeats", "2"]
     assert main([*argv, "--envs", "neurocontrol/PlanarReach-v0"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("neuro")]
     assert [row.split()[1] for row in rows[:3]] == ["hybrid", "adaptive_spiking", "adaptive_rate"]
@@ -47,3 +57,4 @@ def test_bench_loop_table_has_a_row_per_agent_and_env(capsys) -> None:
     ]
     assert "hybrid agent p50 / (spiking + rate twin alone)" in rows[5]
     assert "agent p50 present / previous configuration: spiking x" in rows[6]
+    assert "(runs: spiking " in rows[6]

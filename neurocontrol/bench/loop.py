@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import numpy as np
+
 from neurocontrol.arguments import positive_float, positive_int
 
 __all__ = ["OLD_CODE", "add_arguments", "agent_specs", "run"]
@@ -58,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--envs", nargs="+", default=list(_IDS), choices=_IDS, metavar="ID", help="env ids"
     )
+    parser.add_argument(
+        "--repeats",
+        type=positive_int,
+        default=3,
+        help="interleaved runs per env; figures and ratios are their medians (3)",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -74,8 +82,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"{'env':<28}{'agent':<18}{'agent p50':>10}{'agent p99':>10}{'env p50':>9}"
         f"{'env p99':>9}{'step p99':>10}{'x real time':>12}",
     ]
+    repeats: dict[str, list[dict[str, Any]]] = {}
     for env_id in args.envs:
-        results[env_id] = figures = time_agents(env_id, specs, args.seconds)
+        repeats[env_id] = runs = [
+            time_agents(env_id, specs, args.seconds) for _ in range(args.repeats)
+        ]
+        results[env_id] = figures = _median_figures(runs)
         for name, row in figures.items():
             table.append(
                 f"{env_id:<28}{name:<18}{row['agent']['p50_us']:>10.1f}"
@@ -90,20 +102,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{env_id}: hybrid agent p50 / (spiking + rate twin alone) "
             f"x{hybrid_over_sides[env_id]:.2f}"
         )
-        new_over_old[env_id] = {
-            side: figures[new]["agent"]["p50_us"] / figures[old]["agent"]["p50_us"]
+        # the ratio within each run (its agents shared the machine's seconds), then the median
+        per_run = {
+            side: [run[new]["agent"]["p50_us"] / run[old]["agent"]["p50_us"] for run in runs]
             for side, new, old in (
                 ("spiking", "adaptive_spiking", "spiking (old)"),
                 ("rate", "adaptive_rate", "rate (old)"),
             )
         }
+        new_over_old[env_id] = {side: float(np.median(r)) for side, r in per_run.items()}
         table.append(
             f"{env_id}: agent p50 present / previous configuration: spiking "
             f"x{new_over_old[env_id]['spiking']:.2f}, rate twin x{new_over_old[env_id]['rate']:.2f}"
+            + _spread(per_run)
         )
-    table.append("times in us per 1 ms control step; target >= 5x real time, step p99 < 1000 us")
+    table.append(
+        f"times in us per 1 ms control step, medians of {args.repeats} runs; "
+        "target >= 5x real time, step p99 < 1000 us"
+    )
     return {
         "envs": results,
+        "repeats": repeats,
         "agents": specs,
         "hybrid_over_sides_agent_p50": hybrid_over_sides,
         "present_over_previous_agent_p50": new_over_old,
@@ -111,3 +130,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": args.seconds,
         "table": table,
     }
+
+
+def _median_figures(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The element-wise median of the runs' nested figures (numbers; other values of the first)."""
+    first = runs[0]
+    if isinstance(first, dict):
+        return {key: _median_figures([run[key] for run in runs]) for key in first}
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return type(first)(np.median(runs)) if isinstance(first, float) else first
+    return first
+
+
+def _spread(per_run: dict[str, list[float]]) -> str:
+    """`` (runs: spiking a-b, rate twin c-d)`` when there was more than one run."""
+    if len(per_run["spiking"]) < 2:
+        return ""
+    spiking, rate = per_run["spiking"], per_run["rate"]
+    return (
+        f" (runs: spiking {min(spiking):.2f}-{max(spiking):.2f}, "
+        f"rate twin {min(rate):.2f}-{max(rate):.2f})"
+    )

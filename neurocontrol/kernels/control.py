@@ -149,7 +149,22 @@ def unpack_arm_observation(proprio, ee, goal, bounds, state):  # pragma: no cove
 
 @njit(**_JIT)
 def operational_space_torque(
-    mass, jac, gravity, state, q_home, gains, low_m, mj, task, low_t, force, posture, feedback, tau
+    mass,
+    jac,
+    gravity,
+    state,
+    q_home,
+    gains,
+    low_m,
+    mj,
+    task,
+    low_t,
+    force,
+    posture,
+    previous,
+    started,
+    feedback,
+    tau,
 ):  # pragma: no cover - compiled
     r"""Khatib's operational-space torque with a null-space posture task, into ``tau``.
 
@@ -157,8 +172,12 @@ def operational_space_torque(
     controller adds in response to tracking errors).
 
     ``state`` as :func:`unpack_arm_observation`; ``gains = [kp, kd, kp_null,
-    kd_null, damping, gravity_on]``. Workspace: ``low_m`` (n, n), ``mj``
-    (n, d), ``task`` and ``low_t`` (d, d), ``force`` (d,), ``posture`` (2, n).
+    kd_null, damping, gravity_on, feedforward_on, dt]``. Workspace: ``low_m``
+    (n, n), ``mj`` (n, d), ``task`` and ``low_t`` (d, d), ``force`` (d,),
+    ``posture`` (2, n). With ``feedforward_on`` the reference-acceleration
+    torque of :func:`reference_feedforward` (state ``previous``, ``started``)
+    is added to ``tau`` in the same call, which saves the controller a
+    second call into compiled code per step.
 
     .. math::
 
@@ -209,6 +228,8 @@ def operational_space_torque(
             feedback[i] += torque[i] - s
     for i in range(n):
         tau[i] = feedback[i] + gravity[i] if gains[5] != 0.0 else feedback[i]
+    if gains[6] != 0.0:
+        reference_feedforward(jac, low_t, state, gains[7], previous, started, force, tau)
     return True
 
 

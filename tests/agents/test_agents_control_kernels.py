@@ -38,17 +38,21 @@ def _state(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
     return rng.standard_normal(2 * n + 4 * d)
 
 
+@pytest.mark.parametrize("feedforward", [False, True])
 @pytest.mark.parametrize(("n", "d"), [(2, 2), (7, 3)])
-def test_operational_space_torque_matches_numpy(n: int, d: int) -> None:
+def test_operational_space_torque_matches_numpy(n: int, d: int, feedforward: bool) -> None:
     rng = np.random.default_rng(10 * n + d)
     mass, jac, gravity = _spd(rng, n), rng.standard_normal((d, n)), rng.standard_normal(n)
     state, q_home = _state(rng, n, d), rng.standard_normal(n)
-    kp, kd, kp0, kd0, lam = 200.0, 28.0, 10.0, 6.3, 1e-3
-    gains = np.array([kp, kd, kp0, kd0, lam, 1.0])
+    kp, kd, kp0, kd0, lam, dt = 200.0, 28.0, 10.0, 6.3, 1e-3, 1e-3
+    gains = np.array([kp, kd, kp0, kd0, lam, 1.0, float(feedforward), dt])
+    previous, started = rng.standard_normal(d), np.ones(1, dtype=np.uint8)
+    previous_before = previous.copy()
     tau, feedback = np.zeros(n), np.zeros(n)
     ok = kernels.operational_space_torque(
         mass, jac, gravity, state, q_home, gains, np.zeros((n, n)), np.zeros((n, d)),
-        np.zeros((d, d)), np.zeros((d, d)), np.zeros(d), np.zeros((2, n)), feedback, tau,
+        np.zeros((d, d)), np.zeros((d, d)), np.zeros(d), np.zeros((2, n)), previous, started,
+        feedback, tau,
     )  # fmt: skip
     assert ok
     q, dq = state[:n], state[n : 2 * n]
@@ -59,8 +63,32 @@ def test_operational_space_torque_matches_numpy(n: int, d: int) -> None:
     if n > d:
         null_t = np.eye(n) - jac.T @ lam_inv @ mj.T
         expected += null_t @ mass @ (kp0 * (q_home - q) - kd0 * dq)
-    np.testing.assert_allclose(tau, expected, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(feedback, expected - gravity, rtol=1e-9, atol=1e-9)
+    if feedforward:  # the reference's acceleration through the model, not part of feedback
+        expected += jac.T @ lam_inv @ ((dx_ref - previous_before) / dt)
+        np.testing.assert_array_equal(previous, dx_ref)
+    else:
+        np.testing.assert_array_equal(previous, previous_before)
+    np.testing.assert_allclose(tau, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_the_feedforward_is_zero_on_an_episodes_first_step() -> None:
+    rng = np.random.default_rng(5)
+    n, d = 2, 2
+    mass, jac, state = _spd(rng, n), rng.standard_normal((d, n)), _state(rng, n, d)
+    args = (np.zeros((n, n)), np.zeros((n, d)), np.zeros((d, d)), np.zeros((d, d)), np.zeros(d))
+    taus = []
+    for on in (0.0, 1.0):
+        gains = np.array([200.0, 28.0, 10.0, 6.3, 1e-3, 0.0, on, 1e-3])
+        started, previous, tau = np.zeros(1, dtype=np.uint8), np.zeros(d), np.zeros(n)
+        assert kernels.operational_space_torque(
+            mass, jac, np.zeros(n), state, np.zeros(n), gains, *args, np.zeros((2, n)),
+            previous, started, np.zeros(n), tau,
+        )  # fmt: skip
+        taus.append(tau)
+    np.testing.assert_array_equal(taus[0], taus[1])
+    assert started[0] == 1
+    np.testing.assert_array_equal(previous, state[2 * n + 3 * d :])
 
 
 def test_joint_pd_torque_matches_numpy() -> None:
