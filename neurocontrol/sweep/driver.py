@@ -256,10 +256,13 @@ def run_sweep(
         stopped_by = getattr(exc, "signal_number", stopped_by)
     finally:
         closing = _disconnect(wait=not settled)
+        report_error: Exception | None = None
         try:
             from neurocontrol.sweep.report import write_report
 
             outcome.rows, outcome.best = write_report(config, sweep_dir, plans)
+        except Exception as exc:  # the trials are kept: the status must not say running
+            report_error = exc
         finally:
             if closing is not None:
                 closing.join()
@@ -268,6 +271,15 @@ def run_sweep(
         unfinished = [p for p in plans if read_record(sweep_dir, p.id) is None]
         interrupted |= bool(unfinished)
         done = sum(1 for p in plans if read_record(sweep_dir, p.id) is not None)
+        if report_error is not None:
+            directory.set_status(
+                "failed",
+                message=f"the report failed ({type(report_error).__name__}: {report_error}); "
+                f"the trials are kept: rewrite it with neurocontrol sweep --resume {sweep_dir}",
+                done=done,
+                total=len(plans),
+            )
+            raise report_error
         if interrupted:
             name = signal.Signals(stopped_by).name
             directory.set_status(

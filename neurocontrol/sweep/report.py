@@ -13,6 +13,7 @@ seeds, their range as a bar) and the Pareto plot of two metrics.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import math
 import re
@@ -20,11 +21,21 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from neurocontrol.errors import NeuroControlError
 from neurocontrol.fileio import atomic_write_text
-from neurocontrol.sweep.spec import METRICS, SweepConfig, TrialPlan
+from neurocontrol.sweep.spec import METRICS, SweepConfig, TrialPlan, sweep_from_dict
 from neurocontrol.sweep.trial import read_record
 
-__all__ = ["pareto_front", "read_sweep_csv", "sweep_rows", "write_report"]
+__all__ = [
+    "latest_sweep",
+    "pareto_figure",
+    "pareto_front",
+    "point_summary",
+    "read_sweep_csv",
+    "sweep_markdown",
+    "sweep_rows",
+    "write_report",
+]
 
 _FIXED = ("trial", "kind", "agent", "seed")
 _TAIL = ("status", "failure", "run_dir", "wall_s", "peak_rss_mb")
@@ -122,12 +133,21 @@ def _best(config: SweepConfig, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _points(config: SweepConfig, rows: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
-    """(agent, parameter values) -> the complete swept rows of that point (one per seed)."""
+    """(agent, parameter values) -> the complete swept rows of that point (one per seed).
+
+    A value that is a list (a ``choice`` of lists) is keyed as a tuple.
+    """
     points: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["kind"] == "swept" and row["status"] == "complete":
-            points[(row["agent"], *(row[k] for k in config.space))].append(row)
+            points[(row["agent"], *(_hashable(row[k]) for k in config.space))].append(row)
     return points
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 def pareto_front(values: list[tuple[float, float]], modes: tuple[str, str]) -> list[int]:
@@ -164,24 +184,31 @@ def _plots(config: SweepConfig, sweep_dir: Path, rows: list[dict[str, Any]]) -> 
         factor, label = _axis(metric, scale, unit)
         for k, key in enumerate(config.space):
             fig, ax = plt.subplots(figsize=(6, 3.8))
+            # a parameter that is not a number (a choice of lists, of names) gets a category axis
+            values = sorted({p[1 + k] for p in points}, key=_sortable)
+            categorical = not all(math.isfinite(_number(v)) for v in values)
+            position = {v: float(i) for i, v in enumerate(values)}
             for agent in agents:
                 xs, means, lows, highs = [], [], [], []
                 for point, members in sorted(points.items(), key=lambda p: _sortable(p[0][1 + k])):
                     if point[0] != agent:
                         continue
-                    values = [_number(r[metric]) * factor for r in members]
-                    values = [v for v in values if math.isfinite(v)]
-                    x = _number(point[1 + k])
-                    if not values or not math.isfinite(x):
+                    numbers = [_number(r[metric]) * factor for r in members]
+                    numbers = [v for v in numbers if math.isfinite(v)]
+                    x = position[point[1 + k]] if categorical else _number(point[1 + k])
+                    if not numbers:
                         continue
-                    mean = sum(values) / len(values)
+                    mean = sum(numbers) / len(numbers)
                     xs.append(x)
                     means.append(mean)
-                    lows.append(mean - min(values))
-                    highs.append(max(values) - mean)
+                    lows.append(mean - min(numbers))
+                    highs.append(max(numbers) - mean)
                 if xs:
                     ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=3, label=agent)
-            if config.space[key].log_scale or _spans_decades(ax):
+            if categorical:
+                ax.set_xticks(list(position.values()), [_short(v) for v in values], fontsize=8)
+                ax.set_xlim(-0.5, len(values) - 0.5)
+            elif config.space[key].log_scale or _spans_decades(ax):
                 ax.set_xscale("log")
             ax.set_xlabel(key)
             ax.set_ylabel(label)
@@ -262,5 +289,125 @@ def _pareto_plot(
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
     number = _number(value)
     return f"{number:.3g}" if math.isfinite(number) else str(value)
+
+
+def latest_sweep(sweeps: str | Path, config: SweepConfig) -> Path | None:
+    """The newest complete sweep of ``config`` under ``sweeps``, or None.
+
+    A sweep counts when its status says ``complete`` and the sweep it ran,
+    resolved (base experiment, space, seeds, metrics, search), equals
+    ``config``: a sweep of the same name with other settings, or one that
+    was stopped, is not a result of it.
+    """
+    from neurocontrol.config import read_yaml
+    from neurocontrol.runs import RunDirectory
+
+    wanted = config.to_dict()
+    candidates = sorted(Path(sweeps).glob(f"{glob.escape(config.name)}-*"), key=lambda p: p.name)
+    for path in reversed(candidates):
+        try:
+            if not RunDirectory.open(path).status.complete:
+                continue
+            ran = sweep_from_dict(read_yaml(path / "config.yaml"), where=str(path))
+        except NeuroControlError:  # not a sweep directory, or one this version cannot read
+            continue
+        if ran.to_dict() == wanted and (path / "sweep.csv").is_file():
+            return path
+    return None
+
+
+def pareto_figure(config: SweepConfig) -> str:
+    """The file name of a sweep's Pareto plot under ``plots/`` (its two ``pareto`` metrics)."""
+    first, second = config.pareto
+    return f"pareto_{_file_part(first)}_{_file_part(second)}.png"
+
+
+def point_summary(config: SweepConfig, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per parameter point (and agent): each metric's mean and range over seeds, the seeds,
+    and whether the point is on the Pareto front of the ``pareto`` metrics; ordered by the
+    first metric, best first."""
+    points = _points(config, rows)
+    summary = []
+    for (agent, *values), members in points.items():
+        entry: dict[str, Any] = {
+            "agent": agent,
+            "params": dict(zip(config.space, values, strict=True)),
+            "seeds": sorted(int(_number(r["seed"])) for r in members),
+        }
+        for metric in config.metrics:
+            numbers = [v for v in (_number(r[metric]) for r in members) if math.isfinite(v)]
+            entry[metric] = (
+                (sum(numbers) / len(numbers), min(numbers), max(numbers)) if numbers else None
+            )
+        summary.append(entry)
+    if len(config.pareto) == 2:
+        first, second = config.pareto
+        scored = [k for k, e in enumerate(summary) if e[first] and e[second]]
+        modes = (config.metrics[first], config.metrics[second])
+        front = pareto_front([(summary[k][first][0], summary[k][second][0]) for k in scored], modes)
+        on_front = {scored[k] for k in front}
+        for k, entry in enumerate(summary):
+            entry["pareto"] = k in on_front
+    metric, mode = config.primary
+    sign = 1.0 if mode == "min" else -1.0
+    summary.sort(key=lambda e: sign * e[metric][0] if e[metric] else math.inf)
+    return summary
+
+
+def sweep_markdown(config: SweepConfig, sweep_dir: Path, figure: str | None = None) -> str:
+    """The README block of a sweep: its parameter points (mean and range over seeds, the
+    Pareto front marked), the best point per metric, and ``figure`` (a path to show)."""
+    rows = read_sweep_csv(sweep_dir / "sweep.csv")
+    summary = point_summary(config, rows)
+    scale, unit = config.base.measure.scale, config.base.measure.display_unit
+    failed = sum(1 for r in rows if r["kind"] == "swept" and r["status"] == "failed")
+    trials = len({r["trial"] for r in rows if r["kind"] == "swept"})
+    search = f"{config.search} search" + (
+        f", {config.samples} samples" if config.search == "random" else ""
+    )
+    lines = [
+        f"**{config.name}** sweep on `{config.base.env.id}` ({search}, seeds "
+        f"{', '.join(map(str, config.seeds))}; {trials} trials, {failed} failed; sweep "
+        f"`{sweep_dir.name}`): "
+        + ", ".join(f"{m} ({mode})" for m, mode in config.metrics.items())
+        + ", mean over seeds [range]",
+        "",
+    ]
+    keys = list(config.space)
+    front = len(config.pareto) == 2
+    header = ["agent", *(_short_key(k) for k in keys), *config.metrics]
+    header += ["Pareto front"] if front else []
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for entry in summary:
+        cells = [entry["agent"], *(_short(entry["params"][k]) for k in keys)]
+        for metric in config.metrics:
+            factor, _ = _axis(metric, scale, unit)
+            value = entry[metric]
+            suffix = f" {unit}" if metric.endswith("error") else ""
+            cells.append(
+                "-"
+                if value is None
+                else f"{_figure(value[0], factor, metric)}{suffix} "
+                f"[{_figure(value[1], factor, metric)}-{_figure(value[2], factor, metric)}]"
+            )
+        if front:
+            cells.append("yes" if entry.get("pareto") else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    if figure is not None:
+        lines += ["", f"![{config.name}: {' against '.join(config.pareto)}]({figure})"]
+    return "\n".join(lines) + "\n"
+
+
+def _short_key(key: str) -> str:
+    """The last part of a dotted key (the parameter's own name)."""
+    return key.rsplit(".", 1)[-1]
+
+
+def _figure(value: float, factor: float, metric: str) -> str:
+    if metric == "retention":
+        return f"{100 * value:.0f}%"
+    return f"{value * factor:.3g}"
