@@ -274,11 +274,18 @@ def _pareto_plot(
             color="C3",
             label="Pareto front",
         )
-        for k in ordered:
+        for rank, k in enumerate(ordered):  # labels alternate above and below: neighbours
             params = ", ".join(_short(v) for v in entries[k][0][1:])
             ax.annotate(
-                params, (xs[k], ys[k]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+                params,
+                (xs[k], ys[k]),
+                fontsize=7,
+                xytext=(5, 6 if rank % 2 == 0 else -11),
+                textcoords="offset points",
             )
+        positive = [x for x in xs if x > 0]
+        if positive and max(positive) / min(positive) >= 10:  # errors spanning a decade
+            ax.set_xscale("log")
     ax.set_xlabel(f"{xlabel} ({config.metrics[first]} is better)")
     ax.set_ylabel(f"{ylabel} ({config.metrics[second]} is better)")
     ax.set_title(f"{config.name}: {first} against {second}", fontsize=9)
