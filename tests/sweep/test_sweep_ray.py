@@ -226,3 +226,24 @@ def test_a_trial_whose_worker_dies_is_recorded_as_failed_and_the_others_run(tiny
     assert lost["status"] == "failed" and "its Ray worker was lost" in lost["error"]
     assert good["status"] == "complete"
     assert display.counts()["failed"] == 1 and display.counts()["done"] == 2
+
+
+def test_optuna_search_runs_its_samples_on_tune_every_seed_in_one_trial(tiny_sweep, tmp_path):
+    # a searcher proposes each point from the results so far: each of its trials runs every
+    # seed of one point; the shared agents still run once per seed as plain tasks
+    tiny_sweep["space"] = {"agents.rate.learning_rate": {"loguniform": [1e-6, 1e-3]}}
+    tiny_sweep.update(search="optuna", samples=2, seeds=[0, 1])
+    outcome = run_sweep(sweep_from_dict(tiny_sweep), tmp_path, max_workers=2, progress=False)
+    rows = read_sweep_csv(outcome.path / "sweep.csv")
+    swept = [r for r in rows if r["kind"] == "swept"]
+    shared = [r for r in rows if r["kind"] == "shared"]
+    assert sorted(r["seed"] for r in shared) == ["0", "1"]
+    assert len(swept) == 4 and {r["status"] for r in swept} == {"complete"}
+    rates = {float(r["agents.rate.learning_rate"]) for r in swept}
+    assert len(rates) == 2 and all(1e-6 <= rate <= 1e-3 for rate in rates)
+    for rate in rates:  # both seeds of each proposed point
+        assert sorted(
+            r["seed"] for r in swept if float(r["agents.rate.learning_rate"]) == rate
+        ) == ["0", "1"]
+    assert all(float(r["adapted_error"]) > 0 for r in swept)
+    assert RunDirectory.open(outcome.path).status.complete
