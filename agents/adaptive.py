@@ -55,13 +55,13 @@ from neurocontrol.agents.base import Agent
 from neurocontrol.agents.dense import BaseController, OperationalSpaceController
 from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.encoding import NEFEncoder, intercept_for_active_fraction
+from neurocontrol.core.encoding import NEFEncoder, intercept_for_active_fraction
+from neurocontrol.core.kernels.control import laws as kernels
+from neurocontrol.core.kernels.step.state import OPS_SYNOPS
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.core.statedict import Stateful
 from neurocontrol.errors import ConfigError, SimulationError
-from neurocontrol.kernels import control as kernels
-from neurocontrol.kernels.state import OPS_SYNOPS
-from neurocontrol.simulator import Simulator
-from neurocontrol.statedict import Stateful
-from neurocontrol.validation import (
+from neurocontrol.utils.validation import (
     require_in,
     require_int,
     require_nonnegative,
@@ -104,14 +104,14 @@ class AdaptiveController(Persistent, Agent):
         ``q_radius`` (rad); joint velocities by ``dq_radius`` (rad/s).
     max_rates, intercepts : (low, high)
         Ranges of the LIF tuning curves (Hz; normalised input), see
-        :class:`~neurocontrol.encoding.NEFEncoder`; ``intercepts`` None: from
+        :class:`~neurocontrol.core.encoding.NEFEncoder`; ``intercepts`` None: from
         ``active_fraction``.
     active_fraction : (low, high) or None
         Replaces ``intercepts``: the range of the share of the normalised
         input ball (4-D for a 2-joint arm, 14-D for 7 joints) on which each
         neuron fires, each in (0, 1); the intercepts are drawn between the
         ones of these shares
-        (:func:`~neurocontrol.encoding.intercept_for_active_fraction`).
+        (:func:`~neurocontrol.core.encoding.intercept_for_active_fraction`).
         Sparser codes (smaller shares) let PES change the decoders of one part
         of the state space without undoing the others. Neither this nor
         ``intercepts`` given: :data:`ACTIVE_FRACTION`.

@@ -3,21 +3,21 @@ r"""The network of the adaptive controller: joint state in, learned torque out.
 :func:`adaptive_network` describes it with the spiking core's parts, as
 abr_control builds DeWolf's controller as a Nengo network:
 
-- a :class:`~neurocontrol.model.network.SignalInput` ``"state"`` holds
+- a :class:`~neurocontrol.core.model.network.SignalInput` ``"state"`` holds
   :math:`(q, \dot q)`;
 - it reaches the population ``"hidden"`` as NEF input currents
-  (:class:`~neurocontrol.model.encoders.CurrentEncoder`: every step, or on
+  (:class:`~neurocontrol.core.model.encoders.CurrentEncoder`: every step, or on
   send-on-delta events) or as spikes of Gaussian receptive fields
-  (:class:`~neurocontrol.model.encoders.ReceptiveFieldEncoder` into an
-  :class:`~neurocontrol.model.network.Input` ``"afferents"``, projected onto
+  (:class:`~neurocontrol.core.model.encoders.ReceptiveFieldEncoder` into an
+  :class:`~neurocontrol.core.model.network.Input` ``"afferents"``, projected onto
   current synapses);
 - ``"hidden"`` is LIF neurons simulated in steps, or their rate model
-  (:class:`~neurocontrol.model.neurons.LIFRate`: the rate twin is the same
+  (:class:`~neurocontrol.core.model.neurons.LIFRate`: the rate twin is the same
   description with the rate neuron, as Nengo's ``LIFRate`` is to ``LIF``);
-- the readout ``"readout"`` onto the :class:`~neurocontrol.model.network.Output`
+- the readout ``"readout"`` onto the :class:`~neurocontrol.core.model.network.Output`
   ``"torque"`` (one unit per joint, the decoding synapse) holds the
   decoders, zero at the start, learned by the core's
-  :class:`~neurocontrol.model.error_rules.PES` from the error the agent sets
+  :class:`~neurocontrol.core.model.error_rules.PES` from the error the agent sets
   as the rule's third factor (``"readout.pes"``);
 - with a fast learning rate, a second readout ``"fast"`` onto the same
   output, whose PES (``"fast.pes"``, the same error) has a weight decay: the
@@ -25,7 +25,7 @@ abr_control builds DeWolf's controller as a Nengo network:
   component that learns quickly and forgets plus the slow one that keeps.
 
 The tuning curves (encoders, gains, biases) come from a
-:class:`~neurocontrol.encoding.NEFEncoder`: gains solved for neurons
+:class:`~neurocontrol.core.encoding.NEFEncoder`: gains solved for neurons
 simulated at ``dt`` for the spiking population (so it carries the rate
 model's mean activity), the continuous curves for the rate model.
 """
@@ -37,11 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurocontrol.encoding import NEFEncoder
-from neurocontrol.model import LIF, PES, AllToAll, Input, Network, Population, Projection
-from neurocontrol.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
-from neurocontrol.model.network import Output, SignalInput
-from neurocontrol.model.neurons import LIFRate
+from neurocontrol.core.encoding import NEFEncoder
+from neurocontrol.core.model import LIF, PES, AllToAll, Input, Network, Population, Projection
+from neurocontrol.core.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
+from neurocontrol.core.model.network import Output, SignalInput
+from neurocontrol.core.model.neurons import LIFRate
 
 __all__ = [
     "FAST_RULE",

@@ -13,7 +13,7 @@ exactly the model error an adaptive controller has to learn.
 - :class:`PolicyAdapter`: any callable ``obs -> action`` or a
   Stable-Baselines3 model, checked against the env's action space.
 
-The control laws run in compiled kernels (:mod:`neurocontrol.kernels.control`)
+The control laws run in compiled kernels (:mod:`neurocontrol.core.kernels.control.laws`)
 on preallocated arrays: through NumPy each small 7x7 product or solve costs
 microseconds of call overhead.
 """
@@ -30,9 +30,9 @@ import numpy as np
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.agents.observation import ARM_KEYS, ArmLayout, ObservationGuard
 from neurocontrol.agents.persistence import Persistent
+from neurocontrol.core.kernels.control import laws as kernels
 from neurocontrol.errors import ActionError, ConfigError, SimulationError
-from neurocontrol.kernels import control as kernels
-from neurocontrol.validation import require_nonnegative, require_positive
+from neurocontrol.utils.validation import require_nonnegative, require_positive
 
 __all__ = [
     "BaseController",

@@ -51,7 +51,7 @@ from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.persistence import read_checkpoint
 from neurocontrol.agents.rstdp import RewardSpikingController
 from neurocontrol.errors import CheckpointError, ConfigError
-from neurocontrol.metrics import EnergyModel
+from neurocontrol.experiment.metrics import EnergyModel
 
 __all__ = ["AGENT_TYPES", "BASE_TYPES", "load_agent", "make_agent"]
 
@@ -195,7 +195,7 @@ AGENT_TYPES: tuple[str, ...] = tuple(_BUILDERS)
 def _check_env(env: Any) -> None:
     """ConfigError unless ``env`` is one of the package's arm envs (wrapped or not)."""
     from neurocontrol.envs.arm_env import ArmEnv  # imports PyBullet: only once an env exists
-    from neurocontrol.registration import ENV_IDS
+    from neurocontrol.utils.registration import ENV_IDS
 
     if not isinstance(getattr(env, "unwrapped", None), ArmEnv):
         what = "None" if env is None else type(getattr(env, "unwrapped", env)).__name__

@@ -3,7 +3,7 @@ r"""Force regulation from tactile events (ArmPress): hold a normal force on a su
 The env's ``tactile`` observation carries each fingertip pad's summed normal
 force. :class:`TactileForceRegulator` sees it only through events: each pad
 drives ``afferents_per_pad`` afferents of a
-:class:`~neurocontrol.encoding.TactileEncoder` (onset/offset with
+:class:`~neurocontrol.core.encoding.TactileEncoder` (onset/offset with
 hysteresis, and Bernoulli spikes at a rate proportional to the force, the
 slowly-adapting channel of event-based skins; Bartolozzi et al. 2016). The
 contact state follows the onset/offset events; the force is estimated from
@@ -37,10 +37,10 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.encoding import TactileEncoder
+from neurocontrol.core.encoding import TactileEncoder
+from neurocontrol.core.statedict import Stateful
 from neurocontrol.errors import ConfigError
-from neurocontrol.statedict import Stateful
-from neurocontrol.validation import require_int, require_nonnegative, require_positive
+from neurocontrol.utils.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["TactileForceRegulator"]
 

@@ -19,8 +19,8 @@ import numpy as np
 from gymnasium import spaces
 
 from neurocontrol.agents.base import check_observation
+from neurocontrol.core.kernels.control.laws import within_bounds
 from neurocontrol.errors import ObservationError
-from neurocontrol.kernels.control import within_bounds
 
 __all__ = ["ACCEPTED_DTYPES", "ArmLayout", "ObservationGuard", "accepted_range"]
 

@@ -1,8 +1,8 @@
-"""Agent checkpoints on :mod:`neurocontrol.checkpoint` (JSON header + ``.npz`` arrays).
+"""Agent checkpoints on :mod:`neurocontrol.utils.checkpoint` (JSON header + ``.npz`` arrays).
 
 A checkpoint records the agent type, the agent's spec (plain data, as
 :func:`~neurocontrol.agents.factory.make_agent` takes it) and the agent's
-state dict (:class:`~neurocontrol.statedict.Stateful`): one array per piece
+state dict (:class:`~neurocontrol.core.statedict.Stateful`): one array per piece
 of mutable state, its parts' arrays under their prefixes (a simulator's as
 ``snn.<state key>``, whose structure digest refuses another network). The
 files are ``<path>.json`` and ``<path>.<generation>.npz``, replaced as one
@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurocontrol import checkpoint
+from neurocontrol.core.statedict import Stateful
 from neurocontrol.errors import CheckpointError
-from neurocontrol.statedict import Stateful
+from neurocontrol.utils import checkpoint
 
 __all__ = [
     "AGENT_VERSIONS",
@@ -39,7 +39,7 @@ __all__ = [
     "write_checkpoint",
 ]
 
-#: ``kind`` of agent checkpoints in :mod:`neurocontrol.checkpoint`.
+#: ``kind`` of agent checkpoints in :mod:`neurocontrol.utils.checkpoint`.
 CHECKPOINT_KIND = "agent"
 #: Checkpoint version of each agent type whose checkpoints changed meaning (others: 1).
 #: Adaptive 2: ``learning_rate`` is divided by ``n_neurons`` (1 applied it per neuron).
@@ -90,7 +90,8 @@ def read_checkpoint(path: str | Path) -> tuple[str, dict[str, Any], dict[str, np
 
 
 class Persistent(Stateful):
-    """Checkpoint protocol of the agents: a :class:`~neurocontrol.statedict.Stateful` with a spec.
+    """Checkpoint protocol of the agents: a
+    :class:`~neurocontrol.core.statedict.Stateful` with a spec.
 
     Subclasses set :attr:`agent_type` (the factory's ``type`` name) and
     implement :meth:`spec` (plain data that rebuilds the agent),

@@ -8,7 +8,7 @@ a trial:
    population-coded (von Mises tuning, Bernoulli spikes) into an Input
    population that projects all-to-all onto ``n_directions`` groups of LIF
    motor neurons through synapses plastic under reward-modulated STDP
-   (:class:`~neurocontrol.model.reward_rules.RewardSTDP`: Izhikevich 2007,
+   (:class:`~neurocontrol.core.model.reward_rules.RewardSTDP`: Izhikevich 2007,
    Florian 2007, per-context reward baseline after Legenstein et al. 2008).
    The group with most spikes wins (with probability ``exploration`` a
    random group, so a wrong winner does not lock in).
@@ -38,9 +38,7 @@ import numpy as np
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.dense import OperationalSpaceController
 from neurocontrol.agents.persistence import Persistent
-from neurocontrol.envs.tasks.trajectory import minimum_jerk
-from neurocontrol.errors import ConfigError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     ExplicitMatrix,
@@ -50,11 +48,13 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.model.reward_rules import RewardSTDP
-from neurocontrol.rng import rng_from_words, rng_to_words
-from neurocontrol.simulator import Simulator
-from neurocontrol.statedict import Stateful
-from neurocontrol.validation import require_int, require_nonnegative, require_positive
+from neurocontrol.core.model.reward_rules import RewardSTDP
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.core.statedict import Stateful
+from neurocontrol.envs.tasks.trajectory import minimum_jerk
+from neurocontrol.errors import ConfigError
+from neurocontrol.utils.rng import rng_from_words, rng_to_words
+from neurocontrol.utils.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["RewardSpikingController"]
 
@@ -91,7 +91,7 @@ class RewardSpikingController(Persistent, Agent):
         R-STDP weight bound and upper end of the uniform initial weights
         (voltage jump per spike, threshold 1).
     rstdp : mapping
-        Other :class:`~neurocontrol.model.reward_rules.RewardSTDP` parameters
+        Other :class:`~neurocontrol.core.model.reward_rules.RewardSTDP` parameters
         (``a_plus``, ``a_minus``, ``tau_eligibility``, ...); defaults here:
         ``learning_rate=0.05``, ``baseline_rate=0.1`` and one context (reward
         baseline) per direction bin of the target.

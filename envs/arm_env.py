@@ -25,7 +25,7 @@ from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
 from neurocontrol.envs.tasks.trajectory import Task
 from neurocontrol.errors import ActionError, ConfigError, SimulationError
-from neurocontrol.validation import require_int, require_nonnegative, require_positive
+from neurocontrol.utils.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["ArmEnv"]
 

@@ -24,7 +24,7 @@ from gymnasium import spaces
 from neurocontrol.envs.arm_env import MAX_OBSERVED_FORCE, ArmEnv
 from neurocontrol.envs.robots.panda import PANDA_FINGER_LINKS, Panda, PandaModel
 from neurocontrol.envs.tasks.press import PRESS, PressTask
-from neurocontrol.validation import (
+from neurocontrol.utils.validation import (
     require_finite_array,
     require_nonnegative,
     require_positive,

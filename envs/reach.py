@@ -26,7 +26,7 @@ from neurocontrol.envs.robots.panda import Panda, PandaModel
 from neurocontrol.envs.robots.planar_arm import PlanarArm, PlanarArmModel
 from neurocontrol.envs.tasks import TargetSequence, centre_out_targets
 from neurocontrol.errors import ConfigError
-from neurocontrol.validation import (
+from neurocontrol.utils.validation import (
     require_finite,
     require_finite_array,
     require_int,

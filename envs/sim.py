@@ -16,7 +16,7 @@ import numpy as np
 import pybullet
 from pybullet_utils.bullet_client import BulletClient
 
-from neurocontrol.validation import require_positive
+from neurocontrol.utils.validation import require_positive
 
 __all__ = ["BulletSim", "DirectBulletClient", "camera_matrices"]
 

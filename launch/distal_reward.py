@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     FixedProbability,
     Izhikevich,
     Network,
@@ -49,7 +49,7 @@ from neurocontrol.model import (
     Projection,
     RewardSTDP,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 W_MAX = 4.0
 FAN_OUT = 100  # outgoing synapses per neuron

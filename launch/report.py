@@ -27,13 +27,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from neurocontrol.config import load_yaml
 from neurocontrol.errors import NeuroControlError
-from neurocontrol.experiment import ExperimentConfig
-from neurocontrol.fileio import atomic_path
-from neurocontrol.results import experiment_figures, latest_run, results_markdown, update_readme
+from neurocontrol.experiment.protocol import ExperimentConfig
+from neurocontrol.experiment.results import (
+    experiment_figures,
+    latest_run,
+    results_markdown,
+    update_readme,
+)
 from neurocontrol.sweep.report import latest_sweep, pareto_figure, sweep_markdown
 from neurocontrol.sweep.spec import SweepConfig, load_sweep
+from neurocontrol.utils.config import load_yaml
+from neurocontrol.utils.fileio import atomic_path
 
 HERE = Path(__file__).resolve().parent
 PLOTS = (

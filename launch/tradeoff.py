@@ -43,10 +43,10 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.config import load_yaml
-from neurocontrol.experiment import ExperimentConfig
-from neurocontrol.results import _cycle_ends, _cycle_value
-from neurocontrol.training import start_run
+from neurocontrol.experiment.protocol import ExperimentConfig
+from neurocontrol.experiment.results import _cycle_ends, _cycle_value
+from neurocontrol.experiment.training import start_run
+from neurocontrol.utils.config import load_yaml
 
 HERE = Path(__file__).resolve().parent
 PROTOCOLS = {"curl": HERE / "curl_planar.yaml", "payload": HERE / "payload_panda.yaml"}
@@ -201,7 +201,7 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from neurocontrol.fileio import atomic_path
+    from neurocontrol.utils.fileio import atomic_path
 
     fig, ax = plt.subplots(figsize=(7.0, 4.6))
     for row in rows:
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         for protocol in args.protocols:
             rows += run_protocol(protocol, names, args.seeds, runs)
     if args.out is not None:
-        from neurocontrol.fileio import atomic_write
+        from neurocontrol.utils.fileio import atomic_write
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         keys = list(dict.fromkeys(key for row in rows for key in row))

@@ -46,9 +46,17 @@ def rate_network(
     (dense, rate-weighted rows), ``lif -> lif_out`` (readout of spikes); every weight
     drawn uniformly in [-1, 1].
     """
-    from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection, Uniform
-    from neurocontrol.model.network import Output
-    from neurocontrol.model.neurons import LIFRate
+    from neurocontrol.core.model import (
+        LIF,
+        AllToAll,
+        Input,
+        Network,
+        Population,
+        Projection,
+        Uniform,
+    )
+    from neurocontrol.core.model.network import Output
+    from neurocontrol.core.model.neurons import LIFRate
 
     inp = Input(n_in, name="inp")
     rate = Population(n_rate, rate_model or LIFRate(), name="rate")
@@ -84,7 +92,7 @@ def signal_network(
     the spikes of ``aff`` (receptive fields); the caller's events drive ``cmd``. ``ens`` and
     ``rates`` are read out by ``out`` (readouts ``ens_out`` and ``rates_out``, each with PES).
     """
-    from neurocontrol.model import (
+    from neurocontrol.core.model import (
         LIF,
         PES,
         AllToAll,
@@ -94,9 +102,9 @@ def signal_network(
         Projection,
         Uniform,
     )
-    from neurocontrol.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
-    from neurocontrol.model.network import Output, SignalInput
-    from neurocontrol.model.neurons import LIFRate
+    from neurocontrol.core.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
+    from neurocontrol.core.model.network import Output, SignalInput
+    from neurocontrol.core.model.neurons import LIFRate
 
     rng = np.random.default_rng(11)
     q, f = SignalInput(2, name="q"), SignalInput(1, name="f")

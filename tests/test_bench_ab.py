@@ -21,7 +21,7 @@ from neurocontrol.bench.ab import (
 )
 from neurocontrol.bench.ab import main as ab_main
 from neurocontrol.bench.staging import PACKAGE_DIRS, Side
-from neurocontrol.cli import main as cli_main
+from neurocontrol.cli.commands import main as cli_main
 from neurocontrol.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import pytest
 from neurocontrol.bench import kill_trials
 from neurocontrol.bench.endurance import closed_loop_soak, reset_cycles, save_load_cycles
 from neurocontrol.bench.kill_trials import checkpoint_kill_trials, run_kill_trials
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 
 def _assert_never_lost(figures: dict, kills: int) -> None:

@@ -15,7 +15,7 @@ from neurocontrol.bench.interleave import (
     run_interleaved,
     time_agents,
 )
-from neurocontrol.loop import run_episode
+from neurocontrol.loop.episode import run_episode
 
 ENV_ID = "neurocontrol/PlanarReach-v0"
 SPEC = {"type": "adaptive_rate", "n_neurons": 50}

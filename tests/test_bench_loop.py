@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.bench.loop import agent_specs
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 
 def test_bench_loop_reports_the_agents_and_the_previous_configuration_as_json(capsys) -> None:

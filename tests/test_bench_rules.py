@@ -7,7 +7,7 @@ import json
 import pytest
 
 from neurocontrol.bench.rules import _Loop
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 
 def test_bench_rules_reports_every_variant_against_the_static_one(capsys) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from neurocontrol.bench.interleave import CHUNK_WARMUP, CHUNKS
 from neurocontrol.bench.snn import ClosedLoop, _timed_process, measure_workloads
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 
 def test_bench_snn_reports_both_workloads_and_their_ratio_as_json(capsys) -> None:

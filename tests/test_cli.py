@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 SHORT = """
 name: cli-short

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 IDS = "neurocontrol/PlanarReach-v0, neurocontrol/ArmReach-v0, neurocontrol/ArmPress-v0"
 POSITIVE_INT = "must be an integer >= 1; got"

@@ -5,9 +5,9 @@ from typing import Literal
 
 import pytest
 
-from neurocontrol.config import dump_yaml, from_dict, load_yaml, to_dict
 from neurocontrol.errors import ConfigError
-from neurocontrol.validation import require_positive
+from neurocontrol.utils.config import dump_yaml, from_dict, load_yaml, to_dict
+from neurocontrol.utils.validation import require_positive
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def test_exponent_numbers_are_read_as_yaml_1_2_reads_them(tmp_path, text, value)
 
 
 def test_exponent_numbers_in_experiment_configs_and_run_files(tmp_path) -> None:
-    from neurocontrol.experiment import ExperimentConfig
+    from neurocontrol.experiment.protocol import ExperimentConfig
 
     path = tmp_path / "experiment.yaml"
     path.write_text(
@@ -144,8 +144,8 @@ def test_exponent_numbers_in_experiment_configs_and_run_files(tmp_path) -> None:
 
 
 def test_run_configs_round_trip_exactly_through_yaml(tmp_path) -> None:
-    from neurocontrol.experiment import ExperimentConfig, default_config
-    from neurocontrol.runs import RunDirectory
+    from neurocontrol.experiment.protocol import ExperimentConfig, default_config
+    from neurocontrol.experiment.runs import RunDirectory
 
     # strings that YAML 1.2 would read as numbers stay strings; floats stay floats
     config = from_dict(

@@ -19,10 +19,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from neurocontrol.config import dump_yaml, from_dict, load_yaml, to_dict
 from neurocontrol.errors import ConfigError, NeuroControlError
-from neurocontrol.experiment import EnvConfig, ExperimentConfig, ScheduleEvent
-from neurocontrol.registration import ENV_IDS
+from neurocontrol.experiment.protocol import EnvConfig, ExperimentConfig, ScheduleEvent
+from neurocontrol.utils.config import dump_yaml, from_dict, load_yaml, to_dict
+from neurocontrol.utils.registration import ENV_IDS
 
 PROPERTY = settings(
     max_examples=100,

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents.dense import JointPDController, OperationalSpaceController
-from neurocontrol.config import from_dict
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, cycle_table, run_experiment
-from neurocontrol.reporting import write_experiment
-from neurocontrol.runs import read_csv
+from neurocontrol.experiment.protocol import ExperimentConfig, cycle_table, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.utils.config import from_dict
 
 CONTROLLERS = {"osc": OperationalSpaceController, "joint_pd": JointPDController}
 
@@ -162,7 +162,7 @@ def test_bad_experiment_configs(overrides, message) -> None:
 
 
 def test_window_mean_is_nan_for_seeds_that_stopped_early() -> None:
-    from neurocontrol.experiment import _window_mean
+    from neurocontrol.experiment.protocol import _window_mean
 
     per_cycle = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     np.testing.assert_allclose(_window_mean(per_cycle, slice(1, 3)), [2.5, 5.5])

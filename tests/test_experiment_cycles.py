@@ -12,13 +12,18 @@ import pytest
 
 import neurocontrol  # noqa: F401  (registers the envs)
 from neurocontrol.agents.dense import OperationalSpaceController
-from neurocontrol.config import from_dict
 from neurocontrol.envs.tasks import TargetSequence, centre_out_targets
 from neurocontrol.envs.tasks.press import APPROACH, DESCEND, PRESS
 from neurocontrol.envs.tasks.trajectory import HOLD, MOVE
-from neurocontrol.experiment import ExperimentConfig, cycle_table, measure_table, run_experiment
-from neurocontrol.reporting import write_experiment
-from neurocontrol.runs import read_csv
+from neurocontrol.experiment.protocol import (
+    ExperimentConfig,
+    cycle_table,
+    measure_table,
+    run_experiment,
+)
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.utils.config import from_dict
 
 # 2 targets x (0.3 s + 0.2 s) x 2 (out and back): a 2 s cycle
 SHORT_CYCLE = {"n_targets": 2, "movement_time": 0.3, "hold_time": 0.2}
@@ -191,7 +196,7 @@ def test_arm_press_phases_hold_exactly_their_steps() -> None:
 
 
 def test_report_figures_take_the_last_cycle_as_whole_only_if_the_run_completes_it() -> None:
-    from neurocontrol.results import _cycle_ends
+    from neurocontrol.experiment.results import _cycle_ends
 
     episode = {"sim_time_s": 12.0, "steps": 12000}
     assert _cycle_ends([0.0, 4.0, 8.0], episode) == [4.0, 8.0, 12.0]

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import make_agent
-from neurocontrol.config import from_dict
 from neurocontrol.envs.tasks.press import PRESS
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, run_experiment
-from neurocontrol.loop import run_episode
-from neurocontrol.reporting import write_experiment
-from neurocontrol.results import experiment_figures, results_markdown
-from neurocontrol.runs import read_csv
+from neurocontrol.experiment.protocol import ExperimentConfig, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.results import experiment_figures, results_markdown
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.loop.episode import run_episode
+from neurocontrol.utils.config import from_dict
 
 WINDOW = 1.0
 

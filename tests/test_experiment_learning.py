@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import make_agent
-from neurocontrol.config import from_dict
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, run_experiment
-from neurocontrol.reporting import write_experiment
-from neurocontrol.results import experiment_figures
-from neurocontrol.runs import read_csv
+from neurocontrol.experiment.protocol import ExperimentConfig, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.results import experiment_figures
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.utils.config import from_dict
 
 CURL = {"kind": "curl_field", "strength": 15.0}
 

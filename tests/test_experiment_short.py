@@ -8,13 +8,13 @@ import json
 import numpy as np
 import pytest
 
-from neurocontrol import plots
 from neurocontrol.agents.base import Agent
-from neurocontrol.config import from_dict
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, default_config, run_experiment
-from neurocontrol.reporting import write_experiment
-from neurocontrol.runs import read_csv
+from neurocontrol.experiment.protocol import ExperimentConfig, default_config, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.utils.config import from_dict
+from neurocontrol.viz import plots
 
 RUN_FILES = {
     "config.yaml",

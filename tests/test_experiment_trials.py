@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import make_agent
-from neurocontrol.config import from_dict
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, run_experiment
-from neurocontrol.reporting import write_experiment
-from neurocontrol.results import experiment_figures, results_markdown
-from neurocontrol.runs import read_csv
+from neurocontrol.experiment.protocol import ExperimentConfig, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.results import experiment_figures, results_markdown
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.utils.config import from_dict
 
 #: 4 targets, 0.3 s move + 0.2 s hold each way: one trial (out and back) per second
 ENV = {"kwargs": {"n_targets": 4, "movement_time": 0.3, "hold_time": 0.2, "success_radius": 0.02}}

@@ -6,8 +6,8 @@ import stat
 import numpy as np
 import pytest
 
-from neurocontrol import fileio
-from neurocontrol.fileio import (
+from neurocontrol.utils import fileio
+from neurocontrol.utils.fileio import (
     atomic_path,
     atomic_write,
     atomic_write_text,

@@ -9,10 +9,15 @@ import pytest
 import neurocontrol  # noqa: F401  (registers the envs)
 from neurocontrol.agents.factory import make_agent
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import EnvConfig, ExperimentConfig, ScheduleEvent, run_experiment
-from neurocontrol.handpaths import phase_paths, write_hand_paths
-from neurocontrol.loop import run_episode
-from neurocontrol.reporting import write_experiment
+from neurocontrol.experiment.protocol import (
+    EnvConfig,
+    ExperimentConfig,
+    ScheduleEvent,
+    run_experiment,
+)
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.loop.episode import run_episode
+from neurocontrol.viz.handpaths import phase_paths, write_hand_paths
 
 #: 4 s cycles of eight out-and-back reaches, sequential: short enough for a test
 FAST_REACH = {"movement_time": 0.2, "hold_time": 0.05, "order": "sequential"}

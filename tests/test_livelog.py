@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from neurocontrol.cli import main
-from neurocontrol.config import from_dict
-from neurocontrol.experiment import ExperimentConfig, run_experiment
-from neurocontrol.registration import ENV_IDS
-from neurocontrol.training import start_run
+from neurocontrol.cli.commands import main
+from neurocontrol.experiment.protocol import ExperimentConfig, run_experiment
+from neurocontrol.experiment.training import start_run
+from neurocontrol.utils.config import from_dict
+from neurocontrol.utils.registration import ENV_IDS
 
 #: 4 s cycles; the field on for the second, learning frozen for the third
 LOGGED = {

@@ -10,7 +10,7 @@ import neurocontrol  # noqa: F401 - registers the envs
 from neurocontrol.agents.dense import OperationalSpaceController
 from neurocontrol.envs import PlanarReachEnv
 from neurocontrol.errors import ConfigError
-from neurocontrol.loop import perturbation_active, run_episode, run_episodes
+from neurocontrol.loop.episode import perturbation_active, run_episode, run_episodes
 
 
 @pytest.fixture(scope="module")

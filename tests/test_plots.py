@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol import plots
+from neurocontrol.viz import plots
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol import plots
+from neurocontrol.viz import plots
 
 
 def test_a_line_that_coincides_with_an_earlier_one_is_named() -> None:

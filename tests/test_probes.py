@@ -9,14 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol import probes
-from neurocontrol.config import from_dict
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, ScheduleEvent, run_experiment
-from neurocontrol.reporting import write_experiment
-from neurocontrol.results import experiment_figures, results_markdown
-from neurocontrol.runs import read_csv
-from neurocontrol.training import preflight
+from neurocontrol.experiment import probes
+from neurocontrol.experiment.protocol import ExperimentConfig, ScheduleEvent, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.results import experiment_figures, results_markdown
+from neurocontrol.experiment.runs import read_csv
+from neurocontrol.experiment.training import preflight
+from neurocontrol.utils.config import from_dict
 
 CURL = {"kind": "curl_field", "strength": 15.0}
 UNTRAINED = {"n_targets": 6, "rotation": 22.5}
@@ -190,7 +190,7 @@ def test_the_probes_reach_the_files_results_and_plot(full, tmp_path) -> None:
 
 
 def test_the_learning_curve_shades_the_probe_phases(full) -> None:
-    from neurocontrol.reporting import _probe_spans
+    from neurocontrol.experiment.reporting import _probe_spans
 
     assert _probe_spans(full.phases()) == {
         "retention": (4.5, 5.5),

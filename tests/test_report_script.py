@@ -6,11 +6,11 @@ import importlib.util
 import json
 from pathlib import Path
 
-from neurocontrol.config import from_dict, to_dict
-from neurocontrol.experiment import ExperimentConfig
-from neurocontrol.results import END, START
-from neurocontrol.runs import RunDirectory
-from neurocontrol.training import start_run
+from neurocontrol.experiment.protocol import ExperimentConfig
+from neurocontrol.experiment.results import END, START
+from neurocontrol.experiment.runs import RunDirectory
+from neurocontrol.experiment.training import start_run
+from neurocontrol.utils.config import from_dict, to_dict
 
 REPORT = Path(__file__).resolve().parents[1] / "launch" / "report.py"
 

@@ -7,12 +7,11 @@ import json
 
 import pytest
 
-from neurocontrol.config import from_dict
 from neurocontrol.errors import CheckpointError
-from neurocontrol.experiment import ExperimentConfig, run_experiment
-from neurocontrol.metrics import EnergyModel
-from neurocontrol.reporting import write_experiment
-from neurocontrol.results import (
+from neurocontrol.experiment.metrics import EnergyModel
+from neurocontrol.experiment.protocol import ExperimentConfig, run_experiment
+from neurocontrol.experiment.reporting import write_experiment
+from neurocontrol.experiment.results import (
     END,
     START,
     experiment_figures,
@@ -20,6 +19,7 @@ from neurocontrol.results import (
     results_markdown,
     update_readme,
 )
+from neurocontrol.utils.config import from_dict
 
 
 @pytest.fixture(scope="module")

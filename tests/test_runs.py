@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from neurocontrol.errors import ConfigError, ShapeError
-from neurocontrol.runs import RunDirectory, read_csv
+from neurocontrol.experiment.runs import RunDirectory, read_csv
 
 
 def test_run_directory_layout_and_round_trip(tmp_path) -> None:

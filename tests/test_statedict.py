@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.decoding import FilteredSpikeDecoder
-from neurocontrol.encoding import PoissonEncoder, SendOnDeltaEncoder
+from neurocontrol.core.decoding import FilteredSpikeDecoder
+from neurocontrol.core.encoding import PoissonEncoder, SendOnDeltaEncoder
+from neurocontrol.core.model import LIF, AllToAll, Input, Network, PairSTDP, Population, Projection
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.core.statedict import Stateful, check_state
 from neurocontrol.errors import CheckpointError
-from neurocontrol.model import LIF, AllToAll, Input, Network, PairSTDP, Population, Projection
-from neurocontrol.simulator import Simulator
-from neurocontrol.statedict import Stateful, check_state
 
 
 def targets() -> dict[str, np.ndarray]:

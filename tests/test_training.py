@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents.factory import make_agent
-from neurocontrol.cli import main
-from neurocontrol.config import from_dict
+from neurocontrol.cli.commands import main
 from neurocontrol.errors import (
     CheckpointError,
     ConfigError,
@@ -29,10 +28,11 @@ from neurocontrol.errors import (
     SimulationError,
     StorageError,
 )
-from neurocontrol.experiment import ExperimentConfig
-from neurocontrol.journal import RunJournal
-from neurocontrol.runs import RunDirectory
-from neurocontrol.training import resume_run, start_run
+from neurocontrol.experiment.journal import RunJournal
+from neurocontrol.experiment.protocol import ExperimentConfig
+from neurocontrol.experiment.runs import RunDirectory
+from neurocontrol.experiment.training import resume_run, start_run
+from neurocontrol.utils.config import from_dict
 
 SHORT = {
     "name": "safe",
@@ -231,7 +231,7 @@ def test_a_failure_marks_the_run_failed_keeps_what_finished_and_resumes(
 
 def _start_cli(args: list[str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "neurocontrol.cli", *args],
+        [sys.executable, "-m", "neurocontrol.cli.commands", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -313,7 +313,7 @@ def test_a_full_disk_fails_the_run_with_one_line_and_keeps_its_status(tmp_path) 
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (32768, 32768))\n"
-        "from neurocontrol.cli import main\n"
+        "from neurocontrol.cli.commands import main\n"
         f"sys.exit(main(['train', '--config', {str(config)!r}, '--out', "
         f"{str(tmp_path / 'runs')!r}, '--quiet']))\n"
     )

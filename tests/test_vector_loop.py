@@ -7,7 +7,7 @@ import pytest
 import neurocontrol  # noqa: F401 - registers the envs
 from neurocontrol.agents.factory import make_agent
 from neurocontrol.errors import ConfigError
-from neurocontrol.vector_loop import run_vector
+from neurocontrol.loop.vector import run_vector
 
 
 def _make():
@@ -33,7 +33,7 @@ def test_run_vector_resets_agents_with_their_envs(vector_cls) -> None:
         assert [ep["length"] for ep in env_episodes] == [300, 300]
         assert all(0 < ep["rms_tracking_error_m"] < 0.01 for ep in env_episodes)
     # Episodes on sub-env 0 are seeded like a single env with seed 5.
-    from neurocontrol.loop import run_episode
+    from neurocontrol.loop.episode import run_episode
 
     reference = run_episode(
         single,

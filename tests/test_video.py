@@ -12,14 +12,14 @@ import pytest
 
 import neurocontrol  # noqa: F401  (registers the envs)
 from neurocontrol.agents.factory import make_agent
-from neurocontrol.cli import main
-from neurocontrol.config import from_dict
+from neurocontrol.cli.commands import main
 from neurocontrol.envs.sim import camera_matrices
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig, ScheduleEvent
-from neurocontrol.loop import run_episode
-from neurocontrol.training import start_run
-from neurocontrol.video import VideoOptions, VideoRecorder, phase_labels, project_points
+from neurocontrol.experiment.protocol import ExperimentConfig, ScheduleEvent
+from neurocontrol.experiment.training import start_run
+from neurocontrol.loop.episode import run_episode
+from neurocontrol.utils.config import from_dict
+from neurocontrol.viz.video import VideoOptions, VideoRecorder, phase_labels, project_points
 
 SMALL = VideoOptions(fps=20.0, width=96, height=64)  # a frame every 50 steps
 

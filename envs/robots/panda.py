@@ -18,7 +18,7 @@ first call, cache it, and ignore every later ``changeDynamics``.
 
 The model reads the private body's parameters once, at construction, and
 evaluates M(q), J(q) and g(q) with compiled rigid-body algorithms
-(:mod:`neurocontrol.kernels.rigid_body`) at a fraction of the cost of
+(:mod:`neurocontrol.core.kernels.control.rigid_body`) at a fraction of the cost of
 PyBullet's three functions, which stay the reference: the tests hold the
 two equal.
 """
@@ -94,7 +94,7 @@ class PandaModel:
 
     On the control path, :meth:`dynamics`, :meth:`mass_matrix`,
     :meth:`jacobian` and :meth:`gravity` evaluate the compiled rigid-body
-    algorithms of :mod:`neurocontrol.kernels.rigid_body` (numba, imported
+    algorithms of :mod:`neurocontrol.core.kernels.control.rigid_body` (numba, imported
     at the first call: by a controller, or by an env with
     ``gravity_compensation=True`` at its first step); they equal PyBullet's ``calculateMassMatrix``,
     ``calculateJacobian`` and ``calculateInverseDynamics`` on the private
@@ -150,7 +150,7 @@ class PandaModel:
 
     def _compile(self) -> Any:
         # numba is imported by what evaluates the model (controllers), not by building an env
-        from neurocontrol.kernels.rigid_body import (
+        from neurocontrol.core.kernels.control.rigid_body import (
             FRAME_COLUMNS,
             pack_bodies,
             serial_chain_dynamics,

@@ -19,7 +19,7 @@ import pybullet
 from neurocontrol.envs.robots.base import TorqueArm
 from neurocontrol.envs.sim import BulletSim
 from neurocontrol.errors import ConfigError
-from neurocontrol.validation import numeric_vector
+from neurocontrol.utils.validation import numeric_vector
 
 __all__ = ["PLANAR_ARM", "PlanarArm", "PlanarArmModel", "PlanarArmParameters", "planar_arm_urdf"]
 
@@ -126,7 +126,7 @@ class PlanarArmModel:
         """
         if self._kernel is None:
             # numba, imported by the controllers that call this, not by the env
-            from neurocontrol.kernels.control import planar_arm_dynamics
+            from neurocontrol.core.kernels.control.laws import planar_arm_dynamics
 
             self._kernel = planar_arm_dynamics
         if type(q) is not np.ndarray or q.dtype != np.float64 or q.shape != (2,):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurocontrol.envs.tasks.trajectory import minimum_jerk
-from neurocontrol.validation import require_nonnegative
+from neurocontrol.utils.validation import require_nonnegative
 
 __all__ = ["APPROACH", "DESCEND", "PRESS", "PressTask"]
 

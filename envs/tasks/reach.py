@@ -9,7 +9,7 @@ import numpy as np
 
 from neurocontrol.envs.tasks.trajectory import HOLD, MOVE
 from neurocontrol.errors import ConfigError
-from neurocontrol.validation import (
+from neurocontrol.utils.validation import (
     require_finite_array,
     require_in,
     require_nonnegative,

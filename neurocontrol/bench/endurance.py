@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.arguments import nonnegative_int, positive_int
+from neurocontrol.cli.arguments import nonnegative_int, positive_int
 
 __all__ = [
     "PERTURBATIONS",
@@ -164,7 +164,7 @@ def closed_loop_soak(steps: int, episode_seconds: float = 12.0, seed: int = 0) -
     import gymnasium as gym
 
     from neurocontrol.agents import make_agent
-    from neurocontrol.loop import run_episode
+    from neurocontrol.loop.episode import run_episode
 
     env = gym.make(_ENV)
     try:

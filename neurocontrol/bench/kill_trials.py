@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol import checkpoint
 from neurocontrol.errors import CheckpointError, NeuroControlError
+from neurocontrol.utils import checkpoint
 
 __all__ = ["checkpoint_kill_trials", "run_kill_trials"]
 
@@ -196,7 +196,7 @@ _COMPLETE_FILES = (
 
 
 def _train(config: Path, out: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "neurocontrol.cli", "train", "--config", str(config)]
+    command = [sys.executable, "-m", "neurocontrol.cli.commands", "train", "--config", str(config)]
     return subprocess.Popen(
         [*command, "--out", str(out), "--quiet"],
         stdout=subprocess.DEVNULL,
@@ -207,7 +207,7 @@ def _train(config: Path, out: Path) -> subprocess.Popen:
 def _inspect_run(run: Path) -> tuple[str, str]:
     """``complete``, ``incomplete`` (its status says so: the state) or ``bad`` (why)."""
     from neurocontrol.agents.persistence import read_checkpoint
-    from neurocontrol.runs import RunDirectory
+    from neurocontrol.experiment.runs import RunDirectory
 
     try:
         status = RunDirectory.open(run).status
@@ -229,7 +229,7 @@ def _inspect_run(run: Path) -> tuple[str, str]:
 def run_kill_trials(n_kills: int, seed: int, directory: str | Path) -> dict[str, Any]:
     """Kill ``n_kills`` short training runs at random moments; check every run directory.
 
-    One uninterrupted run (``sys.executable -m neurocontrol.cli train``) of
+    One uninterrupted run (``sys.executable -m neurocontrol.cli.commands train``) of
     :data:`KILLED_RUN_CONFIG` measures how long a run takes, start-up
     included; each further run gets SIGKILL after a delay drawn uniformly
     from 0 to 1.1 times that (``seed``), so kills fall in start-up, episodes
@@ -246,7 +246,7 @@ def run_kill_trials(n_kills: int, seed: int, directory: str | Path) -> dict[str,
         ``staging_left`` (hidden folders of runs killed while their directory
         was being assembled), ``resumed_to_complete`` (of the incomplete ones).
     """
-    from neurocontrol.training import resume_run
+    from neurocontrol.experiment.training import resume_run
 
     if os.name != "posix":
         raise OSError("run kill trials need POSIX signals (SIGKILL)")

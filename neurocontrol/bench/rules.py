@@ -27,14 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.arguments import positive_int
 from neurocontrol.bench.interleave import run_interleaved
 from neurocontrol.bench.workloads import (
     READOUT_TAU,
     InputEvents,
     build_workload,
 )
-from neurocontrol.model import (
+from neurocontrol.cli.arguments import positive_int
+from neurocontrol.core.model import (
     LIF,
     PES,
     AllToAll,
@@ -94,7 +94,7 @@ class _Loop:
     """One variant's simulator and closed-loop state."""
 
     def __init__(self, variant: str) -> None:
-        from neurocontrol.simulator import Simulator
+        from neurocontrol.core.simulator import Simulator
 
         self.variant = variant
         t0 = time.perf_counter()

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurocontrol.arguments import positive_int
 from neurocontrol.bench.interleave import run_interleaved
 from neurocontrol.bench.workloads import (
     READOUT_TAU,
@@ -32,7 +31,8 @@ from neurocontrol.bench.workloads import (
     InputEvents,
     build_workload,
 )
-from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection
+from neurocontrol.cli.arguments import positive_int
+from neurocontrol.core.model import LIF, AllToAll, Input, Network, Population, Projection
 
 if TYPE_CHECKING:
     import argparse
@@ -44,7 +44,7 @@ class ClosedLoop:
     """One workload's simulator with the bench's per-step Python I/O, built once."""
 
     def __init__(self, name: str, plastic: bool = True) -> None:
-        from neurocontrol.simulator import Simulator
+        from neurocontrol.core.simulator import Simulator
 
         self.n_in = WORKLOADS[name][0]
         t0 = time.perf_counter()
@@ -135,7 +135,7 @@ def measure_workloads(
 
 def fixed_overhead_us(steps: int = 20000) -> float:
     """us per ``sim.step`` of a 10-neuron network (Python call included)."""
-    from neurocontrol.simulator import Simulator
+    from neurocontrol.core.simulator import Simulator
 
     source, hidden = Input(2, name="input"), Population(10, LIF(), name="hidden")
     sim = Simulator(Network([source, hidden], [Projection(source, hidden, AllToAll(), 0.5)]))
@@ -153,7 +153,7 @@ def fixed_overhead_us(steps: int = 20000) -> float:
 _IMPORTS = """
 import numpy as np
 from neurocontrol.bench.workloads import build_workload
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 """
 
 _START_SCRIPT = f"""
@@ -166,7 +166,7 @@ print(time.perf_counter() - t0, time.process_time() - c0, flush=True)
 
 # The floor of a warm start with numba: import numpy and numba, then the first call of
 # a trivial cached njit function (loading it starts numba's CPU target), with numba's
-# SciPy BLAS probe skipped as neurocontrol.kernels does.
+# SciPy BLAS probe skipped as neurocontrol.core.kernels does.
 _FLOOR_KERNEL = """
 from numba import njit
 

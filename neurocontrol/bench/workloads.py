@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     Connectivity,

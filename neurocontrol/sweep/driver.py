@@ -58,7 +58,7 @@ class SweepOutcome:
 
 def worker_env() -> dict[str, str]:
     """Environment of every Ray worker: one numba (and BLAS) thread, the shared on-disk caches."""
-    from neurocontrol.build.codegen import cache_directory
+    from neurocontrol.core.builder.codegen import cache_directory
 
     env = {
         name: "1"
@@ -175,8 +175,8 @@ def run_sweep(
         On Ctrl-C: finished trials and ``sweep.csv`` are kept; ``run_path``
         names the sweep directory to resume.
     """
-    from neurocontrol.runs import RunDirectory, check_run_name, prepare_output_folder
-    from neurocontrol.training import preflight, stop_on_signals
+    from neurocontrol.experiment.runs import RunDirectory, check_run_name, prepare_output_folder
+    from neurocontrol.experiment.training import preflight, stop_on_signals
 
     began = time.perf_counter()
     stream = stream if stream is not None else sys.stderr
@@ -191,7 +191,7 @@ def run_sweep(
                 f"sweep {str(resume)!r} is still running (process {directory.status.pid}); "
                 "wait for it to end or stop it first"
             )
-        from neurocontrol.config import read_yaml
+        from neurocontrol.utils.config import read_yaml
 
         config = sweep_from_dict(read_yaml(directory.file("config.yaml")), where="config.yaml")
         directory.set_status("running", message="")
@@ -530,7 +530,7 @@ class _Display:
         """Record trials the scheduler stopped early (they end without a record of their own)."""
         import json
 
-        from neurocontrol.fileio import atomic_write_text
+        from neurocontrol.utils.fileio import atomic_write_text
 
         if self.config.asha is None:
             return

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from neurocontrol.errors import NeuroControlError
-from neurocontrol.fileio import atomic_write_text
 from neurocontrol.sweep.spec import METRICS, SweepConfig, TrialPlan, sweep_from_dict
 from neurocontrol.sweep.trial import read_record
+from neurocontrol.utils.fileio import atomic_write_text
 
 __all__ = [
     "latest_sweep",
@@ -169,7 +169,7 @@ def _file_part(text: str) -> str:
 
 
 def _plots(config: SweepConfig, sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
-    from neurocontrol.plots import _pyplot, _save
+    from neurocontrol.viz.plots import _pyplot, _save
 
     points = _points(config, rows)
     if not points:
@@ -245,7 +245,7 @@ def _pareto_plot(
     scale: float,
     unit: str,
 ) -> None:
-    from neurocontrol.plots import _pyplot, _save
+    from neurocontrol.viz.plots import _pyplot, _save
 
     plt = _pyplot()
     first, second = config.pareto
@@ -310,8 +310,8 @@ def latest_sweep(sweeps: str | Path, config: SweepConfig) -> Path | None:
     ``config``: a sweep of the same name with other settings, or one that
     was stopped, is not a result of it.
     """
-    from neurocontrol.config import read_yaml
-    from neurocontrol.runs import RunDirectory
+    from neurocontrol.experiment.runs import RunDirectory
+    from neurocontrol.utils.config import read_yaml
 
     wanted = config.to_dict()
     candidates = sorted(Path(sweeps).glob(f"{glob.escape(config.name)}-*"), key=lambda p: p.name)

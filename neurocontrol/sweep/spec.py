@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.config import from_dict, read_yaml, to_dict
-from neurocontrol.dotted import apply_overrides, format_key, get_dotted, parse_key
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import ExperimentConfig
+from neurocontrol.experiment.protocol import ExperimentConfig
+from neurocontrol.utils.config import from_dict, read_yaml, to_dict
+from neurocontrol.utils.dotted import apply_overrides, format_key, get_dotted, parse_key
 
 __all__ = [
     "DOMAINS",
@@ -59,7 +59,8 @@ DOMAINS = {
     "randint": "[lo, hi], integers, lo <= hi, both included",
     "lograndint": "[lo, hi], integers, 1 <= lo <= hi, both included",
 }
-#: phase of :meth:`~neurocontrol.experiment.ExperimentResult.phases` behind each phase metric
+#: phase of :meth:`~neurocontrol.experiment.protocol.ExperimentResult.phases` behind each
+#: phase metric
 PHASE_METRICS = {
     "before_error": "before",
     "first_perturbed_error": "first perturbed",
@@ -288,7 +289,7 @@ def sweep_from_dict(
         parse_key(key)
     base = apply_overrides(base, dict(fixed), where=f"{where}.set")
     name = data.get("name", base.name)
-    from neurocontrol.runs import check_run_name
+    from neurocontrol.experiment.runs import check_run_name
 
     check_run_name(name)
     if base.measure.trial_based:
@@ -345,7 +346,7 @@ def sweep_from_dict(
 
 
 def _base_config(base: Any, folder: Path, where: str) -> ExperimentConfig:
-    from neurocontrol.config import load_yaml
+    from neurocontrol.utils.config import load_yaml
 
     if isinstance(base, Mapping):
         return from_dict(ExperimentConfig, base, where=f"{where}.base")

@@ -62,7 +62,7 @@ def run_tasks(
 
 
 def _record_lost(sweep_dir: Path, plan: TrialPlan, exc: Exception) -> None:
-    from neurocontrol.fileio import atomic_write_text
+    from neurocontrol.utils.fileio import atomic_write_text
 
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     record = {

@@ -2,8 +2,8 @@
 
 :func:`execute_trial` runs in a Ray worker (or in-process, for the serial
 baseline of the benchmark). It runs the trial's experiment as
-``neurocontrol train`` does (:func:`~neurocontrol.training.start_run`, or
-:func:`~neurocontrol.training.resume_run` for a run directory a stopped
+``neurocontrol train`` does (:func:`~neurocontrol.experiment.training.start_run`, or
+:func:`~neurocontrol.experiment.training.resume_run` for a run directory a stopped
 sweep left), reports each cycle's figures as it goes, computes every
 metric at the end and keeps a record ``trials/<id>.json`` in the sweep
 directory. A trial that raises, whose episode the env ended early (a safety
@@ -97,7 +97,7 @@ def execute_trial(
     values on that seed (for ``retention``); ``report`` receives the figures
     of each cycle of the trial's first agent, then the final figures.
     """
-    from neurocontrol.fileio import atomic_write_text
+    from neurocontrol.utils.fileio import atomic_write_text
 
     sweep_dir = Path(sweep_dir)
     started = time.perf_counter()
@@ -146,10 +146,10 @@ def execute_trial(
 
 
 def _run(trial: Mapping[str, Any], sweep_dir: Path, report: Report | None, blank: dict) -> Any:
-    from neurocontrol.config import from_dict
-    from neurocontrol.experiment import ExperimentConfig
-    from neurocontrol.runs import RunDirectory
-    from neurocontrol.training import resume_run, start_run
+    from neurocontrol.experiment.protocol import ExperimentConfig
+    from neurocontrol.experiment.runs import RunDirectory
+    from neurocontrol.experiment.training import resume_run, start_run
+    from neurocontrol.utils.config import from_dict
 
     config = from_dict(ExperimentConfig, trial["experiment"], where=f"trial {trial['id']}")
     out = sweep_dir / "trials"

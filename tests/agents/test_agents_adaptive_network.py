@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import AdaptiveController
-from neurocontrol.decoding import FilteredSpikeDecoder
-from neurocontrol.encoding import SendOnDeltaEncoder
+from neurocontrol.core.decoding import FilteredSpikeDecoder
+from neurocontrol.core.encoding import SendOnDeltaEncoder
 from neurocontrol.errors import ConfigError
 
 from .conftest import drive

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurocontrol import checkpoint
 from neurocontrol.agents import load_agent, make_agent
 from neurocontrol.errors import CheckpointError
-from neurocontrol.loop import run_episode
+from neurocontrol.loop.episode import run_episode
+from neurocontrol.utils import checkpoint
 
 from .conftest import drive
 

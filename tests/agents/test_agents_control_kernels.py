@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.kernels import control as kernels
+from neurocontrol.core.kernels.control import laws as kernels
 
 
 def _spd(rng: np.random.Generator, n: int) -> np.ndarray:

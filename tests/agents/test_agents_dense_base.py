@@ -10,7 +10,7 @@ import pytest
 import neurocontrol  # noqa: F401 - registers the envs
 from neurocontrol.agents.dense import JointPDController, OperationalSpaceController
 from neurocontrol.errors import ConfigError, ObservationError
-from neurocontrol.loop import run_episode
+from neurocontrol.loop.episode import run_episode
 
 CURL = {"kind": "curl_field", "strength": 15.0}
 

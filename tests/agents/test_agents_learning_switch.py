@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import make_agent
-from neurocontrol.loop import run_episode
+from neurocontrol.loop.episode import run_episode
 
 from .conftest import drive
 

@@ -11,10 +11,10 @@ import pytest
 from neurocontrol.agents import make_agent
 from neurocontrol.agents.adaptive import ACTIVE_FRACTION, AdaptiveController
 from neurocontrol.agents.dense import OperationalSpaceController
-from neurocontrol.encoding import intercept_for_active_fraction
+from neurocontrol.core.encoding import intercept_for_active_fraction
 from neurocontrol.errors import ConfigError
-from neurocontrol.loop import run_episode
-from neurocontrol.metrics import rms
+from neurocontrol.experiment.metrics import rms
+from neurocontrol.loop.episode import run_episode
 
 from .conftest import drive
 

@@ -8,7 +8,7 @@ import pytest
 
 from neurocontrol.agents import HybridAgent, PolicyAdapter, make_agent
 from neurocontrol.errors import ActionError, ConfigError
-from neurocontrol.loop import run_episode
+from neurocontrol.loop.episode import run_episode
 
 
 def test_callable_policy_drives_the_env(planar):

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import make_agent
-from neurocontrol.experiment import cycle_table
-from neurocontrol.loop import run_episode
+from neurocontrol.experiment.protocol import cycle_table
+from neurocontrol.loop.episode import run_episode
 
 CYCLE_STEPS = 12_000
 LEARNING_CYCLES = 3

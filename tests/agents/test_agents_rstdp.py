@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import RewardSpikingController, load_agent, make_agent
+from neurocontrol.core.learning import eligibility
+from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import ConfigError
-from neurocontrol.learning import eligibility
-from neurocontrol.loop import run_episode
-from neurocontrol.simulator import Simulator
+from neurocontrol.loop.episode import run_episode
 
 from .conftest import drive
 

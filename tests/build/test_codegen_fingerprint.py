@@ -6,12 +6,12 @@ import types
 
 import pytest
 
-from neurocontrol.build import codegen
+from neurocontrol.core.builder import codegen
 from neurocontrol.errors import BuildError
 
 
 def _module(path: object) -> types.ModuleType:
-    module = types.ModuleType("neurocontrol.kernels.fingerprint_probe")
+    module = types.ModuleType("neurocontrol.core.kernels.fingerprint_probe")
     module.__file__ = None if path is None else str(path)
     return module
 

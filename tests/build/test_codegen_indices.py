@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from neurocontrol.kernels import neurons, synapses
-from neurocontrol.model import LIF, FixedProbability, Input, Network, Population, Projection
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.kernels.step import neurons, synapses
+from neurocontrol.core.model import LIF, FixedProbability, Input, Network, Population, Projection
+from neurocontrol.core.simulator import Simulator
 
 
 def test_population_and_projection_indices_are_not_literal(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol.build import network
-from neurocontrol.build.connectivity import ProjectionArrays, post_major_view
-from neurocontrol.kernels.state import PRJ_INT_COLUMNS
-from neurocontrol.kernels.synapses import (
+from neurocontrol.core.builder import network
+from neurocontrol.core.builder.connectivity import ProjectionArrays, post_major_view
+from neurocontrol.core.kernels.step.state import PRJ_INT_COLUMNS
+from neurocontrol.core.kernels.step.synapses import (
     STORAGE_CSR,
     STORAGE_CSR_NARROW,
     STORAGE_DENSE,
 )
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -29,7 +29,7 @@ from neurocontrol.model import (
     TripletSTDP,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 
 def _network(plastic_recurrent: bool = False) -> Network:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.build import connectivity, network
-from neurocontrol.build.connectivity import ProjectionArrays, post_major_view
-from neurocontrol.kernels.state import PRJ_INT_COLUMNS
-from neurocontrol.kernels.synapses import STORAGE_CSR_NARROW, STORAGE_POST_MAJOR
-from neurocontrol.model import (
+from neurocontrol.core.builder import connectivity, network
+from neurocontrol.core.builder.connectivity import ProjectionArrays, post_major_view
+from neurocontrol.core.kernels.step.state import PRJ_INT_COLUMNS
+from neurocontrol.core.kernels.step.synapses import STORAGE_CSR_NARROW, STORAGE_POST_MAJOR
+from neurocontrol.core.model import (
     LIF,
     FixedProbability,
     Input,
@@ -27,7 +27,7 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 
 def _csr(n_pre: int, n_post: int, p: float, seed: int) -> ProjectionArrays:

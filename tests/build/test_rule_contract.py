@@ -16,12 +16,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from neurocontrol.build.plasticity import build_pes
-from neurocontrol.build.registry import RULE_BUILDERS
-from neurocontrol.build.rules import RuleAccess, RuleBuild, RuleContext
-from neurocontrol.kernels.pes import PESState
-from neurocontrol.kernels.reward_stdp import RSTDP_EPOCH_START
-from neurocontrol.kernels.state import (
+from neurocontrol.core.builder.plasticity import build_pes
+from neurocontrol.core.builder.registry import RULE_BUILDERS
+from neurocontrol.core.builder.rules import RuleAccess, RuleBuild, RuleContext
+from neurocontrol.core.kernels.step.pes import PESState
+from neurocontrol.core.kernels.step.reward_stdp import RSTDP_EPOCH_START
+from neurocontrol.core.kernels.step.state import (
     OPS_TOTAL,
     POP_SPIKE_COUNT,
     PRJ_LEARNING_MACS_STEP,
@@ -29,7 +29,7 @@ from neurocontrol.kernels.state import (
     PRJ_MACS_STEP,
     PRJ_SYNOPS_STEP,
 )
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     PES,
     AllToAll,
@@ -40,8 +40,8 @@ from neurocontrol.model import (
     RewardSTDP,
     Uniform,
 )
-from neurocontrol.model.network import Output
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model.network import Output
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_IN, N_HIDDEN = 12, 8

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol.model import LIF, AllToAll, Input, Network, PairSTDP, Population, Projection
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model import LIF, AllToAll, Input, Network, PairSTDP, Population, Projection
+from neurocontrol.core.simulator import Simulator
 
 
 def _network(rule: PairSTDP | None) -> Network:

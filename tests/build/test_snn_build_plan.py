@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from neurocontrol.build import build_network, connectivity
-from neurocontrol.kernels import neurons, pair_stdp, synapses
-from neurocontrol.model import (
+from neurocontrol.core.builder import build_network, connectivity
+from neurocontrol.core.kernels.step import neurons, pair_stdp, synapses
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -126,7 +126,7 @@ def test_kernels_load_numba_without_scipy_linalg() -> None:
     script = """
 import json, sys
 import numpy as np
-import neurocontrol.kernels
+import neurocontrol.core.kernels
 from numba import njit
 before = "scipy.linalg" in sys.modules
 

@@ -7,8 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.decoding import FilteredSpikeDecoder, LinearDecoder, nef_decoders, solve_decoders
-from neurocontrol.encoding import NEFEncoder
+from neurocontrol.core.decoding import (
+    FilteredSpikeDecoder,
+    LinearDecoder,
+    nef_decoders,
+    solve_decoders,
+)
+from neurocontrol.core.encoding import NEFEncoder
 
 
 @pytest.mark.parametrize("n_neurons", [200, 500])

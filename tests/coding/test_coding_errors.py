@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.decoding import FilteredSpikeDecoder, LinearDecoder, nef_decoders, solve_decoders
-from neurocontrol.encoding import (
+from neurocontrol.core.decoding import (
+    FilteredSpikeDecoder,
+    LinearDecoder,
+    nef_decoders,
+    solve_decoders,
+)
+from neurocontrol.core.encoding import (
     GaussianPopulationEncoder,
     NEFEncoder,
     PoissonEncoder,

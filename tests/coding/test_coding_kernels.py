@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neurocontrol.encoding import lif_rates
-from neurocontrol.kernels import coding as k
+from neurocontrol.core.encoding import lif_rates
+from neurocontrol.core.kernels import coding as k
 
 
 def ref_send_on_delta(x, origin, delta, level, max_events):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.encoding import (
+from neurocontrol.core.encoding import (
     GaussianPopulationEncoder,
     NEFEncoder,
     PoissonEncoder,

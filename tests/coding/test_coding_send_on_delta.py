@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.encoding import SendOnDeltaEncoder, reconstruct_send_on_delta
+from neurocontrol.core.encoding import SendOnDeltaEncoder, reconstruct_send_on_delta
 
 
 def reach_trajectory(n_steps: int = 3000, dt: float = 1e-3, seed: int = 0) -> np.ndarray:

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from neurocontrol.decoding import FilteredSpikeDecoder, LinearDecoder
-from neurocontrol.encoding import (
+from neurocontrol.core.decoding import FilteredSpikeDecoder, LinearDecoder
+from neurocontrol.core.encoding import (
     GaussianPopulationEncoder,
     NEFEncoder,
     PoissonEncoder,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.encoding import NEFEncoder, lif_rates, lif_rates_stepped
+from neurocontrol.core.encoding import NEFEncoder, lif_rates, lif_rates_stepped
+from neurocontrol.core.model import LIF, Network, Population
+from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import ConfigError
-from neurocontrol.model import LIF, Network, Population
-from neurocontrol.simulator import Simulator
 
 
 def simulated_rates(currents: np.ndarray, seconds: float = 2.0, dt: float = 1e-3) -> np.ndarray:

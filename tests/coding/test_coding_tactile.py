@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol.encoding import TactileEncoder
+from neurocontrol.core.encoding import TactileEncoder
 
 
 def press_profile(n_steps: int = 3000, seed: int = 0) -> np.ndarray:

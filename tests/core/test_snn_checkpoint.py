@@ -7,9 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from neurocontrol.checkpoint import load, load_simulator, save, save_simulator
-from neurocontrol.errors import CheckpointError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -21,7 +19,9 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import CheckpointError
+from neurocontrol.utils.checkpoint import load, load_simulator, save, save_simulator
 
 
 def make_network(feedforward: object = None) -> Network:

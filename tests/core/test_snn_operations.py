@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.model import LIF, AdaptiveLIF
-from neurocontrol.model.neurons import LIFRate
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model import LIF, AdaptiveLIF
+from neurocontrol.core.model.neurons import LIFRate
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_IN, N_RATE, N_LIF, N_OUT = 2, 3, 2, 2

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import ConfigError, ObservationError, ShapeError
-from neurocontrol.simulator import Simulator
 
 DT = 1e-3
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.errors import ConfigError, ShapeError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -17,7 +16,8 @@ from neurocontrol.model import (
     Population,
     Projection,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import ConfigError, ShapeError
 
 
 @pytest.fixture(scope="module")

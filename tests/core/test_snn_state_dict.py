@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.errors import CheckpointError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     PES,
     AdaptiveLIF,
@@ -23,7 +22,8 @@ from neurocontrol.model import (
     SynapticScaling,
     Uniform,
 )
-from neurocontrol.simulator import STRUCTURE_KEY, Simulator
+from neurocontrol.core.simulator import STRUCTURE_KEY, Simulator
+from neurocontrol.errors import CheckpointError
 
 N_IN = 20
 

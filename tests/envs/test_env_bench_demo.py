@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from neurocontrol import bench, cli
+from neurocontrol import bench
 from neurocontrol.bench import envs as bench_envs
-from neurocontrol.demo import format_summary, run_demo
+from neurocontrol.cli import commands as cli
+from neurocontrol.experiment.demo import format_summary, run_demo
 
 PLANAR = "neurocontrol/PlanarReach-v0"
 

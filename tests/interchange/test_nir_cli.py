@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from neurocontrol.cli import main
-from neurocontrol.nir_io import from_nir, read_nir
+from neurocontrol.cli.commands import main
+from neurocontrol.interchange.nir_io import from_nir, read_nir
 
 CONFIG = """
 name: nir-export

@@ -20,9 +20,15 @@ import pytest
 import neurocontrol  # noqa: F401 - registers the envs
 from neurocontrol.agents import AdaptiveController
 from neurocontrol.agents.factory import make_agent
-from neurocontrol.loop import run_episode
-from neurocontrol.nir_check import closed_loop, compare, core_outputs, norse_outputs, record_inputs
-from neurocontrol.nir_io import from_nir, read_nir, to_nir, write_nir
+from neurocontrol.interchange.nir_check import (
+    closed_loop,
+    compare,
+    core_outputs,
+    norse_outputs,
+    record_inputs,
+)
+from neurocontrol.interchange.nir_io import from_nir, read_nir, to_nir, write_nir
+from neurocontrol.loop.episode import run_episode
 
 CURL = {"perturbation": {"kind": "curl_field", "strength": 15.0}}
 

@@ -8,14 +8,22 @@ import nir
 import numpy as np
 import pytest
 
+from neurocontrol.core.model import (
+    LIF,
+    AdaptiveLIF,
+    Input,
+    Izhikevich,
+    Network,
+    Population,
+    Projection,
+)
+from neurocontrol.core.model.connectivity import FixedProbability
+from neurocontrol.core.model.encoders import CurrentEncoder
+from neurocontrol.core.model.error_rules import PES
+from neurocontrol.core.model.network import Output, SignalInput
+from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import InterchangeError, ShapeError
-from neurocontrol.model import LIF, AdaptiveLIF, Input, Izhikevich, Network, Population, Projection
-from neurocontrol.model.connectivity import FixedProbability
-from neurocontrol.model.encoders import CurrentEncoder
-from neurocontrol.model.error_rules import PES
-from neurocontrol.model.network import Output, SignalInput
-from neurocontrol.nir_io import from_nir, read_nir, to_nir, write_nir
-from neurocontrol.simulator import Simulator
+from neurocontrol.interchange.nir_io import from_nir, read_nir, to_nir, write_nir
 
 STEPS = 2000
 

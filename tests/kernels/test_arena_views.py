@@ -7,7 +7,7 @@ import pytest
 from numba import njit
 from numba.core.errors import TypingError
 
-from neurocontrol.kernels.arena_views import arena_table, arena_view
+from neurocontrol.core.kernels.step.arena_views import arena_table, arena_view
 
 _OPTIONS = {"cache": False, "boundscheck": False}  # numba's defaults otherwise (copies allocate)
 

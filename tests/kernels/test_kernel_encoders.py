@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from neurocontrol.encoding import NEFEncoder, SendOnDeltaEncoder
-from neurocontrol.kernels.coding import lif_rates_inplace
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.encoding import NEFEncoder, SendOnDeltaEncoder
+from neurocontrol.core.kernels.coding import lif_rates_inplace
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_ENS, N_RATE, PER_SIGNAL = 16, 6, 4

@@ -1,6 +1,6 @@
 """``update_lif_rate`` against NumPy: the steady-state LIF rate of this step's input current.
 
-Normalised parameters against :func:`neurocontrol.encoding.lif_rates` (the
+Normalised parameters against :func:`neurocontrol.core.encoding.lif_rates` (the
 same rate, written with ``log1p``: within 1e-13 of the kernel's logarithm of
 the ratio), to the last bit against the compiled ``lif_rates_inplace`` of
 the standalone encoders, and within a few ulps of the formula written with
@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from neurocontrol.encoding import lif_rates
-from neurocontrol.kernels.coding import lif_rates_inplace
-from neurocontrol.model.neurons import LIFRate
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.encoding import lif_rates
+from neurocontrol.core.kernels.coding import lif_rates_inplace
+from neurocontrol.core.model.neurons import LIFRate
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_IN, N_RATE = 4, 6

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numba import njit
 
-from neurocontrol.kernels.logarithm import log_inplace
+from neurocontrol.core.kernels.step.logarithm import log_inplace
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_IN, N_RATE, N_LIF, N_OUT = 4, 6, 5, 3

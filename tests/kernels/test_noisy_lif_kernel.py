@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from neurocontrol.model import LIF, AllToAll, Input, Network, Population, Projection
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model import LIF, AllToAll, Input, Network, Population, Projection
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N = 15
@@ -16,7 +16,7 @@ MASK = (1 << 64) - 1
 
 
 class _SplitMix64:
-    """The kernels' generator (neurocontrol.kernels.rng) in Python integers."""
+    """The kernels' generator (neurocontrol.core.kernels.step.rng) in Python integers."""
 
     def __init__(self, state: int) -> None:
         self.state = state

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AdaptiveLIF,
     AllToAll,
@@ -24,7 +24,7 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_IN, N = 20, 12

@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.kernels.state import PRJ_INT_COLUMNS
-from neurocontrol.model import (
+from neurocontrol.core.kernels.step.state import PRJ_INT_COLUMNS
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -27,7 +27,7 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_PRE, N_POST, STEPS = 15, 10, 600
@@ -160,7 +160,7 @@ def test_two_rules_compose_independently_of_order():
 @pytest.mark.parametrize("packed", [True, False], ids=["packed", "row-search"])
 def test_sparse_column_view_both_encodings(monkeypatch, packed):
     """The CSC view packs (row, offset) when that fits in 31 bits, else searches rows."""
-    from neurocontrol.build import connectivity
+    from neurocontrol.core.builder import connectivity
 
     if not packed:
         monkeypatch.setattr(connectivity, "PACK_LIMIT", 0)

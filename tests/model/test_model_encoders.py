@@ -13,10 +13,9 @@ import json
 import numpy as np
 import pytest
 
-from neurocontrol.build.plasticity import build_synaptic_scaling
-from neurocontrol.build.rules import RuleBuild, RuleContext
-from neurocontrol.errors import ConfigError, ShapeError
-from neurocontrol.model import (
+from neurocontrol.core.builder.plasticity import build_synaptic_scaling
+from neurocontrol.core.builder.rules import RuleBuild, RuleContext
+from neurocontrol.core.model import (
     LIF,
     PES,
     AdaptiveThreshold,
@@ -33,11 +32,12 @@ from neurocontrol.model import (
     TripletSTDP,
     WeightNormalization,
 )
-from neurocontrol.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
-from neurocontrol.model.network import Output, SignalInput
-from neurocontrol.model.neurons import LIFRate
-from neurocontrol.model.serialize import network_from_config, network_to_config
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model.encoders import CurrentEncoder, ReceptiveFieldEncoder
+from neurocontrol.core.model.network import Output, SignalInput
+from neurocontrol.core.model.neurons import LIFRate
+from neurocontrol.core.model.serialize import network_from_config, network_to_config
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import ConfigError, ShapeError
 
 SIGNAL = SignalInput(2, name="sig")
 ENS = Population(4, LIF(), name="ens")

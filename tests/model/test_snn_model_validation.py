@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.build import RULE_BUILDERS, build_network
-from neurocontrol.errors import BuildError, ConfigError, ShapeError
-from neurocontrol.model import (
+from neurocontrol.core.builder import RULE_BUILDERS, build_network
+from neurocontrol.core.model import (
     LIF,
     PES,
     AdaptiveLIF,
@@ -26,8 +25,9 @@ from neurocontrol.model import (
     SynapticScaling,
     Uniform,
 )
-from neurocontrol.model.serialize import from_config
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model.serialize import from_config
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import BuildError, ConfigError, ShapeError
 
 
 def test_neuron_parameters_are_validated():

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocontrol.learning import eligibility
-from neurocontrol.model import (
+from neurocontrol.core.learning import eligibility
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     ExplicitMatrix,
@@ -29,7 +29,7 @@ from neurocontrol.model import (
     RewardSTDP,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_STIM, GROUP = 20, 10

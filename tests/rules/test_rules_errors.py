@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.errors import ConfigError, ShapeError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     PES,
     AdaptiveThreshold,
@@ -24,7 +23,8 @@ from neurocontrol.model import (
     TripletSTDP,
     WeightNormalization,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import ConfigError, ShapeError
 
 
 @pytest.mark.parametrize(

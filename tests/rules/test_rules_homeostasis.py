@@ -13,8 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.errors import ConfigError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AdaptiveLIF,
     AdaptiveThreshold,
@@ -27,7 +26,8 @@ from neurocontrol.model import (
     Uniform,
     WeightNormalization,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import ConfigError
 
 DT = 1e-3
 N_IN, N = 200, 100

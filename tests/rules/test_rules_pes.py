@@ -16,9 +16,17 @@ import math
 import numpy as np
 import pytest
 
+from neurocontrol.core.model import (
+    LIF,
+    PES,
+    AllToAll,
+    FixedProbability,
+    Network,
+    Population,
+    Projection,
+)
+from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import ShapeError
-from neurocontrol.model import LIF, PES, AllToAll, FixedProbability, Network, Population, Projection
-from neurocontrol.simulator import Simulator
 
 DT = 1e-3
 N = 1000

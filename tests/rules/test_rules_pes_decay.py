@@ -15,8 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.errors import ConfigError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     PES,
     AllToAll,
@@ -27,9 +26,10 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.model.network import Output
-from neurocontrol.model.neurons import LIFRate
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model.network import Output
+from neurocontrol.core.model.neurons import LIFRate
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import ConfigError
 
 DT = 1e-3
 N_PRE, N_RATE, N_OUT = 10, 7, 3
@@ -240,7 +240,7 @@ def test_a_periodic_decay_holds_the_weights_between_its_steps():
 
 def test_a_rule_without_decay_keeps_its_description_and_parameters():
     """No decay_tau: the same description (digests of earlier checkpoints) and 5 parameters."""
-    from neurocontrol.model.serialize import network_to_config
+    from neurocontrol.core.model.serialize import network_to_config
 
     a, y = Population(2, LIFRate(), name="a"), Output(1, name="y")
     network = Network([a, y], [Projection(a, y, AllToAll(), 0.0, rule=PES(1e-3), name="r")])

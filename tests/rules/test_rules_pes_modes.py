@@ -18,8 +18,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.errors import ConfigError
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     PES,
     AllToAll,
@@ -30,9 +29,10 @@ from neurocontrol.model import (
     Projection,
     Uniform,
 )
-from neurocontrol.model.network import Output
-from neurocontrol.model.neurons import LIFRate
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model.network import Output
+from neurocontrol.core.model.neurons import LIFRate
+from neurocontrol.core.simulator import Simulator
+from neurocontrol.errors import ConfigError
 
 DT = 1e-3
 N_PRE, N_RATE, N_OUT = 10, 7, 3

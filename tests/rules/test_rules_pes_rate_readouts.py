@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocontrol.model import PES, AllToAll, Network, Population, Projection
-from neurocontrol.model.network import Output
-from neurocontrol.model.neurons import LIFRate
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model import PES, AllToAll, Network, Population, Projection
+from neurocontrol.core.model.network import Output
+from neurocontrol.core.model.neurons import LIFRate
+from neurocontrol.core.simulator import Simulator
 
 DT, N_RATE, N_OUT, TAU = 1e-3, 40, 3, 0.02
 SLOW, FAST, DECAY_TAU, PERIOD = 2e-4, 3e-3, 0.05, 0.003

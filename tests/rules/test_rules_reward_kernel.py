@@ -15,9 +15,9 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.kernels.reward_stdp import TRACE_FLOOR
-from neurocontrol.learning import eligibility
-from neurocontrol.model import (
+from neurocontrol.core.kernels.step.reward_stdp import TRACE_FLOOR
+from neurocontrol.core.learning import eligibility
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -30,7 +30,7 @@ from neurocontrol.model import (
     Uniform,
     WeightNormalization,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_PRE, N_POST, STEPS = 15, 10, 700

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.model import LIF, Input, Network, OneToOne, PairSTDP, Population, Projection
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.model import LIF, Input, Network, OneToOne, PairSTDP, Population, Projection
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 W0 = 0.5

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from neurocontrol.model import (
+from neurocontrol.core.model import (
     LIF,
     AllToAll,
     FixedProbability,
@@ -19,7 +19,7 @@ from neurocontrol.model import (
     TripletSTDP,
     Uniform,
 )
-from neurocontrol.simulator import Simulator
+from neurocontrol.core.simulator import Simulator
 
 DT = 1e-3
 N_PRE, N_POST, STEPS = 15, 10, 600

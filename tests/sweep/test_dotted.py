@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from neurocontrol.cli import main
-from neurocontrol.dotted import apply_overrides, format_key, parse_assignment, parse_key
+from neurocontrol.cli.commands import main
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment import default_config
+from neurocontrol.experiment.protocol import default_config
+from neurocontrol.utils.dotted import apply_overrides, format_key, parse_assignment, parse_key
 
 
 def test_quoted_parts_hold_spaces_and_dots():

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from neurocontrol.bench.sweep import TARGET
-from neurocontrol.cli import main
+from neurocontrol.cli.commands import main
 
 
 def test_bench_sweep_reports_both_wall_times_and_what_a_sweep_needs_to_gain(capsys) -> None:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from neurocontrol.errors import ClusterError
-from neurocontrol.runs import RunDirectory
+from neurocontrol.experiment.runs import RunDirectory
 from neurocontrol.sweep import run_sweep, sweep_from_dict
 from neurocontrol.sweep.report import read_sweep_csv
 
@@ -63,7 +63,7 @@ def sweep_command(sweep: dict, folder: Path) -> list[str]:
     sweep_file = folder / "sweep.yaml"
     sweep_file.write_text(yaml.safe_dump(sweep))
     out = str(folder / "out")
-    return [sys.executable, "-m", "neurocontrol.cli", "sweep", "--config", str(sweep_file),
+    return [sys.executable, "-m", "neurocontrol.cli.commands", "sweep", "--config", str(sweep_file),
             "--out", out]  # fmt: skip
 
 

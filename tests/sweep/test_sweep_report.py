@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from neurocontrol.results import END, START
-from neurocontrol.runs import RunDirectory
+from neurocontrol.experiment.results import END, START
+from neurocontrol.experiment.runs import RunDirectory
 from neurocontrol.sweep import run_sweep, sweep_from_dict
 from neurocontrol.sweep.report import point_summary, sweep_markdown
 from neurocontrol.sweep.spec import load_sweep
@@ -74,9 +74,9 @@ def _experiment(path: Path) -> Path:
 def test_report_publishes_the_newest_complete_sweep_of_each_sweep_file_or_nothing(
     tiny_sweep, tmp_path, capsys
 ):
-    from neurocontrol.config import load_yaml
-    from neurocontrol.experiment import ExperimentConfig
-    from neurocontrol.training import start_run
+    from neurocontrol.experiment.protocol import ExperimentConfig
+    from neurocontrol.experiment.training import start_run
+    from neurocontrol.utils.config import load_yaml
 
     report = load_report()
     tiny_sweep["pareto"] = ["adapted_error", "retention"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from neurocontrol.runs import RunDirectory
+from neurocontrol.experiment.runs import RunDirectory
 from neurocontrol.sweep import sweep_from_dict
 from neurocontrol.sweep.trial import execute_trial, read_record
 

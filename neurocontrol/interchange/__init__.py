@@ -1,0 +1,1 @@
+"""Networks in and out of the package: NIR export and import, and their cross-check."""

@@ -1,0 +1,1 @@
+"""What a run shows: plots (PNG), hand paths, videos, the live view and live TensorBoard logs."""
