@@ -54,7 +54,7 @@ def _params(*values: int) -> np.ndarray:
 @ENCODER_BUILDERS.register(CurrentEncoder)
 def build_current_encoder(encoder: CurrentEncoder, context: EncoderContext) -> EncoderBuild:
     """Built form of :class:`CurrentEncoder`: the affine map, and the send-on-delta levels."""
-    from neurocontrol.core.kernels import encoders as k  # imported when a network needs it
+    from neurocontrol.core.kernels.step import encoders as k  # imported when a network needs it
 
     weights_t = encoder.weights.T
     dims = encoder.pre.n
