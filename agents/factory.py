@@ -51,7 +51,7 @@ from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.persistence import read_checkpoint
 from neurocontrol.agents.rstdp import RewardSpikingController
 from neurocontrol.errors import CheckpointError, ConfigError
-from neurocontrol.experiment.metrics import EnergyModel
+from neurocontrol.experiment.measures import EnergyModel
 
 __all__ = ["AGENT_TYPES", "BASE_TYPES", "load_agent", "make_agent"]
 

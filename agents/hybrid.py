@@ -19,7 +19,7 @@ from neurocontrol.agents.persistence import Persistent
 from neurocontrol.core.kernels.step.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
 from neurocontrol.core.statedict import Stateful
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.metrics import EnergyModel
+from neurocontrol.experiment.measures import EnergyModel
 from neurocontrol.utils.validation import require_in, require_int
 
 __all__ = ["DRIVERS", "HybridAgent"]
@@ -45,7 +45,7 @@ class HybridAgent(Persistent, Agent):
     Compute per step is read from each side's ``ops`` (SynOps, neuron
     updates, MACs of its adaptive part, everything it computes; the base
     controllers, identical on both sides, are not counted; see
-    :class:`~neurocontrol.experiment.metrics.EnergyModel` for what each side counts) and
+    :class:`~neurocontrol.experiment.measures.EnergyModel` for what each side counts) and
     priced with ``energy``:
     :math:`E = N_{SynOp} e_{synop} + N_{upd} e_{neuron} + N_{MAC} e_{mac}`.
 

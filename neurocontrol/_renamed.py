@@ -49,7 +49,7 @@ _MODULES = {
     "vector_loop": "loop.vector",
     "probes": "experiment.probes",
     "measures": "experiment.measures",
-    "metrics": "experiment.metrics",
+    "metrics": "experiment.measures",
     "results": "experiment.results",
     "reporting": "experiment.reporting",
     "runs": "experiment.runs",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.metrics import EnergyModel, latency_summary, per_cycle_rms, rms
+from neurocontrol.experiment.measures import EnergyModel, latency_summary, per_cycle_rms, rms
 
 
 def test_rms_matches_definition() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from neurocontrol.errors import CheckpointError, NeuroControlError
-from neurocontrol.experiment.metrics import EnergyModel
+from neurocontrol.experiment.measures import EnergyModel
 from neurocontrol.experiment.probes import AGENT_ROLES
 from neurocontrol.experiment.protocol import ExperimentConfig
 from neurocontrol.experiment.runs import RunDirectory

@@ -149,7 +149,7 @@ def closed_loop(
     ``make`` builds the trained agent afresh (e.g. ``load_agent``); each run
     starts from the same trained state.
     """
-    from neurocontrol.experiment.metrics import rms
+    from neurocontrol.experiment.measures import rms
     from neurocontrol.loop.episode import run_episode
 
     def error(agent: Any) -> float:

@@ -14,7 +14,7 @@ import pytest
 
 import neurocontrol  # noqa: F401 - registers the envs
 from neurocontrol.agents import AdaptiveController, OperationalSpaceController
-from neurocontrol.experiment.metrics import rms
+from neurocontrol.experiment.measures import rms
 from neurocontrol.loop.episode import run_episode
 
 CURL = {"perturbation": {"kind": "curl_field", "strength": 15.0}}

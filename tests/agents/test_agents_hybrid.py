@@ -12,7 +12,7 @@ from neurocontrol.agents import (
     make_agent,
 )
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.metrics import EnergyModel
+from neurocontrol.experiment.measures import EnergyModel
 
 from .conftest import drive
 

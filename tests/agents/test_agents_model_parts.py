@@ -13,7 +13,7 @@ from neurocontrol.agents.adaptive import ACTIVE_FRACTION, AdaptiveController
 from neurocontrol.agents.dense import OperationalSpaceController
 from neurocontrol.core.encoding import intercept_for_active_fraction
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.metrics import rms
+from neurocontrol.experiment.measures import rms
 from neurocontrol.loop.episode import run_episode
 
 from .conftest import drive
