@@ -28,7 +28,7 @@ the pairing probability does not depend on the weight (0.97 % at 0 mV,
 down, and does not stay at the maximum.
 
 Run ``python launch/distal_reward.py`` (3600 s simulated, a few minutes);
-prints a JSON summary. ``tests/rules/test_rules_distal_reward.py`` runs a
+prints a JSON summary. ``tests/core/rules/test_rules_distal_reward.py`` runs a
 reduced version (200 neurons) through :func:`run_protocol`.
 """
 

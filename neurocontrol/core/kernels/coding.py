@@ -6,7 +6,7 @@ writes its results in place and allocates nothing. Validation of parameters
 happens in the Python classes at construction; the only check done here is
 the cheap scan for non-finite input, whose index is returned so the caller can
 raise a clear error *before* any state was changed. Every kernel is compared
-against a plain NumPy reference in ``tests/coding``. No ``fastmath`` except
+against a plain NumPy reference in ``tests/core/coding``. No ``fastmath`` except
 :data:`REDUCTION_FLAGS` on the decoders' dot products: a sum over 1000
 neurons is compared to NumPy within a tolerance anyway (BLAS sums in another
 order), and letting it reassociate makes it vectorise (about 2.5x faster);

@@ -24,7 +24,7 @@ from neurocontrol.bench.staging import PACKAGE_DIRS, Side
 from neurocontrol.cli.commands import main as cli_main
 from neurocontrol.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 OSC = {"workload": "agent", "env": "neurocontrol/PlanarReach-v0", "seconds": 0.02}
 
 

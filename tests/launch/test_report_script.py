@@ -12,7 +12,7 @@ from neurocontrol.experiment.runs import RunDirectory
 from neurocontrol.experiment.training import start_run
 from neurocontrol.utils.config import from_dict, to_dict
 
-REPORT = Path(__file__).resolve().parents[1] / "launch" / "report.py"
+REPORT = Path(__file__).resolve().parents[2] / "launch" / "report.py"
 
 
 def load_report():

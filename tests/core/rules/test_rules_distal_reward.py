@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "launch" / "distal_reward.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "launch" / "distal_reward.py"
 
 
 def _protocol():
