@@ -9,7 +9,7 @@ raise a clear error *before* any state was changed. Every kernel is compared
 against a plain NumPy reference in ``tests/core/coding``. No ``fastmath`` except
 :data:`REDUCTION_FLAGS` on the decoders' dot products: a sum over 1000
 neurons is compared to NumPy within a tolerance anyway (BLAS sums in another
-order), and letting it reassociate makes it vectorise (about 2.5x faster);
+order), and letting it reassociate makes it vectorise;
 the result is still deterministic for a given machine, so checkpoints still
 continue bit-identically.
 """

@@ -8,8 +8,7 @@ through numba's indexing, slicing and ``reshape``: the entry point rebuilds
 some 30 arrays per step, and numba's general index (negative-index
 wrapping), slice (clamping) and reshape (a compiled helper and a C call
 that leaves the strides unknown to LLVM) made it the most expensive
-function of a cold start to type, lower and optimise (measured in
-:mod:`neurocontrol.core.kernels.step.flags`). The bounds come from the layout the
+function of a cold start to type, lower and optimise. The bounds come from the layout the
 builder computed (:mod:`neurocontrol.core.builder.arena`) and are not checked:
 these helpers are for that layout only.
 

@@ -18,12 +18,12 @@ flags stay 0, its count is never set); an output only decays, since its
 readouts write into it directly rather than through the ring.
 
 The kernels take the flat :class:`Populations` / :class:`Neurons` tuples,
-not the nested :class:`NetworkState`: every function numba compiles with
-the nested tuple in its signature costs about 0.2 s more to compile. The
-spike bookkeeping (clear last step's flags, record the count) is written
-out in each kernel rather than in IR-inlined helpers: numba re-runs its
-front end on an inlined helper at every call site, which cost about 0.03 s
-per site on a cold start, more than the few repeated lines.
+not the nested :class:`NetworkState`, which makes every function numba
+compiles with it in its signature slower to compile. The spike
+bookkeeping (clear last step's flags, record the count) is written out in
+each kernel rather than in IR-inlined helpers: numba re-runs its front end
+on an inlined helper at every call site, which costs more on a cold start
+than the few repeated lines.
 """
 
 from __future__ import annotations
@@ -151,11 +151,8 @@ def _lif(
     First the update of every neuron through zero-based slices, with
     refractoriness and the spike as selects and the model switches
     loop-invariant, so that the noiseless loop has no branch and
-    vectorises; then the spike list. CL-10k's 10,000 neurons, same state,
-    one process: 89 us per step in the one-pass loop (a mispredicted branch
-    on every refractory neuron and spike), 39 us in two passes, 98 us in
-    two passes indexing the whole arrays at ``start + n`` (no
-    vectorisation). The price is about 0.12 s more cold compile. With
+    vectorises (a one-pass loop mispredicts a branch on every refractory
+    neuron and spike); then the spike list. With
     ``noisy``, each non-refractory neuron draws its noise in index order,
     as before.
     """

@@ -187,8 +187,8 @@ def pair_stdp_additive_dense(net: NetworkState, q: int, rule: PairSTDPState) -> 
     table[q, PRJ_SYNOPS_TOTAL] += n_pre_spikes * n_post
     if enabled:
         # potentiation of the spiking columns, row by row: each row's spiking entries lie in
-        # one contiguous run of n_post weights (column by column, every entry was a cache
-        # line of its own: -7 us/step in CL-1k); rows with x_i = 0 do not change
+        # one contiguous run of n_post weights (column by column, every entry would be a
+        # cache line of its own); rows with x_i = 0 do not change
         post_ids = spike_ids[post_start : post_start + n_post_spikes]
         for i in range(n_pre if n_post_spikes > 0 else 0):
             change = a_plus * x[i]

@@ -302,7 +302,7 @@ def reward_stdp_dense(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
             increments[2 * i] = scaled
             increments[2 * i + 1] = scaled * settled
     for s in range(n_post_spikes):
-        if s + 1 < n_post_spikes:  # the next column's misses overlap this one (-0.9 us, CL-1k)
+        if s + 1 < n_post_spikes:  # the next column's cache misses overlap this one's work
             following = 2 * (spike_ids[post_start + s + 1] - post_start) * n_pre
             for e in range(following, following + 2 * n_pre, FLOATS_PER_LINE):
                 prefetch(state, e)
@@ -320,7 +320,7 @@ def reward_stdp_dense(net: NetworkState, q: int, rule: RewardSTDPState) -> None:
     one, zero = np.uint64(1), np.uint64(0)
     # a write-through row is walked in parts of `width` slots, copied to contiguous float32
     # scratch (the increments, free by now: 4 n_pre floats) and back, so that the update
-    # loop between vectorises (LLVM emits no gathers on this target): -4 us/step in CL-1k
+    # loop between vectorises (LLVM emits no gathers on this target)
     gathered = increments.view(np.float32)
     width = max(min(2 * n_pre, n_post), 1)
     for s in range(n_pre_spikes):
