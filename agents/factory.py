@@ -50,8 +50,8 @@ from neurocontrol.agents.dense import (
 from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.persistence import read_checkpoint
 from neurocontrol.agents.rstdp import RewardSpikingController
+from neurocontrol.core.energy import EnergyModel
 from neurocontrol.errors import CheckpointError, ConfigError
-from neurocontrol.experiment.measures import EnergyModel
 
 __all__ = ["AGENT_TYPES", "BASE_TYPES", "load_agent", "make_agent"]
 

@@ -16,10 +16,10 @@ import numpy as np
 from neurocontrol.agents.adaptive import AdaptiveController
 from neurocontrol.agents.base import Agent
 from neurocontrol.agents.persistence import Persistent
+from neurocontrol.core.energy import EnergyModel
 from neurocontrol.core.kernels.step.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS
 from neurocontrol.core.statedict import Stateful
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.measures import EnergyModel
 from neurocontrol.utils.validation import require_in, require_int
 
 __all__ = ["DRIVERS", "HybridAgent"]
@@ -45,7 +45,7 @@ class HybridAgent(Persistent, Agent):
     Compute per step is read from each side's ``ops`` (SynOps, neuron
     updates, MACs of its adaptive part, everything it computes; the base
     controllers, identical on both sides, are not counted; see
-    :class:`~neurocontrol.experiment.measures.EnergyModel` for what each side counts) and
+    :class:`~neurocontrol.core.energy.EnergyModel` for what each side counts) and
     priced with ``energy``:
     :math:`E = N_{SynOp} e_{synop} + N_{upd} e_{neuron} + N_{MAC} e_{mac}`.
 

@@ -1,4 +1,4 @@
-"""Agent checkpoints on :mod:`neurocontrol.utils.checkpoint` (JSON header + ``.npz`` arrays).
+"""Agent checkpoints on :mod:`neurocontrol.core.checkpoint` (JSON header + ``.npz`` arrays).
 
 A checkpoint records the agent type, the agent's spec (plain data, as
 :func:`~neurocontrol.agents.factory.make_agent` takes it) and the agent's
@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from neurocontrol.core import checkpoint
 from neurocontrol.core.statedict import Stateful
 from neurocontrol.errors import CheckpointError
-from neurocontrol.utils import checkpoint
 
 __all__ = [
     "AGENT_VERSIONS",
@@ -39,7 +39,7 @@ __all__ = [
     "write_checkpoint",
 ]
 
-#: ``kind`` of agent checkpoints in :mod:`neurocontrol.utils.checkpoint`.
+#: ``kind`` of agent checkpoints in :mod:`neurocontrol.core.checkpoint`.
 CHECKPOINT_KIND = "agent"
 #: Checkpoint version of each agent type whose checkpoints changed meaning (others: 1).
 #: Adaptive 2: ``learning_rate`` is divided by ``n_neurons`` (1 applied it per neuron).

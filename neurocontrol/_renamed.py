@@ -4,7 +4,8 @@ The package was regrouped into layers (``core``, ``loop``, ``experiment``,
 ``viz``, ``interchange``, ``utils``, ``cli``). Importing a module by its old
 path (``neurocontrol.model``, ``neurocontrol.simulator``, ...) gives the
 module at its new path, the same object, with a :class:`DeprecationWarning`
-naming it. :data:`RENAMED` is the whole table.
+naming it. :data:`RENAMED` is the whole table; the two modules whose
+contents were split (:data:`SPLIT`) import as a module of the same names.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import warnings
 from types import ModuleType
 
-__all__ = ["RENAMED", "install"]
+__all__ = ["RENAMED", "SPLIT", "install"]
 
 _MODULES = {
     "model": "core.model",
@@ -48,8 +49,6 @@ _MODULES = {
     "statedict": "core.statedict",
     "vector_loop": "loop.vector",
     "probes": "experiment.probes",
-    "measures": "experiment.measures",
-    "metrics": "experiment.measures",
     "results": "experiment.results",
     "reporting": "experiment.reporting",
     "runs": "experiment.runs",
@@ -69,13 +68,19 @@ _MODULES = {
     "validation": "utils.validation",
     "fileio": "utils.fileio",
     "rng": "utils.rng",
-    "checkpoint": "utils.checkpoint",
+    "checkpoint": "core.checkpoint",
     "registration": "utils.registration",
-    "envinfo": "utils.envinfo",
-    "arguments": "cli.arguments",
+    "envinfo": "cli.envinfo",
+    "arguments": "utils.arguments",
 }
 #: Old module path -> new module path.
 RENAMED = {f"neurocontrol.{old}": f"neurocontrol.{new}" for old, new in _MODULES.items()}
+#: Old modules whose contents went to several new ones: importing the old path gives a module
+#: holding the public names of each, the same objects.
+SPLIT = {
+    "neurocontrol.metrics": ("neurocontrol.utils.statistics", "neurocontrol.core.energy"),
+    "neurocontrol.measures": ("neurocontrol.experiment.measures", "neurocontrol.utils.statistics"),
+}
 #: Old packages whose submodules moved with them (``neurocontrol.model.network``, ...).
 _PACKAGES = {"neurocontrol.model": "neurocontrol.core.model",
              "neurocontrol.build": "neurocontrol.core.builder"}  # fmt: skip
@@ -84,6 +89,8 @@ _PACKAGES = {"neurocontrol.model": "neurocontrol.core.model",
 def _new_name(name: str) -> str | None:
     if name in RENAMED:
         return RENAMED[name]
+    if name in SPLIT:
+        return " and ".join(SPLIT[name])
     for old, new in _PACKAGES.items():
         if name.startswith(old + "."):
             return new + name[len(old) :]
@@ -109,6 +116,12 @@ class _RenamedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             DeprecationWarning,
             stacklevel=2,
         )
+        if module.__name__ in SPLIT:  # the placeholder holds the names of every new module
+            for part in SPLIT[module.__name__]:
+                source = importlib.import_module(part)
+                for public in source.__all__:
+                    setattr(module, public, getattr(source, public))
+            return
         # the import system returns what sys.modules holds under the old name: the real module
         sys.modules[module.__name__] = importlib.import_module(new)  # type: ignore[arg-type]
 

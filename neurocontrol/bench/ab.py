@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from neurocontrol.bench.staging import Side, repository, stage_side
-from neurocontrol.cli.arguments import env_id, positive_float, positive_int
 from neurocontrol.errors import ConfigError, NeuroControlError
+from neurocontrol.utils.arguments import env_id, positive_float, positive_int
 
 __all__ = [
     "AGENT_FIGURES",

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.cli.arguments import nonnegative_int, positive_int
+from neurocontrol.utils.arguments import nonnegative_int, positive_int
 
 __all__ = [
     "PERTURBATIONS",

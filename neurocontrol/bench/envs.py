@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.cli.arguments import env_id as known_env_id
-from neurocontrol.cli.arguments import positive_int
+from neurocontrol.utils.arguments import env_id as known_env_id
+from neurocontrol.utils.arguments import positive_int
 
 __all__ = ["add_arguments", "run"]
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from neurocontrol.core import checkpoint
 from neurocontrol.errors import CheckpointError, NeuroControlError
-from neurocontrol.utils import checkpoint
 
 __all__ = ["checkpoint_kill_trials", "run_kill_trials"]
 

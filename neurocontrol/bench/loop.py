@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.cli.arguments import positive_float, positive_int
+from neurocontrol.utils.arguments import positive_float, positive_int
 
 __all__ = ["OLD_CODE", "add_arguments", "agent_specs", "run"]
 

@@ -33,7 +33,6 @@ from neurocontrol.bench.workloads import (
     InputEvents,
     build_workload,
 )
-from neurocontrol.cli.arguments import positive_int
 from neurocontrol.core.model import (
     LIF,
     PES,
@@ -44,6 +43,7 @@ from neurocontrol.core.model import (
     Projection,
     RewardSTDP,
 )
+from neurocontrol.utils.arguments import positive_int
 
 __all__ = ["VARIANTS", "add_arguments", "build_variant", "run"]
 

@@ -31,8 +31,8 @@ from neurocontrol.bench.workloads import (
     InputEvents,
     build_workload,
 )
-from neurocontrol.cli.arguments import positive_int
 from neurocontrol.core.model import LIF, AllToAll, Input, Network, Population, Projection
+from neurocontrol.utils.arguments import positive_int
 
 if TYPE_CHECKING:
     import argparse

@@ -28,7 +28,7 @@ TARGET = 1.6
 
 
 def add_arguments(parser: Any) -> None:
-    from neurocontrol.cli.arguments import positive_float, positive_int
+    from neurocontrol.utils.arguments import positive_float, positive_int
 
     parser.add_argument("--trials", type=positive_int, default=8, help="trials (8)")
     parser.add_argument(

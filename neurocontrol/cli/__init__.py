@@ -1,5 +1,5 @@
 """The ``neurocontrol`` command line: :mod:`~neurocontrol.cli.commands` (the parser and
-each command), :mod:`~neurocontrol.cli.arguments` (option types)."""
+each command), :mod:`~neurocontrol.utils.arguments` (option types)."""
 
 from __future__ import annotations
 

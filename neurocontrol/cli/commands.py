@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from neurocontrol.cli.arguments import (
+from neurocontrol.utils.arguments import (
     finite_float,
     json_value,
     nonnegative_float,
@@ -54,7 +54,7 @@ def _cmd_envs(args: argparse.Namespace) -> int:
     from neurocontrol.utils.registration import ENV_IDS
 
     if args.json:
-        from neurocontrol.utils.envinfo import describe_envs
+        from neurocontrol.cli.envinfo import describe_envs
 
         print(json.dumps(describe_envs(), indent=2))
         return 0

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurocontrol.experiment.measures import nan_mean, window_rms
+from neurocontrol.utils.statistics import nan_mean, window_rms
 
 if TYPE_CHECKING:
     from neurocontrol.experiment.protocol import ExperimentConfig, ScheduleEvent

@@ -28,16 +28,10 @@ from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.core.recording import SpikeRecorder
 from neurocontrol.errors import ConfigError
 from neurocontrol.experiment import probes
-from neurocontrol.experiment.measures import (
-    MEASURES,
-    Measure,
-    block_rates,
-    nan_mean,
-    trial_outcomes,
-    window_rms,
-)
+from neurocontrol.experiment.measures import MEASURES, Measure, block_rates, trial_outcomes
 from neurocontrol.loop.episode import EpisodeResult, run_episode
 from neurocontrol.utils.registration import ENV_IDS
+from neurocontrol.utils.statistics import nan_mean, window_rms
 from neurocontrol.utils.validation import require_int, require_nonnegative, require_positive
 
 __all__ = [

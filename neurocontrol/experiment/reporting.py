@@ -32,11 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.experiment.measures import Measure, nan_mean, trial_outcomes
+from neurocontrol.experiment.measures import Measure, trial_outcomes
 from neurocontrol.experiment.probes import PROBE_SPANS
 from neurocontrol.experiment.protocol import ExperimentResult, measure_table
 from neurocontrol.experiment.runs import RunDirectory
 from neurocontrol.utils.config import to_dict
+from neurocontrol.utils.statistics import nan_mean
 from neurocontrol.viz import plots
 
 __all__ = ["write_experiment"]

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from neurocontrol.core.energy import EnergyModel
 from neurocontrol.errors import CheckpointError, NeuroControlError
-from neurocontrol.experiment.measures import EnergyModel
 from neurocontrol.experiment.probes import AGENT_ROLES
 from neurocontrol.experiment.protocol import ExperimentConfig
 from neurocontrol.experiment.runs import RunDirectory

@@ -149,8 +149,8 @@ def closed_loop(
     ``make`` builds the trained agent afresh (e.g. ``load_agent``); each run
     starts from the same trained state.
     """
-    from neurocontrol.experiment.measures import rms
     from neurocontrol.loop.episode import run_episode
+    from neurocontrol.utils.statistics import rms
 
     def error(agent: Any) -> float:
         result = run_episode(env, agent, seed=seed, options=options, max_steps=steps)

@@ -17,7 +17,7 @@ import numpy as np
 
 from neurocontrol.agents.base import Agent, control_period
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.measures import latency_summary, per_cycle_rms, rms
+from neurocontrol.utils.statistics import latency_summary, per_cycle_rms, rms
 from neurocontrol.utils.validation import require_int, require_positive
 
 __all__ = [

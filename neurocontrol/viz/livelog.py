@@ -10,7 +10,7 @@ each cycle boundary, writes that cycle's figures:
 ``<agent>/real_time_factor``    simulated over wall-clock seconds of the cycle
 ``<agent>/spike_rate_hz``       mean firing rate per neuron (spiking agents)
 ``<agent>/energy_uj``           energy estimate of the cycle's operations
-                                (:class:`~neurocontrol.experiment.measures.EnergyModel`)
+                                (:class:`~neurocontrol.core.energy.EnergyModel`)
 
 each at step = cycle index, one run per seed (``seed<k>/`` in the tag). When
 an episode ends, ``<agent>/phase_<name>`` holds the measure per phase
@@ -85,7 +85,7 @@ class _CycleLogger:
     """Sums one episode's figures per cycle and writes them when a cycle ends."""
 
     def __init__(self, log: TensorBoardLog, agent: Any, prefix: str, dt: float) -> None:
-        from neurocontrol.experiment.measures import EnergyModel
+        from neurocontrol.core.energy import EnergyModel
         from neurocontrol.experiment.protocol import _simulator_of
 
         self.log = log

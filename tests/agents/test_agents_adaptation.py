@@ -14,8 +14,8 @@ import pytest
 
 import neurocontrol  # noqa: F401 - registers the envs
 from neurocontrol.agents import AdaptiveController, OperationalSpaceController
-from neurocontrol.experiment.measures import rms
 from neurocontrol.loop.episode import run_episode
+from neurocontrol.utils.statistics import rms
 
 CURL = {"perturbation": {"kind": "curl_field", "strength": 15.0}}
 STEPS = 12_000

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import load_agent, make_agent
+from neurocontrol.core import checkpoint
 from neurocontrol.errors import CheckpointError
 from neurocontrol.loop.episode import run_episode
-from neurocontrol.utils import checkpoint
 
 from .conftest import drive
 

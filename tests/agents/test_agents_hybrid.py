@@ -11,8 +11,8 @@ from neurocontrol.agents import (
     OperationalSpaceController,
     make_agent,
 )
+from neurocontrol.core.energy import EnergyModel
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.measures import EnergyModel
 
 from .conftest import drive
 

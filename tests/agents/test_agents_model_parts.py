@@ -13,8 +13,8 @@ from neurocontrol.agents.adaptive import ACTIVE_FRACTION, AdaptiveController
 from neurocontrol.agents.dense import OperationalSpaceController
 from neurocontrol.core.encoding import intercept_for_active_fraction
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.measures import rms
 from neurocontrol.loop.episode import run_episode
+from neurocontrol.utils.statistics import rms
 
 from .conftest import drive
 

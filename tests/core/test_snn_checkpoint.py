@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from neurocontrol.core.checkpoint import load, load_simulator, save, save_simulator
 from neurocontrol.core.model import (
     LIF,
     AllToAll,
@@ -21,7 +22,6 @@ from neurocontrol.core.model import (
 )
 from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import CheckpointError
-from neurocontrol.utils.checkpoint import load, load_simulator, save, save_simulator
 
 
 def make_network(feedforward: object = None) -> Network:

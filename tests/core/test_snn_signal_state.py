@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from neurocontrol.core.checkpoint import load_simulator, save_simulator
 from neurocontrol.core.simulator import STRUCTURE_KEY, Simulator
-from neurocontrol.utils.checkpoint import load_simulator, save_simulator
 
 DT = 1e-3
 PARAMETERS = {"unfiltered": {}, "filtered": {"ens_pes_tau": 0.005, "delta": 0.03}}

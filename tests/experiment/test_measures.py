@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from neurocontrol.core.energy import EnergyModel
 from neurocontrol.errors import ConfigError
-from neurocontrol.experiment.measures import EnergyModel, latency_summary, per_cycle_rms, rms
+from neurocontrol.utils.statistics import latency_summary, per_cycle_rms, rms
 
 
 def test_rms_matches_definition() -> None:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from neurocontrol.core.energy import EnergyModel
 from neurocontrol.errors import CheckpointError
-from neurocontrol.experiment.measures import EnergyModel
 from neurocontrol.experiment.protocol import ExperimentConfig, run_experiment
 from neurocontrol.experiment.reporting import write_experiment
 from neurocontrol.experiment.results import (

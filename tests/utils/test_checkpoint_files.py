@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neurocontrol.core.checkpoint import FORMAT_VERSION, load, save
 from neurocontrol.errors import CheckpointError
-from neurocontrol.utils.checkpoint import FORMAT_VERSION, load, save
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -125,7 +125,7 @@ def test_checkpoint_files_get_the_users_normal_permissions(tmp_path, umask):
 _KILLED_WRITER = """
 import os, signal, sys
 import numpy as np
-from neurocontrol.utils import checkpoint
+from neurocontrol.core import checkpoint
 
 path, target, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
 arrays = {
