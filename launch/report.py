@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from neurocontrol.errors import NeuroControlError
 from neurocontrol.experiment.protocol import ExperimentConfig
@@ -64,48 +65,46 @@ def sweep_files() -> list[Path]:
     return sorted(HERE.glob("sweep_*.yaml"))
 
 
-def collect_sweeps(sweeps: Path, sweep_paths: list[Path]) -> list[tuple[SweepConfig, Path]]:
-    """Each sweep file with its newest complete matching sweep; refuses if one has none."""
+def _newest(
+    kind: str, folder: Path, paths: list[Path], load: Any, latest: Any, figure: Any, command: str
+) -> list[tuple[Any, Path]]:
+    """Each file with its newest complete result under ``folder`` that ran exactly it and has
+    its ``figure``; refuses (naming each file without one) if any has none."""
     found, missing = [], []
-    for path in sweep_paths:
-        config = load_sweep(path)
-        sweep = latest_sweep(sweeps, config)
-        if sweep is None:
+    for path in paths:
+        config = load(path)
+        result = latest(folder, config)
+        wanted = figure(config)
+        if result is None:
             missing.append(
-                f"{path.name}: no complete sweep of this file under {str(sweeps)!r} "
-                f"(run: neurocontrol sweep --config {os.path.relpath(path)})"
+                f"{path.name}: no complete {kind} of this file under {str(folder)!r} "
+                f"(run: neurocontrol {command} --config {os.path.relpath(path)})"
             )
-        elif len(config.pareto) == 2 and not (sweep / "plots" / pareto_figure(config)).is_file():
-            missing.append(f"{path.name}: sweep {sweep.name} has no {pareto_figure(config)}")
+        elif wanted is not None and not (result / wanted).is_file():
+            missing.append(f"{path.name}: {kind} {result.name} has no {wanted}")
         else:
-            found.append((config, sweep))
+            found.append((config, result))
     if missing:
         raise NeuroControlError(
-            "sweep results are missing; the README is left as it is:\n  " + "\n  ".join(missing)
+            f"{kind} results are missing; the README is left as it is:\n  " + "\n  ".join(missing)
         )
     return found
 
 
 def collect(runs: Path, config_paths: list[Path]) -> list[tuple[ExperimentConfig, Path]]:
     """Each config with its newest complete matching run; refuses if one has none."""
-    found, missing = [], []
-    for config_path in config_paths:
-        config = load_yaml(config_path, ExperimentConfig)
-        run = latest_run(runs, config)
-        if run is None:
-            missing.append(
-                f"{config_path.name}: no complete run of this config under {str(runs)!r} "
-                f"(run: neurocontrol train --config {os.path.relpath(config_path)})"
-            )
-        elif not (run / primary_plot(config)).is_file():
-            missing.append(f"{config_path.name}: run {run.name} has no {primary_plot(config)}")
-        else:
-            found.append((config, run))
-    if missing:
-        raise NeuroControlError(
-            "results are missing; the README is left as it is:\n  " + "\n  ".join(missing)
-        )
-    return found
+    return _newest(
+        "run", runs, config_paths, lambda p: load_yaml(p, ExperimentConfig), latest_run,
+        primary_plot, "train",
+    )  # fmt: skip
+
+
+def collect_sweeps(sweeps: Path, sweep_paths: list[Path]) -> list[tuple[SweepConfig, Path]]:
+    """Each sweep file with its newest complete matching sweep; refuses if one has none."""
+    return _newest(
+        "sweep", sweeps, sweep_paths, load_sweep, latest_sweep,
+        lambda c: f"plots/{pareto_figure(c)}" if len(c.pareto) == 2 else None, "sweep",
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,7 +59,7 @@ def test_report_refuses_missing_results_and_publishes_only_matching_complete_run
     assert report.main(args) == 2
     err = capsys.readouterr().err
     assert "results are missing; the README is left as it is" in err
-    assert "rep-b.yaml: no complete run of this config" in err and "rep-a" not in err
+    assert "rep-b.yaml: no complete run of this file" in err and "rep-a" not in err
     assert readme.read_text() == original and not figures.exists()
 
     (complete, _) = start_run(from_dict(ExperimentConfig, config("rep-b")), runs)
