@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurocontrol.agents.adaptive import AdaptiveController
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.agent import Agent
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.errors import ConfigError
 from neurocontrol.kernels.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS

@@ -12,7 +12,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from neurocontrol.agents.base import control_period
+from neurocontrol.agents.agent import control_period
 from neurocontrol.config import load_yaml
 from neurocontrol.errors import CheckpointError, ConfigError
 from neurocontrol.experiment import ExperimentConfig

@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 from neurocontrol import probes
-from neurocontrol.agents.base import Agent, control_period
+from neurocontrol.agents.agent import Agent, control_period
 from neurocontrol.errors import ConfigError
 from neurocontrol.loop import EpisodeResult, run_episode
 from neurocontrol.measures import (

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from neurocontrol import plots
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.agent import Agent
 from neurocontrol.config import from_dict
 from neurocontrol.errors import ConfigError
 from neurocontrol.experiment import ExperimentConfig, default_config, run_experiment
