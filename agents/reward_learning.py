@@ -1,29 +1,8 @@
-r"""Reaching from reward alone: a spiking choice network trained with R-STDP.
+"""Reward learning: a spiking choice network that learns where to reach from reward alone.
 
-:class:`RewardSpikingController` learns, on PlanarReach, which direction to
-reach in for each target, from a scalar reward only. Each outward reach is
-a trial:
-
-1. *Decide* (``decision_time``): the target's direction from the centre is
-   population-coded (von Mises tuning, Bernoulli spikes) into an Input
-   population that projects all-to-all onto ``n_directions`` groups of LIF
-   motor neurons through synapses plastic under reward-modulated STDP
-   (:class:`~neurocontrol.model.reward_rules.RewardSTDP`: Izhikevich 2007,
-   Florian 2007, per-context reward baseline after Legenstein et al. 2008).
-   The group with most spikes wins (with probability ``exploration`` a
-   random group, so a wrong winner does not lock in).
-2. *Move*: the base controller (operational-space control) follows a
-   minimum-jerk reference from the centre to the point ``reach`` metres
-   along the chosen direction.
-3. *Reward*, ``settle_time`` after the movement: +1 if the hand is within
-   ``success_radius`` of the env's target, else -1, delivered as dopamine in
-   the target's context. It arrives ``move_time + settle_time`` after the
-   decision: only the eligibility trace (:math:`\tau_e`) links the two, so
-   ``tau_eligibility`` of a few ms is the no-trace ablation.
-
-The return to the centre follows a reference of its own; the env's
-reference is ignored (it shows where the target is, which is the task's
-context, not its answer).
+:class:`RewardSpikingController` (agent type ``reward_spiking``) learns with
+reward-modulated STDP on PlanarReach; :class:`TrialState` is its per-trial
+bookkeeping, named fields over the one array its checkpoints store.
 """
 
 from __future__ import annotations
@@ -56,15 +35,100 @@ from neurocontrol.simulator import Simulator
 from neurocontrol.statedict import Stateful
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
-__all__ = ["RewardSpikingController"]
+__all__ = ["TRIAL_FIELDS", "RewardSpikingController", "TrialState"]
 
+#: Trial phases: at the centre between trials, deciding, reaching out, holding the
+#: reached point after the reward, returning to the centre.
 IDLE, DECIDE, MOVE, WAIT, RETURN = range(5)
+#: The fields of :class:`TrialState`, in the order its array (and a checkpoint's ``trial``) holds.
+TRIAL_FIELDS = ("phase", "step", "choice", "context", "trials", "wins", "outward")
 _CENTRE_TOLERANCE = 1e-3  # m: a target this close to the centre is the return target
 _RULE = "context_to_motor.rstdp"
 
 
+class TrialState:
+    """Where :class:`RewardSpikingController` is in its trials: plain ``int`` fields.
+
+    Plain attributes keep the per-step trial logic cheap; a checkpoint holds
+    them as one float64 array ordered as :data:`TRIAL_FIELDS`
+    (:meth:`to_array`, :meth:`from_array`).
+
+    Attributes
+    ----------
+    phase : int
+        The current phase (IDLE, DECIDE, MOVE, WAIT or RETURN).
+    step : int
+        Control steps spent in the current phase.
+    choice : int
+        The direction group chosen in the current (or last) trial.
+    context : int
+        The target's direction bin: the reward baseline the trial updates.
+    trials, wins : int
+        Trials judged so far, and those rewarded +1.
+    outward : int
+        1 while the env's target is away from the centre, else 0.
+    """
+
+    __slots__ = TRIAL_FIELDS
+
+    def __init__(self) -> None:
+        for name in TRIAL_FIELDS:
+            setattr(self, name, 0)
+
+    def enter(self, phase: int) -> None:
+        """Start ``phase`` at its first step."""
+        self.phase = phase
+        self.step = 0
+
+    def to_array(self, out: np.ndarray) -> None:
+        """Write the fields into ``out`` (float64, ordered as :data:`TRIAL_FIELDS`)."""
+        for index, name in enumerate(TRIAL_FIELDS):
+            out[index] = getattr(self, name)
+
+    def from_array(self, values: np.ndarray) -> None:
+        """Read the fields back from an array :meth:`to_array` wrote."""
+        for index, name in enumerate(TRIAL_FIELDS):
+            setattr(self, name, int(values[index]))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)}" for name in TRIAL_FIELDS)
+        return f"TrialState({fields})"
+
+
 class RewardSpikingController(Persistent, Agent):
-    """R-STDP choice network + operational-space reaching (see the module docstring).
+    r"""Learns which direction to reach in for each target from a +1/-1 reward alone.
+
+    A spiking choice network picks one of ``n_directions`` reach directions;
+    an operational-space controller executes the reach; the reach's outcome,
+    +1 or -1, is the only teaching signal. It learns with reward-modulated
+    STDP (:class:`~neurocontrol.model.reward_rules.RewardSTDP`: Izhikevich
+    2007, Florian 2007, a per-context reward baseline after Legenstein et al.
+    2008) on the synapses from the target-direction afferents to the motor
+    groups. On PlanarReach, each outward target of the env is a trial:
+
+    1. *Decide* (``decision_time``): the target's direction from the centre is
+       population-coded (von Mises tuning, Bernoulli spikes) into
+       ``n_afferents`` input neurons that project all-to-all onto
+       ``n_directions`` groups of LIF motor neurons; groups inhibit each other.
+       The group with most spikes wins (with probability ``exploration`` a
+       random group, so a wrong winner does not lock in).
+    2. *Move* (``move_time``): the base controller follows a minimum-jerk
+       reference from the centre to the point ``reach`` metres along the
+       chosen direction.
+    3. *Reward*, ``settle_time`` after the movement: +1 if the hand is within
+       ``success_radius`` of the env's target, else -1, delivered as dopamine
+       in the target's context (its direction bin). It arrives
+       ``move_time + settle_time`` after the decision: only the eligibility
+       trace (:math:`\tau_e`) links the two, so ``tau_eligibility`` of a few
+       ms is the no-trace ablation. If the env turns back to the centre before
+       the reward is due, the reach is judged then.
+    4. *Return* (``return_time``): when the env's target is back at the centre,
+       a reference of the agent's own brings the hand there; the env's
+       reference is ignored throughout (it shows where the target is, the
+       task's context, not its answer).
+
+    :attr:`trial` (a :class:`TrialState`) says where the agent is in this
+    protocol, :attr:`history` lists every judged trial.
 
     Parameters
     ----------
@@ -76,9 +140,9 @@ class RewardSpikingController(Persistent, Agent):
         Input afferents (preferred directions evenly spaced).
     input_rate : float
         Peak afferent rate (Hz), tuning
-        :math:`\\lambda_{max} e^{\\kappa(\\cos(\\theta - \\phi)-1)}`.
+        :math:`\lambda_{max} e^{\kappa(\cos(\theta - \phi)-1)}`.
     tuning_concentration : float
-        :math:`\\kappa` of the afferents' von Mises tuning.
+        :math:`\kappa` of the afferents' von Mises tuning.
     reach : float
         Length (m) of the commanded reach.
     decision_time, move_time, settle_time, return_time : float
@@ -209,9 +273,8 @@ class RewardSpikingController(Persistent, Agent):
         self._step_counts = np.zeros(self.n_directions, dtype=np.int64)
         self.rng = np.random.default_rng(self.seed)
         self._rng_words = np.zeros(6, dtype=np.uint64)  # snapshot of rng for checkpoints
-        # trial state (arrays so checkpoints can hold it)
-        # phase, step in phase, choice, context (target direction bin), trials, wins, outward
-        self.trial = np.zeros(7)
+        self.trial = TrialState()
+        self._trial_words = np.zeros(len(TRIAL_FIELDS))  # the trial as checkpoints hold it
         self._centre = np.asarray(base.robot_model.hand_position(base.robot_model.q_home))
         self._start = self._centre.copy()
         self._goal_point = self._centre.copy()
@@ -229,26 +292,23 @@ class RewardSpikingController(Persistent, Agent):
     # -- trial logic ------------------------------------------------------------------
     @property
     def phase(self) -> int:
-        return int(self.trial[0])
-
-    def _set_phase(self, phase: int) -> None:
-        self.trial[0] = phase
-        self.trial[1] = 0
+        """The current trial phase (IDLE, DECIDE, MOVE, WAIT or RETURN)."""
+        return self.trial.phase
 
     def _begin_trial(self, target: np.ndarray) -> None:
         self._target[:] = target
         delta = target - self._centre
         angle = math.atan2(delta[1], delta[0])
         bin_width = 2 * math.pi / self.n_directions
-        self.trial[3] = round(angle / bin_width) % self.n_directions
-        self._context[...] = int(self.trial[3])
+        self.trial.context = round(angle / bin_width) % self.n_directions
+        self._context[...] = self.trial.context
         np.cos(self._preferred - angle, out=self._probability)
         self._probability -= 1.0
         self._probability *= self.tuning_concentration
         np.exp(self._probability, out=self._probability)
         self._probability *= self.input_rate * self.base.dt
         self._counts[:] = 0
-        self._set_phase(DECIDE)
+        self.trial.enter(DECIDE)
 
     def _choose(self) -> int:
         if self.rng.random() < self.exploration:
@@ -271,8 +331,8 @@ class RewardSpikingController(Persistent, Agent):
     def reset(self, seed: int | None = None) -> None:
         """New episode: back to idle at the centre (weights and baselines are kept)."""
         self.base.reset(seed)
-        self._set_phase(IDLE)
-        self.trial[6] = 0.0  # the env's first target starts a trial
+        self.trial.enter(IDLE)
+        self.trial.outward = 0  # the env's first target starts a trial
         # neurons, traces, eligibility and dopamine of the last episode; weights kept
         self.simulator.reset_state()
 
@@ -286,15 +346,15 @@ class RewardSpikingController(Persistent, Agent):
         self.base.read(obs)
         target = np.asarray(obs["goal"][4:6], dtype=np.float64)
         outward = float(np.hypot(*(target - self._centre))) > _CENTRE_TOLERANCE
-        if outward and not self.trial[6]:
+        if outward and not self.trial.outward:
             self._begin_trial(target)
-        elif not outward and self.trial[6]:  # the env turned back to the centre
+        elif not outward and self.trial.outward:  # the env turned back to the centre
             if self.phase == MOVE:  # before the reward was due: judge the reach now
                 self._reward(obs)
             self._start[:] = obs["ee"][0:2]
-            self._set_phase(RETURN)
-        self.trial[6] = float(outward)
-        phase, step, dt = self.phase, int(self.trial[1]), self.base.dt
+            self.trial.enter(RETURN)
+        self.trial.outward = int(outward)
+        phase, step, dt = self.trial.phase, self.trial.step, self.base.dt
         if phase == DECIDE:
             self.rng.random(out=self._uniform)
             np.less(self._uniform, self._probability, out=self._events)
@@ -311,7 +371,7 @@ class RewardSpikingController(Persistent, Agent):
                 self._towards(self._goal_point, step * dt, self.durations["move_time"])
                 if step >= self._settle_steps:
                     self._reward(obs)
-                    self._set_phase(WAIT)
+                    self.trial.enter(WAIT)
                     step = -1
             elif phase == WAIT:
                 self._hold(self._goal_point)
@@ -319,28 +379,29 @@ class RewardSpikingController(Persistent, Agent):
                 self._towards(self._centre, step * dt, self.durations["return_time"])
             else:
                 self._hold(self._centre)
-        self.trial[1] = step + 1
+        self.trial.step = step + 1
         self._obs["proprio"] = obs["proprio"]
         self._obs["ee"] = obs["ee"]
         self._obs["goal"] = self._goal
         return self.base.act(self._obs)
 
     def _commit(self, choice: int) -> None:
-        self.trial[2] = choice
+        self.trial.choice = choice
         angle = 2 * math.pi * choice / self.n_directions
         self._goal_point[0] = self._centre[0] + self.reach * math.cos(angle)
         self._goal_point[1] = self._centre[1] + self.reach * math.sin(angle)
         self._start[:] = self._centre
-        self._set_phase(MOVE)
+        self.trial.enter(MOVE)
 
     def _reward(self, obs: Any) -> None:
         hand = np.asarray(obs["ee"][0:2], dtype=np.float64)
         success = float(np.hypot(*(hand - self._target))) <= self.success_radius
         reward = 1.0 if success else -1.0
         self.simulator.set_third_factor(_RULE, reward)
-        self.trial[4] += 1
-        self.trial[5] += success
-        self.history.append((int(self.trial[4]), int(self.trial[3]), int(self.trial[2]), reward))
+        trial = self.trial
+        trial.trials += 1
+        trial.wins += success
+        self.history.append((trial.trials, trial.context, trial.choice, reward))
 
     # -- reading ------------------------------------------------------------------------
     def success_rate(self, last: int | None = None) -> float:
@@ -380,7 +441,7 @@ class RewardSpikingController(Persistent, Agent):
 
     def state_targets(self) -> dict[str, np.ndarray]:
         return {
-            "trial": self.trial,
+            "trial": self._trial_words,
             "start": self._start,
             "goal_point": self._goal_point,
             "target": self._target,
@@ -390,6 +451,8 @@ class RewardSpikingController(Persistent, Agent):
 
     def _snapshot(self) -> None:
         self._rng_words[:] = rng_to_words(self.rng)
+        self.trial.to_array(self._trial_words)
 
     def _restored(self) -> None:
         rng_from_words(self.rng, self._rng_words)
+        self.trial.from_array(self._trial_words)
