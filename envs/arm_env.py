@@ -1,17 +1,19 @@
-"""The Gymnasium environment shared by every arm: torque control at 1 kHz, perturbations.
+"""The Gymnasium environment of every arm: a robot and a task, torque control at 1 kHz.
 
-Subclasses build the world (:meth:`ArmEnv._build`) and the task; this class
-owns the step loop, the observation/reward/info contract, resets and
-perturbations. See :class:`ArmEnv` for the contract.
+``ArmEnv(robot, task)`` loads the robot (a :class:`~neurocontrol.envs.robots.TorqueArm`
+class; its joint I/O is the one path every step goes through), lets the task
+(:class:`~neurocontrol.envs.tasks.base.ArmTask`) build its scene and
+reference, and owns what all tasks share: the step loop, actions, the
+observation/reward/info contract, safety, resets, perturbations and
+rendering. See :class:`ArmEnv` for the contract.
 """
 
 from __future__ import annotations
 
-import abc
 import math
 import struct
-from collections.abc import Mapping, Sequence
-from operator import itemgetter, mul
+from collections.abc import Mapping
+from operator import mul
 from typing import Any, cast
 
 import gymnasium
@@ -23,31 +25,23 @@ from neurocontrol.envs.episode import time_limit_steps
 from neurocontrol.envs.perturbations import ActivePerturbations, Perturbation, parse_perturbations
 from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
-from neurocontrol.envs.tasks.trajectory import Task
+from neurocontrol.envs.tasks.base import ArmTask
+from neurocontrol.envs.tasks.table_press import MAX_OBSERVED_FORCE
 from neurocontrol.errors import ActionError, ConfigError, SimulationError
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
-__all__ = ["ArmEnv"]
+__all__ = ["MAX_OBSERVED_FORCE", "ArmEnv"]
 
-_TORQUE_CONTROL = pybullet.TORQUE_CONTROL
 # module-level aliases: the hot loop saves an attribute lookup per call
-_send_torques = pybullet.setJointMotorControlArray
 _step_simulation = pybullet.stepSimulation
-_get_joint_states = pybullet.getJointStates
 _empty = np.empty
 _isfinite = math.isfinite
-# fields of a getJointStates entry; map() with them runs no bytecode per joint
-_position = itemgetter(0)
-_velocity = itemgetter(1)
 _FLOAT32 = np.dtype(np.float32)  # a dtype object: no conversion per call
 _FLOAT64 = np.dtype(np.float64)
 
-#: Dense tactile forces above this (N) are clipped in the observation.
-MAX_OBSERVED_FORCE = 1000.0
 
-
-class ArmEnv(gymnasium.Env, abc.ABC):
-    """A torque-controlled arm in PyBullet, stepped at a fixed physics ``dt``.
+class ArmEnv(gymnasium.Env):
+    """A torque-controlled arm in PyBullet doing a task, stepped at a fixed physics ``dt``.
 
     Action
         ``Box(-1, 1, (n,), float32)``: joint torques as a fraction of
@@ -61,7 +55,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         - ``proprio`` (3n,): q (rad), dq (rad/s), last commanded torque (N·m)
         - ``ee`` (2d,): hand position (m), hand velocity (m/s)
         - ``goal`` (3d,): reference position, reference velocity, final target
-        - subclasses may add keys (ArmPress: ``tactile``).
+        - the task may add keys (ArmPress: ``tactile``).
     Reward
         ``-distance_weight * distance - effort_weight * mean((tau_cmd / limit)^2)
         - tracking_weight * tracking_error`` plus task terms; each term is in ``info``.
@@ -74,10 +68,15 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         target), ``is_success``, ``tau_cmd`` and ``tau_applied`` (N·m, commanded
         and after actuator faults), ``sim_time`` (s), ``perturbation`` (plain
         data, see :mod:`neurocontrol.envs.perturbations`), ``reward_*`` terms,
-        ``safety_violation`` and the task's phase entries.
+        ``safety_violation`` and the task's entries (:attr:`ArmTask.info_keys`).
 
     Parameters
     ----------
+    robot : type of TorqueArm
+        The robot class, loaded as ``robot(sim)``; its class attributes give the
+        workspace, the default safety and success limits and the camera.
+    task : ArmTask
+        The task (a fresh one per env: it keeps the env's scene and reference).
     dt : float
         Physics time step (s), 1 ms by default.
     control_decimation : int
@@ -91,6 +90,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         Perturbation applied at every reset unless ``reset(options=...)`` gives one.
     max_joint_velocity : float, optional
         Safety limit (rad/s); the robot's default when None.
+    success_radius : float, optional
+        Hand distance (m) within which the task may count a success; the robot's default
+        when None.
     distance_weight, effort_weight, tracking_weight : float
         Weights of the reward terms (>= 0).
     render_mode : {"rgb_array", None}
@@ -101,32 +103,18 @@ class ArmEnv(gymnasium.Env, abc.ABC):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}  # noqa: RUF012
 
-    #: safety limit on joint speed (rad/s) unless the caller gives one
-    default_max_joint_velocity = 20.0
-    #: hand-distance below which ``is_success`` holds (m)
-    default_success_radius = 0.01
-    #: camera: target point, distance, yaw, pitch
-    camera = ((0.0, 0.0, 0.0), 1.0, 0.0, -89.0)
-
     robot: TorqueArm
     robot_model: RobotModel
-    task: Task
+    task: ArmTask
     observation_space: spaces.Dict
-    #: bound (m) on every hand/target coordinate in the observation
-    workspace_radius = 1.0
-    #: body id of a surface the robot works on (set by :meth:`_build`), the target of the
-    #: ``surface_friction`` perturbation; None: the env has none
+    #: body id of the task's surface (the target of the ``surface_friction``
+    #: perturbation); None: the env has none
     surface: int | None = None
-    #: values of the task's extra observation keys, in :meth:`_task_bounds` order
-    #: (a subclass keeps one list and updates it in place, e.g. in :meth:`_sense`)
-    _task_values: Sequence[float] = ()
-    #: the keys ``reset(options=...)`` accepts
-    reset_options: tuple[str, ...] = ("perturbation",)
-    #: the ``info`` keys :meth:`_task_terms` writes (the info dict is presized for them)
-    _task_info_keys: tuple[str, ...] = ("is_success", "target_index", "target_id", "phase", "cycle")
 
     def __init__(
         self,
+        robot: type[TorqueArm],
+        task: ArmTask,
         *,
         dt: float = 0.001,
         control_decimation: int = 1,
@@ -159,17 +147,25 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         )
         self.max_joint_velocity = require_positive(
             "max_joint_velocity",
-            self.default_max_joint_velocity if max_joint_velocity is None else max_joint_velocity,
+            robot.max_joint_velocity if max_joint_velocity is None else max_joint_velocity,
         )
         self.success_radius = require_positive(
-            "success_radius",
-            self.default_success_radius if success_radius is None else success_radius,
+            "success_radius", robot.success_radius if success_radius is None else success_radius
         )
+        self.workspace_radius = robot.workspace_radius
+        self.reach_shell = robot.reach_shell
+        self.camera = robot.camera if task.camera is None else task.camera
+        self.task = task
+        self.reset_options = ("perturbation", *task.reset_options)
         self._closed = False
         self._episode_steps: int | None = None
         self.sim = BulletSim(self.dt)
         try:
-            self._build()
+            self.robot = robot(self.sim)
+            self.robot_model = self.robot.nominal_model()
+            task.build(self)
+            self.surface = task.surface
+            self._add_markers()
             self.robot.reset_joints(self.robot_model.q_home)
             self.sim.save_snapshot()
             self._setup(perturbation)
@@ -228,46 +224,15 @@ class ArmEnv(gymnasium.Env, abc.ABC):
                 "reward_effort",
                 "reward_tracking",
                 "safety_violation",
-                *self._task_info_keys,
+                *self.task.info_keys,
             )
         )
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
-        self._has_sensors = type(self)._sense is not ArmEnv._sense
+        self._reference = self.task.reference
+        self._has_sensors = type(self.task).sense is not ArmTask.sense
         self._action_shape = (n,)
         self._step_count = 0
-
-    # -- subclass hooks -------------------------------------------------------------
-    @abc.abstractmethod
-    def _build(self) -> None:
-        """Load the robot (set ``self.robot``, ``self.robot_model``, ``self.task``)."""
-
-    def _sense(self) -> None:
-        """Read task sensors after each env step and reset (none by default)."""
-
-    def _task_bounds(self) -> dict[str, spaces.Space]:
-        return {}
-
-    def _task_options(self, options: Mapping[str, Any]) -> None:
-        """Validate the task's reset options before anything is reset (none by default)."""
-
-    def _task_reset(self) -> None:
-        self.task.reset(self.np_random)
-
-    def _task_terms(self, info: dict[str, Any], distance: float) -> float:
-        """Write the task's info entries and ``is_success``; return its extra reward.
-
-        The reach tasks add ``target_index`` (movement counter), ``target_id``
-        (-1 = centre), ``phase`` (0 move, 1 hold) and ``cycle``. A subclass that
-        writes other keys lists them in ``_task_info_keys``.
-        """
-        task = self.task
-        info["is_success"] = distance <= self.success_radius
-        info["target_index"] = task.segment
-        info["target_id"] = task.target_id
-        info["phase"] = task.phase
-        info["cycle"] = task.cycle
-        return 0.0
 
     def _get_damping_limit(self) -> list[float]:
         if self._damping_limit is None:
@@ -299,7 +264,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         """Restore the freshly built world and start a new episode.
 
         ``options={"perturbation": spec}`` replaces the default perturbation
-        for this episode (``None`` for none); a subclass may accept more keys
+        for this episode (``None`` for none); the task may accept more keys
         (:attr:`reset_options`).
         """
         self._require_open("reset")
@@ -314,7 +279,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             raise ConfigError(
                 f"unknown reset option(s) {unknown}; accepted: {list(self.reset_options)}"
             )
-        self._task_options(options)
+        self.task.check_options(options)
         super().reset(seed=seed)
         self._episode_steps = time_limit_steps(self)
         spec = options.get("perturbation", self._default_perturbation)
@@ -326,10 +291,10 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         self._step_count = 0
         self._tau_cmd = [0.0] * self.n_joints
         self._tau_applied = self._tau_cmd
-        self._sense()
-        self._task_reset()
+        self.task.sense()
+        self.task.reset(self.np_random)
         self._perturbations.set(perturbations, 0, self._tau_cmd)
-        self.task.update(0.0)
+        self._reference.update(0.0)
         observation, _, info = self._outputs()
         return observation, info
 
@@ -376,23 +341,20 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             self._require_open("step")
         tau_cmd = self._command(action)
         self._tau_cmd = tau_cmd
-        robot = self.robot
         if self.control_decimation == 1 and self._perturbations.idle:
-            # the common case, inlined: one physics step, nothing to perturb
-            cid, body, joints = self._cid, robot.body, robot.joints
-            _send_torques(body, joints, _TORQUE_CONTROL, forces=tau_cmd, physicsClientId=cid)
-            _step_simulation(cid)  # client id positional: no keyword parsing (~0.1 us)
+            # the common case: one physics step, nothing to perturb
+            robot = self.robot
+            robot.send_torques(tau_cmd)
+            _step_simulation(self._cid)  # client id positional: no keyword parsing
             self._step_count += 1
-            states = _get_joint_states(body, joints, cid)
-            robot.q = list(map(_position, states))
-            robot.dq = list(map(_velocity, states))
+            robot.read_joints()
             robot.read_hand()
             self._tau_applied = tau_cmd
         else:
             self._advance(tau_cmd)
         if self._has_sensors:
-            self._sense()
-        self.task.update(self._step_count * self.dt)
+            self.task.sense()
+        self._reference.update(self._step_count * self.dt)
         observation, reward, info = self._outputs()
         terminated = info["safety_violation"]
         if terminated:
@@ -405,25 +367,21 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         """``control_decimation`` physics steps with the perturbations applied on each."""
         robot = self.robot
         perturbations = self._perturbations
-        cid, body, joints = self._cid, robot.body, robot.joints
+        cid = self._cid
         tau = tau_cmd
         for _ in range(self.control_decimation):
             if self._step_count >= perturbations.next_onset_step:
                 perturbations.activate_due(self._step_count, tau_cmd)
             if perturbations.modifies_torque:
                 tau = perturbations.joint_torques(tau_cmd, robot.dq)
-            pybullet.setJointMotorControlArray(
-                body, joints, _TORQUE_CONTROL, forces=tau, physicsClientId=cid
-            )
+            robot.send_torques(tau)
             strength = perturbations.curl_strength
             if strength:  # external forces last one step: re-applied on every one
                 vel = robot.hand_vel
                 robot.push_hand([strength * vel[1], -strength * vel[0], 0.0])
             _step_simulation(cid)
             self._step_count += 1
-            states = _get_joint_states(body, joints, cid)
-            robot.q = list(map(_position, states))
-            robot.dq = list(map(_velocity, states))
+            robot.read_joints()
             if strength:
                 robot.read_hand()  # the next physics step's curl force needs it
         self._tau_applied = tau
@@ -546,7 +504,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         of a list costs more: it discovers the dtype and shape first).
         """
         robot = self.robot
-        task = self.task
+        task = self._reference
         hand, hand_vel = robot.hand_pos, robot.hand_vel
         if self.dim != 3:
             hand, hand_vel = hand[: self.dim], hand_vel[: self.dim]
@@ -561,7 +519,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             *ref_pos,
             *task.ref_vel,
             *target,
-            *self._task_values,
+            *self.task.values,
         ]
         flat = _empty(self._obs_size, _FLOAT32)
         # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
@@ -597,7 +555,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         info["reward_effort"] = reward_effort
         info["reward_tracking"] = reward_tracking
         info["safety_violation"] = unsafe
-        reward_task = self._task_terms(info, distance)
+        reward_task = self.task.terms(info, distance)
         reward = reward_distance + reward_effort + reward_tracking + reward_task
         return observation, reward, info
 
@@ -628,13 +586,14 @@ class ArmEnv(gymnasium.Env, abc.ABC):
                 np.concatenate([position, speed, position]),
             ),
         }
-        bounds.update(self._task_bounds())
+        bounds.update(self.task.observation_bounds(reach))
         return bounds
 
     def _update_markers(self) -> None:
         """Move the render-only markers (reference, target) to their current place."""
+        reference = self.task.reference
         for body, position in zip(
-            self._markers, (self.task.ref_pos, self.task.target), strict=True
+            self._markers, (reference.ref_pos, reference.target), strict=True
         ):
             point = list(position) + [0.0] * (3 - len(position))
             self.sim.client.resetBasePositionAndOrientation(body, point, [0.0, 0.0, 0.0, 1.0])
