@@ -35,6 +35,7 @@ __all__ = ["MAX_OBSERVED_FORCE", "ArmEnv"]
 # module-level aliases: the hot loop saves an attribute lookup per call
 _step_simulation = pybullet.stepSimulation
 _empty = np.empty
+_dist = math.dist
 _isfinite = math.isfinite
 _FLOAT32 = np.dtype(np.float32)  # a dtype object: no conversion per call
 _FLOAT64 = np.dtype(np.float64)
@@ -130,6 +131,7 @@ class ArmEnv(gymnasium.Env):
         render_width: int = 320,
         render_height: int = 240,
     ) -> None:
+        _check_parts(robot, task)
         self.dt = require_positive("dt", dt)
         self.control_decimation = self._decimation(control_decimation, control_dt)
         self.gravity_compensation = bool(gravity_compensation)
@@ -163,6 +165,8 @@ class ArmEnv(gymnasium.Env):
         try:
             self.robot = robot(self.sim)
             self.robot_model = self.robot.nominal_model()
+            self.n_joints, self.dim = self.robot_model.n_joints, self.robot_model.dim
+            self.robot.reset_joints(self.robot_model.q_home)  # the task builds around home
             task.build(self)
             self.surface = task.surface
             self._add_markers()
@@ -208,9 +212,11 @@ class ArmEnv(gymnasium.Env):
         # _outputs packs the float32 observation and the float64 torques of ``info``
         # straight into fresh arrays (cheaper than converting lists with np.array)
         self._obs_size = start
-        self._obs_format = struct.Struct(f"@{start}f")
-        self._torque_format = struct.Struct(f"@{2 * n}d")
+        self._pack_observation = struct.Struct(f"@{start}f").pack_into
+        self._pack_torques = struct.Struct(f"@{2 * n}d").pack_into
         self._cmd_part, self._applied_part = slice(0, n), slice(n, 2 * n)
+        # the robot's hand is 3-D; a planar task observes its first dim coordinates
+        self._hand_part = None if self.dim == 3 else slice(0, self.dim)
         # info starts as a copy of this (keys in their order): no dict resize per step
         self._info_template = dict.fromkeys(
             (
@@ -229,7 +235,9 @@ class ArmEnv(gymnasium.Env):
         )
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
+        self._plain_step = False  # until reset() sets the episode's perturbations
         self._reference = self.task.reference
+        self._task_values = self.task.values  # a list the task updates in place
         self._has_sensors = type(self.task).sense is not ArmTask.sense
         self._action_shape = (n,)
         self._step_count = 0
@@ -294,6 +302,7 @@ class ArmEnv(gymnasium.Env):
         self.task.sense()
         self.task.reset(self.np_random)
         self._perturbations.set(perturbations, 0, self._tau_cmd)
+        self._update_plain_step()
         self._reference.update(0.0)
         observation, _, info = self._outputs()
         return observation, info
@@ -334,6 +343,11 @@ class ArmEnv(gymnasium.Env):
         self._require_open("set_perturbation")
         perturbations = self._parse_perturbations(spec)
         self._perturbations.set(perturbations, self._step_count, self._tau_cmd)
+        self._update_plain_step()
+
+    def _update_plain_step(self) -> None:
+        """Note whether a step is one physics step with nothing to perturb."""
+        self._plain_step = self.control_decimation == 1 and self._perturbations.idle
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Apply ``action`` for ``control_decimation`` physics steps; see the class docstring."""
@@ -341,14 +355,12 @@ class ArmEnv(gymnasium.Env):
             self._require_open("step")
         tau_cmd = self._command(action)
         self._tau_cmd = tau_cmd
-        if self.control_decimation == 1 and self._perturbations.idle:
-            # the common case: one physics step, nothing to perturb
+        if self._plain_step:
             robot = self.robot
             robot.send_torques(tau_cmd)
             _step_simulation(self._cid)  # client id positional: no keyword parsing
             self._step_count += 1
-            robot.read_joints()
-            robot.read_hand()
+            robot.read_state()
             self._tau_applied = tau_cmd
         else:
             self._advance(tau_cmd)
@@ -356,12 +368,12 @@ class ArmEnv(gymnasium.Env):
             self.task.sense()
         self._reference.update(self._step_count * self.dt)
         observation, reward, info = self._outputs()
-        terminated = info["safety_violation"]
-        if terminated:
+        if info["safety_violation"]:
             for key, value in observation.items():
                 low, high = self._clip_bounds[key]
                 np.clip(np.nan_to_num(value), low, high, out=value)
-        return observation, reward, terminated, False, info
+            return observation, reward, True, False, info
+        return observation, reward, False, False, info
 
     def _advance(self, tau_cmd: list[float]) -> None:
         """``control_decimation`` physics steps with the perturbations applied on each."""
@@ -504,34 +516,36 @@ class ArmEnv(gymnasium.Env):
         of a list costs more: it discovers the dtype and shape first).
         """
         robot = self.robot
-        task = self._reference
+        reference = self._reference
         hand, hand_vel = robot.hand_pos, robot.hand_vel
-        if self.dim != 3:
-            hand, hand_vel = hand[: self.dim], hand_vel[: self.dim]
-        q, dq, tau_cmd, tau_applied = robot.q, robot.dq, self._tau_cmd, self._tau_applied
-        ref_pos, target = task.ref_pos, task.target
-        values = [
-            *q,
+        part = self._hand_part
+        if part is not None:
+            hand, hand_vel = hand[part], hand_vel[part]
+        dq, tau_cmd = robot.dq, self._tau_cmd
+        ref_pos, target = reference.ref_pos, reference.target
+        flat = _empty(self._obs_size, _FLOAT32)
+        # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
+        self._pack_observation(
+            flat,
+            0,
+            *robot.q,
             *dq,
             *tau_cmd,
             *hand,
             *hand_vel,
             *ref_pos,
-            *task.ref_vel,
+            *reference.ref_vel,
             *target,
-            *self.task.values,
-        ]
-        flat = _empty(self._obs_size, _FLOAT32)
-        # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
-        self._obs_format.pack_into(flat, 0, *values)  # type: ignore[arg-type]  # a buffer
-        torques = _empty(2 * len(tau_cmd), _FLOAT64)
-        self._torque_format.pack_into(torques, 0, *tau_cmd, *tau_applied)  # type: ignore[arg-type]
+            *self._task_values,
+        )
+        torques = _empty(len(tau_cmd) << 1, _FLOAT64)
+        self._pack_torques(torques, 0, *tau_cmd, *self._tau_applied)
         proprio, ee, goal = self._base_slices
         observation = {"proprio": flat[proprio], "ee": flat[ee], "goal": flat[goal]}
         for key, part in self._task_slices:
             observation[key] = flat[part]
-        tracking_error = math.dist(hand, ref_pos)
-        distance = math.dist(hand, target)
+        tracking_error = _dist(hand, ref_pos)
+        distance = _dist(hand, target)
         effort = 0.0
         limit = self.max_joint_velocity
         unsafe = False
@@ -607,3 +621,22 @@ class ArmEnv(gymnasium.Env):
         for colour in ((0.1, 0.8, 0.1, 0.8), (0.9, 0.1, 0.1, 0.6)):
             shape = client.createVisualShape(pybullet.GEOM_SPHERE, radius=0.012, rgbaColor=colour)
             self._markers.append(client.createMultiBody(baseMass=0.0, baseVisualShapeIndex=shape))
+
+
+def _check_parts(robot: Any, task: Any) -> None:
+    """ConfigError unless ``robot`` is a robot class and ``task`` an unused task."""
+    if not (isinstance(robot, type) and issubclass(robot, TorqueArm)):
+        raise ConfigError(
+            f"robot must be a TorqueArm subclass (the class, e.g. PlanarArm or Panda), "
+            f"got {robot!r}"
+        )
+    if not isinstance(task, ArmTask):
+        raise ConfigError(
+            f"task must be an ArmTask (e.g. ReachTask() or TablePressTask()), "
+            f"got {type(task).__name__}: {task!r}"
+        )
+    if "reference" in vars(task):
+        raise ConfigError(
+            f"this {type(task).__name__} was built into another env already (it holds that "
+            "env's scene and reference); accepted: a new task for every env"
+        )

@@ -26,6 +26,7 @@ import numpy as np
 import pybullet
 
 from neurocontrol.envs.sim import BulletSim
+from neurocontrol.errors import ConfigError
 
 __all__ = ["RobotModel", "TorqueArm"]
 
@@ -189,7 +190,10 @@ class TorqueArm:
 
     def nominal_model(self) -> Any:
         """A new nominal model (:class:`RobotModel`) of this robot as built."""
-        raise NotImplementedError(f"{type(self).__name__} has no nominal model")
+        raise ConfigError(
+            f"{type(self).__name__} has no nominal model; accepted: a robot class that "
+            "defines nominal_model() (as PlanarArm and Panda do)"
+        )
 
     def send_torques(self, tau: Sequence[float]) -> None:
         """Apply ``tau`` (N·m) for the next ``stepSimulation`` only."""
@@ -204,6 +208,11 @@ class TorqueArm:
         )  # positional: no keywords parsed
         self.q = list(map(_position, states))
         self.dq = list(map(_velocity, states))
+
+    def read_state(self) -> None:
+        """Refresh the joints, then the hand (:meth:`read_joints`, :meth:`read_hand`)."""
+        self.read_joints()
+        self.read_hand()
 
     def read_hand(self) -> None:
         """Refresh :attr:`hand_pos` and :attr:`hand_vel` (one ``getLinkState`` call)."""
