@@ -35,8 +35,8 @@ __all__ = ["MAX_OBSERVED_FORCE", "ArmEnv"]
 # module-level aliases: the hot loop saves an attribute lookup per call
 _step_simulation = pybullet.stepSimulation
 _empty = np.empty
+_frombuffer = np.frombuffer
 _dist = math.dist
-_isfinite = math.isfinite
 _FLOAT32 = np.dtype(np.float32)  # a dtype object: no conversion per call
 _FLOAT64 = np.dtype(np.float64)
 
@@ -207,16 +207,24 @@ class ArmEnv(gymnasium.Env):
             self._clip_bounds[key] = (box.low, box.high)
             self._layout.append((key, slice(start, start + box.shape[0])))
             start += box.shape[0]
-        self._base_slices = tuple(part for _, part in self._layout[:3])
-        self._task_slices = self._layout[3:]
         # _outputs packs the float32 observation and the float64 torques of ``info``
         # straight into fresh arrays (cheaper than converting lists with np.array)
-        self._obs_size = start
-        self._pack_observation = struct.Struct(f"@{start}f").pack_into
-        self._pack_torques = struct.Struct(f"@{2 * n}d").pack_into
-        self._cmd_part, self._applied_part = slice(0, n), slice(n, 2 * n)
-        # the robot's hand is 3-D; a planar task observes its first dim coordinates
-        self._hand_part = None if self.dim == 3 else slice(0, self.dim)
+        # One buffer a step holds the float32 observation, then (8-byte aligned) the
+        # float64 torques of ``info``, filled by one pack: the arrays returned are views of it.
+        outputs = struct.Struct(f"@{start}f{2 * n}d")
+        torques_at = outputs.size - 16 * n
+        # what _outputs needs besides the state, in one tuple: one attribute load a step
+        self._output_constants = (
+            outputs.size // 4,
+            outputs.pack_into,
+            None if self.dim == 3 else slice(0, self.dim),  # a planar hand: its x, y
+            *(part for _, part in self._layout[:3]),
+            self._layout[3:],
+            self._joint_weights,
+            n,
+            torques_at,
+            torques_at + 8 * n,
+        )
         # info starts as a copy of this (keys in their order): no dict resize per step
         self._info_template = dict.fromkeys(
             (
@@ -238,6 +246,7 @@ class ArmEnv(gymnasium.Env):
         self._plain_step = False  # until reset() sets the episode's perturbations
         self._reference = self.task.reference
         self._task_values = self.task.values  # a list the task updates in place
+        self._task_terms = self.task.terms
         self._has_sensors = type(self.task).sense is not ArmTask.sense
         self._action_shape = (n,)
         self._step_count = 0
@@ -360,7 +369,8 @@ class ArmEnv(gymnasium.Env):
             robot.send_torques(tau_cmd)
             _step_simulation(self._cid)  # client id positional: no keyword parsing
             self._step_count += 1
-            robot.read_state()
+            robot.read_joints()
+            robot.read_hand()
             self._tau_applied = tau_cmd
         else:
             self._advance(tau_cmd)
@@ -467,12 +477,14 @@ class ArmEnv(gymnasium.Env):
             values = action.tolist()
         else:
             values = self._action_values(action)
-        # the usual case in one test: in range and finite (a NaN sum catches a NaN
-        # that min/max can miss); everything else is clipped or rejected apart
-        if min(values) >= -1.0 and max(values) <= 1.0 and _isfinite(sum(values)):
-            tau = list(map(mul, values, self._limits))
+        # the usual case: every value in [-1, 1] (NaN and inf fail the comparison too);
+        # everything else is clipped or rejected apart
+        for value in values:
+            if not -1.0 <= value <= 1.0:
+                tau = self._clipped_torques(values)
+                break
         else:
-            tau = self._clipped_torques(values)
+            tau = list(map(mul, values, self._limits))
         if self.gravity_compensation:
             gravity = self.robot_model.gravity(self.robot.q).tolist()
             tau = [
@@ -511,21 +523,32 @@ class ArmEnv(gymnasium.Env):
         """Observation, reward and info of the current state (one pass, few allocations).
 
         Every returned array is new (callers may keep or modify them): the
-        observation keys are views of one fresh float32 array, the torques of
-        one fresh float64 array, each filled by one ``struct`` pack (``np.array``
-        of a list costs more: it discovers the dtype and shape first).
+        observation keys and the torques are views of separate parts of one
+        fresh buffer, filled by one ``struct`` pack (``np.array`` of a list
+        costs more: it discovers the dtype and shape first).
         """
+        (
+            buffer_size,
+            pack_outputs,
+            hand_part,
+            proprio,
+            ee,
+            goal,
+            task_slices,
+            joint_weights,
+            n,
+            cmd_at,
+            applied_at,
+        ) = self._output_constants
         robot = self.robot
         reference = self._reference
-        hand, hand_vel = robot.hand_pos, robot.hand_vel
-        part = self._hand_part
-        if part is not None:
-            hand, hand_vel = hand[part], hand_vel[part]
-        dq, tau_cmd = robot.dq, self._tau_cmd
+        hand, hand_vel, dq, tau_cmd = robot.hand_pos, robot.hand_vel, robot.dq, self._tau_cmd
+        if hand_part is not None:
+            hand, hand_vel = hand[hand_part], hand_vel[hand_part]
         ref_pos, target = reference.ref_pos, reference.target
-        flat = _empty(self._obs_size, _FLOAT32)
+        flat = _empty(buffer_size, _FLOAT32)
         # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
-        self._pack_observation(
+        pack_outputs(
             flat,
             0,
             *robot.q,
@@ -537,20 +560,19 @@ class ArmEnv(gymnasium.Env):
             *reference.ref_vel,
             *target,
             *self._task_values,
+            *tau_cmd,
+            *self._tau_applied,
         )
-        torques = _empty(len(tau_cmd) << 1, _FLOAT64)
-        self._pack_torques(torques, 0, *tau_cmd, *self._tau_applied)
-        proprio, ee, goal = self._base_slices
         observation = {"proprio": flat[proprio], "ee": flat[ee], "goal": flat[goal]}
-        for key, part in self._task_slices:
+        for key, part in task_slices:
             observation[key] = flat[part]
         tracking_error = _dist(hand, ref_pos)
         distance = _dist(hand, target)
         effort = 0.0
         limit = self.max_joint_velocity
         unsafe = False
-        # one plain loop (a generator costs ~1 us here, zip(strict=True) ~0.2 us; all n long)
-        for weight, torque, speed in zip(self._joint_weights, tau_cmd, dq):  # noqa: B905
+        # one plain loop (a generator or zip(strict=True) costs more; all n long)
+        for weight, torque, speed in zip(joint_weights, tau_cmd, dq):  # noqa: B905
             effort += weight * torque * torque
             if not -limit <= speed <= limit:  # NaN fails too (and a NaN q follows a NaN dq)
                 unsafe = True
@@ -561,15 +583,15 @@ class ArmEnv(gymnasium.Env):
         info = self._info_template.copy()
         info["tracking_error"] = tracking_error
         info["distance"] = distance
-        info["tau_cmd"] = torques[self._cmd_part]
-        info["tau_applied"] = torques[self._applied_part]
+        info["tau_cmd"] = _frombuffer(flat, _FLOAT64, n, cmd_at)
+        info["tau_applied"] = _frombuffer(flat, _FLOAT64, n, applied_at)
         info["sim_time"] = self._step_count * self.dt
         info["perturbation"] = self._perturbations.info_entry()
         info["reward_distance"] = reward_distance
         info["reward_effort"] = reward_effort
         info["reward_tracking"] = reward_tracking
         info["safety_violation"] = unsafe
-        reward_task = self.task.terms(info, distance)
+        reward_task = self._task_terms(info, distance)
         reward = reward_distance + reward_effort + reward_tracking + reward_task
         return observation, reward, info
 

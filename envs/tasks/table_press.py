@@ -48,6 +48,7 @@ PRESS_PARAMETERS = (
 )
 
 _get_contact_points = pybullet.getContactPoints
+_NO_CONTACT = (0.0,) * 10
 
 
 class TablePressTask(ArmTask):
@@ -198,12 +199,17 @@ class TablePressTask(ArmTask):
 
     def sense(self) -> None:
         """Aggregate the table contacts of each pad into the tactile vector."""
-        force = [0.0, 0.0]
-        weighted = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-        touching = [False, False]
         contacts = _get_contact_points(
             bodyA=self._body, bodyB=self.table, physicsClientId=self._cid
         )
+        if not contacts:  # in the air: the vector is zeros, written once
+            if self.normal_force or any(self._tactile):
+                self._tactile[:] = _NO_CONTACT
+            self.normal_force = 0.0
+            return
+        force = [0.0, 0.0]
+        weighted = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+        touching = [False, False]
         pads = self._pads
         for contact in contacts:
             pad = pads.get(contact[3])
