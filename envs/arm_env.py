@@ -247,7 +247,8 @@ class ArmEnv(gymnasium.Env):
         self._reference = self.task.reference
         self._task_values = self.task.values  # a list the task updates in place
         self._task_terms = self.task.terms
-        self._has_sensors = type(self.task).sense is not ArmTask.sense
+        # a task without sensors costs the step nothing
+        self._sense = None if type(self.task).sense is ArmTask.sense else self.task.sense
         self._action_shape = (n,)
         self._step_count = 0
 
@@ -374,10 +375,12 @@ class ArmEnv(gymnasium.Env):
             self._tau_applied = tau_cmd
         else:
             self._advance(tau_cmd)
-        if self._has_sensors:
-            self.task.sense()
-        self._reference.update(self._step_count * self.dt)
-        observation, reward, info = self._outputs()
+        sense = self._sense
+        if sense is not None:
+            sense()
+        time = self._step_count * self.dt
+        self._reference.update(time)
+        observation, reward, info = self._outputs(time)
         if info["safety_violation"]:
             for key, value in observation.items():
                 low, high = self._clip_bounds[key]
@@ -472,7 +475,7 @@ class ArmEnv(gymnasium.Env):
         if (
             type(action) is np.ndarray
             and action.shape == self._action_shape
-            and action.dtype.kind in "fiu"
+            and ((dtype := action.dtype) is _FLOAT32 or dtype.kind in "fiu")
         ):
             values = action.tolist()
         else:
@@ -519,8 +522,10 @@ class ArmEnv(gymnasium.Env):
             for a, limit in zip(values, self._limits, strict=True)
         ]
 
-    def _outputs(self) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
-        """Observation, reward and info of the current state (one pass, few allocations).
+    def _outputs(
+        self, time: float | None = None
+    ) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
+        """Observation, reward and info of the current state at ``time`` (default: ``sim_time``).
 
         Every returned array is new (callers may keep or modify them): the
         observation keys and the torques are views of separate parts of one
@@ -585,7 +590,7 @@ class ArmEnv(gymnasium.Env):
         info["distance"] = distance
         info["tau_cmd"] = _frombuffer(flat, _FLOAT64, n, cmd_at)
         info["tau_applied"] = _frombuffer(flat, _FLOAT64, n, applied_at)
-        info["sim_time"] = self._step_count * self.dt
+        info["sim_time"] = self._step_count * self.dt if time is None else time
         info["perturbation"] = self._perturbations.info_entry()
         info["reward_distance"] = reward_distance
         info["reward_effort"] = reward_effort
