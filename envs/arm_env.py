@@ -202,14 +202,12 @@ class ArmEnv(gymnasium.Env):
         self._layout: list[tuple[str, slice]] = []
         self._clip_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         start = 0
-        for key, space in bounds.items():  # the order _observation concatenates in
+        for key, space in bounds.items():  # the order _outputs packs in
             box = cast(spaces.Box, space)
             self._clip_bounds[key] = (box.low, box.high)
             self._layout.append((key, slice(start, start + box.shape[0])))
             start += box.shape[0]
-        # _outputs packs the float32 observation and the float64 torques of ``info``
-        # straight into fresh arrays (cheaper than converting lists with np.array)
-        # One buffer a step holds the float32 observation, then (8-byte aligned) the
+        # One fresh buffer a step holds the float32 observation, then (8-byte aligned) the
         # float64 torques of ``info``, filled by one pack: the arrays returned are views of it.
         outputs = struct.Struct(f"@{start}f{2 * n}d")
         torques_at = outputs.size - 16 * n
