@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Mapping
-from operator import mul
 from typing import Any, cast
 
 import gymnasium
@@ -21,13 +20,16 @@ import numpy as np
 import pybullet
 from gymnasium import spaces
 
+from neurocontrol.envs.actions import ActionScaling
+from neurocontrol.envs.actions import control_decimation as control_decimation_of
 from neurocontrol.envs.episode import time_limit_steps
+from neurocontrol.envs.observation import observation_bounds
 from neurocontrol.envs.perturbations import ActivePerturbations, Perturbation, parse_perturbations
 from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
 from neurocontrol.envs.tasks.base import ArmTask
 from neurocontrol.envs.tasks.table_press import MAX_OBSERVED_FORCE
-from neurocontrol.errors import ActionError, ConfigError, SimulationError
+from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.validation import require_int, require_nonnegative, require_positive
 
 __all__ = ["MAX_OBSERVED_FORCE", "ArmEnv"]
@@ -133,7 +135,7 @@ class ArmEnv(gymnasium.Env):
     ) -> None:
         _check_parts(robot, task)
         self.dt = require_positive("dt", dt)
-        self.control_decimation = self._decimation(control_decimation, control_dt)
+        self.control_decimation = control_decimation_of(control_decimation, control_dt, self.dt)
         self.gravity_compensation = bool(gravity_compensation)
         if render_mode not in (None, "rgb_array"):
             raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
@@ -182,8 +184,10 @@ class ArmEnv(gymnasium.Env):
         model = self.robot_model
         self.n_joints = n = model.n_joints
         self.dim = model.dim
-        self._limits = [float(v) for v in model.torque_limit]
-        self._joint_weights = [1.0 / (n * v * v) for v in self._limits]
+        limits = [float(v) for v in model.torque_limit]
+        self._joint_weights = [1.0 / (n * v * v) for v in limits]
+        scaling = ActionScaling(model, self.robot if self.gravity_compensation else None)
+        self._command = scaling.torques
         self._cid = self.sim.client_id
         self._perturbations = ActivePerturbations(self.robot, self.dt, self.surface)
         self._damping_limit: list[float] | None = None  # evaluated when first needed
@@ -197,7 +201,9 @@ class ArmEnv(gymnasium.Env):
             has_surface=self.surface is not None,
         )
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
-        bounds = self._observation_bounds()
+        bounds = observation_bounds(
+            model, self.max_joint_velocity, self.workspace_radius, self.task
+        )
         self.observation_space = spaces.Dict(bounds)
         self._layout: list[tuple[str, slice]] = []
         self._clip_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -247,7 +253,6 @@ class ArmEnv(gymnasium.Env):
         self._task_terms = self.task.terms
         # a task without sensors costs the step nothing
         self._sense = None if type(self.task).sense is ArmTask.sense else self.task.sense
-        self._action_shape = (n,)
         self._step_count = 0
 
     def _get_damping_limit(self) -> list[float]:
@@ -443,83 +448,6 @@ class ArmEnv(gymnasium.Env):
                 "make a new env"
             )
 
-    def _decimation(self, control_decimation: Any, control_dt: Any) -> int:
-        """Physics steps per env step, from ``control_decimation`` or ``control_dt``."""
-        if control_dt is not None:
-            if control_decimation != 1:
-                raise ConfigError(
-                    f"give control_decimation ({control_decimation!r}) or control_dt "
-                    f"({control_dt!r}), not both"
-                )
-            control_dt = require_positive("control_dt", control_dt)
-            ratio = control_dt / self.dt
-            if round(ratio) < 1 or abs(ratio - round(ratio)) > 1e-9 * ratio:
-                raise ConfigError(
-                    f"control_dt = {control_dt!r} s is not an integer multiple of "
-                    f"dt = {self.dt!r} s (ratio {ratio:g}); accepted: k * dt for an integer k >= 1"
-                )
-            return round(ratio)
-        if isinstance(control_decimation, (float, np.floating)):
-            if not (math.isfinite(control_decimation) and float(control_decimation).is_integer()):
-                raise ConfigError(
-                    "control_decimation must be an integer number of physics steps >= 1 "
-                    f"(a non-integer ratio is not truncated), got {control_decimation!r}"
-                )
-            control_decimation = int(control_decimation)
-        return require_int("control_decimation", control_decimation, 1)
-
-    def _command(self, action: Any) -> list[float]:
-        """Validate and scale an action to commanded joint torques (N·m)."""
-        if (
-            type(action) is np.ndarray
-            and action.shape == self._action_shape
-            and ((dtype := action.dtype) is _FLOAT32 or dtype.kind in "fiu")
-        ):
-            values = action.tolist()
-        else:
-            values = self._action_values(action)
-        # the usual case: every value in [-1, 1] (NaN and inf fail the comparison too);
-        # everything else is clipped or rejected apart
-        for value in values:
-            if not -1.0 <= value <= 1.0:
-                tau = self._clipped_torques(values)
-                break
-        else:
-            tau = list(map(mul, values, self._limits))
-        if self.gravity_compensation:
-            gravity = self.robot_model.gravity(self.robot.q).tolist()
-            tau = [
-                min(max(t + g, -limit), limit)
-                for t, g, limit in zip(tau, gravity, self._limits)  # noqa: B905 (all n long)
-            ]
-        return tau
-
-    def _action_values(self, action: Any) -> list[float]:
-        """The action as a list of n floats; ActionError for anything but a real (n,) array."""
-        try:
-            array = np.asarray(action)
-        except (TypeError, ValueError) as exc:
-            raise ActionError(f"action must be numeric array-like, got {action!r}") from exc
-        if array.shape != self._action_shape or array.dtype.kind not in "fiu":
-            raise ActionError(
-                f"action must be a real array of shape ({self.n_joints},) in [-1, 1], "
-                f"got shape {array.shape} dtype {array.dtype}"
-            )
-        values: list[float] = array.tolist()
-        return values
-
-    def _clipped_torques(self, values: list[float]) -> list[float]:
-        """Torques of an action with entries outside [-1, 1] (clipped); ActionError if NaN/inf."""
-        if not all(map(math.isfinite, values)):
-            raise ActionError(
-                f"action must be finite (no NaN or inf), got {values}; accepted: real values "
-                "in [-1, 1] (larger magnitudes are clipped)"
-            )
-        return [
-            limit * (1.0 if a > 1.0 else -1.0 if a < -1.0 else a)
-            for a, limit in zip(values, self._limits, strict=True)
-        ]
-
     def _outputs(
         self, time: float | None = None
     ) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
@@ -597,36 +525,6 @@ class ArmEnv(gymnasium.Env):
         reward_task = self._task_terms(info, distance)
         reward = reward_distance + reward_effort + reward_tracking + reward_task
         return observation, reward, info
-
-    def _observation_bounds(self) -> dict[str, spaces.Space]:
-        model = self.robot_model
-        d = self.dim
-        margin = 0.5  # rad beyond the joint limits: limit constraints are soft
-        q_low = np.asarray(model.q_lower) - margin
-        q_high = np.asarray(model.q_upper) + margin
-        dq_max = np.full(self.n_joints, 2.0 * self.max_joint_velocity)
-        limit = np.asarray(model.torque_limit)
-        reach = float(self.workspace_radius)
-        hand_speed = reach * float(dq_max.sum())
-        # a reference moves at most 1.875x its mean speed (minimum jerk)
-        position = np.full(d, reach)
-        speed = np.full(d, hand_speed)
-
-        def box(low: np.ndarray, high: np.ndarray) -> spaces.Box:
-            return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
-
-        bounds: dict[str, spaces.Space] = {
-            "proprio": box(
-                np.concatenate([q_low, -dq_max, -limit]), np.concatenate([q_high, dq_max, limit])
-            ),
-            "ee": box(np.concatenate([-position, -speed]), np.concatenate([position, speed])),
-            "goal": box(
-                np.concatenate([-position, -speed, -position]),
-                np.concatenate([position, speed, position]),
-            ),
-        }
-        bounds.update(self.task.observation_bounds(reach))
-        return bounds
 
     def _update_markers(self) -> None:
         """Move the render-only markers (reference, target) to their current place."""
