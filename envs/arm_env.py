@@ -5,7 +5,14 @@ class; its joint I/O is the one path every step goes through), lets the task
 (:class:`~neurocontrol.envs.tasks.base.ArmTask`) build its scene and
 reference, and owns what all tasks share: the step loop, actions, the
 observation/reward/info contract, safety, resets, perturbations and
-rendering. See :class:`ArmEnv` for the contract.
+rendering. See :class:`ArmEnv` for the contract. A new env is a robot class
+and a task::
+
+    from neurocontrol.envs import ArmEnv
+    from neurocontrol.envs.robots import PlanarArm
+    from neurocontrol.envs.tasks import ReachTask
+
+    env = ArmEnv(PlanarArm, ReachTask(n_targets=4), control_decimation=2)
 """
 
 from __future__ import annotations
