@@ -4,8 +4,8 @@
 the default velocity motors are switched off (a velocity motor with
 ``force=0``), link and joint damping are zeroed, and torques are re-sent on
 every physics step (PyBullet forgets them after one ``stepSimulation``).
-Its :meth:`~TorqueArm.send_torques` and :meth:`~TorqueArm.read_joints` are
-the one joint I/O path every env steps through.
+Its :meth:`~TorqueArm.send_torques`, :meth:`~TorqueArm.read_joints` and
+:meth:`~TorqueArm.read_hand` are the one I/O path every env steps through.
 
 :class:`RobotModel` is the protocol of the *nominal* model a controller may
 use. It describes the robot as built, never as perturbed: PyBullet's own
@@ -203,9 +203,8 @@ class TorqueArm:
 
     def read_joints(self) -> None:
         """Refresh :attr:`q` and :attr:`dq` with one batched ``getJointStates`` call."""
-        states = _get_joint_states(
-            self.body, self.joints, self._cid
-        )  # positional: no keywords parsed
+        # the client id positional: no keyword parsing on the per-step path
+        states = _get_joint_states(self.body, self.joints, self._cid)
         self.q = list(map(_position, states))
         self.dq = list(map(_velocity, states))
 
