@@ -51,8 +51,8 @@ from neurocontrol.agents.adaptive_network import (
     AdaptiveNetworkSpec,
     adaptive_network,
 )
-from neurocontrol.agents.base import Agent
-from neurocontrol.agents.dense import BaseController, OperationalSpaceController
+from neurocontrol.agents.agent import Agent
+from neurocontrol.agents.base_controllers import BaseController, OperationalSpaceController
 from neurocontrol.agents.force import TactileForceRegulator
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.core.encoding import NEFEncoder, intercept_for_active_fraction

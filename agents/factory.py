@@ -8,8 +8,8 @@ A spec is a mapping with a ``type`` and that type's parameters::
 =====================  ===============================================================
 type                   parameters (besides ``type``)
 =====================  ===============================================================
-``osc``                :class:`~neurocontrol.agents.dense.OperationalSpaceController`
-``joint_pd``           :class:`~neurocontrol.agents.dense.JointPDController`
+``osc``                :class:`~neurocontrol.agents.base_controllers.OperationalSpaceController`
+``joint_pd``           :class:`~neurocontrol.agents.base_controllers.JointPDController`
 ``adaptive_spiking``   ``base`` (a base spec, default ``{"type": "osc", "feedforward":
                        true}``) and
                        :class:`~neurocontrol.agents.adaptive.AdaptiveController`'s
@@ -20,10 +20,10 @@ type                   parameters (besides ``type``)
 ``hybrid``             ``spiking``, ``dense`` (agent specs), ``mode``, ``blend``,
                        ``energy`` (``"horowitz"``, ``"loihi"`` or per-op energies),
                        ``share_base``, ``log_capacity``
-``reward_spiking``     :class:`~neurocontrol.agents.rstdp.RewardSpikingController`'s
+``reward_spiking``     :class:`~neurocontrol.agents.reward_learning.RewardSpikingController`'s
                        parameters (PlanarReach; ``rstdp`` holds the rule's)
 ``sb3``                ``algorithm`` (e.g. ``"PPO"``), ``path`` (a saved model),
-                       ``deterministic``: :class:`~neurocontrol.agents.dense.PolicyAdapter`
+                       ``deterministic``: :class:`~neurocontrol.agents.policy.PolicyAdapter`
 =====================  ===============================================================
 
 The accepted parameters of each type are read from its constructor, so an
@@ -40,18 +40,20 @@ from typing import Any
 import gymnasium as gym
 
 from neurocontrol.agents.adaptive import ADAPTIVE_TYPES, AdaptiveController
-from neurocontrol.agents.base import Agent
-from neurocontrol.agents.dense import (
+from neurocontrol.agents.agent import Agent
+from neurocontrol.agents.base_controllers import (
     BaseController,
     JointPDController,
     OperationalSpaceController,
-    PolicyAdapter,
 )
 from neurocontrol.agents.hybrid import HybridAgent
 from neurocontrol.agents.persistence import read_checkpoint
-from neurocontrol.agents.rstdp import RewardSpikingController
+from neurocontrol.agents.policy import PolicyAdapter
+from neurocontrol.agents.reward_learning import RewardSpikingController
 from neurocontrol.core.energy import EnergyModel
+from neurocontrol.envs.arm_env import ArmEnv
 from neurocontrol.errors import CheckpointError, ConfigError
+from neurocontrol.utils.registration import ENV_IDS
 
 __all__ = ["AGENT_TYPES", "BASE_TYPES", "load_agent", "make_agent"]
 
@@ -194,9 +196,6 @@ AGENT_TYPES: tuple[str, ...] = tuple(_BUILDERS)
 
 def _check_env(env: Any) -> None:
     """ConfigError unless ``env`` is one of the package's arm envs (wrapped or not)."""
-    from neurocontrol.envs.arm_env import ArmEnv  # imports PyBullet: only once an env exists
-    from neurocontrol.utils.registration import ENV_IDS
-
     if not isinstance(getattr(env, "unwrapped", None), ArmEnv):
         what = "None" if env is None else type(getattr(env, "unwrapped", env)).__name__
         raise ConfigError(

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurocontrol.agents.adaptive import AdaptiveController
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.agent import Agent
 from neurocontrol.agents.persistence import Persistent
 from neurocontrol.core.energy import EnergyModel
 from neurocontrol.core.kernels.step.state import OPS_MACS, OPS_NEURON_UPDATES, OPS_SYNOPS

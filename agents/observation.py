@@ -18,7 +18,7 @@ from typing import Any, cast
 import numpy as np
 from gymnasium import spaces
 
-from neurocontrol.agents.base import check_observation
+from neurocontrol.agents.agent import check_observation
 from neurocontrol.core.kernels.control.laws import within_bounds
 from neurocontrol.errors import ObservationError
 

@@ -1,17 +1,25 @@
-"""The Gymnasium environment shared by every arm: torque control at 1 kHz, perturbations.
+"""The Gymnasium environment of every arm: a robot and a task, torque control at 1 kHz.
 
-Subclasses build the world (:meth:`ArmEnv._build`) and the task; this class
-owns the step loop, the observation/reward/info contract, resets and
-perturbations. See :class:`ArmEnv` for the contract.
+``ArmEnv(robot, task)`` loads the robot (a :class:`~neurocontrol.envs.robots.TorqueArm`
+class; its joint I/O is the one path every step goes through), lets the task
+(:class:`~neurocontrol.envs.tasks.base.ArmTask`) build its scene and
+reference, and owns what all tasks share: the step loop, actions, the
+observation/reward/info contract, safety, resets, perturbations and
+rendering. See :class:`ArmEnv` for the contract. A new env is a robot class
+and a task::
+
+    from neurocontrol.envs import ArmEnv
+    from neurocontrol.envs.robots import PlanarArm
+    from neurocontrol.envs.tasks import ReachTask
+
+    env = ArmEnv(PlanarArm, ReachTask(n_targets=4), control_decimation=2)
 """
 
 from __future__ import annotations
 
-import abc
 import math
 import struct
-from collections.abc import Mapping, Sequence
-from operator import itemgetter, mul
+from collections.abc import Mapping
 from typing import Any, cast
 
 import gymnasium
@@ -19,35 +27,31 @@ import numpy as np
 import pybullet
 from gymnasium import spaces
 
+from neurocontrol.envs.actions import ActionScaling
+from neurocontrol.envs.actions import control_decimation as control_decimation_of
 from neurocontrol.envs.episode import time_limit_steps
+from neurocontrol.envs.observation import observation_bounds
 from neurocontrol.envs.perturbations import ActivePerturbations, Perturbation, parse_perturbations
 from neurocontrol.envs.robots.base import RobotModel, TorqueArm
 from neurocontrol.envs.sim import BulletSim
-from neurocontrol.envs.tasks.trajectory import Task
-from neurocontrol.errors import ActionError, ConfigError, SimulationError
+from neurocontrol.envs.tasks.base import ArmTask
+from neurocontrol.envs.tasks.table_press import MAX_OBSERVED_FORCE
+from neurocontrol.errors import ConfigError, SimulationError
 from neurocontrol.utils.validation import require_int, require_nonnegative, require_positive
 
-__all__ = ["ArmEnv"]
+__all__ = ["MAX_OBSERVED_FORCE", "ArmEnv"]
 
-_TORQUE_CONTROL = pybullet.TORQUE_CONTROL
 # module-level aliases: the hot loop saves an attribute lookup per call
-_send_torques = pybullet.setJointMotorControlArray
 _step_simulation = pybullet.stepSimulation
-_get_joint_states = pybullet.getJointStates
 _empty = np.empty
-_isfinite = math.isfinite
-# fields of a getJointStates entry; map() with them runs no bytecode per joint
-_position = itemgetter(0)
-_velocity = itemgetter(1)
+_frombuffer = np.frombuffer
+_dist = math.dist
 _FLOAT32 = np.dtype(np.float32)  # a dtype object: no conversion per call
 _FLOAT64 = np.dtype(np.float64)
 
-#: Dense tactile forces above this (N) are clipped in the observation.
-MAX_OBSERVED_FORCE = 1000.0
 
-
-class ArmEnv(gymnasium.Env, abc.ABC):
-    """A torque-controlled arm in PyBullet, stepped at a fixed physics ``dt``.
+class ArmEnv(gymnasium.Env):
+    """A torque-controlled arm in PyBullet doing a task, stepped at a fixed physics ``dt``.
 
     Action
         ``Box(-1, 1, (n,), float32)``: joint torques as a fraction of
@@ -61,7 +65,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         - ``proprio`` (3n,): q (rad), dq (rad/s), last commanded torque (N·m)
         - ``ee`` (2d,): hand position (m), hand velocity (m/s)
         - ``goal`` (3d,): reference position, reference velocity, final target
-        - subclasses may add keys (ArmPress: ``tactile``).
+        - the task may add keys (ArmPress: ``tactile``).
     Reward
         ``-distance_weight * distance - effort_weight * mean((tau_cmd / limit)^2)
         - tracking_weight * tracking_error`` plus task terms; each term is in ``info``.
@@ -74,10 +78,15 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         target), ``is_success``, ``tau_cmd`` and ``tau_applied`` (N·m, commanded
         and after actuator faults), ``sim_time`` (s), ``perturbation`` (plain
         data, see :mod:`neurocontrol.envs.perturbations`), ``reward_*`` terms,
-        ``safety_violation`` and the task's phase entries.
+        ``safety_violation`` and the task's entries (:attr:`ArmTask.info_keys`).
 
     Parameters
     ----------
+    robot : type of TorqueArm
+        The robot class, loaded as ``robot(sim)``; its class attributes give the
+        workspace, the default safety and success limits and the camera.
+    task : ArmTask
+        The task (a fresh one per env: it keeps the env's scene and reference).
     dt : float
         Physics time step (s), 1 ms by default.
     control_decimation : int
@@ -91,6 +100,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         Perturbation applied at every reset unless ``reset(options=...)`` gives one.
     max_joint_velocity : float, optional
         Safety limit (rad/s); the robot's default when None.
+    success_radius : float, optional
+        Hand distance (m) within which the task may count a success; the robot's default
+        when None.
     distance_weight, effort_weight, tracking_weight : float
         Weights of the reward terms (>= 0).
     render_mode : {"rgb_array", None}
@@ -101,32 +113,18 @@ class ArmEnv(gymnasium.Env, abc.ABC):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}  # noqa: RUF012
 
-    #: safety limit on joint speed (rad/s) unless the caller gives one
-    default_max_joint_velocity = 20.0
-    #: hand-distance below which ``is_success`` holds (m)
-    default_success_radius = 0.01
-    #: camera: target point, distance, yaw, pitch
-    camera = ((0.0, 0.0, 0.0), 1.0, 0.0, -89.0)
-
     robot: TorqueArm
     robot_model: RobotModel
-    task: Task
+    task: ArmTask
     observation_space: spaces.Dict
-    #: bound (m) on every hand/target coordinate in the observation
-    workspace_radius = 1.0
-    #: body id of a surface the robot works on (set by :meth:`_build`), the target of the
-    #: ``surface_friction`` perturbation; None: the env has none
+    #: body id of the task's surface (the target of the ``surface_friction``
+    #: perturbation); None: the env has none
     surface: int | None = None
-    #: values of the task's extra observation keys, in :meth:`_task_bounds` order
-    #: (a subclass keeps one list and updates it in place, e.g. in :meth:`_sense`)
-    _task_values: Sequence[float] = ()
-    #: the keys ``reset(options=...)`` accepts
-    reset_options: tuple[str, ...] = ("perturbation",)
-    #: the ``info`` keys :meth:`_task_terms` writes (the info dict is presized for them)
-    _task_info_keys: tuple[str, ...] = ("is_success", "target_index", "target_id", "phase", "cycle")
 
     def __init__(
         self,
+        robot: type[TorqueArm],
+        task: ArmTask,
         *,
         dt: float = 0.001,
         control_decimation: int = 1,
@@ -142,8 +140,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         render_width: int = 320,
         render_height: int = 240,
     ) -> None:
+        _check_parts(robot, task)
         self.dt = require_positive("dt", dt)
-        self.control_decimation = self._decimation(control_decimation, control_dt)
+        self.control_decimation = control_decimation_of(control_decimation, control_dt, self.dt)
         self.gravity_compensation = bool(gravity_compensation)
         if render_mode not in (None, "rgb_array"):
             raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
@@ -159,17 +158,27 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         )
         self.max_joint_velocity = require_positive(
             "max_joint_velocity",
-            self.default_max_joint_velocity if max_joint_velocity is None else max_joint_velocity,
+            robot.max_joint_velocity if max_joint_velocity is None else max_joint_velocity,
         )
         self.success_radius = require_positive(
-            "success_radius",
-            self.default_success_radius if success_radius is None else success_radius,
+            "success_radius", robot.success_radius if success_radius is None else success_radius
         )
+        self.workspace_radius = robot.workspace_radius
+        self.reach_shell = robot.reach_shell
+        self.camera = robot.camera if task.camera is None else task.camera
+        self.task = task
+        self.reset_options = ("perturbation", *task.reset_options)
         self._closed = False
         self._episode_steps: int | None = None
         self.sim = BulletSim(self.dt)
         try:
-            self._build()
+            self.robot = robot(self.sim)
+            self.robot_model = self.robot.nominal_model()
+            self.n_joints, self.dim = self.robot_model.n_joints, self.robot_model.dim
+            self.robot.reset_joints(self.robot_model.q_home)  # the task builds around home
+            task.build(self)
+            self.surface = task.surface
+            self._add_markers()
             self.robot.reset_joints(self.robot_model.q_home)
             self.sim.save_snapshot()
             self._setup(perturbation)
@@ -182,8 +191,10 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         model = self.robot_model
         self.n_joints = n = model.n_joints
         self.dim = model.dim
-        self._limits = [float(v) for v in model.torque_limit]
-        self._joint_weights = [1.0 / (n * v * v) for v in self._limits]
+        limits = [float(v) for v in model.torque_limit]
+        self._joint_weights = [1.0 / (n * v * v) for v in limits]
+        scaling = ActionScaling(model, self.robot if self.gravity_compensation else None)
+        self._command = scaling.torques
         self._cid = self.sim.client_id
         self._perturbations = ActivePerturbations(self.robot, self.dt, self.surface)
         self._damping_limit: list[float] | None = None  # evaluated when first needed
@@ -197,24 +208,34 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             has_surface=self.surface is not None,
         )
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n,), dtype=np.float32)
-        bounds = self._observation_bounds()
+        bounds = observation_bounds(
+            model, self.max_joint_velocity, self.workspace_radius, self.task
+        )
         self.observation_space = spaces.Dict(bounds)
         self._layout: list[tuple[str, slice]] = []
         self._clip_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         start = 0
-        for key, space in bounds.items():  # the order _observation concatenates in
+        for key, space in bounds.items():  # the order _outputs packs in
             box = cast(spaces.Box, space)
             self._clip_bounds[key] = (box.low, box.high)
             self._layout.append((key, slice(start, start + box.shape[0])))
             start += box.shape[0]
-        self._base_slices = tuple(part for _, part in self._layout[:3])
-        self._task_slices = self._layout[3:]
-        # _outputs packs the float32 observation and the float64 torques of ``info``
-        # straight into fresh arrays (cheaper than converting lists with np.array)
-        self._obs_size = start
-        self._obs_format = struct.Struct(f"@{start}f")
-        self._torque_format = struct.Struct(f"@{2 * n}d")
-        self._cmd_part, self._applied_part = slice(0, n), slice(n, 2 * n)
+        # One fresh buffer a step holds the float32 observation, then (8-byte aligned) the
+        # float64 torques of ``info``, filled by one pack: the arrays returned are views of it.
+        outputs = struct.Struct(f"@{start}f{2 * n}d")
+        torques_at = outputs.size - 16 * n
+        # what _outputs needs besides the state, in one tuple: one attribute load a step
+        self._output_constants = (
+            outputs.size // 4,
+            outputs.pack_into,
+            None if self.dim == 3 else slice(0, self.dim),  # a planar hand: its x, y
+            *(part for _, part in self._layout[:3]),
+            self._layout[3:],
+            self._joint_weights,
+            n,
+            torques_at,
+            torques_at + 8 * n,
+        )
         # info starts as a copy of this (keys in their order): no dict resize per step
         self._info_template = dict.fromkeys(
             (
@@ -228,46 +249,18 @@ class ArmEnv(gymnasium.Env, abc.ABC):
                 "reward_effort",
                 "reward_tracking",
                 "safety_violation",
-                *self._task_info_keys,
+                *self.task.info_keys,
             )
         )
         self._tau_cmd = [0.0] * n
         self._tau_applied = [0.0] * n
-        self._has_sensors = type(self)._sense is not ArmEnv._sense
-        self._action_shape = (n,)
+        self._plain_step = False  # until reset() sets the episode's perturbations
+        self._reference = self.task.reference
+        self._task_values = self.task.values  # a list the task updates in place
+        self._task_terms = self.task.terms
+        # a task without sensors costs the step nothing
+        self._sense = None if type(self.task).sense is ArmTask.sense else self.task.sense
         self._step_count = 0
-
-    # -- subclass hooks -------------------------------------------------------------
-    @abc.abstractmethod
-    def _build(self) -> None:
-        """Load the robot (set ``self.robot``, ``self.robot_model``, ``self.task``)."""
-
-    def _sense(self) -> None:
-        """Read task sensors after each env step and reset (none by default)."""
-
-    def _task_bounds(self) -> dict[str, spaces.Space]:
-        return {}
-
-    def _task_options(self, options: Mapping[str, Any]) -> None:
-        """Validate the task's reset options before anything is reset (none by default)."""
-
-    def _task_reset(self) -> None:
-        self.task.reset(self.np_random)
-
-    def _task_terms(self, info: dict[str, Any], distance: float) -> float:
-        """Write the task's info entries and ``is_success``; return its extra reward.
-
-        The reach tasks add ``target_index`` (movement counter), ``target_id``
-        (-1 = centre), ``phase`` (0 move, 1 hold) and ``cycle``. A subclass that
-        writes other keys lists them in ``_task_info_keys``.
-        """
-        task = self.task
-        info["is_success"] = distance <= self.success_radius
-        info["target_index"] = task.segment
-        info["target_id"] = task.target_id
-        info["phase"] = task.phase
-        info["cycle"] = task.cycle
-        return 0.0
 
     def _get_damping_limit(self) -> list[float]:
         if self._damping_limit is None:
@@ -299,7 +292,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         """Restore the freshly built world and start a new episode.
 
         ``options={"perturbation": spec}`` replaces the default perturbation
-        for this episode (``None`` for none); a subclass may accept more keys
+        for this episode (``None`` for none); the task may accept more keys
         (:attr:`reset_options`).
         """
         self._require_open("reset")
@@ -314,7 +307,7 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             raise ConfigError(
                 f"unknown reset option(s) {unknown}; accepted: {list(self.reset_options)}"
             )
-        self._task_options(options)
+        self.task.check_options(options)
         super().reset(seed=seed)
         self._episode_steps = time_limit_steps(self)
         spec = options.get("perturbation", self._default_perturbation)
@@ -326,10 +319,11 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         self._step_count = 0
         self._tau_cmd = [0.0] * self.n_joints
         self._tau_applied = self._tau_cmd
-        self._sense()
-        self._task_reset()
+        self.task.sense()
+        self.task.reset(self.np_random)
         self._perturbations.set(perturbations, 0, self._tau_cmd)
-        self.task.update(0.0)
+        self._update_plain_step()
+        self._reference.update(0.0)
         observation, _, info = self._outputs()
         return observation, info
 
@@ -369,6 +363,11 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         self._require_open("set_perturbation")
         perturbations = self._parse_perturbations(spec)
         self._perturbations.set(perturbations, self._step_count, self._tau_cmd)
+        self._update_plain_step()
+
+    def _update_plain_step(self) -> None:
+        """Note whether a step is one physics step with nothing to perturb."""
+        self._plain_step = self.control_decimation == 1 and self._perturbations.idle
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Apply ``action`` for ``control_decimation`` physics steps; see the class docstring."""
@@ -376,54 +375,48 @@ class ArmEnv(gymnasium.Env, abc.ABC):
             self._require_open("step")
         tau_cmd = self._command(action)
         self._tau_cmd = tau_cmd
-        robot = self.robot
-        if self.control_decimation == 1 and self._perturbations.idle:
-            # the common case, inlined: one physics step, nothing to perturb
-            cid, body, joints = self._cid, robot.body, robot.joints
-            _send_torques(body, joints, _TORQUE_CONTROL, forces=tau_cmd, physicsClientId=cid)
-            _step_simulation(cid)  # client id positional: no keyword parsing (~0.1 us)
+        if self._plain_step:
+            robot = self.robot
+            robot.send_torques(tau_cmd)
+            _step_simulation(self._cid)  # client id positional: no keyword parsing
             self._step_count += 1
-            states = _get_joint_states(body, joints, cid)
-            robot.q = list(map(_position, states))
-            robot.dq = list(map(_velocity, states))
+            robot.read_joints()
             robot.read_hand()
             self._tau_applied = tau_cmd
         else:
             self._advance(tau_cmd)
-        if self._has_sensors:
-            self._sense()
-        self.task.update(self._step_count * self.dt)
-        observation, reward, info = self._outputs()
-        terminated = info["safety_violation"]
-        if terminated:
+        sense = self._sense
+        if sense is not None:
+            sense()
+        time = self._step_count * self.dt
+        self._reference.update(time)
+        observation, reward, info = self._outputs(time)
+        if info["safety_violation"]:
             for key, value in observation.items():
                 low, high = self._clip_bounds[key]
                 np.clip(np.nan_to_num(value), low, high, out=value)
-        return observation, reward, terminated, False, info
+            return observation, reward, True, False, info
+        return observation, reward, False, False, info
 
     def _advance(self, tau_cmd: list[float]) -> None:
         """``control_decimation`` physics steps with the perturbations applied on each."""
         robot = self.robot
         perturbations = self._perturbations
-        cid, body, joints = self._cid, robot.body, robot.joints
+        cid = self._cid
         tau = tau_cmd
         for _ in range(self.control_decimation):
             if self._step_count >= perturbations.next_onset_step:
                 perturbations.activate_due(self._step_count, tau_cmd)
             if perturbations.modifies_torque:
                 tau = perturbations.joint_torques(tau_cmd, robot.dq)
-            pybullet.setJointMotorControlArray(
-                body, joints, _TORQUE_CONTROL, forces=tau, physicsClientId=cid
-            )
+            robot.send_torques(tau)
             strength = perturbations.curl_strength
             if strength:  # external forces last one step: re-applied on every one
                 vel = robot.hand_vel
                 robot.push_hand([strength * vel[1], -strength * vel[0], 0.0])
             _step_simulation(cid)
             self._step_count += 1
-            states = _get_joint_states(body, joints, cid)
-            robot.q = list(map(_position, states))
-            robot.dq = list(map(_velocity, states))
+            robot.read_joints()
             if strength:
                 robot.read_hand()  # the next physics step's curl force needs it
         self._tau_applied = tau
@@ -462,123 +455,62 @@ class ArmEnv(gymnasium.Env, abc.ABC):
                 "make a new env"
             )
 
-    def _decimation(self, control_decimation: Any, control_dt: Any) -> int:
-        """Physics steps per env step, from ``control_decimation`` or ``control_dt``."""
-        if control_dt is not None:
-            if control_decimation != 1:
-                raise ConfigError(
-                    f"give control_decimation ({control_decimation!r}) or control_dt "
-                    f"({control_dt!r}), not both"
-                )
-            control_dt = require_positive("control_dt", control_dt)
-            ratio = control_dt / self.dt
-            if round(ratio) < 1 or abs(ratio - round(ratio)) > 1e-9 * ratio:
-                raise ConfigError(
-                    f"control_dt = {control_dt!r} s is not an integer multiple of "
-                    f"dt = {self.dt!r} s (ratio {ratio:g}); accepted: k * dt for an integer k >= 1"
-                )
-            return round(ratio)
-        if isinstance(control_decimation, (float, np.floating)):
-            if not (math.isfinite(control_decimation) and float(control_decimation).is_integer()):
-                raise ConfigError(
-                    "control_decimation must be an integer number of physics steps >= 1 "
-                    f"(a non-integer ratio is not truncated), got {control_decimation!r}"
-                )
-            control_decimation = int(control_decimation)
-        return require_int("control_decimation", control_decimation, 1)
-
-    def _command(self, action: Any) -> list[float]:
-        """Validate and scale an action to commanded joint torques (N·m)."""
-        if (
-            type(action) is np.ndarray
-            and action.shape == self._action_shape
-            and action.dtype.kind in "fiu"
-        ):
-            values = action.tolist()
-        else:
-            values = self._action_values(action)
-        # the usual case in one test: in range and finite (a NaN sum catches a NaN
-        # that min/max can miss); everything else is clipped or rejected apart
-        if min(values) >= -1.0 and max(values) <= 1.0 and _isfinite(sum(values)):
-            tau = list(map(mul, values, self._limits))
-        else:
-            tau = self._clipped_torques(values)
-        if self.gravity_compensation:
-            gravity = self.robot_model.gravity(self.robot.q).tolist()
-            tau = [
-                min(max(t + g, -limit), limit)
-                for t, g, limit in zip(tau, gravity, self._limits)  # noqa: B905 (all n long)
-            ]
-        return tau
-
-    def _action_values(self, action: Any) -> list[float]:
-        """The action as a list of n floats; ActionError for anything but a real (n,) array."""
-        try:
-            array = np.asarray(action)
-        except (TypeError, ValueError) as exc:
-            raise ActionError(f"action must be numeric array-like, got {action!r}") from exc
-        if array.shape != self._action_shape or array.dtype.kind not in "fiu":
-            raise ActionError(
-                f"action must be a real array of shape ({self.n_joints},) in [-1, 1], "
-                f"got shape {array.shape} dtype {array.dtype}"
-            )
-        values: list[float] = array.tolist()
-        return values
-
-    def _clipped_torques(self, values: list[float]) -> list[float]:
-        """Torques of an action with entries outside [-1, 1] (clipped); ActionError if NaN/inf."""
-        if not all(map(math.isfinite, values)):
-            raise ActionError(
-                f"action must be finite (no NaN or inf), got {values}; accepted: real values "
-                "in [-1, 1] (larger magnitudes are clipped)"
-            )
-        return [
-            limit * (1.0 if a > 1.0 else -1.0 if a < -1.0 else a)
-            for a, limit in zip(values, self._limits, strict=True)
-        ]
-
-    def _outputs(self) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
-        """Observation, reward and info of the current state (one pass, few allocations).
+    def _outputs(
+        self, time: float | None = None
+    ) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
+        """Observation, reward and info of the current state at ``time`` (default: ``sim_time``).
 
         Every returned array is new (callers may keep or modify them): the
-        observation keys are views of one fresh float32 array, the torques of
-        one fresh float64 array, each filled by one ``struct`` pack (``np.array``
-        of a list costs more: it discovers the dtype and shape first).
+        observation keys and the torques are views of separate parts of one
+        fresh buffer, filled by one ``struct`` pack (``np.array`` of a list
+        costs more: it discovers the dtype and shape first).
         """
+        (
+            buffer_size,
+            pack_outputs,
+            hand_part,
+            proprio,
+            ee,
+            goal,
+            task_slices,
+            joint_weights,
+            n,
+            cmd_at,
+            applied_at,
+        ) = self._output_constants
         robot = self.robot
-        task = self.task
-        hand, hand_vel = robot.hand_pos, robot.hand_vel
-        if self.dim != 3:
-            hand, hand_vel = hand[: self.dim], hand_vel[: self.dim]
-        q, dq, tau_cmd, tau_applied = robot.q, robot.dq, self._tau_cmd, self._tau_applied
-        ref_pos, target = task.ref_pos, task.target
-        values = [
-            *q,
+        reference = self._reference
+        hand, hand_vel, dq, tau_cmd = robot.hand_pos, robot.hand_vel, robot.dq, self._tau_cmd
+        if hand_part is not None:
+            hand, hand_vel = hand[hand_part], hand_vel[hand_part]
+        ref_pos, target = reference.ref_pos, reference.target
+        flat = _empty(buffer_size, _FLOAT32)
+        # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
+        pack_outputs(
+            flat,
+            0,
+            *robot.q,
             *dq,
             *tau_cmd,
             *hand,
             *hand_vel,
             *ref_pos,
-            *task.ref_vel,
+            *reference.ref_vel,
             *target,
             *self._task_values,
-        ]
-        flat = _empty(self._obs_size, _FLOAT32)
-        # native "f" casts like numpy: round to nearest, beyond float32's range -> +-inf
-        self._obs_format.pack_into(flat, 0, *values)  # type: ignore[arg-type]  # a buffer
-        torques = _empty(2 * len(tau_cmd), _FLOAT64)
-        self._torque_format.pack_into(torques, 0, *tau_cmd, *tau_applied)  # type: ignore[arg-type]
-        proprio, ee, goal = self._base_slices
+            *tau_cmd,
+            *self._tau_applied,
+        )
         observation = {"proprio": flat[proprio], "ee": flat[ee], "goal": flat[goal]}
-        for key, part in self._task_slices:
+        for key, part in task_slices:
             observation[key] = flat[part]
-        tracking_error = math.dist(hand, ref_pos)
-        distance = math.dist(hand, target)
+        tracking_error = _dist(hand, ref_pos)
+        distance = _dist(hand, target)
         effort = 0.0
         limit = self.max_joint_velocity
         unsafe = False
-        # one plain loop (a generator costs ~1 us here, zip(strict=True) ~0.2 us; all n long)
-        for weight, torque, speed in zip(self._joint_weights, tau_cmd, dq):  # noqa: B905
+        # one plain loop (a generator or zip(strict=True) costs more; all n long)
+        for weight, torque, speed in zip(joint_weights, tau_cmd, dq):  # noqa: B905
             effort += weight * torque * torque
             if not -limit <= speed <= limit:  # NaN fails too (and a NaN q follows a NaN dq)
                 unsafe = True
@@ -589,9 +521,9 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         info = self._info_template.copy()
         info["tracking_error"] = tracking_error
         info["distance"] = distance
-        info["tau_cmd"] = torques[self._cmd_part]
-        info["tau_applied"] = torques[self._applied_part]
-        info["sim_time"] = self._step_count * self.dt
+        info["tau_cmd"] = _frombuffer(flat, _FLOAT64, n, cmd_at)
+        info["tau_applied"] = _frombuffer(flat, _FLOAT64, n, applied_at)
+        info["sim_time"] = self._step_count * self.dt if time is None else time
         info["perturbation"] = self._perturbations.info_entry()
         info["reward_distance"] = reward_distance
         info["reward_effort"] = reward_effort
@@ -601,40 +533,11 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         reward = reward_distance + reward_effort + reward_tracking + reward_task
         return observation, reward, info
 
-    def _observation_bounds(self) -> dict[str, spaces.Space]:
-        model = self.robot_model
-        d = self.dim
-        margin = 0.5  # rad beyond the joint limits: limit constraints are soft
-        q_low = np.asarray(model.q_lower) - margin
-        q_high = np.asarray(model.q_upper) + margin
-        dq_max = np.full(self.n_joints, 2.0 * self.max_joint_velocity)
-        limit = np.asarray(model.torque_limit)
-        reach = float(self.workspace_radius)
-        hand_speed = reach * float(dq_max.sum())
-        # a reference moves at most 1.875x its mean speed (minimum jerk)
-        position = np.full(d, reach)
-        speed = np.full(d, hand_speed)
-
-        def box(low: np.ndarray, high: np.ndarray) -> spaces.Box:
-            return spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
-
-        bounds: dict[str, spaces.Space] = {
-            "proprio": box(
-                np.concatenate([q_low, -dq_max, -limit]), np.concatenate([q_high, dq_max, limit])
-            ),
-            "ee": box(np.concatenate([-position, -speed]), np.concatenate([position, speed])),
-            "goal": box(
-                np.concatenate([-position, -speed, -position]),
-                np.concatenate([position, speed, position]),
-            ),
-        }
-        bounds.update(self._task_bounds())
-        return bounds
-
     def _update_markers(self) -> None:
         """Move the render-only markers (reference, target) to their current place."""
+        reference = self.task.reference
         for body, position in zip(
-            self._markers, (self.task.ref_pos, self.task.target), strict=True
+            self._markers, (reference.ref_pos, reference.target), strict=True
         ):
             point = list(position) + [0.0] * (3 - len(position))
             self.sim.client.resetBasePositionAndOrientation(body, point, [0.0, 0.0, 0.0, 1.0])
@@ -648,3 +551,22 @@ class ArmEnv(gymnasium.Env, abc.ABC):
         for colour in ((0.1, 0.8, 0.1, 0.8), (0.9, 0.1, 0.1, 0.6)):
             shape = client.createVisualShape(pybullet.GEOM_SPHERE, radius=0.012, rgbaColor=colour)
             self._markers.append(client.createMultiBody(baseMass=0.0, baseVisualShapeIndex=shape))
+
+
+def _check_parts(robot: Any, task: Any) -> None:
+    """ConfigError unless ``robot`` is a robot class and ``task`` an unused task."""
+    if not (isinstance(robot, type) and issubclass(robot, TorqueArm)):
+        raise ConfigError(
+            f"robot must be a TorqueArm subclass (the class, e.g. PlanarArm or Panda), "
+            f"got {robot!r}"
+        )
+    if not isinstance(task, ArmTask):
+        raise ConfigError(
+            f"task must be an ArmTask (e.g. ReachTask() or TablePressTask()), "
+            f"got {type(task).__name__}: {task!r}"
+        )
+    if "reference" in vars(task):
+        raise ConfigError(
+            f"this {type(task).__name__} was built into another env already (it holds that "
+            "env's scene and reference); accepted: a new task for every env"
+        )

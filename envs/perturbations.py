@@ -436,7 +436,8 @@ class ActivePerturbations:
         self.curl_strength = 0.0
         self.idle = True  # nothing active or pending: the env may skip all of this
         self.info: dict[str, Any] = {"kind": "none"}
-        self._info_is_flat = True
+        #: a fresh copy of :attr:`info` (a deep one when it holds lists), called every step
+        self.info_entry: Callable[[], dict[str, Any]] = self.info.copy
         self._gain: list[float] | None = None
         self._damping: list[float] | None = None
         self._delay_buffer: list[list[float]] = []
@@ -473,10 +474,8 @@ class ActivePerturbations:
         self._schedule()
         self._refresh(command)
 
-    def info_entry(self) -> dict[str, Any]:
-        """A fresh copy of :attr:`info` (callers keep what an env returns)."""
-        if self._info_is_flat:  # no nested list: a shallow copy is a full copy
-            return self.info.copy()
+    def _nested_info_copy(self) -> dict[str, Any]:
+        """A copy of :attr:`info` that shares no list with it (callers keep what an env returns)."""
         info = self.info
         if info["kind"] == "combined":
             return {"kind": "combined", "parts": [_copy_flat(part) for part in info["parts"]]}
@@ -489,7 +488,7 @@ class ActivePerturbations:
             index = self._delay_index
             tau, self._delay_buffer[index] = self._delay_buffer[index], tau_cmd
             self._delay_index = (index + 1) % len(self._delay_buffer)
-        # every list here is n long: no zip(strict=True), which costs ~0.2 us per call
+        # every list here is n long: a plain zip (strict=True costs a check per call)
         if self._gain is not None:
             tau = list(map(mul, self._gain, tau))
         if self._damping is not None:
@@ -568,4 +567,6 @@ class ActivePerturbations:
             self.info = parts[0]
         else:
             self.info = {"kind": "combined", "parts": parts}
-        self._info_is_flat = not any(isinstance(v, list) for v in self.info.values())
+        # no nested list: a shallow copy is a full copy (and the builtin costs no Python call)
+        flat = not any(isinstance(v, list) for v in self.info.values())
+        self.info_entry = self.info.copy if flat else self._nested_info_copy

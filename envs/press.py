@@ -1,280 +1,42 @@
 """ArmPress: the Panda reaches a point on a table and holds a target normal force there.
 
-Protocol (one episode): a minimum-jerk approach from the home pose to a point
-``approach_height`` above the press point (phase 0), a minimum-jerk descent
-until the fingertip pads touch the table (phase 1), then pressing (phase 2):
-hold the hand there and keep the summed pad normal force at ``target_force``.
-With ``slide_amplitude > 0`` the press point slides along the table while
-pressing (a wiping motion), so the surface's friction loads the contact.
-
-Tactile sensing: per pad (the two fingertips) the contact normal forces are
-summed over contact points (single contact forces are solver noise), with a
-contact flag and the force-weighted contact point.
+The Panda plus :class:`~neurocontrol.envs.tasks.table_press.TablePressTask`
+(the protocol, the tactile pads and the force reward are described there).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
-import pybullet
-from gymnasium import spaces
-
-from neurocontrol.envs.arm_env import MAX_OBSERVED_FORCE, ArmEnv
-from neurocontrol.envs.robots.panda import PANDA_FINGER_LINKS, Panda, PandaModel
-from neurocontrol.envs.tasks.press import PRESS, PressTask
-from neurocontrol.utils.validation import (
-    require_finite_array,
-    require_nonnegative,
-    require_positive,
-)
+from neurocontrol.envs.arm_env import ArmEnv
+from neurocontrol.envs.robots.panda import Panda
+from neurocontrol.envs.tasks.press import SlidingPressTask
+from neurocontrol.envs.tasks.table_press import PRESS_PARAMETERS, TablePressTask
 
 __all__ = ["ArmPressEnv", "SlidingPressTask"]
-
-
-class SlidingPressTask(PressTask):
-    r"""The press protocol, with the press point sliding along the table's y axis while pressing.
-
-    From the start of the press phase (time :math:`\tau` since then) the
-    reference, and the contact point it presses on, move by
-
-    .. math::
-
-        \Delta y = \frac{A}{2}\left(1 - \cos\frac{2\pi\tau}{P}\right)
-
-    out to :math:`A` and back every period :math:`P`, starting with zero
-    velocity (the acceleration steps to :math:`A\omega^2/2`, 0.05 m/s^2 for
-    4 cm in 4 s) and turning smoothly: a wipe.
-    Sliding, the pads drag with the Coulomb force :math:`\mu F_n` against
-    the motion: friction acts on a hand that moves, and on nothing else.
-    """
-
-    def __init__(self, *args: Any, slide_amplitude: float, slide_period: float, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.slide_amplitude = slide_amplitude
-        self.slide_period = slide_period
-        self._press_start = self.approach_time + self.descend_time
-        self._centre = list(self.target)
-
-    def reset(self, rng: np.random.Generator) -> None:
-        super().reset(rng)
-        self._centre = list(self.target)
-
-    def update(self, time: float) -> None:
-        super().update(time)
-        if self.phase != PRESS:
-            return
-        x, y, z = self._centre
-        omega = 2.0 * math.pi / self.slide_period
-        phase = omega * (time - self._press_start)
-        half = 0.5 * self.slide_amplitude
-        self.target = self.ref_pos = [x, y + half * (1.0 - math.cos(phase)), z]
-        self.ref_vel = [0.0, half * omega * math.sin(phase), 0.0]
 
 
 class ArmPressEnv(ArmEnv):
     """Franka Panda with fingertip tactile pads pressing on a table (d = 3, n = 7).
 
-    Adds the observation key ``tactile`` (10,): for each pad (left, right
-    fingertip) the summed normal force (N, clipped at 1000), a contact flag
-    (0/1) and the force-weighted contact point (m, world frame; zeros without
-    contact). The target force is a constructor argument (``target_force``,
-    also in ``info["target_force"]``); ``goal`` follows the common contract
-    with the contact point as final target.
-
-    Reward adds ``reward_force = -force_weight * |F - F*| / F*`` while pressing
-    (phase 2), F the normal force summed over both pads. ``is_success``:
-    pressing, ``|F - F*| <= force_tolerance`` and the hand within
-    ``success_radius`` of the contact point (the sliding one, with
-    ``slide_amplitude``). The table is :attr:`surface`: the
-    ``surface_friction`` perturbation changes its friction.
+    Adds the observation key ``tactile`` (10,) and the reward term
+    ``reward_force``; the task's parameters (``target_force``, ...) are also
+    attributes of the env, and :attr:`table` is the task's table.
 
     Parameters
     ----------
-    press_point : (x, y)
-        Nominal press point on the table (m).
-    press_point_range : float
-        Half-width (m) of the square the press point is drawn from at reset.
-    table_height : float
-        Height of the table surface (m).
-    approach_height : float
-        Height (m) above the contact point where the descent starts.
-    approach_time, descend_time : float
-        Durations (s) of the approach and descent movements.
-    target_force : float
-        Normal force to hold (N).
-    force_tolerance : float
-        Force error (N) still counted a success.
-    force_weight : float
-        Weight of the force-tracking reward term.
-    slide_amplitude : float
-        How far (m) the press point slides along y while pressing, out and
-        back (:class:`SlidingPressTask`); 0: it stays put.
-    slide_period : float
-        Duration (s) of one out-and-back slide.
     **kwargs
-        Passed to :class:`~neurocontrol.envs.arm_env.ArmEnv`.
+        The task's parameters (:class:`~neurocontrol.envs.tasks.table_press.TablePressTask`:
+        ``press_point``, ``target_force``, ``slide_amplitude``, ...); the rest
+        is passed to :class:`~neurocontrol.envs.arm_env.ArmEnv`.
     """
 
-    workspace_radius = 1.5
-    default_max_joint_velocity = 10.0
-    default_success_radius = 0.02
-    camera = ((0.45, 0.0, 0.2), 1.0, 60.0, -20.0)
-    _task_info_keys = (
-        "is_success",
-        "target_index",
-        "phase",
-        "normal_force",
-        "target_force",
-        "reward_force",
-    )
+    task: TablePressTask
 
-    def __init__(
-        self,
-        *,
-        press_point: Any = (0.45, 0.0),
-        press_point_range: float = 0.03,
-        table_height: float = 0.15,
-        approach_height: float = 0.05,
-        approach_time: float = 1.0,
-        descend_time: float = 0.5,
-        target_force: float = 10.0,
-        force_tolerance: float = 2.0,
-        force_weight: float = 1.0,
-        slide_amplitude: float = 0.0,
-        slide_period: float = 4.0,
-        **kwargs: Any,
-    ) -> None:
-        self.press_point = require_finite_array("press_point", press_point, shape=(2,))
-        self.press_point_range = require_nonnegative("press_point_range", press_point_range)
-        self.table_height = require_positive("table_height", table_height)
-        self.approach_height = require_positive("approach_height", approach_height)
-        self.approach_time = require_positive("approach_time", approach_time)
-        self.descend_time = require_positive("descend_time", descend_time)
-        self.target_force = require_positive("target_force", target_force)
-        self.force_tolerance = require_nonnegative("force_tolerance", force_tolerance)
-        self.force_weight = require_nonnegative("force_weight", force_weight)
-        self.slide_amplitude = require_nonnegative("slide_amplitude", slide_amplitude)
-        self.slide_period = require_positive("slide_period", slide_period)
-        self._tactile = [0.0] * 10
-        self._task_values = self._tactile  # updated in place by _sense
-        self._normal_force = 0.0
-        super().__init__(**kwargs)
-
-    def _build(self) -> None:
-        self.robot = Panda(self.sim)
-        self.robot_model = model = PandaModel()
-        client = self.sim.client
-        height = self.table_height
-        half = [0.3, 0.4, height / 2]
-        centre = [0.55, 0.0, height / 2]
-        self.table = client.createMultiBody(
-            baseMass=0.0,
-            baseCollisionShapeIndex=client.createCollisionShape(
-                pybullet.GEOM_BOX, halfExtents=half
-            ),
-            baseVisualShapeIndex=client.createVisualShape(
-                pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[0.6, 0.45, 0.3, 1.0]
-            ),
-            basePosition=centre,
-        )
-        client.changeDynamics(self.table, -1, lateralFriction=1.0)
-        self.surface = self.table
-        for link in PANDA_FINGER_LINKS:
-            # The URDF gives the fingers friction anchors: a sticking contact point then keeps
-            # the friction coefficient it was made with until it slips, and a change of the
-            # table's friction (surface_friction) would not reach a pad that holds still.
-            # Without them a held press is the same (lateral force within 2%, measured).
-            client.changeDynamics(self.robot.body, link, lateralFriction=1.0, frictionAnchor=0)
-        # Height of the hand point above the surface when the pads touch it (hand
-        # pointing down), as the collision detector sees it: at home, the hand
-        # height minus the pads' closest distance to the table.
-        self.robot.reset_joints(model.q_home)
-        gap = min(
-            point[8]
-            for link in PANDA_FINGER_LINKS
-            for point in client.getClosestPoints(
-                self.robot.body, self.table, distance=1.0, linkIndexA=link
-            )
-        )
-        hand_offset = self.robot.hand_pos[2] - height - gap
-        protocol: dict[str, Any] = {
-            "start": np.asarray(self.robot.hand_pos),
-            "press_point": self.press_point,
-            "press_point_range": self.press_point_range,
-            "surface_height": height,
-            "hand_offset": hand_offset,
-            "approach_height": self.approach_height,
-            "approach_time": self.approach_time,
-            "descend_time": self.descend_time,
-            "step_time": self.dt * self.control_decimation,
-        }
-        if self.slide_amplitude > 0.0:
-            self.task = SlidingPressTask(
-                **protocol, slide_amplitude=self.slide_amplitude, slide_period=self.slide_period
-            )
-        else:
-            self.task = PressTask(**protocol)
-        self._pads = {link: index for index, link in enumerate(PANDA_FINGER_LINKS)}
-        self._add_markers()
-
-    def _sense(self) -> None:
-        """Aggregate the table contacts of each pad into the tactile vector."""
-        force = [0.0, 0.0]
-        weighted = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-        touching = [False, False]
-        contacts = pybullet.getContactPoints(
-            bodyA=self.robot.body, bodyB=self.table, physicsClientId=self._cid
-        )
-        pads = self._pads
-        for contact in contacts:
-            pad = pads.get(contact[3])
-            if pad is None:
-                continue
-            normal = contact[9]
-            point = contact[5]
-            touching[pad] = True
-            force[pad] += normal
-            w = weighted[pad]
-            w[0] += normal * point[0]
-            w[1] += normal * point[1]
-            w[2] += normal * point[2]
-        tactile = self._tactile
-        for pad in (0, 1):
-            total = force[pad]
-            base = 5 * pad
-            tactile[base] = min(total, MAX_OBSERVED_FORCE)
-            tactile[base + 1] = 1.0 if touching[pad] else 0.0
-            if total > 0.0:
-                w = weighted[pad]
-                tactile[base + 2 : base + 5] = [w[0] / total, w[1] / total, w[2] / total]
-            elif touching[pad]:
-                points = [c[5] for c in contacts if c[3] == PANDA_FINGER_LINKS[pad]]
-                tactile[base + 2 : base + 5] = [
-                    sum(c) / len(points) for c in zip(*points, strict=True)
-                ]
-            else:
-                tactile[base + 2 : base + 5] = [0.0, 0.0, 0.0]
-        self._normal_force = force[0] + force[1]
-
-    def _task_bounds(self) -> dict[str, spaces.Space]:
-        r = self.workspace_radius
-        low = np.array([0.0, 0.0, -r, -r, -r] * 2, dtype=np.float32)
-        high = np.array([MAX_OBSERVED_FORCE, 1.0, r, r, r] * 2, dtype=np.float32)
-        return {"tactile": spaces.Box(low, high, dtype=np.float32)}
-
-    def _task_terms(self, info: dict[str, Any], distance: float) -> float:
-        """Info entries ``phase``, ``normal_force``, ``target_force``; the force reward."""
-        pressing = self.task.phase == PRESS
-        force_error = abs(self._normal_force - self.target_force)
-        reward_force = -self.force_weight * force_error / self.target_force if pressing else 0.0
-        info["is_success"] = (
-            pressing and force_error <= self.force_tolerance and distance <= self.success_radius
-        )
-        info["target_index"] = 0
-        info["phase"] = self.task.phase
-        info["normal_force"] = self._normal_force
-        info["target_force"] = self.target_force
-        info["reward_force"] = reward_force
-        return reward_force
+    def __init__(self, **kwargs: Any) -> None:
+        task_kwargs = {name: kwargs.pop(name) for name in PRESS_PARAMETERS if name in kwargs}
+        task = TablePressTask(**task_kwargs)
+        for name in PRESS_PARAMETERS:
+            setattr(self, name, getattr(task, name))
+        super().__init__(Panda, task, **kwargs)
+        self.table = task.table

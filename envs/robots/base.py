@@ -4,6 +4,8 @@
 the default velocity motors are switched off (a velocity motor with
 ``force=0``), link and joint damping are zeroed, and torques are re-sent on
 every physics step (PyBullet forgets them after one ``stepSimulation``).
+Its :meth:`~TorqueArm.send_torques`, :meth:`~TorqueArm.read_joints` and
+:meth:`~TorqueArm.read_hand` are the one I/O path every env steps through.
 
 :class:`RobotModel` is the protocol of the *nominal* model a controller may
 use. It describes the robot as built, never as perturbed: PyBullet's own
@@ -15,20 +17,26 @@ A controller that needs M(q), J(q) and g(q) every step calls
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pybullet
 
 from neurocontrol.envs.sim import BulletSim
+from neurocontrol.errors import ConfigError
 
 __all__ = ["RobotModel", "TorqueArm"]
 
-# fields of a getJointStates entry
+# fields of a getJointStates entry; map() with them runs no bytecode per joint
 _position = itemgetter(0)
 _velocity = itemgetter(1)
+# module-level aliases: the per-step calls save an attribute lookup each
+_send_motor_commands = pybullet.setJointMotorControlArray
+_get_joint_states = pybullet.getJointStates
+_TORQUE_CONTROL = pybullet.TORQUE_CONTROL
 
 
 @runtime_checkable
@@ -112,7 +120,27 @@ class TorqueArm:
         Joint positions (rad) and velocities (rad/s) as of the last :meth:`read_joints`.
     hand_pos, hand_vel : list of float
         Hand point position (m) and velocity (m/s) as of the last :meth:`read_hand`.
+
+    The class attributes are what an env takes from its robot: the bound on
+    hand coordinates in observations, where a target may lie, the default
+    safety and success limits and a camera that frames the arm.
     """
+
+    #: bound (m) on every hand/target coordinate in the observation
+    workspace_radius: ClassVar[float] = 1.0
+    #: (shoulder point, nearest, farthest distance in m) where a hand target may lie
+    reach_shell: ClassVar[tuple[tuple[float, ...], float, float]] = ((0.0, 0.0), 0.0, math.inf)
+    #: safety limit on joint speed (rad/s) unless the env is given one
+    max_joint_velocity: ClassVar[float] = 20.0
+    #: hand-distance (m) below which ``is_success`` holds unless the env is given one
+    success_radius: ClassVar[float] = 0.01
+    #: camera of ``render()``: target point, distance, yaw, pitch
+    camera: ClassVar[tuple[tuple[float, ...], float, float, float]] = (
+        (0.0, 0.0, 0.0),
+        1.0,
+        0.0,
+        -89.0,
+    )
 
     def __init__(self, sim: BulletSim, body: int, joints: Sequence[int], hand_link: int) -> None:
         self.sim = sim
@@ -160,17 +188,30 @@ class TorqueArm:
         self.read_joints()
         self.read_hand()
 
+    def nominal_model(self) -> Any:
+        """A new nominal model (:class:`RobotModel`) of this robot as built."""
+        raise ConfigError(
+            f"{type(self).__name__} has no nominal model; accepted: a robot class that "
+            "defines nominal_model() (as PlanarArm and Panda do)"
+        )
+
     def send_torques(self, tau: Sequence[float]) -> None:
         """Apply ``tau`` (N·m) for the next ``stepSimulation`` only."""
-        pybullet.setJointMotorControlArray(
-            self.body, self.joints, pybullet.TORQUE_CONTROL, forces=tau, physicsClientId=self._cid
+        _send_motor_commands(
+            self.body, self.joints, _TORQUE_CONTROL, forces=tau, physicsClientId=self._cid
         )
 
     def read_joints(self) -> None:
         """Refresh :attr:`q` and :attr:`dq` with one batched ``getJointStates`` call."""
-        states = pybullet.getJointStates(self.body, self.joints, physicsClientId=self._cid)
+        # the client id positional: no keyword parsing on the per-step path
+        states = _get_joint_states(self.body, self.joints, self._cid)
         self.q = list(map(_position, states))
         self.dq = list(map(_velocity, states))
+
+    def read_state(self) -> None:
+        """Refresh the joints, then the hand (:meth:`read_joints`, :meth:`read_hand`)."""
+        self.read_joints()
+        self.read_hand()
 
     def read_hand(self) -> None:
         """Refresh :attr:`hand_pos` and :attr:`hand_vel` (one ``getLinkState`` call)."""

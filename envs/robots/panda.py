@@ -271,6 +271,13 @@ class PandaModel:
 class Panda(TorqueArm):
     """The Panda loaded into ``sim``, fingers held at :data:`PANDA_FINGER_OPENING`."""
 
+    workspace_radius = 1.5
+    # the Panda reaches about 0.855 m from its shoulder joint (0.333 m above the base)
+    reach_shell = ((0.0, 0.0, 0.333), 0.15, 0.8)
+    max_joint_velocity = 10.0
+    success_radius = 0.02
+    camera = ((0.3, 0.0, 0.4), 1.3, 50.0, -25.0)
+
     def __init__(self, sim: BulletSim) -> None:
         body = _load_panda(sim.client)
         super().__init__(sim, body, joints=PANDA_ARM_JOINTS, hand_link=PANDA_HAND_LINK)
@@ -287,3 +294,7 @@ class Panda(TorqueArm):
             forces=[200.0, 200.0],
         )
         self.q_lower, self.q_upper = _joint_limits(client, body)
+
+    def nominal_model(self) -> PandaModel:
+        """The nominal dynamics, on a private client of its own (see :class:`PandaModel`)."""
+        return PandaModel()

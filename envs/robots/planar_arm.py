@@ -200,6 +200,13 @@ class PlanarArm(TorqueArm):
     the cost of a second PyBullet call per step.
     """
 
+    workspace_radius = 0.8
+    # links 0.33 + 0.34 m: the hand reaches 0.01-0.67 m from the shoulder
+    reach_shell = ((0.0, 0.0), 0.05, 0.65)
+    max_joint_velocity = 20.0
+    success_radius = 0.01
+    camera = ((0.0, 0.3, 0.0), 1.1, 0.0, -89.9)
+
     def __init__(self, sim: BulletSim, params: PlanarArmParameters = PLANAR_ARM) -> None:
         body = sim.client.loadURDF(
             planar_arm_urdf(),
@@ -208,8 +215,13 @@ class PlanarArm(TorqueArm):
             flags=pybullet.URDF_USE_INERTIA_FROM_FILE,
         )
         super().__init__(sim, body, joints=[0, 1], hand_link=2)
+        self.params = params
         self._l1 = params.l1
         self._l2 = params.l2
+
+    def nominal_model(self) -> PlanarArmModel:
+        """The closed-form dynamics of the same segments."""
+        return PlanarArmModel(self.params)
 
     def read_hand(self) -> None:
         """Refresh :attr:`hand_pos` / :attr:`hand_vel` (z = 0) from q and dq."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
 from neurocontrol.envs.tasks.trajectory import minimum_jerk
 from neurocontrol.utils.validation import require_nonnegative
 
-__all__ = ["APPROACH", "DESCEND", "PRESS", "PressTask"]
+__all__ = ["APPROACH", "DESCEND", "PRESS", "PressTask", "SlidingPressTask"]
 
 APPROACH, DESCEND, PRESS = 0, 1, 2
 
@@ -83,3 +86,43 @@ class PressTask:
         else:
             self.ref_pos = self.target
             self.ref_vel = [0.0, 0.0, 0.0]
+
+
+class SlidingPressTask(PressTask):
+    r"""The press protocol, with the press point sliding along the table's y axis while pressing.
+
+    From the start of the press phase (time :math:`\tau` since then) the
+    reference, and the contact point it presses on, move by
+
+    .. math::
+
+        \Delta y = \frac{A}{2}\left(1 - \cos\frac{2\pi\tau}{P}\right)
+
+    out to :math:`A` and back every period :math:`P`, starting with zero
+    velocity (the acceleration steps to :math:`A\omega^2/2`, 0.05 m/s^2 for
+    4 cm in 4 s) and turning smoothly: a wipe.
+    Sliding, the pads drag with the Coulomb force :math:`\mu F_n` against
+    the motion: friction acts on a hand that moves, and on nothing else.
+    """
+
+    def __init__(self, *args: Any, slide_amplitude: float, slide_period: float, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.slide_amplitude = slide_amplitude
+        self.slide_period = slide_period
+        self._press_start = self.approach_time + self.descend_time
+        self._centre = list(self.target)
+
+    def reset(self, rng: np.random.Generator) -> None:
+        super().reset(rng)
+        self._centre = list(self.target)
+
+    def update(self, time: float) -> None:
+        super().update(time)
+        if self.phase != PRESS:
+            return
+        x, y, z = self._centre
+        omega = 2.0 * math.pi / self.slide_period
+        phase = omega * (time - self._press_start)
+        half = 0.5 * self.slide_amplitude
+        self.target = self.ref_pos = [x, y + half * (1.0 - math.cos(phase)), z]
+        self.ref_vel = [0.0, half * omega * math.sin(phase), 0.0]

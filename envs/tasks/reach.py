@@ -235,7 +235,7 @@ class TargetSequence:
             shape = s2 * s * (10.0 + s * (-15.0 + 6.0 * s))
             speed = s2 * (30.0 + s * (-60.0 + 30.0 * s)) / duration
             start, delta = self._start, self._delta
-            if len(delta) == 2:  # unrolled for the planar and spatial arms (5x cheaper)
+            if len(delta) == 2:  # unrolled for the planar and spatial arms: no per-axis loop
                 (x, y), (dx, dy) = start, delta
                 self.ref_pos = [x + dx * shape, y + dy * shape]
                 self.ref_vel = [dx * speed, dy * speed]

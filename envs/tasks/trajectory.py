@@ -61,6 +61,6 @@ def minimum_jerk(
     s2 = s * s
     shape = s2 * s * (10.0 + s * (-15.0 + 6.0 * s))
     speed = s2 * (30.0 + s * (-60.0 + 30.0 * s)) / duration
-    # called every step (press task): zip(strict=True) would cost ~0.2 us
+    # called every step (press task): a plain zip, both are d long
     position = [x + d * shape for x, d in zip(start, delta)]  # noqa: B905 (both d long)
     return position, [d * speed for d in delta]

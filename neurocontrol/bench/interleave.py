@@ -192,7 +192,7 @@ class ChunkedEpisode:
 
 
 def _latency(microseconds: np.ndarray) -> dict[str, float]:
-    # not neurocontrol.metrics.latency_summary: an A/B run must summarise both revisions'
+    # not neurocontrol.utils.statistics.latency_summary: an A/B run must summarise both revisions'
     # steps with the same statistics, whatever each revision's own summary computes
     p50, p99 = np.percentile(microseconds, [50, 99])
     return {

@@ -36,7 +36,7 @@ def describe_envs() -> list[dict[str, Any]]:
     """
     import gymnasium as gym
 
-    from neurocontrol.agents.base import control_period
+    from neurocontrol.agents.agent import control_period
     from neurocontrol.utils.registration import ENV_IDS, register_envs
 
     register_envs()

@@ -12,7 +12,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from neurocontrol.agents.base import control_period
+from neurocontrol.agents.agent import control_period
 from neurocontrol.errors import CheckpointError, ConfigError
 from neurocontrol.experiment.protocol import ExperimentConfig
 from neurocontrol.loop.episode import run_episode

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.agent import Agent
 from neurocontrol.errors import CheckpointError
 from neurocontrol.experiment.protocol import AgentOutputs, SeedRun
 from neurocontrol.experiment.runs import RunDirectory

@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.base import Agent, control_period
+from neurocontrol.agents.agent import Agent, control_period
 from neurocontrol.core.recording import SpikeRecorder
 from neurocontrol.errors import ConfigError
 from neurocontrol.experiment import probes

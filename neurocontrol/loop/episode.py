@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from neurocontrol.agents.base import Agent, control_period
+from neurocontrol.agents.agent import Agent, control_period
 from neurocontrol.errors import ConfigError
 from neurocontrol.utils.statistics import latency_summary, per_cycle_rms, rms
 from neurocontrol.utils.validation import require_int, require_positive

@@ -186,7 +186,7 @@ class VideoRecorder:
         caption: Callable[[float], str] | None = None,
         title: str = "",
     ) -> None:
-        from neurocontrol.agents.base import control_period
+        from neurocontrol.agents.agent import control_period
         from neurocontrol.envs.sim import camera_matrices
 
         self.options = options or VideoOptions()

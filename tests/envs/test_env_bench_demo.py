@@ -30,8 +30,10 @@ def test_bench_envs_reports_both_figures_and_their_ratio() -> None:
         assert figures["env_step_us"] > 0 and figures["bare_round_trip_us"] > 0
         ratio = figures["env_step_us"] / figures["bare_round_trip_us"]
         assert figures["ratio"] == pytest.approx(ratio, rel=1e-2)
-        # both figures are rounded for the report: compare them within their rounding
-        assert figures["real_time_factor"] == pytest.approx(1e3 / figures["env_step_us"], rel=1e-2)
+        # both figures are rounded for the report (the factor to 0.1, which is more than 1 %
+        # of a small factor on a loaded machine): compare them within their rounding
+        expected = 1e3 / figures["env_step_us"]
+        assert figures["real_time_factor"] == pytest.approx(expected, rel=1e-2, abs=0.051)
     assert len(report["table"]) == 2 + 3 and all(isinstance(x, str) for x in report["table"])
 
 

@@ -29,7 +29,7 @@ def _expected(unwrapped, tau_cmd: np.ndarray) -> dict[str, np.ndarray]:
         "goal": np.concatenate([task.ref_pos, task.ref_vel, task.target]),
     }
     if "tactile" in unwrapped.observation_space.spaces:
-        expected["tactile"] = np.array(unwrapped._task_values)
+        expected["tactile"] = np.array(unwrapped.task.values)
     return {key: value.astype(np.float32) for key, value in expected.items()}
 
 

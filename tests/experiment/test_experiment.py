@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from neurocontrol.agents.dense import JointPDController, OperationalSpaceController
+from neurocontrol.agents.base_controllers import JointPDController, OperationalSpaceController
 from neurocontrol.errors import ConfigError
 from neurocontrol.experiment.protocol import ExperimentConfig, cycle_table, run_experiment
 from neurocontrol.experiment.reporting import write_experiment

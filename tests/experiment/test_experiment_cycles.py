@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import neurocontrol  # noqa: F401  (registers the envs)
-from neurocontrol.agents.dense import OperationalSpaceController
+from neurocontrol.agents.base_controllers import OperationalSpaceController
 from neurocontrol.envs.tasks import TargetSequence, centre_out_targets
 from neurocontrol.envs.tasks.press import APPROACH, DESCEND, PRESS
 from neurocontrol.envs.tasks.trajectory import HOLD, MOVE

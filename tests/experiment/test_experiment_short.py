@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from neurocontrol.agents.base import Agent
+from neurocontrol.agents.agent import Agent
 from neurocontrol.errors import ConfigError
 from neurocontrol.experiment.protocol import ExperimentConfig, default_config, run_experiment
 from neurocontrol.experiment.reporting import write_experiment

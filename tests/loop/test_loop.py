@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import neurocontrol  # noqa: F401 - registers the envs
-from neurocontrol.agents.dense import OperationalSpaceController
+from neurocontrol.agents.base_controllers import OperationalSpaceController
 from neurocontrol.envs import PlanarReachEnv
 from neurocontrol.errors import ConfigError
 from neurocontrol.loop.episode import perturbation_active, run_episode, run_episodes

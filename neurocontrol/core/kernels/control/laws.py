@@ -6,7 +6,7 @@ overhead, far more than its arithmetic. These kernels do the whole law in
 one call, write into preallocated arrays and allocate nothing. Mass
 matrices are symmetric positive definite, so Cholesky factorisations
 replace the inverses. Compared against the NumPy formulas in
-``tests/agents/test_agents_control_kernels.py``.
+``tests/agents/test_agents_base_controllers_kernels.py``.
 """
 
 from __future__ import annotations

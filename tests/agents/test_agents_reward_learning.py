@@ -1,4 +1,4 @@
-"""The R-STDP reaching controller: trials, rewards, the sign of learning, checkpoints."""
+"""The reward-learning (R-STDP) controller: trials, rewards, the sign of learning, checkpoints."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from neurocontrol.agents import RewardSpikingController, load_agent, make_agent
+from neurocontrol.agents.reward_learning import DECIDE, IDLE, TRIAL_FIELDS
 from neurocontrol.core.learning import eligibility
 from neurocontrol.core.simulator import Simulator
 from neurocontrol.errors import ConfigError
@@ -26,7 +27,7 @@ def four_targets():
 def test_reaching_the_chosen_direction_is_judged_by_the_hand(four_targets, shift, reward):
     """The reach goes where the network chose; only a choice towards the target is rewarded."""
     agent = RewardSpikingController.from_env(four_targets, seed=0)
-    agent._choose = lambda: (int(agent.trial[3]) + shift) % agent.n_directions
+    agent._choose = lambda: (agent.trial.context + shift) % agent.n_directions
     run_episode(four_targets, agent, seed=0)
     assert len(agent.history) == 4  # one cycle: 4 centre-out reaches
     assert {context for _, context, _, _ in agent.history} == {0, 2, 4, 6}
@@ -49,11 +50,11 @@ def test_reward_strengthens_and_punishment_weakens_the_chosen_pairing(four_targe
     obs, _ = four_targets.reset(seed=1)
     agent.reset(1)
     agent.act(obs)
-    context = int(agent.trial[3])
+    context = agent.trial.context
     for _ in range(agent._decision_steps - 1):
         agent.act(obs)
-    choice = int(agent.trial[2])
-    assert agent.phase != 1  # decided
+    choice = agent.trial.choice
+    assert agent.phase != DECIDE  # decided
     # the pairings of the decision leave the chosen group's synapses from the context's
     # afferents net potentiating (else a punishment would potentiate the punished action)
     trace = eligibility(agent.simulator, "context_to_motor.rstdp")
@@ -86,13 +87,33 @@ def test_checkpoint_continues_bit_identically(four_targets, tmp_path):
         np.testing.assert_array_equal(value, agent.state_dict()[key], err_msg=key)
 
 
+def test_the_checkpoint_holds_the_named_trial_fields_in_their_stored_order(four_targets, tmp_path):
+    """Checkpoints keep one ``trial`` array in this order; loading sets the named fields."""
+    agent = make_agent({"type": "reward_spiking", "exploration": 0.3}, four_targets, seed=2)
+    obs, _ = four_targets.reset(seed=2)
+    agent.reset(2)
+    for _ in range(1300):
+        obs, *_ = four_targets.step(agent.act(obs))
+    trial = agent.trial
+    assert trial.trials >= 1 and trial.phase != IDLE
+    assert agent.history[-1][:3] == (trial.trials, trial.context, trial.choice)
+    assert TRIAL_FIELDS == ("phase", "step", "choice", "context", "trials", "wins", "outward")
+    stored = [trial.phase, trial.step, trial.choice, trial.context]
+    stored += [trial.trials, trial.wins, trial.outward]
+    np.testing.assert_array_equal(agent.state_dict()["trial"], np.array(stored, dtype=np.float64))
+    agent.save(tmp_path / "r")
+    restored = load_agent(tmp_path / "r", four_targets)
+    assert repr(restored.trial) == repr(trial)
+    assert all(type(getattr(restored.trial, name)) is int for name in TRIAL_FIELDS)
+
+
 def test_reset_clears_traces_eligibility_and_dopamine_and_keeps_weights(four_targets):
     agent = make_agent({"type": "reward_spiking", "exploration": 0.3}, four_targets, seed=2)
     obs, _ = four_targets.reset(seed=2)
     agent.reset(2)
     for _ in range(1500):
         obs, *_ = four_targets.step(agent.act(obs))
-    assert agent.trial[4] >= 1  # a reward was delivered
+    assert agent.trial.trials >= 1  # a reward was delivered
     sim = agent.simulator
     twin = Simulator(agent.network, dt=sim.dt, seed=sim.seed)
     twin.load_state_dict(sim.state_dict())

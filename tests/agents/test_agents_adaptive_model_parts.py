@@ -10,7 +10,7 @@ import pytest
 
 from neurocontrol.agents import make_agent
 from neurocontrol.agents.adaptive import ACTIVE_FRACTION, AdaptiveController
-from neurocontrol.agents.dense import OperationalSpaceController
+from neurocontrol.agents.base_controllers import OperationalSpaceController
 from neurocontrol.core.encoding import intercept_for_active_fraction
 from neurocontrol.errors import ConfigError
 from neurocontrol.loop.episode import run_episode

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neurocontrol  # noqa: F401 - registers the envs
-from neurocontrol.agents.dense import JointPDController, OperationalSpaceController
+from neurocontrol.agents.base_controllers import JointPDController, OperationalSpaceController
 from neurocontrol.errors import ConfigError, ObservationError
 from neurocontrol.loop.episode import run_episode
 
