@@ -2,7 +2,7 @@
 
 The package was regrouped into layers (``core``, ``loop``, ``experiment``,
 ``viz``, ``interchange``, ``utils``, ``cli``). Importing a module by its old
-path (``neurocontrol.core.model``, ``neurocontrol.core.simulator``, ...) gives the
+path (``neurocontrol.model``, ``neurocontrol.simulator``, ...) gives the
 module at its new path, the same object, with a :class:`DeprecationWarning`
 naming it. :data:`RENAMED` is the whole table; the two modules whose
 contents were split (:data:`SPLIT`) import as a module of the same names.
@@ -81,9 +81,9 @@ SPLIT = {
     "neurocontrol.metrics": ("neurocontrol.utils.statistics", "neurocontrol.core.energy"),
     "neurocontrol.measures": ("neurocontrol.experiment.measures", "neurocontrol.utils.statistics"),
 }
-#: Old packages whose submodules moved with them (``neurocontrol.core.model.network``, ...).
-_PACKAGES = {"neurocontrol.core.model": "neurocontrol.core.model",
-             "neurocontrol.core.builder": "neurocontrol.core.builder"}  # fmt: skip
+#: Old packages whose submodules moved with them (``neurocontrol.model.network``, ...).
+_PACKAGES = {"neurocontrol.model": "neurocontrol.core.model",
+             "neurocontrol.build": "neurocontrol.core.builder"}  # fmt: skip
 
 
 def _new_name(name: str) -> str | None:

@@ -14,6 +14,8 @@ from neurocontrol.experiment.reporting import write_experiment
 from neurocontrol.experiment.runs import read_csv
 from neurocontrol.utils.config import from_dict
 
+from .conftest import RUN_FILES
+
 CONTROLLERS = {"osc": OperationalSpaceController, "joint_pd": JointPDController}
 
 
@@ -78,16 +80,7 @@ def test_cycles_and_phases(result) -> None:
 
 def test_write_experiment_outputs(result, tmp_path) -> None:
     run = write_experiment(result, tmp_path)
-    names = {p.name for p in run.path.iterdir()}
-    assert {
-        "config.yaml",
-        "summary.json",
-        "cycles.csv",
-        "episodes.csv",
-        "steps.csv",
-        "tracking_error.png",
-        "learning_curve.png",
-    } <= names
+    assert {p.name for p in run.path.iterdir()} >= RUN_FILES
     summary = json.loads(run.file("summary.json").read_text())
     assert summary["table_m"]["osc"]["before"] == pytest.approx(result.table()["osc"]["before"])
     cycles = read_csv(run.file("cycles.csv"))

@@ -16,15 +16,7 @@ from neurocontrol.experiment.runs import read_csv
 from neurocontrol.utils.config import from_dict
 from neurocontrol.viz import plots
 
-RUN_FILES = {
-    "config.yaml",
-    "summary.json",
-    "cycles.csv",
-    "episodes.csv",
-    "steps.csv",
-    "tracking_error.png",
-    "learning_curve.png",
-}
+from .conftest import RUN_FILES
 
 
 def small(spec: dict) -> dict:

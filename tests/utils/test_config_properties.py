@@ -157,17 +157,22 @@ def scratch(tmp_path_factory):
     return tmp_path_factory.mktemp("configs")
 
 
-@PROPERTY
-@given(snippet=snippets)
-def test_from_dict_raises_package_errors_or_round_trips(snippet, scratch) -> None:
+def refused_or_round_trips(read: Any, scratch: Any) -> None:
+    """The property: ``read()`` fails only with a package error, or its config round-trips."""
     try:
-        config = from_dict(ExperimentConfig, snippet)
-    except Exception as exc:  # the property: every failure is a package error
+        config = read()
+    except Exception as exc:
         assert isinstance(exc, NeuroControlError), f"{type(exc).__name__}: {exc}"
         event("refused")
         return
     event("accepted")
     check_round_trips(config, scratch / "round-trip.yaml")
+
+
+@PROPERTY
+@given(snippet=snippets)
+def test_from_dict_raises_package_errors_or_round_trips(snippet, scratch) -> None:
+    refused_or_round_trips(lambda: from_dict(ExperimentConfig, snippet), scratch)
 
 
 def _as_yaml(data: Any) -> str:
@@ -195,14 +200,7 @@ files = (
 def test_load_yaml_raises_package_errors_or_round_trips(text, scratch) -> None:
     path = scratch / "experiment.yaml"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    try:
-        config = load_yaml(path, ExperimentConfig)
-    except Exception as exc:  # the property: every failure is a package error
-        assert isinstance(exc, NeuroControlError), f"{type(exc).__name__}: {exc}"
-        event("refused")
-        return
-    event("accepted")
-    check_round_trips(config, scratch / "round-trip.yaml")
+    refused_or_round_trips(lambda: load_yaml(path, ExperimentConfig), scratch)
 
 
 @pytest.mark.parametrize(
