@@ -23,7 +23,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +101,9 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> float:
         os.environ.update(env)
         try:
             ray.init(
+                # "local": a Ray of its own even when `ray start` left one running on this
+                # machine, which a plain ray.init() would join (and leave when it stops)
+                address="local",
                 num_cpus=num_cpus or os.cpu_count(),
                 include_dashboard=False,
                 log_to_driver=False,
@@ -210,7 +212,7 @@ def run_sweep(
     sweep_dir = directory.path.resolve()
     outcome = SweepOutcome(sweep_dir, [], {})
     display = _Display(config, sweep_dir, plans, stream, progress)
-    interrupted = settled = False
+    interrupted = False
     stopped_by = 2  # SIGINT: a plain KeyboardInterrupt
     signals = contextlib.ExitStack()
     try:
@@ -250,12 +252,13 @@ def run_sweep(
             if interrupted:
                 break
         outcome.trials_s = time.perf_counter() - fit_started
-        settled = not interrupted  # no trial is running: Ray may stop while the report is drawn
     except KeyboardInterrupt as exc:  # RunInterrupted too (SIGINT or SIGTERM)
         interrupted = True
         stopped_by = getattr(exc, "signal_number", stopped_by)
     finally:
-        closing = _disconnect(wait=not settled)
+        # Ray stops before the report is drawn, not in a thread beside it: that saved about a
+        # second and now and then crashed the process
+        _disconnect()
         report_error: Exception | None = None
         try:
             from neurocontrol.sweep.report import write_report
@@ -264,8 +267,6 @@ def run_sweep(
         except Exception as exc:  # the trials are kept: the status must not say running
             report_error = exc
         finally:
-            if closing is not None:
-                closing.join()
             signals.close()  # a signal from here on acts as it did before the sweep
         outcome.counts = display.counts(outcome.rows)
         unfinished = [p for p in plans if read_record(sweep_dir, p.id) is None]
@@ -463,19 +464,12 @@ def _fit_searcher(
     return done < config.samples
 
 
-def _disconnect(wait: bool = True) -> threading.Thread | None:
-    """Stop or leave Ray; with ``wait`` False in a thread (returned: join it), as Ray's stop
-    mostly waits for its processes to exit (about a second here)."""
+def _disconnect() -> None:
+    """Stop Ray (a local one), or leave the cluster."""
     import ray
 
-    if not ray.is_initialized():
-        return None
-    if wait:
+    if ray.is_initialized():
         ray.shutdown()
-        return None
-    closing = threading.Thread(target=ray.shutdown, name="ray-shutdown")
-    closing.start()
-    return closing
 
 
 class _Display:

@@ -9,6 +9,9 @@ import pytest
 from neurocontrol.bench.sweep import TARGET
 from neurocontrol.cli.commands import main
 
+#: one Ray at a time: the Ray tests run in one test worker (pytest --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 def test_bench_sweep_reports_both_wall_times_and_what_a_sweep_needs_to_gain(capsys) -> None:
     argv = ["bench", "sweep", "--trials", "2", "--duration", "0.3", "--workers", "2", "--json"]

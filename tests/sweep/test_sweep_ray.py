@@ -24,6 +24,9 @@ from neurocontrol.experiment.runs import RunDirectory
 from neurocontrol.sweep import run_sweep, sweep_from_dict
 from neurocontrol.sweep.report import read_sweep_csv
 
+#: one Ray at a time: the Ray tests run in one test worker (pytest --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("ray")
+
 #: Ray on loopback only (else it advertises the machine's network address)
 #: and a loopback test cluster without tokens (the head and this process alike)
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}

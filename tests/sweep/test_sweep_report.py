@@ -16,6 +16,9 @@ from neurocontrol.sweep import run_sweep, sweep_from_dict
 from neurocontrol.sweep.report import point_summary, sweep_markdown
 from neurocontrol.sweep.spec import load_sweep
 
+#: one Ray at a time: the Ray tests run in one test worker (pytest --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("ray")
+
 REPORT = Path(__file__).resolve().parents[2] / "launch" / "report.py"
 KEY = "agents.rate.learning_rate"
 
