@@ -107,7 +107,7 @@ class _RenamedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.machinery.ModuleSpec(name, self, is_package=name in _PACKAGES)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
-        return None  # a placeholder, replaced in sys.modules by exec_module
+        return None  # the default blank module; exec_module puts the real one in its place
 
     def exec_module(self, module: ModuleType) -> None:
         new = _new_name(module.__name__)
@@ -116,7 +116,7 @@ class _RenamedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             DeprecationWarning,
             stacklevel=2,
         )
-        if module.__name__ in SPLIT:  # the placeholder holds the names of every new module
+        if module.__name__ in SPLIT:  # the blank module gets the names of every new module
             for part in SPLIT[module.__name__]:
                 source = importlib.import_module(part)
                 for public in source.__all__:

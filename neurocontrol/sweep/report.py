@@ -218,7 +218,7 @@ def _plots(config: SweepConfig, sweep_dir: Path, rows: list[dict[str, Any]]) -> 
                 ax.legend(fontsize=8)
             _save(fig, folder / f"{_file_part(metric)}_vs_{_file_part(key)}.png")
     if len(config.pareto) == 2:
-        _pareto_plot(config, folder, points, rows, scale, unit)
+        _pareto_plot(config, folder, rows, scale, unit)
 
 
 def _sortable(value: Any) -> tuple:
@@ -238,35 +238,22 @@ def _axis(metric: str, scale: float, unit: str) -> tuple[float, str]:
 
 
 def _pareto_plot(
-    config: SweepConfig,
-    folder: Path,
-    points: dict[tuple, list[dict[str, Any]]],
-    rows: list[dict[str, Any]],
-    scale: float,
-    unit: str,
+    config: SweepConfig, folder: Path, rows: list[dict[str, Any]], scale: float, unit: str
 ) -> None:
+    """The points' means of the two ``pareto`` metrics, the front (:func:`point_summary`) joined."""
     from neurocontrol.viz.plots import _pyplot, _save
 
     plt = _pyplot()
     first, second = config.pareto
     fx, xlabel = _axis(first, scale, unit)
     fy, ylabel = _axis(second, scale, unit)
-    entries = []
-    for point, members in points.items():
-        a = [_number(r[first]) for r in members]
-        b = [_number(r[second]) for r in members]
-        a = [v for v in a if math.isfinite(v)]
-        b = [v for v in b if math.isfinite(v)]
-        if a and b:
-            entries.append((point, sum(a) / len(a), sum(b) / len(b)))
+    entries = [e for e in point_summary(config, rows) if e[first] and e[second]]
     fig, ax = plt.subplots(figsize=(6, 4.2))
     if entries:
-        modes = (config.metrics[first], config.metrics[second])
-        front = set(pareto_front([(a, b) for _, a, b in entries], modes))
-        xs = [a * fx for _, a, _ in entries]
-        ys = [b * fy for _, _, b in entries]
+        xs = [e[first][0] * fx for e in entries]
+        ys = [e[second][0] * fy for e in entries]
         ax.scatter(xs, ys, c="0.6", s=20, label="parameter points (mean over seeds)")
-        ordered = sorted(front, key=lambda k: xs[k])
+        ordered = sorted((k for k, e in enumerate(entries) if e["pareto"]), key=lambda k: xs[k])
         ax.plot(
             [xs[k] for k in ordered],
             [ys[k] for k in ordered],
@@ -275,7 +262,7 @@ def _pareto_plot(
             label="Pareto front",
         )
         for rank, k in enumerate(ordered):  # labels alternate above and below: neighbours
-            params = ", ".join(_short(v) for v in entries[k][0][1:])
+            params = ", ".join(_short(v) for v in entries[k]["params"].values())
             ax.annotate(
                 params,
                 (xs[k], ys[k]),
@@ -292,7 +279,7 @@ def _pareto_plot(
     ax.grid(alpha=0.3)
     if entries:
         ax.legend(fontsize=8)
-    _save(fig, folder / f"pareto_{_file_part(first)}_{_file_part(second)}.png")
+    _save(fig, folder / pareto_figure(config))
 
 
 def _short(value: Any) -> str:

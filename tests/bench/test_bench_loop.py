@@ -58,3 +58,8 @@ def test_bench_loop_table_has_a_row_per_agent_and_env(capsys) -> None:
     assert "hybrid agent p50 / (spiking + rate twin alone)" in rows[5]
     assert "agent p50 present / previous configuration: spiking x" in rows[6]
     assert "(runs: spiking " in rows[6]
+
+
+def test_bench_loop_refuses_a_repeat_count_below_one(capsys) -> None:
+    assert main(["bench", "loop", "--repeats", "0"]) == 2
+    assert "--repeats: must be an integer >= 1; got '0'" in capsys.readouterr().err

@@ -78,3 +78,18 @@ def test_the_default_configs_are_the_launch_experiments_and_no_sweep_file() -> N
     assert not any(name.startswith("sweep_") for name in names)
     sweeps = list(REPORT.parent.glob("sweep_*.yaml"))
     assert sweeps  # there is one to leave out
+
+
+def test_a_missing_sweep_file_is_refused_and_nothing_is_written(tmp_path, capsys) -> None:
+    runs, readme = tmp_path / "runs", tmp_path / "README.md"
+    experiment = tmp_path / "rep-a.yaml"
+    experiment.write_text(json.dumps(config("rep-a")))
+    start_run(from_dict(ExperimentConfig, config("rep-a")), runs)
+    original = f"# title\n{START}\nold results\n{END}\n"
+    readme.write_text(original)
+    missing = tmp_path / "sweep_missing.yaml"
+    args = ["--configs", str(experiment), "--runs", str(runs), "--readme", str(readme)]
+    args += ["--figures", str(tmp_path / "figures"), "--sweep-files", str(missing)]
+    assert load_report().main(args) == 2
+    assert f"report: error: cannot read config {str(missing)!r}" in capsys.readouterr().err
+    assert readme.read_text() == original and not (tmp_path / "figures").exists()
